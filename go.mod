@@ -1,0 +1,3 @@
+module github.com/owedhq/owed
+
+go 1.26.8
