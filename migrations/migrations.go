@@ -1,0 +1,10 @@
+// Package migrations holds owed's Postgres schema as goose SQL migrations,
+// embedded in the binary.
+package migrations
+
+import "embed"
+
+// FS holds the migration files, applied in name order.
+//
+//go:embed *.sql
+var FS embed.FS
