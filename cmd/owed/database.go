@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
+	"github.com/owedhq/owed/internal/pgcluster"
+)
+
+// localDataDir is where `owed dev` keeps its own Postgres cluster.
+const localDataDir = ".owed/pgdata"
+
+// databaseURL returns DATABASE_URL, or else the URL of the local cluster
+// under .owed/ when startLocal is set (starting it, creating it if needed)
+// or when it already exists.
+func databaseURL(ctx context.Context, env *Env, startLocal bool) (string, error) {
+	if u := env.Getenv("DATABASE_URL"); u != "" {
+		return u, nil
+	}
+	if _, err := os.Stat(filepath.Join(localDataDir, "PG_VERSION")); err != nil && !startLocal {
+		return "", collections.Errorf(collections.EINVALID, "DATABASE_URL is not set (or run `make run` once to create the local database under .owed/)")
+	}
+	c, err := pgcluster.Start(ctx, localDataDir, pgcluster.Options{})
+	if err != nil {
+		if errors.Is(err, pgcluster.ErrNoServer) {
+			return "", collections.Errorf(collections.EINVALID, "%s", err.Error())
+		}
+		return "", fmt.Errorf("start the local database under .owed/: %w", err)
+	}
+	return c.URL("postgres"), nil
+}
+
+// openDB connects to the database and applies pending migrations.
+func openDB(ctx context.Context, env *Env, startLocal bool) (*postgres.DB, error) {
+	url, err := databaseURL(ctx, env, startLocal)
+	if err != nil {
+		return nil, err
+	}
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// businessLocation returns OWED_TIMEZONE (default UTC).
+func businessLocation(env *Env) (*time.Location, error) {
+	name := env.Getenv("OWED_TIMEZONE")
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, collections.Errorf(collections.EINVALID, "OWED_TIMEZONE: %q is not an IANA time zone (e.g. Europe/Paris)", name)
+	}
+	return loc, nil
+}
+
+// asOfDate returns the --as-of date, or today in the business time zone.
+func asOfDate(env *Env, flagValue string) (time.Time, error) {
+	if flagValue != "" {
+		d, err := collections.ParseDate(flagValue)
+		if err != nil {
+			return time.Time{}, usagef("--as-of: %s", collections.ErrorMessage(err))
+		}
+		return d, nil
+	}
+	loc, err := businessLocation(env)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return collections.DateIn(time.Now(), loc), nil
+}

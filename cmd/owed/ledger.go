@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
+)
+
+func runMigrate(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "migrate", "migrate")
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	url, err := databaseURL(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "applied %d migrations; the schema is current\n", n)
+	return nil
+}
+
+func runImport(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "import", "import customers|invoices|payments FILE [--dry-run]\n\nFILE is a CSV file with a header row; - reads standard input.")
+	dryRun := fs.Bool("dry-run", false, "validate the file and report what would change; change nothing")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usagef("import needs a kind and a file: owed import customers|invoices|payments FILE")
+	}
+	kind := collections.ImportKind(pos[0])
+	if _, ok := collections.Columns[kind]; !ok {
+		return usagef("import: unknown kind %q (want customers, invoices or payments)", pos[0])
+	}
+	name, in := pos[1], env.Stdin
+	if name == "-" {
+		name = "stdin"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return collections.Errorf(collections.EINVALID, "cannot open %s: %v", name, err)
+		}
+		defer f.Close()
+		in = f
+	}
+	rows, err := collections.NewRowReader(in, name, kind)
+	if err != nil {
+		return err
+	}
+	today, err := asOfDate(env, "")
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := postgres.NewImportService(db).Import(ctx, kind, rows, collections.ImportOptions{File: name, Today: today, DryRun: *dryRun})
+	if err != nil {
+		return err
+	}
+	verb := "imported"
+	if *dryRun {
+		verb = "dry run, nothing changed: would import"
+	}
+	fmt.Fprintf(env.Stdout, "%s: %s %d %s rows: %d created, %d updated, %d unchanged", name, verb, res.Rows, kind, res.Created, res.Updated, res.Unchanged)
+	if res.Customers > 0 {
+		fmt.Fprintf(env.Stdout, "; %d new customers", res.Customers)
+	}
+	fmt.Fprintln(env.Stdout)
+	return nil
+}
+
+// agingJSON is the JSON shape of one currency's aging.
+type agingJSON map[string]string
+
+func agingToJSON(list []collections.Aging) []agingJSON {
+	out := make([]agingJSON, 0, len(list))
+	for _, a := range list {
+		m := agingJSON{"currency": a.Currency, "total": collections.FormatAmount(a.Total(), a.Currency)}
+		for b, v := range a.Buckets {
+			m[collections.BucketNames[b]] = collections.FormatAmount(v, a.Currency)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func writeAgingTable(w io.Writer, list []collections.Aging) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "CURRENCY\t")
+	for _, n := range collections.BucketNames {
+		fmt.Fprintf(tw, "%s\t", strings.ToUpper(n))
+	}
+	fmt.Fprint(tw, "TOTAL\t\n")
+	for _, a := range list {
+		fmt.Fprintf(tw, "%s\t", a.Currency)
+		for _, v := range a.Buckets {
+			fmt.Fprintf(tw, "%s\t", collections.FormatAmount(v, a.Currency))
+		}
+		fmt.Fprintf(tw, "%s\t\n", collections.FormatAmount(a.Total(), a.Currency))
+	}
+	tw.Flush()
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func runAging(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "aging", "aging [--as-of DATE] [--json]")
+	asOfFlag := fs.String("as-of", "", "report as of `DATE` (YYYY-MM-DD; default today in OWED_TIMEZONE)")
+	asJSON := fs.Bool("json", false, "print one JSON document")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("aging takes no arguments, got %q", joinArgs(pos))
+	}
+	asOf, err := asOfDate(env, *asOfFlag)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	report, err := postgres.NewLedgerService(db).Aging(ctx, asOf)
+	if err != nil {
+		return err
+	}
+	return printAging(env.Stdout, report, *asJSON)
+}
+
+func printAging(w io.Writer, report collections.AgingReport, asJSON bool) error {
+	if asJSON {
+		return writeJSON(w, map[string]any{"as_of": report.AsOf.Format(collections.DateLayout), "currencies": agingToJSON(report.Currencies)})
+	}
+	fmt.Fprintf(w, "Receivables aging as of %s\n\n", report.AsOf.Format(collections.DateLayout))
+	if len(report.Currencies) == 0 {
+		fmt.Fprintln(w, "Nothing is owed.")
+		return nil
+	}
+	writeAgingTable(w, report.Currencies)
+	return nil
+}
+
+func runShow(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "show", "show CUSTOMER [--as-of DATE] [--json]\n\nCUSTOMER is a name, a prefix, a ref or a near spelling.")
+	asOfFlag := fs.String("as-of", "", "as of `DATE` (YYYY-MM-DD; default today in OWED_TIMEZONE)")
+	asJSON := fs.Bool("json", false, "print one JSON document")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	query := joinArgs(pos)
+	if query == "" {
+		return usagef("show needs a customer: owed show CUSTOMER")
+	}
+	asOf, err := asOfDate(env, *asOfFlag)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ledger := postgres.NewLedgerService(db)
+	c, err := ledger.FindCustomer(ctx, query)
+	if err != nil {
+		return err
+	}
+	sum, err := ledger.CustomerSummary(ctx, c.ID, asOf)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, summaryJSON(sum))
+	}
+	printSummary(env.Stdout, sum)
+	return nil
+}
+
+func summaryJSON(sum collections.CustomerSummary) map[string]any {
+	customer := map[string]any{"name": sum.Customer.Name, "ref": sum.Customer.Ref}
+	if sum.Customer.OwnerSlackID != "" {
+		customer["owner"] = sum.Customer.OwnerSlackID
+	}
+	invoices := make([]map[string]any, 0, len(sum.Invoices))
+	for _, inv := range sum.Invoices {
+		invoices = append(invoices, map[string]any{
+			"number": inv.Number, "currency": inv.Currency,
+			"amount":       collections.FormatAmount(inv.Amount, inv.Currency),
+			"balance":      collections.FormatAmount(inv.Balance, inv.Currency),
+			"issued_on":    inv.IssuedOn.Format(collections.DateLayout),
+			"due_on":       inv.DueOn.Format(collections.DateLayout),
+			"days_overdue": max(inv.DaysOverdue, 0),
+		})
+	}
+	return map[string]any{"as_of": sum.AsOf.Format(collections.DateLayout), "customer": customer,
+		"outstanding": agingToJSON(sum.Outstanding), "invoices": invoices}
+}
+
+func printSummary(w io.Writer, sum collections.CustomerSummary) {
+	fmt.Fprintf(w, "%s — as of %s\n\n", sum.Customer.Label(), sum.AsOf.Format(collections.DateLayout))
+	if len(sum.Invoices) == 0 {
+		fmt.Fprintln(w, "Nothing is owed.")
+		return
+	}
+	writeAgingTable(w, sum.Outstanding)
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "INVOICE\tCURRENCY\tAMOUNT\tBALANCE\tISSUED\tDUE\tOVERDUE")
+	for _, inv := range sum.Invoices {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", inv.Number, inv.Currency,
+			collections.FormatAmount(inv.Amount, inv.Currency), collections.FormatAmount(inv.Balance, inv.Currency),
+			inv.IssuedOn.Format(collections.DateLayout), inv.DueOn.Format(collections.DateLayout), overdueText(inv.DaysOverdue))
+	}
+	tw.Flush()
+}
+
+func overdueText(days int) string {
+	switch {
+	case days <= 0:
+		return "not yet due"
+	case days == 1:
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", days)
+}
+

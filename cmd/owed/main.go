@@ -1,0 +1,168 @@
+// Command owed is the receivables-collections Slack bot and its command line:
+// serve the bot, run the sandbox, import CSV files, run the overdue sweep and
+// print reports.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	_ "time/tzdata" // business time zones work on machines without tzdata
+
+	"github.com/owedhq/owed/collections"
+)
+
+// Build information, set with -ldflags "-X main.version=… -X main.commit=…".
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+// usageError is bad command-line usage: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// command is one `owed` subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *Env, args []string) error
+}
+
+// Env is what a command reads and writes besides its arguments; tests
+// replace it.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+func commands() []command {
+	return []command{
+		{"dev", "run the bot against the built-in Slack sandbox with demo data", runDev},
+		{"migrate", "apply database migrations", runMigrate},
+		{"import", "load a CSV file: owed import customers|invoices|payments FILE [--dry-run]", runImport},
+		{"show", "what a customer owes: owed show CUSTOMER [--as-of DATE] [--json]", runShow},
+		{"aging", "aging report per currency [--as-of DATE] [--json]", runAging},
+		{"version", "print version and commit", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	os.Exit(Main(ctx, env, os.Args[1:]))
+}
+
+// Main runs one command and returns the process exit code: 0 ok, 1 failure,
+// 2 bad usage.
+func Main(ctx context.Context, env *Env, args []string) int {
+	err := run(ctx, env, args)
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(env.Stderr, "owed: %s\nRun 'owed -h' for usage.\n", ue.msg)
+		return 2
+	}
+	var amb *collections.AmbiguousError
+	var imp *collections.ImportError
+	switch {
+	case errors.As(err, &amb):
+		fmt.Fprintf(env.Stderr, "owed: %q matches several customers:\n", amb.Query)
+		for _, c := range amb.Candidates {
+			fmt.Fprintf(env.Stderr, "  %s\n", c.Label())
+		}
+	case errors.As(err, &imp):
+		fmt.Fprintln(env.Stderr, imp.Error())
+		fmt.Fprintf(env.Stderr, "owed: %d problems; nothing was imported\n", imp.Len())
+	case collections.ErrorCode(err) == collections.EINTERNAL:
+		fmt.Fprintf(env.Stderr, "owed: %v\n", err)
+	default:
+		fmt.Fprintf(env.Stderr, "owed: %s\n", collections.ErrorMessage(err))
+	}
+	return 1
+}
+
+func run(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(env.Stdout)
+		if len(args) == 0 {
+			return usagef("no command given")
+		}
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, env, args[1:])
+		}
+	}
+	return usagef("unknown command %q", args[0])
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "owed — get paid: overdue invoices, worked from Slack.")
+	fmt.Fprintln(w, "\nUsage: owed COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'owed COMMAND -h' for a command's flags. Settings come from the environment (see README).")
+}
+
+// newFlagSet returns a flag set for a subcommand whose -h prints usage
+// followed by the flags.
+func newFlagSet(env *Env, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stdout, "Usage: owed %s\n", usage)
+		fs.SetOutput(env.Stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(env.Stderr)
+	}
+	return fs
+}
+
+// parseArgs parses flags that may come before, between or after the
+// positional arguments, and returns the positionals.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func runVersion(_ context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "version", "version")
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "owed %s (commit %s)\n", version, commit)
+	return nil
+}
+
+// joinArgs joins positional words, so `owed show acme corp` needs no quotes.
+func joinArgs(args []string) string { return strings.TrimSpace(strings.Join(args, " ")) }

@@ -1,0 +1,445 @@
+package collections
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Column is a field owed reads from a CSV file, with the header names that
+// mean it. Names are compared after folding case and dropping spaces, '_',
+// '-' and '.'.
+type Column struct {
+	Name     string
+	Aliases  []string
+	Required bool
+}
+
+// Columns lists, per kind of file, the columns owed reads. Other columns in
+// a file are ignored.
+var Columns = map[ImportKind][]Column{
+	ImportCustomers: {
+		{Name: "name", Aliases: []string{"customer", "customer name", "company", "company name", "contact", "contact name", "client"}, Required: true},
+		{Name: "ref", Aliases: []string{"reference", "customer ref", "customer id", "customer number", "customer no", "account number", "account no", "account"}},
+		{Name: "email", Aliases: []string{"email address", "e-mail"}},
+		{Name: "phone", Aliases: []string{"phone number", "telephone", "tel"}},
+		{Name: "timezone", Aliases: []string{"time zone", "tz"}},
+		{Name: "owner", Aliases: []string{"account owner", "owner slack id", "slack owner"}},
+		{Name: "credit_limit", Aliases: []string{"credit"}},
+		{Name: "currency", Aliases: []string{"currency code", "credit currency"}},
+		{Name: "tier", Aliases: []string{"segment"}},
+	},
+	ImportInvoices: {
+		{Name: "number", Aliases: []string{"invoice number", "invoice no", "invoice", "invoice #", "invoice id", "no"}, Required: true},
+		{Name: "customer", Aliases: []string{"customer name", "contact", "contact name", "client", "customer ref"}, Required: true},
+		{Name: "currency", Aliases: []string{"currency code", "cur"}, Required: true},
+		{Name: "amount", Aliases: []string{"total", "invoice total", "invoice amount", "total amount"}, Required: true},
+		{Name: "issued_on", Aliases: []string{"issued", "issue date", "invoice date", "date", "issued date"}, Required: true},
+		{Name: "due_on", Aliases: []string{"due date", "due"}, Required: true},
+		{Name: "balance", Aliases: []string{"amount due", "balance due", "outstanding", "amount outstanding"}},
+	},
+	ImportPayments: {
+		{Name: "invoice", Aliases: []string{"invoice number", "invoice no", "number", "invoice #", "invoice id"}, Required: true},
+		{Name: "amount", Aliases: []string{"amount paid", "paid", "payment amount", "total"}, Required: true},
+		{Name: "paid_on", Aliases: []string{"payment date", "paid date", "date", "paid at"}, Required: true},
+		{Name: "reference", Aliases: []string{"ref", "payment ref", "payment reference", "transaction id"}},
+	},
+}
+
+// foldHeader folds a header name for comparison.
+func foldHeader(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '_', '-', '.', '\t':
+			return -1
+		}
+		return r
+	}, strings.ToLower(strings.TrimSpace(s)))
+}
+
+// MatchHeader returns the column of kind that header names, or "".
+func MatchHeader(kind ImportKind, header string) string {
+	h := foldHeader(header)
+	for _, c := range Columns[kind] {
+		if foldHeader(c.Name) == h {
+			return c.Name
+		}
+		for _, a := range c.Aliases {
+			if foldHeader(a) == h {
+				return c.Name
+			}
+		}
+	}
+	return ""
+}
+
+// Problem is one thing wrong with an imported file, printed as
+// FILE:LINE: column: problem.
+type Problem struct {
+	File    string
+	Line    int
+	Column  string
+	Message string
+}
+
+// String formats the problem for people and editors.
+func (p Problem) String() string {
+	return fmt.Sprintf("%s:%d: %s: %s", p.File, p.Line, p.Column, p.Message)
+}
+
+// maxProblems caps the problems kept for one file; the rest are counted.
+const maxProblems = 1000
+
+// ImportError rejects a whole file and lists what is wrong with it.
+type ImportError struct {
+	Problems []Problem
+	More     int // problems beyond those listed
+}
+
+// Error lists every problem, one a line.
+func (e *ImportError) Error() string {
+	lines := make([]string, 0, len(e.Problems)+1)
+	for _, p := range e.Problems {
+		lines = append(lines, p.String())
+	}
+	if e.More > 0 {
+		lines = append(lines, fmt.Sprintf("… and %d more problems", e.More))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap makes an ImportError an EINVALID *Error.
+func (e *ImportError) Unwrap() error {
+	return &Error{Code: EINVALID, Message: fmt.Sprintf("the file has %d problems; nothing was imported", len(e.Problems)+e.More)}
+}
+
+// Add records a problem, keeping at most maxProblems.
+func (e *ImportError) Add(p Problem) {
+	if len(e.Problems) >= maxProblems {
+		e.More++
+		return
+	}
+	e.Problems = append(e.Problems, p)
+}
+
+// Len is the number of problems recorded.
+func (e *ImportError) Len() int { return len(e.Problems) + e.More }
+
+// RowReader reads the data rows of a CSV file of one kind, mapping its
+// headers to owed's columns. It tolerates a UTF-8 BOM, blank lines and
+// extra columns.
+type RowReader struct {
+	Kind    ImportKind
+	File    string
+	csv     *csv.Reader
+	index   map[string]int    // column name → field index
+	headers map[string]string // column name → header as written in the file
+}
+
+// Record is one data row, addressed by column name.
+type Record struct {
+	File   string
+	Line   int
+	fields []string
+	r      *RowReader
+}
+
+// NewRowReader reads the header row of a file of the given kind. Missing
+// required columns or two headers meaning the same column give an
+// *ImportError.
+func NewRowReader(r io.Reader, file string, kind ImportKind) (*RowReader, error) {
+	if _, ok := Columns[kind]; !ok {
+		return nil, Errorf(EINVALID, "unknown import kind %q (want customers, invoices or payments)", kind)
+	}
+	br := bufio.NewReaderSize(r, 1<<16)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	rr := &RowReader{Kind: kind, File: file, csv: cr, index: map[string]int{}, headers: map[string]string{}}
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &ImportError{Problems: []Problem{{File: file, Line: 1, Column: "header", Message: "the file is empty; a header row is required"}}}
+	}
+	if err != nil {
+		return nil, &ImportError{Problems: []Problem{{File: file, Line: 1, Column: "header", Message: csvMessage(err)}}}
+	}
+	ie := &ImportError{}
+	for i, h := range header {
+		name := MatchHeader(kind, h)
+		if name == "" {
+			continue
+		}
+		if prev, dup := rr.headers[name]; dup {
+			ie.Add(Problem{File: file, Line: 1, Column: h, Message: fmt.Sprintf("means the same as column %q (%s); keep one", prev, name)})
+			continue
+		}
+		rr.index[name], rr.headers[name] = i, strings.TrimSpace(h)
+	}
+	for _, c := range Columns[kind] {
+		if _, ok := rr.index[c.Name]; c.Required && !ok {
+			ie.Add(Problem{File: file, Line: 1, Column: c.Name, Message: "required column is missing (header names: " + strings.Join(append([]string{c.Name}, c.Aliases...), ", ") + ")"})
+		}
+	}
+	if ie.Len() > 0 {
+		return nil, ie
+	}
+	return rr, nil
+}
+
+// Has reports whether the file has the column.
+func (r *RowReader) Has(column string) bool {
+	_, ok := r.index[column]
+	return ok
+}
+
+// Header returns the file's own name for a column, for problems.
+func (r *RowReader) Header(column string) string {
+	if h, ok := r.headers[column]; ok {
+		return h
+	}
+	return column
+}
+
+// Next returns the next data row, skipping rows with no values, or io.EOF.
+// A malformed CSV line gives an *ImportError.
+func (r *RowReader) Next() (Record, error) {
+	for {
+		fields, err := r.csv.Read()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return Record{}, io.EOF
+			}
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			return Record{}, &ImportError{Problems: []Problem{{File: r.File, Line: line, Column: "csv", Message: csvMessage(err)}}}
+		}
+		line, _ := r.csv.FieldPos(0)
+		if blank(fields) {
+			continue
+		}
+		return Record{File: r.File, Line: line, fields: fields, r: r}, nil
+	}
+}
+
+func blank(fields []string) bool {
+	for _, f := range fields {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func csvMessage(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return "malformed CSV: " + pe.Err.Error()
+	}
+	return "cannot read the file: " + err.Error()
+}
+
+// Get returns the trimmed value of a column ("" when absent or empty).
+func (rec Record) Get(column string) string {
+	i, ok := rec.r.index[column]
+	if !ok || i >= len(rec.fields) {
+		return ""
+	}
+	return strings.TrimSpace(rec.fields[i])
+}
+
+// Problem returns a problem about a column of this row.
+func (rec Record) Problem(column, format string, args ...any) Problem {
+	return Problem{File: rec.File, Line: rec.Line, Column: rec.r.Header(column), Message: fmt.Sprintf(format, args...)}
+}
+
+// CustomerRow is a validated row of a customers file. Empty optional
+// fields leave the stored value unchanged.
+type CustomerRow struct {
+	Line         int
+	Name         string
+	SearchName   string
+	Ref          string
+	Email        string
+	Phone        string
+	Timezone     string
+	OwnerSlackID string
+	CreditLimit  *Money
+	Tier         string
+}
+
+var (
+	slackUserID = regexp.MustCompile(`^<?@?([UW][A-Z0-9]{2,})(\|[^>]*)?>?$`)
+	emailLike   = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+)
+
+// ParseCustomerRow validates a customers row.
+func ParseCustomerRow(rec Record) (CustomerRow, []Problem) {
+	var ps []Problem
+	row := CustomerRow{Line: rec.Line, Name: rec.Get("name"), Ref: rec.Get("ref"), Email: rec.Get("email"),
+		Phone: rec.Get("phone"), Timezone: rec.Get("timezone"), Tier: rec.Get("tier")}
+	row.SearchName = NormalizeName(row.Name)
+	if row.Name == "" {
+		ps = append(ps, rec.Problem("name", "is required"))
+	} else if row.SearchName == "" {
+		ps = append(ps, rec.Problem("name", "%q has no letters or digits", row.Name))
+	}
+	if row.Email != "" && !emailLike.MatchString(row.Email) {
+		ps = append(ps, rec.Problem("email", "%q is not an email address", row.Email))
+	}
+	if row.Timezone != "" {
+		if _, err := time.LoadLocation(row.Timezone); err != nil {
+			ps = append(ps, rec.Problem("timezone", "%q is not an IANA time zone (e.g. Europe/Paris)", row.Timezone))
+		}
+	}
+	if owner := rec.Get("owner"); owner != "" {
+		m := slackUserID.FindStringSubmatch(owner)
+		if m == nil {
+			ps = append(ps, rec.Problem("owner", "%q is not a Slack user ID (like U024BE7LH)", owner))
+		} else {
+			row.OwnerSlackID = m[1]
+		}
+	}
+	if limit := rec.Get("credit_limit"); limit != "" {
+		amount, code := limit, strings.ToUpper(rec.Get("currency"))
+		if fields := strings.Fields(limit); len(fields) == 2 {
+			if ValidCurrency(strings.ToUpper(fields[0])) {
+				code, amount = strings.ToUpper(fields[0]), fields[1]
+			} else if ValidCurrency(strings.ToUpper(fields[1])) {
+				code, amount = strings.ToUpper(fields[1]), fields[0]
+			}
+		}
+		switch minor, err := ParseAmount(amount, code); {
+		case code == "":
+			ps = append(ps, rec.Problem("credit_limit", "needs a currency: add a currency column or write e.g. \"5000.00 USD\""))
+		case err != nil:
+			ps = append(ps, rec.Problem("credit_limit", "%s", ErrorMessage(err)))
+		default:
+			row.CreditLimit = &Money{Minor: minor, Currency: code}
+		}
+	}
+	return row, ps
+}
+
+// InvoiceRow is a validated row of an invoices file.
+type InvoiceRow struct {
+	Line        int
+	Number      string
+	Customer    string // name or ref
+	CustomerKey string // NormalizeName(Customer)
+	Currency    string
+	Amount      int64
+	Balance     *int64 // amount still owed, when the file says
+	IssuedOn    time.Time
+	DueOn       time.Time
+}
+
+// ParseInvoiceRow validates an invoices row.
+func ParseInvoiceRow(rec Record) (InvoiceRow, []Problem) {
+	var ps []Problem
+	row := InvoiceRow{Line: rec.Line, Number: rec.Get("number"), Customer: rec.Get("customer"),
+		Currency: strings.ToUpper(rec.Get("currency"))}
+	row.CustomerKey = NormalizeName(row.Customer)
+	if row.Number == "" {
+		ps = append(ps, rec.Problem("number", "is required"))
+	}
+	if row.Customer == "" {
+		ps = append(ps, rec.Problem("customer", "is required"))
+	} else if row.CustomerKey == "" {
+		ps = append(ps, rec.Problem("customer", "%q has no letters or digits", row.Customer))
+	}
+	currencyOK := false
+	switch {
+	case row.Currency == "":
+		ps = append(ps, rec.Problem("currency", "is required"))
+	case !ValidCurrency(row.Currency):
+		ps = append(ps, rec.Problem("currency", "%q is not an ISO 4217 currency code", rec.Get("currency")))
+	default:
+		currencyOK = true
+	}
+	amountOK := false
+	if s := rec.Get("amount"); s == "" {
+		ps = append(ps, rec.Problem("amount", "is required"))
+	} else if currencyOK {
+		switch v, err := ParseAmount(s, row.Currency); {
+		case err != nil:
+			ps = append(ps, rec.Problem("amount", "%s", ErrorMessage(err)))
+		case v == 0:
+			ps = append(ps, rec.Problem("amount", "must be more than zero"))
+		default:
+			row.Amount, amountOK = v, true
+		}
+	}
+	if s := rec.Get("balance"); s != "" && currencyOK {
+		switch v, err := ParseAmount(s, row.Currency); {
+		case err != nil:
+			ps = append(ps, rec.Problem("balance", "%s", ErrorMessage(err)))
+		case amountOK && v > row.Amount:
+			ps = append(ps, rec.Problem("balance", "%s is more than the amount %s", s, FormatAmount(row.Amount, row.Currency)))
+		default:
+			row.Balance = &v
+		}
+	}
+	var err error
+	if row.IssuedOn, err = requiredDate(rec, "issued_on"); err != nil {
+		ps = append(ps, rec.Problem("issued_on", "%s", ErrorMessage(err)))
+	}
+	if row.DueOn, err = requiredDate(rec, "due_on"); err != nil {
+		ps = append(ps, rec.Problem("due_on", "%s", ErrorMessage(err)))
+	}
+	if !row.IssuedOn.IsZero() && !row.DueOn.IsZero() && row.DueOn.Before(row.IssuedOn) {
+		ps = append(ps, rec.Problem("due_on", "%s is before the issue date %s", row.DueOn.Format(DateLayout), row.IssuedOn.Format(DateLayout)))
+	}
+	return row, ps
+}
+
+func requiredDate(rec Record, column string) (time.Time, error) {
+	s := rec.Get(column)
+	if s == "" {
+		return time.Time{}, Errorf(EINVALID, "is required")
+	}
+	return ParseDate(s)
+}
+
+// PaymentRow is a validated row of a payments file. Its amount is checked
+// against the invoice's currency when the invoice is known.
+type PaymentRow struct {
+	Line      int
+	Invoice   string
+	Amount    Decimal
+	PaidOn    time.Time
+	Reference string
+}
+
+// ParsePaymentRow validates a payments row.
+func ParsePaymentRow(rec Record) (PaymentRow, []Problem) {
+	var ps []Problem
+	row := PaymentRow{Line: rec.Line, Invoice: rec.Get("invoice"), Reference: rec.Get("reference")}
+	if row.Invoice == "" {
+		ps = append(ps, rec.Problem("invoice", "is required"))
+	}
+	if s := rec.Get("amount"); s == "" {
+		ps = append(ps, rec.Problem("amount", "is required"))
+	} else if d, err := ParseDecimal(s); err != nil {
+		ps = append(ps, rec.Problem("amount", "%s", ErrorMessage(err)))
+	} else if d.Units == 0 {
+		ps = append(ps, rec.Problem("amount", "must be more than zero"))
+	} else {
+		row.Amount = d
+	}
+	var err error
+	if row.PaidOn, err = requiredDate(rec, "paid_on"); err != nil {
+		ps = append(ps, rec.Problem("paid_on", "%s", ErrorMessage(err)))
+	}
+	return row, ps
+}

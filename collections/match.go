@@ -1,0 +1,149 @@
+package collections
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// NormalizeName folds a customer name or query for matching: lower case,
+// every run of punctuation or space becomes one space, trimmed.
+// "ACME Corp." and "acme  corp" both become "acme corp".
+func NormalizeName(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+			continue
+		}
+		if r == '\'' || r == '’' { // "O'Brien" matches "obrien"
+			continue
+		}
+		space = true
+	}
+	return b.String()
+}
+
+// MatchKind says how well a customer matches a query, best first.
+type MatchKind int
+
+// How a candidate matched a query.
+const (
+	MatchExact      MatchKind = iota // the whole name or the ref
+	MatchPrefix                      // the name starts with the query
+	MatchWordPrefix                  // a later word of the name starts with the query
+	MatchFuzzy                       // similar spelling (trigram similarity)
+	MatchNone
+)
+
+// Candidate is a customer that may be meant by a query, with the trigram
+// similarity the database found (0–1).
+type Candidate struct {
+	Customer   Customer
+	Similarity float64
+}
+
+// minSimilarity is the least trigram similarity that counts as a typo match.
+const minSimilarity = 0.3
+
+// clearLead is how far ahead the best fuzzy match must be of the next one
+// to be chosen without asking.
+const clearLead = 0.15
+
+// Classify returns how candidate c matches query.
+func Classify(query string, c Candidate) MatchKind {
+	q := NormalizeName(query)
+	name := NormalizeName(c.Customer.Name)
+	switch {
+	case q == "":
+		return MatchNone
+	case name == q || (c.Customer.Ref != "" && strings.EqualFold(strings.TrimSpace(query), c.Customer.Ref)):
+		return MatchExact
+	case strings.HasPrefix(name, q):
+		return MatchPrefix
+	case strings.Contains(name, " "+q):
+		return MatchWordPrefix
+	case c.Similarity >= minSimilarity:
+		return MatchFuzzy
+	}
+	return MatchNone
+}
+
+// ResolveMatch picks the customer a query means from the candidates. It
+// returns the match, or the plausible candidates (best first) when the
+// choice is not clear, or neither when nothing matches.
+func ResolveMatch(query string, cands []Candidate) (best *Customer, candidates []Customer) {
+	byKind := map[MatchKind][]Candidate{}
+	for _, c := range cands {
+		k := Classify(query, c)
+		byKind[k] = append(byKind[k], c)
+	}
+	for _, k := range []MatchKind{MatchExact, MatchPrefix, MatchWordPrefix} {
+		group := byKind[k]
+		if len(group) == 1 {
+			return &group[0].Customer, nil
+		}
+		if len(group) > 1 {
+			return nil, customersOf(sortedBySimilarity(group))
+		}
+	}
+	fuzzy := sortedBySimilarity(byKind[MatchFuzzy])
+	switch {
+	case len(fuzzy) == 0:
+		return nil, nil
+	case len(fuzzy) == 1 || fuzzy[0].Similarity-fuzzy[1].Similarity >= clearLead:
+		return &fuzzy[0].Customer, nil
+	}
+	return nil, customersOf(fuzzy)
+}
+
+func sortedBySimilarity(cs []Candidate) []Candidate {
+	out := append([]Candidate(nil), cs...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Similarity != out[j].Similarity {
+			return out[i].Similarity > out[j].Similarity
+		}
+		return out[i].Customer.Name < out[j].Customer.Name
+	})
+	return out
+}
+
+func customersOf(cs []Candidate) []Customer {
+	out := make([]Customer, len(cs))
+	for i, c := range cs {
+		out[i] = c.Customer
+	}
+	return out
+}
+
+// AmbiguousError says a customer query matched several customers.
+type AmbiguousError struct {
+	Query      string
+	Candidates []Customer
+}
+
+// Error lists the candidates.
+func (e *AmbiguousError) Error() string {
+	names := make([]string, len(e.Candidates))
+	for i, c := range e.Candidates {
+		names[i] = c.Label()
+	}
+	return fmt.Sprintf("%q matches several customers: %s", e.Query, strings.Join(names, "; "))
+}
+
+// Label names a customer with its ref when it has one: "ACME Corp. (C-001)".
+func (c Customer) Label() string {
+	if c.Ref == "" {
+		return c.Name
+	}
+	return c.Name + " (" + c.Ref + ")"
+}
+
+// Unwrap makes an ambiguous match an EINVALID *Error with the same message.
+func (e *AmbiguousError) Unwrap() error { return &Error{Code: EINVALID, Message: e.Error()} }

@@ -1,0 +1,529 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/owedhq/owed/collections"
+)
+
+// ImportService loads CSV files into the ledger. Rows are validated as they
+// stream, copied into a temporary staging table with COPY, checked against
+// each other and the ledger in SQL, and applied in one transaction: a file
+// goes in whole or not at all. It implements collections.ImportService.
+type ImportService struct {
+	db *DB
+}
+
+// NewImportService returns an ImportService on db.
+func NewImportService(db *DB) *ImportService { return &ImportService{db: db} }
+
+var _ collections.ImportService = (*ImportService)(nil)
+
+// OpeningBalanceReference marks the payment that records the part of an
+// invoice already paid when it was imported with a balance.
+const OpeningBalanceReference = "opening balance"
+
+// Import reads a whole file of the given kind and applies it, unless any row
+// is bad (an *collections.ImportError lists every problem) or opts.DryRun.
+func (s *ImportService) Import(ctx context.Context, kind collections.ImportKind, rows *collections.RowReader, opts collections.ImportOptions) (collections.ImportResult, error) {
+	var res collections.ImportResult
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("import %s: begin: %w", kind, err)
+	}
+	defer tx.Rollback()
+	problems := &collections.ImportError{}
+	imp := &importer{tx: tx, rows: rows, opts: opts, problems: problems}
+	switch kind {
+	case collections.ImportCustomers:
+		res, err = imp.customers(ctx)
+	case collections.ImportInvoices:
+		res, err = imp.invoices(ctx)
+	case collections.ImportPayments:
+		res, err = imp.payments(ctx)
+	default:
+		return res, collections.Errorf(collections.EINVALID, "unknown import kind %q", kind)
+	}
+	var fileErr *collections.ImportError
+	if errors.As(err, &fileErr) {
+		return res, fileErr
+	}
+	if err != nil {
+		return res, fmt.Errorf("import %s from %s: %w", kind, opts.File, err)
+	}
+	if problems.Len() > 0 {
+		return res, problems
+	}
+	if opts.DryRun {
+		return res, nil
+	}
+	if err := tx.Commit(); err != nil {
+		return res, fmt.Errorf("import %s: commit: %w", kind, err)
+	}
+	return res, nil
+}
+
+type importer struct {
+	tx       *sqlx.Tx
+	rows     *collections.RowReader
+	opts     collections.ImportOptions
+	problems *collections.ImportError
+}
+
+// stage streams every row of the file through parse and COPYs the good
+// ones into table. It returns the number of data rows read.
+func stage[T any](ctx context.Context, imp *importer, table string, cols []string,
+	parse func(collections.Record) (T, []collections.Problem), values func(T) []any) (int, error) {
+	stmt, err := imp.tx.PrepareContext(ctx, pq.CopyIn(table, cols...))
+	if err != nil {
+		return 0, fmt.Errorf("copy into %s: %w", table, err)
+	}
+	defer stmt.Close()
+	n := 0
+	for {
+		rec, err := imp.rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+		row, ps := parse(rec)
+		for _, p := range ps {
+			imp.problems.Add(p)
+		}
+		if len(ps) > 0 || imp.problems.Len() > 0 {
+			continue // the file is rejected; keep reading to report every bad row
+		}
+		if _, err := stmt.ExecContext(ctx, values(row)...); err != nil {
+			return n, fmt.Errorf("copy into %s: %w", table, err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return n, fmt.Errorf("copy into %s: %w", table, err)
+	}
+	if _, err := imp.tx.ExecContext(ctx, "ANALYZE "+table); err != nil {
+		return n, fmt.Errorf("analyze %s: %w", table, err)
+	}
+	return n, nil
+}
+
+// report runs a query returning (line, column, message) rows and records
+// each as a problem.
+func (imp *importer) report(ctx context.Context, query string, args ...any) error {
+	rows, err := imp.tx.QueryxContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("check rows: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p collections.Problem
+		if err := rows.Scan(&p.Line, &p.Column, &p.Message); err != nil {
+			return fmt.Errorf("check rows: %w", err)
+		}
+		p.File, p.Column = imp.opts.File, imp.rows.Header(p.Column)
+		imp.problems.Add(p)
+	}
+	return rows.Err()
+}
+
+// loadCurrencyDigits fills the temporary table currency_digits with the
+// minor digits of each currency the query returns, and defines
+// money_text(minor, currency), which formats amounts in problems.
+func (imp *importer) loadCurrencyDigits(ctx context.Context, query string) error {
+	if _, err := imp.tx.ExecContext(ctx, createCurrencyDigits); err != nil {
+		return fmt.Errorf("currency digits: %w", err)
+	}
+	var codes []string
+	if err := imp.tx.SelectContext(ctx, &codes, query); err != nil {
+		return fmt.Errorf("currencies: %w", err)
+	}
+	for _, code := range codes {
+		digits, err := collections.CurrencyDigits(code)
+		if err != nil {
+			return err
+		}
+		if _, err := imp.tx.ExecContext(ctx, `INSERT INTO currency_digits VALUES ($1, $2)`, code, digits); err != nil {
+			return fmt.Errorf("currency digits: %w", err)
+		}
+	}
+	return nil
+}
+
+const createCurrencyDigits = `
+CREATE TEMP TABLE currency_digits (currency char(3) PRIMARY KEY, digits int NOT NULL) ON COMMIT DROP;
+CREATE OR REPLACE FUNCTION pg_temp.money_text(minor bigint, cur char(3)) RETURNS text LANGUAGE sql STABLE AS
+  $$ SELECT round(minor::numeric / 10::numeric ^ d.digits, d.digits)::text || ' ' || cur FROM currency_digits d WHERE d.currency = cur $$`
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// --- customers ---
+
+const createCustomerStage = `
+CREATE TEMP TABLE stage_customers (
+    line int, name text, search_name text, ref text, email text, phone text, timezone text,
+    owner_slack_id text, credit_limit_minor bigint, credit_currency text, tier text,
+    customer_id bigint
+) ON COMMIT DROP`
+
+const customerDuplicates = `
+SELECT line, 'name', format('same customer as line %s', first_line) FROM (
+    SELECT line, min(line) OVER (PARTITION BY search_name) AS first_line FROM stage_customers) d
+ WHERE line <> first_line
+UNION ALL
+SELECT line, 'ref', format('ref %s is also on line %s', ref, first_line) FROM (
+    SELECT line, ref, min(line) OVER (PARTITION BY lower(ref)) AS first_line
+      FROM stage_customers WHERE ref IS NOT NULL) d
+ WHERE line <> first_line
+ORDER BY 1`
+
+const resolveStagedCustomers = `
+UPDATE stage_customers s SET customer_id = c.id
+  FROM customers c WHERE s.ref IS NOT NULL AND lower(c.ref) = lower(s.ref);
+UPDATE stage_customers s SET customer_id = c.id
+  FROM customers c WHERE s.customer_id IS NULL AND c.search_name = s.search_name`
+
+const customerConflicts = `
+SELECT s.line, 'name', format('%s is already the name of another customer%s', s.name,
+       coalesce(' (ref ' || c.ref || ')', ''))
+  FROM stage_customers s JOIN customers c ON c.search_name = s.search_name AND c.id <> s.customer_id
+UNION ALL
+SELECT s.line, 'ref', format('%s already has ref %s', c.name, c.ref)
+  FROM stage_customers s JOIN customers c ON c.id = s.customer_id
+ WHERE s.ref IS NOT NULL AND c.ref IS NOT NULL AND lower(c.ref) <> lower(s.ref)
+ORDER BY 1`
+
+const updateCustomers = `
+UPDATE customers c SET
+       name = s.name, search_name = s.search_name, ref = coalesce(s.ref, c.ref),
+       email = coalesce(s.email, c.email), phone = coalesce(s.phone, c.phone),
+       timezone = coalesce(s.timezone, c.timezone), owner_slack_id = coalesce(s.owner_slack_id, c.owner_slack_id),
+       credit_limit_minor = coalesce(s.credit_limit_minor, c.credit_limit_minor),
+       credit_currency = coalesce(s.credit_currency, c.credit_currency),
+       tier = coalesce(s.tier, c.tier), updated_at = now()
+  FROM stage_customers s
+ WHERE c.id = s.customer_id
+   AND (c.name, c.ref, c.email, c.phone, c.timezone, c.owner_slack_id, c.credit_limit_minor, c.credit_currency, c.tier)
+       IS DISTINCT FROM
+       (s.name, coalesce(s.ref, c.ref), coalesce(s.email, c.email), coalesce(s.phone, c.phone),
+        coalesce(s.timezone, c.timezone), coalesce(s.owner_slack_id, c.owner_slack_id),
+        coalesce(s.credit_limit_minor, c.credit_limit_minor), coalesce(s.credit_currency, c.credit_currency)::char(3),
+        coalesce(s.tier, c.tier))`
+
+const insertCustomers = `
+INSERT INTO customers (name, search_name, ref, email, phone, timezone, owner_slack_id,
+                       credit_limit_minor, credit_currency, tier)
+SELECT name, search_name, ref, email, phone, timezone, owner_slack_id,
+       credit_limit_minor, credit_currency, tier
+  FROM stage_customers WHERE customer_id IS NULL ORDER BY line`
+
+func (imp *importer) customers(ctx context.Context) (collections.ImportResult, error) {
+	var res collections.ImportResult
+	if _, err := imp.tx.ExecContext(ctx, createCustomerStage); err != nil {
+		return res, fmt.Errorf("stage customers: %w", err)
+	}
+	cols := []string{"line", "name", "search_name", "ref", "email", "phone", "timezone", "owner_slack_id", "credit_limit_minor", "credit_currency", "tier"}
+	n, err := stage(ctx, imp, "stage_customers", cols, collections.ParseCustomerRow, func(r collections.CustomerRow) []any {
+		var limit, cur any
+		if r.CreditLimit != nil {
+			limit, cur = r.CreditLimit.Minor, r.CreditLimit.Currency
+		}
+		return []any{r.Line, r.Name, r.SearchName, nullable(r.Ref), nullable(r.Email), nullable(r.Phone),
+			nullable(r.Timezone), nullable(r.OwnerSlackID), limit, cur, nullable(r.Tier)}
+	})
+	res.Rows = n
+	if err != nil || imp.problems.Len() > 0 {
+		return res, err
+	}
+	if err := imp.report(ctx, customerDuplicates); err != nil {
+		return res, err
+	}
+	if _, err := imp.tx.ExecContext(ctx, resolveStagedCustomers); err != nil {
+		return res, fmt.Errorf("match customers: %w", err)
+	}
+	if err := imp.report(ctx, customerConflicts); err != nil || imp.problems.Len() > 0 {
+		return res, err
+	}
+	up, err := imp.tx.ExecContext(ctx, updateCustomers)
+	if err != nil {
+		return res, fmt.Errorf("update customers: %w", err)
+	}
+	in, err := imp.tx.ExecContext(ctx, insertCustomers)
+	if err != nil {
+		return res, fmt.Errorf("insert customers: %w", err)
+	}
+	updated, _ := up.RowsAffected()
+	created, _ := in.RowsAffected()
+	res.Created, res.Updated = int(created), int(updated)
+	res.Unchanged = res.Rows - res.Created - res.Updated
+	return res, nil
+}
+
+// --- invoices ---
+
+const createInvoiceStage = `
+CREATE TEMP TABLE stage_invoices (
+    line int, number text, customer text, customer_key text, currency char(3),
+    amount_minor bigint, balance_minor bigint, issued_on date, due_on date
+) ON COMMIT DROP;
+CREATE TEMP TABLE stage_invoice_customers (
+    customer text PRIMARY KEY, customer_key text, first_line int, customer_id bigint
+) ON COMMIT DROP`
+
+const invoiceDuplicates = `
+SELECT s.line, 'number', format('invoice %s is also on line %s', s.number, d.first_line)
+  FROM stage_invoices s
+  JOIN (SELECT number, min(line) AS first_line FROM stage_invoices GROUP BY number HAVING count(*) > 1) d
+    ON d.number = s.number AND s.line <> d.first_line
+ORDER BY 1`
+
+// resolveInvoiceCustomers matches each distinct customer of the file by ref,
+// then by normalised name, and creates the customers still unknown.
+const resolveInvoiceCustomers = `
+INSERT INTO stage_invoice_customers (customer, customer_key, first_line)
+SELECT customer, min(customer_key), min(line) FROM stage_invoices GROUP BY customer;
+UPDATE stage_invoice_customers s SET customer_id = c.id
+  FROM customers c WHERE lower(c.ref) = lower(s.customer);
+UPDATE stage_invoice_customers s SET customer_id = c.id
+  FROM customers c WHERE s.customer_id IS NULL AND c.search_name = s.customer_key`
+
+const insertInvoiceCustomers = `
+WITH created AS (
+    INSERT INTO customers (name, search_name)
+    SELECT DISTINCT ON (customer_key) customer, customer_key
+      FROM stage_invoice_customers WHERE customer_id IS NULL
+     ORDER BY customer_key, first_line
+    RETURNING id, search_name
+), matched AS (
+    UPDATE stage_invoice_customers s SET customer_id = created.id
+      FROM created WHERE s.customer_id IS NULL AND s.customer_key = created.search_name
+)
+SELECT count(*) FROM created`
+
+// invoicePlan pairs each staged row with the invoice it updates (if any),
+// the invoice's opening-balance payment and the opening balance the row
+// asks for: amount − balance − other payments.
+const invoicePlan = `
+CREATE TEMP TABLE invoice_plan ON COMMIT DROP AS
+SELECT s.line, s.number, sc.customer_id, s.currency, s.amount_minor, s.balance_minor, s.issued_on, s.due_on,
+       i.id AS invoice_id, i.currency AS old_currency, i.paid_minor,
+       coalesce(op.amount_minor, 0) AS opening_minor,
+       CASE WHEN s.balance_minor IS NULL THEN coalesce(op.amount_minor, 0)
+            ELSE s.amount_minor - s.balance_minor - (coalesce(i.paid_minor, 0) - coalesce(op.amount_minor, 0))
+       END AS target_opening_minor,
+       i.id IS NOT NULL AND (i.customer_id, i.currency, i.amount_minor, i.issued_on, i.due_on)
+           IS DISTINCT FROM (sc.customer_id, s.currency, s.amount_minor, s.issued_on, s.due_on) AS changed
+  FROM stage_invoices s
+  JOIN stage_invoice_customers sc ON sc.customer = s.customer
+  LEFT JOIN invoices i ON i.number = s.number
+  LEFT JOIN payments op ON op.invoice_id = i.id AND op.reference = '` + OpeningBalanceReference + `'`
+
+// invoiceConflicts finds rows that would break what the ledger already
+// records: a currency change under payments, or payments beyond the amount.
+const invoiceConflicts = `
+SELECT line, 'currency', format('invoice %s already has payments in %s; its currency cannot change', number, old_currency)
+  FROM invoice_plan WHERE invoice_id IS NOT NULL AND old_currency <> currency AND paid_minor > 0
+UNION ALL
+SELECT line, 'balance', format('the ledger already records %s paid on invoice %s by other payments; balance %s is too large',
+       pg_temp.money_text(other_minor, currency), number, pg_temp.money_text(balance_minor, currency))
+  FROM (SELECT *, paid_minor - opening_minor AS other_minor FROM invoice_plan) p
+ WHERE balance_minor IS NOT NULL AND target_opening_minor < 0
+UNION ALL
+SELECT line, 'amount', format('invoice %s already has %s paid, more than the new amount', number, pg_temp.money_text(paid_minor, currency))
+  FROM invoice_plan
+ WHERE balance_minor IS NULL AND paid_minor - opening_minor + target_opening_minor > amount_minor
+ORDER BY 1`
+
+const invoiceCounts = `
+SELECT count(*) FILTER (WHERE invoice_id IS NULL) AS created,
+       count(*) FILTER (WHERE invoice_id IS NOT NULL AND (changed OR target_opening_minor <> opening_minor)) AS updated
+  FROM invoice_plan`
+
+var applyInvoices = []string{`
+DELETE FROM payments p USING invoice_plan ip
+ WHERE p.invoice_id = ip.invoice_id AND p.reference = '` + OpeningBalanceReference + `'
+   AND ip.target_opening_minor = 0 AND ip.opening_minor > 0`, `
+UPDATE payments p SET amount_minor = ip.target_opening_minor
+  FROM invoice_plan ip
+ WHERE p.invoice_id = ip.invoice_id AND p.reference = '` + OpeningBalanceReference + `'
+   AND ip.target_opening_minor > 0 AND ip.target_opening_minor < ip.opening_minor`, `
+INSERT INTO invoices (number, customer_id, currency, amount_minor, issued_on, due_on)
+SELECT number, customer_id, currency, amount_minor, issued_on, due_on
+  FROM invoice_plan WHERE invoice_id IS NULL OR changed
+ ORDER BY line
+    ON CONFLICT (number) DO UPDATE
+   SET customer_id = excluded.customer_id, currency = excluded.currency,
+       amount_minor = excluded.amount_minor, issued_on = excluded.issued_on,
+       due_on = excluded.due_on, updated_at = now()`, `
+INSERT INTO payments (invoice_id, amount_minor, paid_on, reference)
+SELECT i.id, ip.target_opening_minor, $1::date, '` + OpeningBalanceReference + `'
+  FROM invoice_plan ip JOIN invoices i ON i.number = ip.number
+ WHERE ip.target_opening_minor > ip.opening_minor
+    ON CONFLICT (invoice_id, reference) WHERE reference IS NOT NULL
+    DO UPDATE SET amount_minor = excluded.amount_minor`}
+
+func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, error) {
+	var res collections.ImportResult
+	if _, err := imp.tx.ExecContext(ctx, createInvoiceStage); err != nil {
+		return res, fmt.Errorf("stage invoices: %w", err)
+	}
+	cols := []string{"line", "number", "customer", "customer_key", "currency", "amount_minor", "balance_minor", "issued_on", "due_on"}
+	n, err := stage(ctx, imp, "stage_invoices", cols, collections.ParseInvoiceRow, func(r collections.InvoiceRow) []any {
+		var balance any
+		if r.Balance != nil {
+			balance = *r.Balance
+		}
+		return []any{r.Line, r.Number, r.Customer, r.CustomerKey, r.Currency, r.Amount, balance,
+			r.IssuedOn.Format(collections.DateLayout), r.DueOn.Format(collections.DateLayout)}
+	})
+	res.Rows = n
+	if err != nil || imp.problems.Len() > 0 {
+		return res, err
+	}
+	if err := imp.report(ctx, invoiceDuplicates); err != nil || imp.problems.Len() > 0 {
+		return res, err
+	}
+	if _, err := imp.tx.ExecContext(ctx, resolveInvoiceCustomers); err != nil {
+		return res, fmt.Errorf("match customers: %w", err)
+	}
+	if err := imp.tx.GetContext(ctx, &res.Customers, insertInvoiceCustomers); err != nil {
+		return res, fmt.Errorf("create customers: %w", err)
+	}
+	if _, err := imp.tx.ExecContext(ctx, invoicePlan); err != nil {
+		return res, fmt.Errorf("plan invoices: %w", err)
+	}
+	if err := imp.loadCurrencyDigits(ctx, `SELECT DISTINCT currency FROM invoice_plan`); err != nil {
+		return res, err
+	}
+	if err := imp.report(ctx, invoiceConflicts); err != nil || imp.problems.Len() > 0 {
+		return res, err
+	}
+	if err := imp.tx.QueryRowxContext(ctx, invoiceCounts).Scan(&res.Created, &res.Updated); err != nil {
+		return res, fmt.Errorf("count invoices: %w", err)
+	}
+	res.Unchanged = res.Rows - res.Created - res.Updated
+	for i, q := range applyInvoices {
+		var args []any
+		if i == len(applyInvoices)-1 {
+			args = []any{imp.opts.Today}
+		}
+		if _, err := imp.tx.ExecContext(ctx, q, args...); err != nil {
+			return res, fmt.Errorf("apply invoices: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// --- payments ---
+
+const createPaymentStage = `
+CREATE TEMP TABLE stage_payments (
+    line int, invoice text, units bigint, scale int, paid_on date, reference text
+) ON COMMIT DROP`
+
+const unknownInvoices = `
+SELECT s.line, 'invoice', format('no invoice numbered %s', s.invoice)
+  FROM stage_payments s LEFT JOIN invoices i ON i.number = s.invoice
+ WHERE i.id IS NULL
+ ORDER BY 1`
+
+// paymentPlan resolves each staged payment: its invoice, its amount in
+// minor units of the invoice's currency, whether the ledger already has it
+// (same reference, or same amount and date without one), and the running
+// total of the file's new payments per invoice.
+const paymentPlan = `
+CREATE TEMP TABLE payment_plan ON COMMIT DROP AS
+WITH resolved AS (
+    SELECT s.line, s.invoice, s.paid_on, s.reference, s.scale, d.digits,
+           i.id AS invoice_id, i.currency, i.amount_minor, i.paid_minor,
+           CASE WHEN s.scale <= d.digits THEN s.units * (10::numeric ^ (d.digits - s.scale))::bigint END AS minor
+      FROM stage_payments s
+      JOIN invoices i ON i.number = s.invoice
+      JOIN currency_digits d ON d.currency = i.currency
+), matched AS (
+    SELECT r.*, p.id AS existing_id, p.amount_minor AS existing_minor, p.paid_on AS existing_paid_on,
+           min(r.line) OVER (PARTITION BY r.invoice_id, coalesce(r.reference, r.minor::text || '@' || r.paid_on::text)) AS first_line
+      FROM resolved r
+      LEFT JOIN payments p ON p.invoice_id = r.invoice_id
+           AND ((r.reference IS NOT NULL AND p.reference = r.reference)
+             OR (r.reference IS NULL AND p.reference IS NULL AND p.amount_minor = r.minor AND p.paid_on = r.paid_on))
+)
+SELECT *, (paid_minor + sum(minor) FILTER (WHERE existing_id IS NULL)
+              OVER (PARTITION BY invoice_id ORDER BY line))::bigint AS paid_after_minor
+  FROM matched`
+
+const paymentConflicts = `
+SELECT line, 'amount', format('has %s decimals; %s has %s', scale, currency, digits)
+  FROM payment_plan WHERE minor IS NULL
+UNION ALL
+SELECT line, CASE WHEN reference IS NULL THEN 'amount' ELSE 'reference' END,
+       CASE WHEN reference IS NULL
+            THEN format('same payment as line %s (same invoice, amount and date); give each a reference', first_line)
+            ELSE format('reference %s on invoice %s is also on line %s', reference, invoice, first_line) END
+  FROM payment_plan WHERE line <> first_line
+UNION ALL
+SELECT line, 'reference', format('payment %s on invoice %s is already recorded as %s on %s',
+       reference, invoice, pg_temp.money_text(existing_minor, currency), existing_paid_on)
+  FROM payment_plan
+ WHERE existing_id IS NOT NULL AND reference IS NOT NULL
+   AND (existing_minor <> minor OR existing_paid_on <> paid_on)
+UNION ALL
+SELECT line, 'amount', format('payment of %s exceeds the balance %s of invoice %s',
+       pg_temp.money_text(minor, currency),
+       pg_temp.money_text(amount_minor - (paid_after_minor - minor), currency), invoice)
+  FROM payment_plan
+ WHERE existing_id IS NULL AND minor IS NOT NULL AND line = first_line AND paid_after_minor > amount_minor
+ORDER BY 1`
+
+const insertPayments = `
+INSERT INTO payments (invoice_id, amount_minor, paid_on, reference)
+SELECT invoice_id, minor, paid_on, reference FROM payment_plan
+ WHERE existing_id IS NULL ORDER BY line`
+
+func (imp *importer) payments(ctx context.Context) (collections.ImportResult, error) {
+	var res collections.ImportResult
+	if _, err := imp.tx.ExecContext(ctx, createPaymentStage); err != nil {
+		return res, fmt.Errorf("stage payments: %w", err)
+	}
+	cols := []string{"line", "invoice", "units", "scale", "paid_on", "reference"}
+	n, err := stage(ctx, imp, "stage_payments", cols, collections.ParsePaymentRow, func(r collections.PaymentRow) []any {
+		return []any{r.Line, r.Invoice, r.Amount.Units, r.Amount.Scale, r.PaidOn.Format(collections.DateLayout), nullable(r.Reference)}
+	})
+	res.Rows = n
+	if err != nil || imp.problems.Len() > 0 {
+		return res, err
+	}
+	if err := imp.report(ctx, unknownInvoices); err != nil || imp.problems.Len() > 0 {
+		return res, err
+	}
+	err = imp.loadCurrencyDigits(ctx, `SELECT DISTINCT i.currency FROM stage_payments s JOIN invoices i ON i.number = s.invoice`)
+	if err != nil {
+		return res, err
+	}
+	if _, err := imp.tx.ExecContext(ctx, paymentPlan); err != nil {
+		return res, fmt.Errorf("plan payments: %w", err)
+	}
+	if err := imp.report(ctx, paymentConflicts); err != nil || imp.problems.Len() > 0 {
+		return res, err
+	}
+	in, err := imp.tx.ExecContext(ctx, insertPayments)
+	if err != nil {
+		return res, fmt.Errorf("insert payments: %w", err)
+	}
+	created, _ := in.RowsAffected()
+	res.Created = int(created)
+	res.Unchanged = res.Rows - res.Created
+	return res, nil
+}

@@ -1,0 +1,244 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/owedhq/owed/collections"
+)
+
+// LedgerService reads the receivables ledger. It implements
+// collections.LedgerService.
+type LedgerService struct {
+	db *DB
+}
+
+// NewLedgerService returns a LedgerService on db.
+func NewLedgerService(db *DB) *LedgerService { return &LedgerService{db: db} }
+
+var _ collections.LedgerService = (*LedgerService)(nil)
+
+// openInvoicesAsOf selects every invoice with a balance as of $1: issued on
+// or before $1, less payments dated on or before $1. An invoice paid in full
+// today may still be open as of an earlier date, so the invoices open now
+// (a partial index) are joined with those paid after $1.
+const openInvoicesAsOf = `
+WITH later AS (
+    SELECT invoice_id, sum(amount_minor) AS amount
+      FROM payments WHERE paid_on > $1 GROUP BY invoice_id
+), open_invoices AS (
+    SELECT i.id, i.number, i.customer_id, i.currency, i.amount_minor, i.issued_on, i.due_on,
+           i.amount_minor - i.paid_minor + coalesce(l.amount, 0) AS balance_minor
+      FROM invoices i LEFT JOIN later l ON l.invoice_id = i.id
+     WHERE i.paid_minor < i.amount_minor AND i.issued_on <= $1
+    UNION ALL
+    SELECT i.id, i.number, i.customer_id, i.currency, i.amount_minor, i.issued_on, i.due_on,
+           i.amount_minor - i.paid_minor + l.amount
+      FROM later l JOIN invoices i ON i.id = l.invoice_id
+     WHERE i.paid_minor >= i.amount_minor AND i.issued_on <= $1
+)`
+
+const agingQuery = openInvoicesAsOf + `
+SELECT currency, ($1::date - due_on) AS days_overdue, sum(balance_minor) AS balance_minor
+  FROM open_invoices
+ GROUP BY currency, due_on`
+
+// Aging returns the whole ledger's aging report as of asOf.
+func (s *LedgerService) Aging(ctx context.Context, asOf time.Time) (collections.AgingReport, error) {
+	report := collections.AgingReport{AsOf: asOf}
+	rows, err := s.db.QueryContext(ctx, agingQuery, asOf)
+	if err != nil {
+		return report, fmt.Errorf("aging as of %s: %w", asOf.Format(collections.DateLayout), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var currency string
+		var days int
+		var balance int64
+		if err := rows.Scan(&currency, &days, &balance); err != nil {
+			return report, fmt.Errorf("aging: %w", err)
+		}
+		report.Add(currency, days, balance)
+	}
+	if err := rows.Err(); err != nil {
+		return report, fmt.Errorf("aging: %w", err)
+	}
+	return report, nil
+}
+
+type customerRow struct {
+	ID               int64          `db:"id"`
+	Name             string         `db:"name"`
+	Ref              sql.NullString `db:"ref"`
+	Email            sql.NullString `db:"email"`
+	Phone            sql.NullString `db:"phone"`
+	Timezone         sql.NullString `db:"timezone"`
+	OwnerSlackID     sql.NullString `db:"owner_slack_id"`
+	CreditLimitMinor sql.NullInt64  `db:"credit_limit_minor"`
+	CreditCurrency   sql.NullString `db:"credit_currency"`
+	Tier             sql.NullString `db:"tier"`
+	Similarity       float64        `db:"similarity"`
+}
+
+const customerColumns = `id, name, ref, email, phone, timezone, owner_slack_id, credit_limit_minor, credit_currency, tier`
+
+func (r customerRow) customer() collections.Customer {
+	c := collections.Customer{ID: r.ID, Name: r.Name, Ref: r.Ref.String, Email: r.Email.String,
+		Phone: r.Phone.String, Timezone: r.Timezone.String, OwnerSlackID: r.OwnerSlackID.String, Tier: r.Tier.String}
+	if r.CreditLimitMinor.Valid {
+		c.CreditLimit = &collections.Money{Minor: r.CreditLimitMinor.Int64, Currency: r.CreditCurrency.String}
+	}
+	return c
+}
+
+// findCandidates finds customers a query may mean: the ref, the whole name,
+// a prefix of the name or of one of its words, or a similar spelling. The
+// trigram index serves all of them.
+const findCandidates = `
+SELECT ` + customerColumns + `,
+       greatest(similarity(search_name, $1), word_similarity($1, search_name)) AS similarity
+  FROM customers
+ WHERE lower(ref) = lower($2)
+    OR search_name LIKE $3 ESCAPE '\'
+    OR search_name LIKE $4 ESCAPE '\'
+    OR search_name % $1
+    OR $1 <% search_name
+ ORDER BY (search_name = $1) DESC, similarity DESC, name
+ LIMIT 25`
+
+// FindCustomer resolves a forgiving query to one customer.
+func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collections.Customer, error) {
+	key := collections.NormalizeName(query)
+	if key == "" {
+		return collections.Customer{}, collections.Errorf(collections.EINVALID, "say which customer, by name or reference")
+	}
+	like := escapeLike(key)
+	var rows []customerRow
+	if err := s.db.SelectContext(ctx, &rows, findCandidates, key, query, like+"%", "% "+like+"%"); err != nil {
+		return collections.Customer{}, fmt.Errorf("find customer %q: %w", query, err)
+	}
+	cands := make([]collections.Candidate, len(rows))
+	for i, r := range rows {
+		cands[i] = collections.Candidate{Customer: r.customer(), Similarity: r.Similarity}
+	}
+	best, candidates := collections.ResolveMatch(query, cands)
+	switch {
+	case best != nil:
+		return *best, nil
+	case len(candidates) > 0:
+		return collections.Customer{}, &collections.AmbiguousError{Query: query, Candidates: candidates}
+	}
+	return collections.Customer{}, collections.Errorf(collections.ENOTFOUND, "no customer matches %q", query)
+}
+
+func escapeLike(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r == '%' || r == '_' || r == '\\' {
+			out = append(out, '\\')
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+// FindCustomerByID returns one customer.
+func (s *LedgerService) FindCustomerByID(ctx context.Context, id int64) (collections.Customer, error) {
+	var r customerRow
+	err := s.db.GetContext(ctx, &r, `SELECT `+customerColumns+`, 0::float8 AS similarity FROM customers WHERE id = $1`, id)
+	if noRows(err) {
+		return collections.Customer{}, collections.Errorf(collections.ENOTFOUND, "no customer with id %d", id)
+	}
+	if err != nil {
+		return collections.Customer{}, fmt.Errorf("find customer %d: %w", id, err)
+	}
+	return r.customer(), nil
+}
+
+type openInvoiceRow struct {
+	ID         int64     `db:"id"`
+	Number     string    `db:"number"`
+	CustomerID int64     `db:"customer_id"`
+	Currency   string    `db:"currency"`
+	Amount     int64     `db:"amount_minor"`
+	Balance    int64     `db:"balance_minor"`
+	IssuedOn   time.Time `db:"issued_on"`
+	DueOn      time.Time `db:"due_on"`
+}
+
+func (r openInvoiceRow) invoice(asOf time.Time) collections.OpenInvoice {
+	return collections.OpenInvoice{ID: r.ID, Number: r.Number, CustomerID: r.CustomerID, Currency: r.Currency,
+		Amount: r.Amount, Balance: r.Balance, IssuedOn: r.IssuedOn, DueOn: r.DueOn,
+		DaysOverdue: collections.DaysBetween(r.DueOn, asOf)}
+}
+
+// customerOpenInvoices is openInvoicesAsOf for one customer ($2), using
+// the customer's invoices rather than the whole ledger.
+const customerOpenInvoices = `
+SELECT i.id, i.number, i.customer_id, i.currency, i.amount_minor, i.issued_on, i.due_on,
+       i.amount_minor - coalesce(p.paid, 0) AS balance_minor
+  FROM invoices i
+  LEFT JOIN LATERAL (SELECT sum(amount_minor) AS paid FROM payments
+                      WHERE invoice_id = i.id AND paid_on <= $1) p ON true
+ WHERE i.customer_id = $2 AND i.issued_on <= $1
+   AND i.amount_minor - coalesce(p.paid, 0) > 0
+ ORDER BY i.due_on, i.number`
+
+// CustomerSummary returns what a customer owes as of asOf.
+func (s *LedgerService) CustomerSummary(ctx context.Context, id int64, asOf time.Time) (collections.CustomerSummary, error) {
+	sum := collections.CustomerSummary{AsOf: asOf, Invoices: []collections.OpenInvoice{}, Outstanding: []collections.Aging{}}
+	c, err := s.FindCustomerByID(ctx, id)
+	if err != nil {
+		return sum, err
+	}
+	sum.Customer = c
+	var rows []openInvoiceRow
+	if err := s.db.SelectContext(ctx, &rows, customerOpenInvoices, asOf, id); err != nil {
+		return sum, fmt.Errorf("open invoices of customer %d: %w", id, err)
+	}
+	report := collections.AgingReport{AsOf: asOf}
+	for _, r := range rows {
+		inv := r.invoice(asOf)
+		sum.Invoices = append(sum.Invoices, inv)
+		report.Add(inv.Currency, inv.DaysOverdue, inv.Balance)
+	}
+	if report.Currencies != nil {
+		sum.Outstanding = report.Currencies
+	}
+	return sum, nil
+}
+
+const topDebtorsQuery = openInvoicesAsOf + `
+SELECT c.id, c.name, c.ref, c.owner_slack_id, o.currency,
+       sum(o.balance_minor) AS overdue_minor,
+       max($1::date - o.due_on) AS oldest_days,
+       count(*) AS invoices
+  FROM open_invoices o JOIN customers c ON c.id = o.customer_id
+ WHERE o.due_on < $1
+ GROUP BY c.id, c.name, c.ref, c.owner_slack_id, o.currency
+ ORDER BY overdue_minor DESC, c.name
+ LIMIT $2`
+
+// TopDebtors returns the largest overdue balances as of asOf, one row per
+// customer and currency.
+func (s *LedgerService) TopDebtors(ctx context.Context, asOf time.Time, limit int) ([]collections.Debtor, error) {
+	rows, err := s.db.QueryContext(ctx, topDebtorsQuery, asOf, limit)
+	if err != nil {
+		return nil, fmt.Errorf("top debtors: %w", err)
+	}
+	defer rows.Close()
+	var out []collections.Debtor
+	for rows.Next() {
+		var d collections.Debtor
+		var ref, owner sql.NullString
+		if err := rows.Scan(&d.Customer.ID, &d.Customer.Name, &ref, &owner, &d.Overdue.Currency,
+			&d.Overdue.Minor, &d.OldestDays, &d.InvoiceOpen); err != nil {
+			return nil, fmt.Errorf("top debtors: %w", err)
+		}
+		d.Customer.Ref, d.Customer.OwnerSlackID = ref.String, owner.String
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
