@@ -251,4 +251,3 @@ func overdueText(days int) string {
 	}
 	return fmt.Sprintf("%d days", days)
 }
-
