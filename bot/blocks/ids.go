@@ -1,0 +1,86 @@
+// Package blocks renders owed's Slack messages and modals as Block Kit, and
+// reads back what people typed into those modals. It is pure: no I/O.
+package blocks
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Action IDs of the buttons owed puts on messages.
+const (
+	ActionSnooze      = "snooze"       // opens the snooze modal
+	ActionPlan        = "plan"         // opens the payment plan modal
+	ActionEscalate    = "escalate"     // opens the escalation modal
+	ActionPlanAgreed  = "plan_agreed"  // the customer agreed to the proposed plan
+	ActionPlanCancel  = "plan_cancel"  // cancel the proposed or active plan
+	ActionApprove     = "approve"      // approve an escalation
+	ActionReject      = "reject"       // reject an escalation
+	ActionPlanPreview = "plan_preview" // an input of the plan modal changed: redraw the schedule
+)
+
+// Callback IDs of owed's modals.
+const (
+	CallbackSnooze   = "snooze_modal"
+	CallbackPlan     = "plan_modal"
+	CallbackEscalate = "escalate_modal"
+)
+
+// Block IDs of modal inputs; response_action errors are keyed by them.
+const (
+	BlockSnoozeFor       = "snooze_for"    // static_select: 1, 3, 7, 14 days or "date"
+	BlockSnoozeUntil     = "snooze_until"  // datepicker
+	BlockSnoozeReason    = "snooze_reason" // plain_text_input, optional
+	BlockPlanCurrency    = "plan_currency" // static_select, shown when several currencies are overdue
+	BlockPlanInstalments = "plan_instalments"
+	BlockPlanFrequency   = "plan_frequency"
+	BlockPlanFirstDue    = "plan_first_due"
+	BlockPlanDownPayment = "plan_down_payment"
+	BlockEscalateTarget  = "escalate_target"
+	BlockEscalateReason  = "escalate_reason"
+	BlockPlanSchedule    = "plan_schedule" // the schedule preview section
+)
+
+// CaseRef is what a case button carries: the case and the version of it
+// the message showed, so that a click on a stale message is recognised.
+type CaseRef struct {
+	CaseID  int64
+	Version int
+}
+
+// String encodes the ref as a button value: "case:ID:VERSION".
+func (r CaseRef) String() string { return fmt.Sprintf("case:%d:%d", r.CaseID, r.Version) }
+
+// ParseCaseRef decodes a button value or private_metadata written by
+// CaseRef.String.
+func ParseCaseRef(s string) (CaseRef, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 || parts[0] != "case" {
+		return CaseRef{}, fmt.Errorf("not a case reference: %q", s)
+	}
+	id, err1 := strconv.ParseInt(parts[1], 10, 64)
+	v, err2 := strconv.Atoi(parts[2])
+	if err1 != nil || err2 != nil || id <= 0 || v < 0 {
+		return CaseRef{}, fmt.Errorf("not a case reference: %q", s)
+	}
+	return CaseRef{CaseID: id, Version: v}, nil
+}
+
+// EscalationRef is what Approve and Reject carry.
+type EscalationRef struct {
+	EscalationID int64
+}
+
+// String encodes the ref as a button value: "escalation:ID".
+func (r EscalationRef) String() string { return fmt.Sprintf("escalation:%d", r.EscalationID) }
+
+// ParseEscalationRef decodes a value written by EscalationRef.String.
+func ParseEscalationRef(s string) (EscalationRef, error) {
+	id, ok := strings.CutPrefix(s, "escalation:")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil || n <= 0 {
+		return EscalationRef{}, fmt.Errorf("not an escalation reference: %q", s)
+	}
+	return EscalationRef{EscalationID: n}, nil
+}
