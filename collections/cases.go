@@ -250,3 +250,22 @@ type CaseService interface {
 	// History returns a customer's audit trail, newest first.
 	History(ctx context.Context, customerID int64, limit int) ([]AuditEntry, error)
 }
+
+// Audit actions: AuditEntry.Action values, with the Details keys each sets.
+// Amounts in details are formatted for people ("USD 1,234.50") and dates
+// are YYYY-MM-DD.
+const (
+	AuditAlerted             = "alerted"              // stage, oldest_days, overdue
+	AuditSnoozed             = "snoozed"              // until, reason
+	AuditSnoozeEnded         = "snooze_ended"         // until
+	AuditPlanProposed        = "plan_proposed"        // total, instalments, frequency, first_due, down_payment
+	AuditPlanAgreed          = "plan_agreed"          //
+	AuditPlanCancelled       = "plan_cancelled"       //
+	AuditPlanBroken          = "plan_broken"          // missed_due, missed_amount
+	AuditPlanCompleted       = "plan_completed"       //
+	AuditEscalationRequested = "escalation_requested" // escalation_id, target, reason
+	AuditEscalationApproved  = "escalation_approved"  // escalation_id, target, requested_by
+	AuditEscalationRejected  = "escalation_rejected"  // escalation_id, target, requested_by
+	AuditPaymentReceived     = "payment_received"     // overdue (what is overdue now)
+	AuditSettled             = "settled"              //
+)
