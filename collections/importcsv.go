@@ -162,7 +162,6 @@ func NewRowReader(r io.Reader, file string, kind ImportKind) (*RowReader, error)
 	}
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
 	rr := &RowReader{Kind: kind, File: file, csv: cr, index: map[string]int{}, headers: map[string]string{}}
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -171,6 +170,7 @@ func NewRowReader(r io.Reader, file string, kind ImportKind) (*RowReader, error)
 	if err != nil {
 		return nil, &ImportError{Problems: []Problem{{File: file, Line: 1, Column: "header", Message: csvMessage(err)}}}
 	}
+	headerLine, _ := cr.FieldPos(0)
 	ie := &ImportError{}
 	for i, h := range header {
 		name := MatchHeader(kind, h)
@@ -178,14 +178,14 @@ func NewRowReader(r io.Reader, file string, kind ImportKind) (*RowReader, error)
 			continue
 		}
 		if prev, dup := rr.headers[name]; dup {
-			ie.Add(Problem{File: file, Line: 1, Column: h, Message: fmt.Sprintf("means the same as column %q (%s); keep one", prev, name)})
+			ie.Add(Problem{File: file, Line: headerLine, Column: strings.TrimSpace(h), Message: fmt.Sprintf("means the same as column %q (%s); keep one", prev, name)})
 			continue
 		}
 		rr.index[name], rr.headers[name] = i, strings.TrimSpace(h)
 	}
 	for _, c := range Columns[kind] {
 		if _, ok := rr.index[c.Name]; c.Required && !ok {
-			ie.Add(Problem{File: file, Line: 1, Column: c.Name, Message: "required column is missing (header names: " + strings.Join(append([]string{c.Name}, c.Aliases...), ", ") + ")"})
+			ie.Add(Problem{File: file, Line: headerLine, Column: c.Name, Message: "required column is missing (header names: " + strings.Join(append([]string{c.Name}, c.Aliases...), ", ") + ")"})
 		}
 	}
 	if ie.Len() > 0 {

@@ -67,11 +67,15 @@ func ParseDecimal(s string) (Decimal, error) {
 	if len(intPart)+len(frac) > 18 {
 		return Decimal{}, Errorf(EINVALID, "%q is too large", s)
 	}
-	units, err := strconv.ParseInt(intPart+frac+"0", 10, 64) // trailing 0 keeps "" parseable
-	if err != nil {
-		return Decimal{}, Errorf(EINVALID, "%q is not a valid amount", s)
+	digits := intPart + frac
+	if digits == "" {
+		digits = "0"
 	}
-	return Decimal{Units: units / 10, Scale: len(frac)}, nil
+	units, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return Decimal{}, Errorf(EINVALID, "%q is too large", s)
+	}
+	return Decimal{Units: units, Scale: len(frac)}, nil
 }
 
 func allDigits(s string) bool {
