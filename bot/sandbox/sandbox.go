@@ -1,0 +1,279 @@
+// Package sandbox is a local stand-in for Slack: a Web API that keeps Slack's rules,
+// signed slash commands and interactions, Socket Mode, and a web page to try the bot.
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Member is a person in the sandbox workspace.
+type Member struct {
+	ID       string // U…
+	Name     string // handle, e.g. "dana"
+	RealName string // e.g. "Dana Whitfield"
+}
+
+// Channel is a public channel of the sandbox workspace.
+type Channel struct {
+	ID      string   // C…
+	Name    string   // without "#"
+	Members []string // member IDs; empty means every member
+}
+
+// UserGroup is a user group (S…) of the sandbox workspace.
+type UserGroup struct {
+	ID     string
+	Handle string
+	Users  []string
+}
+
+// Config describes the sandbox workspace and the app installed in it.
+type Config struct {
+	TeamID     string // T…
+	TeamDomain string // e.g. "acme-finance"
+	TeamName   string
+
+	BotToken  string // xoxb-…, required on bot Web API calls
+	AppToken  string // xapp-…, required on apps.connections.open (Socket Mode)
+	BotUserID string // U… of the bot user
+	BotID     string // B…
+	BotName   string // display name of the bot, e.g. "owed"
+	AppID     string // A…
+
+	// SigningSecret signs every request sent to the app (X-Slack-Signature).
+	SigningSecret string
+	// VerificationToken is the deprecated token Slack puts in every payload.
+	VerificationToken string
+
+	// CommandURL and InteractionURL are the app's request URLs for slash
+	// commands and interactions (its /slack/commands and /slack/interactions).
+	CommandURL     string
+	InteractionURL string
+
+	Members    []Member
+	Channels   []Channel
+	UserGroups []UserGroup
+
+	// PostInterval is the per-channel message rate of chat.postMessage;
+	// PostBurst messages may go out at once before it applies.
+	PostInterval time.Duration
+	PostBurst    int
+
+	// AckTimeout is how long the app has to answer a slash command or an
+	// interaction (Slack: 3 s).
+	AckTimeout time.Duration
+
+	// Now is Slack's clock: trigger_id and response_url expiry, the rate
+	// limit, message timestamps and request signatures use it.
+	Now func() time.Time
+
+	// HTTPClient sends requests to the app; nil means a default client.
+	HTTPClient *http.Client
+}
+
+// Slack's limits reproduced by the sandbox.
+const (
+	TriggerTTL         = 3 * time.Second
+	ResponseURLTTL     = 30 * time.Minute
+	ResponseURLUses    = 5
+	DefaultAckTimeout  = 3 * time.Second
+	maxViewStack       = 3
+	defaultPostBurst   = 3
+	socketPingInterval = 10 * time.Second
+)
+
+// Server is the sandbox: Slack's Web API, the workspace's state and the
+// driving API that acts as its members.
+type Server struct {
+	cfg     Config
+	now     func() time.Time
+	client  *http.Client
+	members map[string]Member
+	groups  map[string]UserGroup
+	sockets *socketHub
+
+	mu           sync.Mutex
+	baseURL      string
+	version      uint64
+	changed      chan struct{}
+	seq          uint64
+	lastTS       int64 // microseconds of the last message ts handed out
+	convs        map[string]*conversation
+	convOrder    []string
+	ims          map[string]string // member ID → IM channel ID
+	triggers     map[string]*trigger
+	views        map[string]*view
+	stacks       map[string][]string // member ID → open modal view IDs, bottom first
+	responseURLs map[string]*responseURL
+	limiters     map[string]*rate.Limiter // channel ID → chat.postMessage limiter
+	failures     map[string][]Failure
+	calls        []Call
+	tickets      map[string]bool
+}
+
+// New returns a sandbox for cfg. Zero values get sensible defaults: a team,
+// tokens, the bot user, a 1 s post interval with a burst of 3, a 3 s ack
+// timeout and the real clock.
+func New(cfg Config) *Server {
+	cfg = withDefaults(cfg)
+	s := &Server{
+		cfg:          cfg,
+		now:          cfg.Now,
+		client:       cfg.HTTPClient,
+		members:      map[string]Member{},
+		groups:       map[string]UserGroup{},
+		sockets:      newSocketHub(),
+		changed:      make(chan struct{}),
+		convs:        map[string]*conversation{},
+		ims:          map[string]string{},
+		triggers:     map[string]*trigger{},
+		views:        map[string]*view{},
+		stacks:       map[string][]string{},
+		responseURLs: map[string]*responseURL{},
+		limiters:     map[string]*rate.Limiter{},
+		failures:     map[string][]Failure{},
+		tickets:      map[string]bool{},
+	}
+	if s.client == nil {
+		s.client = &http.Client{}
+	}
+	for _, m := range cfg.Members {
+		s.members[m.ID] = m
+	}
+	s.members[cfg.BotUserID] = Member{ID: cfg.BotUserID, Name: cfg.BotName, RealName: cfg.BotName}
+	for _, g := range cfg.UserGroups {
+		s.groups[g.ID] = g
+	}
+	for _, c := range cfg.Channels {
+		s.addConversationLocked(&conversation{id: c.ID, name: c.Name, members: c.Members, byTS: map[string]*message{}})
+	}
+	return s
+}
+
+func withDefaults(cfg Config) Config {
+	def := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
+	}
+	def(&cfg.TeamID, "T0SANDBOX")
+	def(&cfg.TeamDomain, "sandbox")
+	def(&cfg.TeamName, "Sandbox")
+	def(&cfg.BotToken, "xoxb-sandbox")
+	def(&cfg.AppToken, "xapp-sandbox")
+	def(&cfg.BotUserID, "U0OWEDBOT")
+	def(&cfg.BotID, "B0OWEDBOT")
+	def(&cfg.BotName, "owed")
+	def(&cfg.AppID, "A0OWED")
+	def(&cfg.VerificationToken, "sandbox-verification-token")
+	if cfg.PostInterval <= 0 {
+		cfg.PostInterval = time.Second
+	}
+	if cfg.PostBurst <= 0 {
+		cfg.PostBurst = defaultPostBurst
+	}
+	if cfg.AckTimeout <= 0 {
+		cfg.AckTimeout = DefaultAckTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return cfg
+}
+
+// SetBaseURL sets the sandbox's public base URL (e.g. "http://127.0.0.1:8080"),
+// from which response_url and Socket Mode URLs are minted.
+func (s *Server) SetBaseURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.baseURL = strings.TrimRight(u, "/")
+}
+
+// Config returns the configuration in force, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// Members returns the workspace's members (without the bot), in configuration order.
+func (s *Server) Members() []Member { return append([]Member(nil), s.cfg.Members...) }
+
+// nextIDLocked returns a new identifier with the given prefix, e.g. "V000000007".
+func (s *Server) nextIDLocked(prefix string) string {
+	s.seq++
+	return fmt.Sprintf("%s%09d", prefix, s.seq)
+}
+
+// nextTSLocked returns a message timestamp from Slack's clock, strictly
+// increasing so that every message has its own.
+func (s *Server) nextTSLocked() string {
+	us := s.now().UnixMicro()
+	if us <= s.lastTS {
+		us = s.lastTS + 1
+	}
+	s.lastTS = us
+	return fmt.Sprintf("%d.%06d", us/1e6, us%1e6)
+}
+
+// touchLocked records a change that the page and Await should see.
+func (s *Server) touchLocked() {
+	s.version++
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// Await blocks until cond, evaluated after every change to the sandbox's
+// state, returns true, or ctx ends. cond must not call back into the Server
+// while holding its own locks; it is called without the sandbox's lock held.
+func (s *Server) Await(ctx context.Context, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("await: %w", ctx.Err())
+		}
+	}
+}
+
+// waitChange blocks until the state version exceeds since or ctx ends, and
+// returns the current version.
+func (s *Server) waitChange(ctx context.Context, since uint64) uint64 {
+	for {
+		s.mu.Lock()
+		v, ch := s.version, s.changed
+		s.mu.Unlock()
+		if v > since {
+			return v
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return v
+		}
+	}
+}
+
+func (s *Server) member(id string) (Member, bool) {
+	m, ok := s.members[id]
+	return m, ok && id != s.cfg.BotUserID
+}
+
+func (s *Server) userName(id string) string {
+	if m, ok := s.members[id]; ok {
+		return m.Name
+	}
+	if id == slackbotID {
+		return "Slackbot"
+	}
+	return id
+}
