@@ -1,0 +1,57 @@
+package collections
+
+import (
+	"context"
+	"time"
+)
+
+// OutboxKind says what an outbox item shows in Slack.
+type OutboxKind string
+
+// The kinds of outbox item.
+const (
+	OutboxAlert          OutboxKind = "alert"           // post or update the case's message from its current state
+	OutboxThread         OutboxKind = "thread"          // a line in the case's thread telling an audit entry
+	OutboxApproval       OutboxKind = "approval"        // the approval request: in the thread and DMed to approvers
+	OutboxApprovalUpdate OutboxKind = "approval_update" // redraw the approval requests after the decision
+)
+
+// OutboxItem is a Slack message waiting to be sent. It was stored in the
+// same transaction as the change it shows, so it survives a crash.
+type OutboxItem struct {
+	ID           int64
+	Kind         OutboxKind
+	CaseID       int64
+	EscalationID int64
+	AuditID      int64
+	Attempts     int // including this one
+}
+
+// MessageRef locates a Slack message.
+type MessageRef struct {
+	ChannelID string
+	TS        string
+}
+
+// OutboxService hands queued Slack messages to one sender at a time, in
+// order per case, and records what was sent.
+type OutboxService interface {
+	// ClaimOutboxItem leases the oldest sendable item (nil when there is
+	// none) for lease: items of a case go out in order, and an item whose
+	// lease runs out is handed out again.
+	ClaimOutboxItem(ctx context.Context, lease time.Duration) (*OutboxItem, error)
+	// OutboxDone marks an item sent.
+	OutboxDone(ctx context.Context, id int64) error
+	// OutboxRetry hands an item out again after a delay.
+	OutboxRetry(ctx context.Context, id int64, after time.Duration, reason string) error
+	// OutboxFail gives up on an item that can never be sent, keeping it.
+	OutboxFail(ctx context.Context, id int64, reason string) error
+	// SetCaseMessage records the message that shows a case.
+	SetCaseMessage(ctx context.Context, caseID int64, m MessageRef) error
+	// EscalationMessages lists the approval requests sent for an escalation.
+	EscalationMessages(ctx context.Context, escalationID int64) ([]MessageRef, error)
+	// AddEscalationMessage records an approval request sent.
+	AddEscalationMessage(ctx context.Context, escalationID int64, m MessageRef) error
+	// FindAuditEntry returns one audit entry.
+	FindAuditEntry(ctx context.Context, id int64) (AuditEntry, error)
+}

@@ -1,0 +1,253 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
+	"github.com/owedhq/owed/internal/dbtest"
+)
+
+func date(s string) time.Time {
+	d, err := collections.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// importCSV loads a CSV file through the importer, as a user would.
+func importCSV(t *testing.T, db *postgres.DB, kind collections.ImportKind, body string) {
+	t.Helper()
+	rows, err := collections.NewRowReader(bytes.NewReader([]byte(body)), string(kind)+".csv", kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := postgres.NewImportService(db).Import(context.Background(), kind, rows,
+		collections.ImportOptions{File: string(kind) + ".csv", Today: date("2026-06-01")}); err != nil {
+		t.Fatalf("import %s: %v", kind, err)
+	}
+}
+
+func newCases(t *testing.T) (*postgres.DB, *postgres.CaseService) {
+	t.Helper()
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportInvoices, `number,customer,currency,amount,issued_on,due_on
+A-1,Acme,USD,100.00,2026-04-01,2026-05-01
+A-2,Acme,EUR,50.00,2026-04-01,2026-05-20
+B-1,Bluebird,USD,30.00,2026-05-01,2026-05-25
+C-1,Current Co,USD,10.00,2026-05-20,2026-07-01
+`)
+	cs := postgres.NewCaseService(db, postgres.CaseConfig{Stages: []int{1, 7, 30}, Channel: "C0COLLECT", GraceDays: 3,
+		Today: func() time.Time { return date("2026-06-01") }})
+	return db, cs
+}
+
+func count(t *testing.T, db *postgres.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.GetContext(context.Background(), &n, query, args...); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestSweep_OneAlertPerCustomerAndStage(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+
+	res, err := cs.Sweep(ctx, date("2026-06-01"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Acme: oldest 31 days → stage 30; Bluebird: 7 days → stage 7; Current Co: not due.
+	if len(res.Alerts) != 2 || res.Alerts[0].Customer.Name != "Acme" || res.Alerts[0].Stage != 30 ||
+		res.Alerts[1].Customer.Name != "Bluebird" || res.Alerts[1].Stage != 7 {
+		t.Fatalf("alerts = %+v", res.Alerts)
+	}
+	if got := collections.OverdueText(res.Alerts[0].Overdue); got != "EUR 50.00 · USD 100.00" {
+		t.Errorf("Acme overdue = %q", got)
+	}
+	if n := count(t, db, `SELECT count(*) FROM outbox WHERE kind = 'alert'`); n != 2 {
+		t.Errorf("queued alerts = %d, want 2", n)
+	}
+
+	t.Run("SecondSweepPostsNothingNew", func(t *testing.T) {
+		res, err := cs.Sweep(ctx, date("2026-06-01"), false)
+		if err != nil || len(res.Alerts) != 0 {
+			t.Fatalf("alerts = %+v, err %v", res.Alerts, err)
+		}
+		if n := count(t, db, `SELECT count(*) FROM outbox`); n != 2 {
+			t.Errorf("outbox = %d items, want still 2", n)
+		}
+	})
+	t.Run("ConcurrentSweepsAlertOnce", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for range 5 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := cs.Sweep(ctx, date("2026-06-08"), false); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		// As of 2026-06-08 Bluebird is 14 days overdue and Acme 38: no new stage.
+		if n := count(t, db, `SELECT count(*) FROM case_alerts`); n != 2 {
+			t.Errorf("case_alerts = %d, want 2", n)
+		}
+	})
+	t.Run("StageCrossingQueuesUpdateAndThreadLine", func(t *testing.T) {
+		res, err := cs.Sweep(ctx, date("2026-06-25"), false) // Bluebird 31 days
+		if err != nil || len(res.Alerts) != 1 || res.Alerts[0].Customer.Name != "Bluebird" || res.Alerts[0].Stage != 30 || res.Alerts[0].New {
+			t.Fatalf("alerts = %+v, err %v", res.Alerts, err)
+		}
+		if n := count(t, db, `SELECT count(*) FROM outbox WHERE kind = 'thread'`); n != 1 {
+			t.Errorf("thread lines = %d, want 1", n)
+		}
+	})
+	t.Run("PaidInFullSettles", func(t *testing.T) {
+		importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nB-1,30.00,2026-06-26\n")
+		res, err := cs.Sweep(ctx, date("2026-06-27"), false)
+		if err != nil || res.Settled != 1 {
+			t.Fatalf("settled = %d, err %v", res.Settled, err)
+		}
+		if n := count(t, db, `SELECT count(*) FROM cases WHERE status = 'settled'`); n != 1 {
+			t.Errorf("settled cases = %d", n)
+		}
+	})
+	t.Run("DryRunChangesNothing", func(t *testing.T) {
+		before := count(t, db, `SELECT count(*) FROM outbox`)
+		importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nD-1,Dodo,USD,5.00,2026-06-01,2026-06-10\n")
+		res, err := cs.Sweep(ctx, date("2026-06-27"), true)
+		if err != nil || len(res.Alerts) != 1 || res.Alerts[0].Customer.Name != "Dodo" {
+			t.Fatalf("dry run alerts = %+v, err %v", res.Alerts, err)
+		}
+		if after := count(t, db, `SELECT count(*) FROM outbox`); after != before {
+			t.Errorf("dry run queued %d messages", after-before)
+		}
+	})
+}
+
+func openCase(t *testing.T, cs *postgres.CaseService, db *postgres.DB) collections.Case {
+	t.Helper()
+	if _, err := cs.Sweep(context.Background(), date("2026-06-01"), false); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := db.GetContext(context.Background(), &id, `SELECT c.id FROM cases c JOIN customers u ON u.id = c.customer_id WHERE u.name = 'Acme'`); err != nil {
+		t.Fatal(err)
+	}
+	v, err := cs.FindCaseView(context.Background(), id, date("2026-06-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Case
+}
+
+func TestActions_ConcurrentIdenticalClicksChangeStateOnce(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	alice := collections.Actor{UserID: "U0ALICE"}
+	c, err := cs.ProposePlan(ctx, alice, c.ID, c.Version, collections.PlanProposal{Currency: "USD", Total: 10000,
+		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok, conflicts := 0, 0
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := cs.AgreePlan(ctx, alice, c.ID, c.Version)
+			mu.Lock()
+			defer mu.Unlock()
+			switch collections.ErrorCode(err) {
+			case "":
+				ok++
+			case collections.ECONFLICT:
+				conflicts++
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != 1 || conflicts != 19 {
+		t.Errorf("ok = %d, conflicts = %d; want 1 and 19", ok, conflicts)
+	}
+	if n := count(t, db, `SELECT count(*) FROM audit_log WHERE action = 'plan_agreed'`); n != 1 {
+		t.Errorf("audit rows = %d, want 1", n)
+	}
+	v, _ := cs.FindCaseView(ctx, c.ID, date("2026-06-01"))
+	if v.Case.Status != collections.CasePlanActive || v.Plan == nil || v.Plan.Status != collections.PlanActive || len(v.Plan.Schedule) != 2 {
+		t.Errorf("case = %+v, plan = %+v", v.Case, v.Plan)
+	}
+}
+
+func TestEscalation_FourEyes(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	alice, bob := collections.Actor{UserID: "U0ALICE"}, collections.Actor{UserID: "U0BOB"}
+	e, err := cs.Escalate(ctx, alice, c.ID, c.Version, collections.TargetAgency, "  ")
+	if collections.ErrorCode(err) != collections.EINVALID {
+		t.Fatalf("blank reason: err = %v", err)
+	}
+	e, err = cs.Escalate(ctx, alice, c.ID, c.Version, collections.TargetAgency, "ignored three reminders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.DecideEscalation(ctx, alice, e.ID, true); collections.ErrorCode(err) != collections.EUNAUTHORIZED {
+		t.Errorf("requester approving: err = %v, want EUNAUTHORIZED", err)
+	}
+	e, err = cs.DecideEscalation(ctx, bob, e.ID, true)
+	if err != nil || e.Status != collections.EscalationApproved || e.DecidedBy != "U0BOB" {
+		t.Fatalf("approve: %+v, %v", e, err)
+	}
+	if _, err := cs.DecideEscalation(ctx, bob, e.ID, false); collections.ErrorCode(err) != collections.ECONFLICT {
+		t.Errorf("second decision: err = %v, want ECONFLICT", err)
+	}
+	v, _ := cs.FindCaseView(ctx, c.ID, date("2026-06-01"))
+	if v.Case.Status != collections.CaseEscalated {
+		t.Errorf("case status = %s", v.Case.Status)
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM audit_log`); err == nil {
+		t.Error("the audit log accepted a DELETE")
+	}
+}
+
+func TestSnooze_QuietUntilDateThenAlertsAgain(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	if _, err := cs.Snooze(ctx, collections.Actor{UserID: "U0ALICE"}, c.ID, c.Version, date("2026-06-10"), "waiting for PO"); err != nil {
+		t.Fatal(err)
+	}
+	// Quiet: a later stage does not alert while snoozed.
+	res, err := cs.Sweep(ctx, date("2026-06-09"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range res.Alerts {
+		if a.Customer.Name == "Acme" {
+			t.Fatalf("snoozed case alerted: %+v", a)
+		}
+	}
+	res, err = cs.Sweep(ctx, date("2026-06-10"), false)
+	if err != nil || res.Reopened != 1 {
+		t.Fatalf("reopened = %d, err %v", res.Reopened, err)
+	}
+	v, _ := cs.FindCaseView(ctx, c.ID, date("2026-06-10"))
+	if v.Case.Status != collections.CaseOpen {
+		t.Errorf("status after snooze = %s", v.Case.Status)
+	}
+}

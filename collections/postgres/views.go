@@ -1,0 +1,199 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/owedhq/owed/collections"
+)
+
+// FindCaseView returns a case with everything its Slack message shows.
+func (s *CaseService) FindCaseView(ctx context.Context, caseID int64, asOf time.Time) (collections.CaseView, error) {
+	v := collections.CaseView{AsOf: asOf}
+	c, err := findCase(ctx, s.db, caseID)
+	if err != nil {
+		return v, err
+	}
+	v.Case = c
+	sum, err := s.ledger.CustomerSummary(ctx, c.CustomerID, asOf)
+	if err != nil {
+		return v, err
+	}
+	v.Customer, v.Outstanding = sum.Customer, sum.Outstanding
+	for _, inv := range sum.Invoices {
+		if inv.DaysOverdue > 0 {
+			v.Invoices = append(v.Invoices, inv)
+			v.OldestDays = max(v.OldestDays, inv.DaysOverdue)
+		}
+	}
+	if v.Plan, err = s.latestPlan(ctx, s.db, c); err != nil {
+		return v, err
+	}
+	var e escalationRow
+	err = s.db.GetContext(ctx, &e, `SELECT `+escalationColumns+` FROM escalations WHERE case_id = $1 ORDER BY id DESC LIMIT 1`, c.ID)
+	switch {
+	case err == nil:
+		esc := e.domain()
+		v.Escalation = &esc
+	case !noRows(err):
+		return v, fmt.Errorf("escalation of case %d: %w", c.ID, err)
+	}
+	if v.LastActions, err = s.caseHistory(ctx, c.ID, 5); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+type planRow struct {
+	ID          int64          `db:"id"`
+	CaseID      int64          `db:"case_id"`
+	Status      string         `db:"status"`
+	Currency    string         `db:"currency"`
+	Total       int64          `db:"total_minor"`
+	DownPayment int64          `db:"down_payment_minor"`
+	Instalments int            `db:"instalments"`
+	Frequency   string         `db:"frequency"`
+	FirstDueOn  time.Time      `db:"first_due_on"`
+	ProposedBy  string         `db:"proposed_by"`
+	AgreedBy    sql.NullString `db:"agreed_by"`
+	AgreedOn    sql.NullTime   `db:"agreed_on"`
+}
+
+const planColumns = `id, case_id, status, currency, total_minor, down_payment_minor, instalments, frequency, first_due_on, proposed_by, agreed_by, agreed_on`
+
+// planPaidQuery sums the payments towards a plan: payments in the plan's
+// currency on the customer's invoices, dated on or after the agreement.
+const planPaidQuery = `
+SELECT coalesce(sum(p.amount_minor), 0)
+  FROM payments p JOIN invoices i ON i.id = p.invoice_id
+ WHERE i.customer_id = $1 AND i.currency = $2 AND p.paid_on >= $3 AND p.paid_on <= $4`
+
+// loadPlan fills in a plan's schedule and, once agreed, what was paid
+// towards it as of asOf.
+func (s *CaseService) loadPlan(ctx context.Context, q sqlx.QueryerContext, r planRow, customerID int64, asOf time.Time) (*collections.Plan, error) {
+	p := &collections.Plan{ID: r.ID, CaseID: r.CaseID, Status: collections.PlanStatus(r.Status), ProposedBy: r.ProposedBy, AgreedBy: r.AgreedBy.String,
+		Proposal: collections.PlanProposal{Currency: r.Currency, Total: r.Total, Instalments: r.Instalments,
+			Frequency: collections.PlanFrequency(r.Frequency), FirstDueOn: r.FirstDueOn, DownPayment: r.DownPayment}}
+	if err := sqlx.SelectContext(ctx, q, &p.Schedule, `SELECT seq AS "seq", due_on AS "dueon", amount_minor AS "amount" FROM plan_instalments WHERE plan_id = $1 ORDER BY seq`, r.ID); err != nil {
+		return nil, fmt.Errorf("schedule of plan %d: %w", r.ID, err)
+	}
+	if r.AgreedOn.Valid {
+		t := r.AgreedOn.Time
+		p.AgreedOn = &t
+		if err := sqlx.GetContext(ctx, q, &p.Paid, planPaidQuery, customerID, r.Currency, t, asOf); err != nil {
+			return nil, fmt.Errorf("payments towards plan %d: %w", r.ID, err)
+		}
+	}
+	return p, nil
+}
+
+// latestPlan returns the case's live plan, else its latest broken or
+// completed one, else nil.
+func (s *CaseService) latestPlan(ctx context.Context, q sqlx.QueryerContext, c collections.Case) (*collections.Plan, error) {
+	var r planRow
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+planColumns+` FROM plans WHERE case_id = $1 AND status <> 'cancelled'
+		ORDER BY status IN ('proposed', 'active') DESC, id DESC LIMIT 1`, c.ID)
+	if noRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("plan of case %d: %w", c.ID, err)
+	}
+	return s.loadPlan(ctx, q, r, c.CustomerID, s.today())
+}
+
+// checkPlans breaks active plans with a missed instalment and completes
+// those paid off; both reopen the case so that it alerts again.
+func (s *CaseService) checkPlans(ctx context.Context, asOf time.Time, res *collections.SweepResult) error {
+	var rows []struct {
+		planRow
+		CustomerID int64 `db:"customer_id_of_case"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT p.`+planColumnsPrefixed+`, c.customer_id AS customer_id_of_case
+		FROM plans p JOIN cases c ON c.id = p.case_id WHERE p.status = 'active'`); err != nil {
+		return fmt.Errorf("active plans: %w", err)
+	}
+	for _, r := range rows {
+		plan, err := s.loadPlan(ctx, s.db, r.planRow, r.CustomerID, asOf)
+		if err != nil {
+			return err
+		}
+		check := collections.CheckPlan(plan.Schedule, plan.Paid, asOf, s.graceDays)
+		if !check.Completed && check.Missed == nil {
+			continue
+		}
+		err = s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+			status, action, details := "completed", collections.AuditPlanCompleted, map[string]string(nil)
+			if !check.Completed {
+				status, action = "broken", collections.AuditPlanBroken
+				details = map[string]string{"missed_due": check.Missed.DueOn.Format(collections.DateLayout),
+					"missed_amount": collections.Money{Minor: check.Missed.Amount, Currency: plan.Proposal.Currency}.String()}
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE plans SET status = $2 WHERE id = $1 AND status = 'active'`, plan.ID, status)
+			if err != nil {
+				return fmt.Errorf("update plan %d: %w", plan.ID, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil // another replica did it
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = 'open', version = version + 1, updated_at = now() WHERE id = $1 AND status = 'plan_active'`, plan.CaseID); err != nil {
+				return fmt.Errorf("reopen case %d: %w", plan.CaseID, err)
+			}
+			return logAndShow(ctx, tx, plan.CaseID, r.CustomerID, collections.SystemActor, action, details)
+		})
+		if err != nil {
+			return err
+		}
+		if check.Completed {
+			res.Completed++
+		} else {
+			res.Broken++
+		}
+	}
+	return nil
+}
+
+const planColumnsPrefixed = `id, p.case_id, p.status, p.currency, p.total_minor, p.down_payment_minor, p.instalments, p.frequency, p.first_due_on, p.proposed_by, p.agreed_by, p.agreed_on`
+
+type auditRow struct {
+	ID         int64         `db:"id"`
+	CaseID     sql.NullInt64 `db:"case_id"`
+	CustomerID int64         `db:"customer_id"`
+	Actor      string        `db:"actor"`
+	Action     string        `db:"action"`
+	Details    []byte        `db:"details"`
+	CreatedAt  time.Time     `db:"created_at"`
+}
+
+func (r auditRow) domain() collections.AuditEntry {
+	e := collections.AuditEntry{ID: r.ID, CaseID: r.CaseID.Int64, CustomerID: r.CustomerID, Actor: r.Actor, Action: r.Action, At: r.CreatedAt}
+	json.Unmarshal(r.Details, &e.Details)
+	return e
+}
+
+func (s *CaseService) caseHistory(ctx context.Context, caseID int64, limit int) ([]collections.AuditEntry, error) {
+	return s.auditEntries(ctx, `case_id = $1`, caseID, limit)
+}
+
+// History returns a customer's audit trail, newest first.
+func (s *CaseService) History(ctx context.Context, customerID int64, limit int) ([]collections.AuditEntry, error) {
+	return s.auditEntries(ctx, `customer_id = $1`, customerID, limit)
+}
+
+func (s *CaseService) auditEntries(ctx context.Context, where string, id int64, limit int) ([]collections.AuditEntry, error) {
+	var rows []auditRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT id, case_id, customer_id, actor, action, details, created_at
+		FROM audit_log WHERE `+where+` ORDER BY id DESC LIMIT $2`, id, limit); err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	out := make([]collections.AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
