@@ -42,6 +42,12 @@ const (
 	BlockPlanSchedule    = "plan_schedule" // the schedule preview section
 )
 
+// Block IDs of the button rows on messages.
+const (
+	BlockCaseActions     = "case_actions"     // Snooze, Payment plan, Escalate, Customer agreed, Cancel plan
+	BlockApprovalActions = "approval_actions" // Approve, Reject
+)
+
 // CaseRef is what a case button carries: the case and the version of it
 // the message showed, so that a click on a stale message is recognised.
 type CaseRef struct {
