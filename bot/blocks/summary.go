@@ -85,7 +85,7 @@ func Summary(sum collections.CustomerSummary, v *collections.CaseView, history [
 	}
 	if len(history) > 0 {
 		blocks = append(blocks, section(lastActions(history)))
-		blocks = append(blocks, contextBlock("Full history: /owed "+customerQuery(c)+" history"))
+		blocks = append(blocks, contextBlock("Full history: "+codeSpan("/owed "+customerQuery(c)+" history")))
 	}
 	if v != nil && len(outstanding) > 0 {
 		if b := caseButtons(*v); b != nil {

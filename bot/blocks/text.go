@@ -71,7 +71,7 @@ func customerQuery(c collections.Customer) string {
 	if q == "" {
 		q = strings.TrimSpace(c.Name)
 	}
-	return codeSpan(truncate(q, maxNameRunes))
+	return truncate(q, maxNameRunes)
 }
 
 // codeSpan renders s as inline code, with backticks (which would end it)

@@ -1,0 +1,77 @@
+package blocks
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/owedhq/owed/collections"
+	"github.com/slack-go/slack"
+)
+
+// maxHistory is how many audit entries /owed CUSTOMER history shows.
+const maxHistory = 200
+
+// History renders a customer's audit trail, newest first: when, who and
+// what, one line per entry. Times are shown in their own location, so the
+// caller converts them to the business timezone first. Entries beyond what
+// a message holds are counted, not shown.
+func History(c collections.Customer, entries []collections.AuditEntry) Message {
+	sorted := append([]collections.AuditEntry(nil), entries...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].At.After(sorted[j].At) })
+
+	title := "History of " + plainLabel(c, MaxHeaderText-11)
+	if len(sorted) == 0 {
+		return message("No actions recorded for "+customerText(c)+" yet",
+			header(title), section("No actions recorded for "+customerLabel(c)+" yet."))
+	}
+	shown := sorted
+	if len(shown) > maxHistory {
+		shown = shown[:maxHistory]
+	}
+	blocks := []slack.Block{header(title)}
+	// Pack lines into sections of at most MaxSectionText characters,
+	// leaving room for a closing context block.
+	var chunk []string
+	size, n := 0, 0
+	flush := func() {
+		if len(chunk) > 0 {
+			blocks = append(blocks, section(joinLines(chunk)))
+			chunk, size = nil, 0
+		}
+	}
+	for _, e := range shown {
+		line := "*" + timestamp(e.At) + "* — " + clipMrkdwn(ActionLine(e), MaxSectionText-40)
+		l := len([]rune(line)) + 1
+		if size+l > MaxSectionText {
+			flush()
+			if len(blocks) >= MaxMessageBlocks-1 {
+				break
+			}
+		}
+		chunk = append(chunk, line)
+		size += l
+		n++
+	}
+	if len(blocks) < MaxMessageBlocks-1 {
+		flush()
+	} else if len(chunk) > 0 {
+		n -= len(chunk)
+	}
+	if left := len(sorted) - n; left > 0 {
+		blocks = append(blocks, contextBlock(fmt.Sprintf("%d earlier %s not shown", left, pluralWord(left, "action", "actions"))))
+	}
+	text := fmt.Sprintf("History of %s: %s; latest: %s", customerText(c), plural(len(sorted), "action", "actions"),
+		clipMrkdwn(ActionLine(sorted[0]), 2000))
+	return message(text, blocks...)
+}
+
+// joinLines joins lines with newlines.
+func joinLines(lines []string) string { return joinPlain(lines, "\n") }
+
+// pluralWord picks the word for a count.
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

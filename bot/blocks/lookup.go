@@ -1,0 +1,60 @@
+package blocks
+
+import (
+	"strings"
+
+	"github.com/owedhq/owed/collections"
+)
+
+// maxCandidates is how many customers an ambiguous query lists.
+const maxCandidates = 10
+
+// maxQueryRunes is how much of a query is echoed back.
+const maxQueryRunes = 80
+
+// Candidates answers a query that matched several customers: it lists them
+// and suggests typing a ref: "Several customers match “acme”: ACME Corp.
+// (C-001), Acme Ltd (C-002); try /owed C-001".
+func Candidates(query string, cs []collections.Customer) Message {
+	names := make([]string, 0, len(cs))
+	plainNames := make([]string, 0, len(cs))
+	for i, c := range cs {
+		if i == maxCandidates {
+			names = append(names, more(len(cs)-maxCandidates))
+			plainNames = append(plainNames, more(len(cs)-maxCandidates))
+			break
+		}
+		names = append(names, customerLabel(c))
+		plainNames = append(plainNames, customerText(c))
+	}
+	try := codeSpanCommand(cs)
+	lead := "Several customers match " + quoted(query, maxQueryRunes) + ": "
+	text := lead + strings.Join(plainNames, ", ") + "; try " + strings.Trim(try, "`")
+	return message(text, section(lead+strings.Join(names, ", ")+"; try "+try+"."))
+}
+
+// codeSpanCommand is the /owed command for the first candidate, as code.
+func codeSpanCommand(cs []collections.Customer) string {
+	if len(cs) == 0 {
+		return "`/owed CUSTOMER-REF`"
+	}
+	return codeSpan("/owed " + customerQuery(cs[0]))
+}
+
+// NotFound answers a query that matched no customer, suggesting /owed top.
+func NotFound(query string) Message {
+	s := "No customer matches " + quoted(query, maxQueryRunes) + ". Check the spelling or the ref, or try `/owed top` for the largest overdue balances."
+	return message(strings.ReplaceAll(s, "`", ""), section(s))
+}
+
+// Refusal answers the person who clicked or typed something owed will not
+// do, saying why: "Only an approver can decide on an escalation." The
+// reason is shown as text, escaped.
+func Refusal(reason string) Message {
+	r := strings.TrimSpace(reason)
+	if r == "" {
+		r = "That can't be done right now."
+	}
+	r = Escape(truncate(r, 2000))
+	return message(r, section(r))
+}
