@@ -52,6 +52,8 @@ type OutboxService interface {
 	EscalationMessages(ctx context.Context, escalationID int64) ([]MessageRef, error)
 	// AddEscalationMessage records an approval request sent.
 	AddEscalationMessage(ctx context.Context, escalationID int64, m MessageRef) error
+	// PendingOutboxItems counts the items not sent yet (failed ones excluded).
+	PendingOutboxItems(ctx context.Context) (int, error)
 	// FindAuditEntry returns one audit entry.
 	FindAuditEntry(ctx context.Context, id int64) (AuditEntry, error)
 }

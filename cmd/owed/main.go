@@ -49,9 +49,11 @@ type Env struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "run the bot: HTTP server and scheduler", runServe},
 		{"dev", "run the bot against the built-in Slack sandbox with demo data", runDev},
 		{"migrate", "apply database migrations", runMigrate},
 		{"import", "load a CSV file: owed import customers|invoices|payments FILE [--dry-run]", runImport},
+		{"sweep", "run the overdue sweep once [--as-of DATE] [--dry-run]", runSweep},
 		{"show", "what a customer owes: owed show CUSTOMER [--as-of DATE] [--json]", runShow},
 		{"aging", "aging report per currency [--as-of DATE] [--json]", runAging},
 		{"version", "print version and commit", runVersion},

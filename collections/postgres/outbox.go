@@ -111,3 +111,12 @@ func (s *OutboxService) FindAuditEntry(ctx context.Context, id int64) (collectio
 	}
 	return r.domain(), nil
 }
+
+// PendingOutboxItems counts the items not sent yet.
+func (s *OutboxService) PendingOutboxItems(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL`); err != nil {
+		return 0, fmt.Errorf("count outbox: %w", err)
+	}
+	return n, nil
+}

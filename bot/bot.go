@@ -1,0 +1,148 @@
+// Package bot is owed's Slack surface: it answers /owed, handles button
+// clicks and modal submissions, and sends the queued alerts, over HTTP
+// request URLs or Socket Mode.
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/slack-go/slack"
+
+	"github.com/owedhq/owed/collections"
+)
+
+// Options are what a Bot needs. Ledger, Cases, Outbox and Slack are
+// required.
+type Options struct {
+	Slack  *slack.Client
+	Ledger collections.LedgerService
+	Cases  collections.CaseService
+	Outbox collections.OutboxService
+
+	// SigningSecret verifies HTTP requests from Slack.
+	SigningSecret string
+	// TeamID is the installed workspace; requests from others are refused.
+	// Empty: learned from auth.test by Start.
+	TeamID string
+	// Channel receives the alerts.
+	Channel string
+	// Approvers are Slack user IDs (U…, W…) and user group IDs (S…) who may
+	// decide escalations.
+	Approvers []string
+	// Location is the business time zone (default UTC).
+	Location *time.Location
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Ready reports whether the bot can serve (database reachable,
+	// migrations current); used by /readyz.
+	Ready func(ctx context.Context) error
+	// ChannelInterval is the least time between two messages to one
+	// channel (default 1 s).
+	ChannelInterval time.Duration
+	Logger          *slog.Logger
+}
+
+// Bot is owed's Slack surface.
+type Bot struct {
+	opts      Options
+	log       *slog.Logger
+	approvers *approvers
+	metrics   *metrics
+	sender    *sender
+
+	mu     sync.Mutex
+	teamID string
+}
+
+// New returns a Bot.
+func New(opts Options) *Bot {
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.ChannelInterval == 0 {
+		opts.ChannelInterval = time.Second
+	}
+	b := &Bot{opts: opts, log: opts.Logger, teamID: opts.TeamID, metrics: newMetrics()}
+	b.approvers = newApprovers(opts.Approvers, opts.Slack, opts.Now)
+	b.sender = newSender(b)
+	return b
+}
+
+// Start checks the bot token with auth.test and learns the workspace.
+func (b *Bot) Start(ctx context.Context) error {
+	resp, err := b.opts.Slack.AuthTestContext(ctx)
+	if err != nil {
+		return fmt.Errorf("slack auth.test: %w", err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.teamID == "" {
+		b.teamID = resp.TeamID
+	} else if b.teamID != resp.TeamID {
+		return fmt.Errorf("slack auth.test: the bot token belongs to workspace %s, not %s", resp.TeamID, b.teamID)
+	}
+	b.log.Info("connected to Slack", "team", resp.Team, "team_id", resp.TeamID, "bot_user", resp.UserID)
+	return nil
+}
+
+func (b *Bot) team() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.teamID
+}
+
+// today is the business date now.
+func (b *Bot) today() time.Time { return collections.DateIn(b.opts.Now(), b.opts.Location) }
+
+// Handler serves Slack's request URLs, health checks and metrics.
+func (b *Bot) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /slack/commands", b.verified("command", b.serveCommand))
+	mux.Handle("POST /slack/interactions", b.verified("interaction", b.serveInteraction))
+	mux.Handle("POST /slack/events", b.verified("event", b.serveEvent))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", b.serveReady)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(b.metrics.registry, promhttp.HandlerOpts{}))
+	return mux
+}
+
+func (b *Bot) serveReady(w http.ResponseWriter, r *http.Request) {
+	if b.opts.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := b.opts.Ready(ctx); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// Collectors returns the bot's Prometheus registry, for callers that add
+// their own metrics to /metrics.
+func (b *Bot) Collectors() *prometheus.Registry { return b.metrics.registry }
+
+// userError is a refusal or problem to show the person who acted.
+func userMessage(err error) string {
+	msg := collections.ErrorMessage(err)
+	if collections.ErrorCode(err) == collections.EINTERNAL {
+		return msg
+	}
+	return strings.TrimSpace(msg)
+}

@@ -1,0 +1,118 @@
+package bot
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/owedhq/owed/bot/slacksig"
+)
+
+// maxBody bounds what a Slack request may carry.
+const maxBody = 1 << 20
+
+// verified reads the raw body, checks Slack's signature on it before
+// anything is parsed, and hands the body to next. Failures get 401.
+func (b *Bot) verified(kind string, next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			b.metrics.requests.WithLabelValues(kind, "too_large").Inc()
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		if err := slacksig.Verify(r.Header, body, b.opts.SigningSecret, b.opts.Now()); err != nil {
+			b.metrics.requests.WithLabelValues(kind, "unauthorized").Inc()
+			b.log.Warn("refused a Slack request", "kind", kind, "reason", err.Error(), "remote", r.RemoteAddr)
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+			return
+		}
+		next(w, r, body)
+		b.metrics.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+	})
+}
+
+// wrongTeam reports (and counts) a request from another workspace.
+func (b *Bot) wrongTeam(kind, teamID string) bool {
+	if team := b.team(); team != "" && teamID != team {
+		b.metrics.requests.WithLabelValues(kind, "wrong_team").Inc()
+		b.log.Warn("refused a request from another workspace", "kind", kind, "team_id", teamID)
+		return true
+	}
+	return false
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	if v == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) {
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	cmd, err := slack.SlashCommandParse(r)
+	if err != nil {
+		http.Error(w, "bad command", http.StatusBadRequest)
+		return
+	}
+	if b.wrongTeam("command", cmd.TeamID) {
+		http.Error(w, "this app is installed in another workspace", http.StatusForbidden)
+		return
+	}
+	writeJSON(w, b.HandleCommand(r.Context(), cmd))
+}
+
+func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []byte) {
+	form, err := url.ParseQuery(string(body))
+	if err != nil || form.Get("payload") == "" {
+		http.Error(w, "bad interaction", http.StatusBadRequest)
+		return
+	}
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+		http.Error(w, "bad interaction payload", http.StatusBadRequest)
+		return
+	}
+	if b.wrongTeam("interaction", cb.Team.ID) {
+		http.Error(w, "this app is installed in another workspace", http.StatusForbidden)
+		return
+	}
+	writeJSON(w, b.HandleInteraction(r.Context(), cb))
+}
+
+// serveEvent answers the Events API: the URL check, and an ack for any
+// event (owed subscribes to none it acts on).
+func (b *Bot) serveEvent(w http.ResponseWriter, _ *http.Request, body []byte) {
+	var ev struct {
+		Type      string `json:"type"`
+		Challenge string `json:"challenge"`
+		TeamID    string `json:"team_id"`
+	}
+	if err := json.Unmarshal(body, &ev); err != nil {
+		http.Error(w, "bad event", http.StatusBadRequest)
+		return
+	}
+	if ev.Type == "url_verification" {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte(ev.Challenge))
+		return
+	}
+	if b.wrongTeam("event", ev.TeamID) {
+		http.Error(w, "this app is installed in another workspace", http.StatusForbidden)
+		return
+	}
+	b.metrics.requests.WithLabelValues("event", "ignored").Inc()
+	w.WriteHeader(http.StatusOK)
+}
+
+var errNoTrigger = errors.New("no trigger_id")

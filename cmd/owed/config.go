@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/owedhq/owed/collections"
+)
+
+// Config is owed's configuration, read from the environment (SPEC §4).
+type Config struct {
+	DatabaseURL   string
+	BotToken      string
+	SigningSecret string
+	AppToken      string // set: Socket Mode
+	APIURL        string
+	Channel       string
+	Approvers     []string
+	Location      *time.Location
+	SweepCron     string
+	Stages        []int
+	Addr          string
+	GraceDays     int
+	LogJSON       bool
+}
+
+// SocketMode reports whether the bot connects over Socket Mode.
+func (c Config) SocketMode() bool { return c.AppToken != "" }
+
+// configNeeds says which settings a command cannot do without.
+type configNeeds struct {
+	database bool // DATABASE_URL (serve; other commands may use the local database)
+	slack    bool // SLACK_BOT_TOKEN, OWED_CHANNEL
+	approve  bool // OWED_APPROVERS, SLACK_SIGNING_SECRET in HTTP mode
+}
+
+var (
+	channelID  = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+	approverID = regexp.MustCompile(`^[UWS][A-Z0-9]{2,}$`)
+)
+
+// loadConfig reads the environment and reports every missing or malformed
+// setting at once.
+func loadConfig(getenv func(string) string, needs configNeeds) (Config, error) {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg := Config{
+		DatabaseURL: get("DATABASE_URL", ""), BotToken: get("SLACK_BOT_TOKEN", ""),
+		SigningSecret: get("SLACK_SIGNING_SECRET", ""), AppToken: get("SLACK_APP_TOKEN", ""),
+		APIURL: get("SLACK_API_URL", "https://slack.com/api/"), Channel: get("OWED_CHANNEL", ""),
+		SweepCron: get("OWED_SWEEP_CRON", "0 9 * * 1-5"), Addr: get("OWED_ADDR", ":8080"),
+		LogJSON: strings.EqualFold(get("OWED_LOG_FORMAT", "text"), "json"),
+	}
+	if needs.database && cfg.DatabaseURL == "" {
+		bad("DATABASE_URL is not set (a Postgres URL, e.g. postgres://owed@db/owed)")
+	}
+	if needs.slack {
+		switch {
+		case cfg.BotToken == "":
+			bad("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…, from OAuth & Permissions)")
+		case !strings.HasPrefix(cfg.BotToken, "xoxb-"):
+			bad("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+		}
+		switch {
+		case cfg.Channel == "":
+			bad("OWED_CHANNEL is not set (the ID of the collections channel, like C0123ABCD)")
+		case !channelID.MatchString(cfg.Channel):
+			bad("OWED_CHANNEL %q is not a channel ID (like C0123ABCD; not the #name)", cfg.Channel)
+		}
+	}
+	if cfg.AppToken != "" && !strings.HasPrefix(cfg.AppToken, "xapp-") {
+		bad("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+	}
+	if needs.approve {
+		if cfg.AppToken == "" && cfg.SigningSecret == "" {
+			bad("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret; needed without SLACK_APP_TOKEN)")
+		}
+		raw := get("OWED_APPROVERS", "")
+		if raw == "" {
+			bad("OWED_APPROVERS is not set (comma-separated Slack user IDs U… and/or user group IDs S…)")
+		}
+		for _, id := range strings.Split(raw, ",") {
+			if id = strings.TrimSpace(id); id == "" {
+				continue
+			}
+			if !approverID.MatchString(id) {
+				bad("OWED_APPROVERS: %q is not a user ID (U…) or user group ID (S…)", id)
+				continue
+			}
+			cfg.Approvers = append(cfg.Approvers, id)
+		}
+	}
+	if !strings.HasSuffix(cfg.APIURL, "/") {
+		cfg.APIURL += "/"
+	}
+	tz := get("OWED_TIMEZONE", "UTC")
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		bad("OWED_TIMEZONE %q is not an IANA time zone (like Europe/Paris)", tz)
+		loc = time.UTC
+	}
+	cfg.Location = loc
+	if _, err := cron.ParseStandard(cfg.SweepCron); err != nil {
+		bad("OWED_SWEEP_CRON %q is not a cron schedule (minute hour day month weekday, like \"0 9 * * 1-5\")", cfg.SweepCron)
+	}
+	stages := get("OWED_STAGES", "1,7,14,30,60,90")
+	if cfg.Stages, err = collections.ParseStages(stages); err != nil {
+		bad("OWED_STAGES %q: %s", stages, collections.ErrorMessage(err))
+	}
+	grace := get("OWED_PLAN_GRACE_DAYS", "3")
+	if cfg.GraceDays, err = strconv.Atoi(grace); err != nil || cfg.GraceDays < 0 {
+		bad("OWED_PLAN_GRACE_DAYS %q is not a whole number of days", grace)
+	}
+	if len(problems) > 0 {
+		return cfg, collections.Errorf(collections.EINVALID, "the configuration is incomplete:\n  - %s", strings.Join(problems, "\n  - "))
+	}
+	return cfg, nil
+}
