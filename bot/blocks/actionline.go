@@ -15,7 +15,15 @@ import (
 // records has its sentence; an unknown action is shown by name with its
 // details. User-supplied details are escaped.
 func ActionLine(e collections.AuditEntry) string {
-	d := func(k string) string { return strings.TrimSpace(e.Details[k]) }
+	return clipMrkdwn(actionLine(e), MaxSectionText-100)
+}
+
+// maxDetailRunes is how much of a detail other than a reason is shown.
+const maxDetailRunes = 200
+
+func actionLine(e collections.AuditEntry) string {
+	d := func(k string) string { return truncate(strings.TrimSpace(e.Details[k]), maxDetailRunes) }
+	raw := func(k string) string { return strings.TrimSpace(e.Details[k]) }
 	who := Mention(e.Actor)
 	target := func() string { return collections.EscalationTarget(d("target")).Label() }
 	switch e.Action {
@@ -28,7 +36,7 @@ func ActionLine(e collections.AuditEntry) string {
 			line += " (stage " + Escape(s) + ")"
 		}
 		if o := d("overdue"); o != "" {
-			line += ": " + Escape(truncate(o, 1000)) + " overdue"
+			line += ": " + Escape(o) + " overdue"
 		}
 		return line
 	case collections.AuditSnoozed:
@@ -36,7 +44,7 @@ func ActionLine(e collections.AuditEntry) string {
 		if u := d("until"); u != "" {
 			line += " until " + Escape(u)
 		}
-		if r := d("reason"); r != "" {
+		if r := raw("reason"); r != "" {
 			line += ": " + reasonText(r, maxReasonRunes)
 		}
 		return line
@@ -91,7 +99,7 @@ func ActionLine(e collections.AuditEntry) string {
 		if d("target") != "" {
 			line += " to " + Escape(target())
 		}
-		if r := d("reason"); r != "" {
+		if r := raw("reason"); r != "" {
 			line += ": " + reasonText(r, maxReasonRunes)
 		}
 		return line
@@ -107,7 +115,7 @@ func ActionLine(e collections.AuditEntry) string {
 		return who + " rejected the escalation to " + Escape(target())
 	case collections.AuditPaymentReceived:
 		if o := d("overdue"); o != "" && !zeroAmount(o) {
-			return "Payment received — " + Escape(truncate(o, 1000)) + " still overdue"
+			return "Payment received — " + Escape(o) + " still overdue"
 		}
 		return "Payment received — nothing overdue now"
 	case collections.AuditSettled:

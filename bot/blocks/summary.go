@@ -36,7 +36,11 @@ func Summary(sum collections.CustomerSummary, v *collections.CaseView, history [
 	var text string
 	if len(outstanding) == 0 {
 		text = fmt.Sprintf("%s owes nothing as of %s", customerText(c), date(sum.AsOf))
-		blocks = append(blocks, section(customerLabel(c)+" owes nothing: no open invoices as of "+date(sum.AsOf)+"."))
+		nothing := customerLabel(c) + " owes nothing: no open invoices as of " + date(sum.AsOf) + "."
+		if c.OwnerSlackID != "" {
+			nothing += "\nOwner: " + Mention(c.OwnerSlackID)
+		}
+		blocks = append(blocks, section(nothing))
 	} else {
 		text = fmt.Sprintf("%s: %s outstanding", customerText(c), clipPlain(moneyList(outstanding), 1000))
 		if len(overdue) > 0 {
@@ -46,6 +50,18 @@ func Summary(sum collections.CustomerSummary, v *collections.CaseView, history [
 		}
 		text += " as of " + date(sum.AsOf)
 		blocks = append(blocks, section(summaryOverview(c, outstanding, overdue)))
+	}
+	if v != nil {
+		state := stateLine(*v)
+		if v.Case.Status == collections.CaseOpen && v.Case.Stage > 0 {
+			state += " · Stage: " + stageLabel(v.Case.Stage)
+		}
+		blocks = append(blocks, contextBlock(state, "As of "+date(sum.AsOf)))
+		text += " — " + plainState(*v)
+	} else if len(outstanding) > 0 {
+		blocks = append(blocks, contextBlock("As of "+date(sum.AsOf)))
+	}
+	if len(outstanding) > 0 {
 		shown := 0
 		for _, a := range sum.Outstanding {
 			if a.Total() == 0 {
@@ -62,10 +78,6 @@ func Summary(sum collections.CustomerSummary, v *collections.CaseView, history [
 			blocks = append(blocks, section(invoiceList(sum.Invoices, false)))
 		}
 	}
-
-	if owner := c.OwnerSlackID; owner != "" {
-		blocks = append(blocks, contextBlock("Owner: "+Mention(owner)))
-	}
 	if v != nil {
 		if p := planSection(*v); p != nil {
 			blocks = append(blocks, p)
@@ -73,12 +85,6 @@ func Summary(sum collections.CustomerSummary, v *collections.CaseView, history [
 		if e := escalationSummary(*v); e != "" {
 			blocks = append(blocks, section(e))
 		}
-		state := stateLine(*v)
-		if v.Case.Status == collections.CaseOpen && v.Case.Stage > 0 {
-			state += " · Stage: " + stageLabel(v.Case.Stage)
-		}
-		blocks = append(blocks, contextBlock(state))
-		text += " — " + plainState(*v)
 	}
 	if len(history) == 0 && v != nil {
 		history = v.LastActions
@@ -102,6 +108,9 @@ func summaryOverview(c collections.Customer, outstanding, overdue []collections.
 		line += ", of which *" + clipMrkdwn(moneyList(overdue), 1200) + "* overdue."
 	} else {
 		line += ", nothing of it overdue."
+	}
+	if c.OwnerSlackID != "" {
+		line += "\nOwner: " + Mention(c.OwnerSlackID)
 	}
 	return line
 }

@@ -18,7 +18,7 @@ var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 func Escape(s string) string { return mrkdwnEscaper.Replace(s) }
 
 // userID matches a Slack user ID, the only thing owed turns into a mention.
-var userID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
+var userID = regexp.MustCompile(`^[UW][A-Z0-9]{1,20}$`)
 
 // Mention renders who did something: a Slack user ID as a mention
 // ("<@U123>"), owed itself as "owed", anything else as escaped text.

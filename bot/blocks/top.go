@@ -34,7 +34,7 @@ func Top(debtors []collections.Debtor, asOf time.Time) Message {
 	blocks := []slack.Block{
 		header(title),
 		section(joinLimited(lines, MaxSectionText, more)),
-		contextBlock("As of "+date(asOf), "Type /owed CUSTOMER for the details"),
+		contextBlock("As of "+date(asOf), "Type `/owed CUSTOMER` for the details"),
 	}
 	text := title + " as of " + date(asOf) + ": " + joinPlain(plainLines, "; ")
 	return message(text, blocks...)
