@@ -8,27 +8,26 @@ import (
 // Block Kit limits owed's messages and modals stay within
 // (https://docs.slack.dev/reference/block-kit).
 const (
-	MaxMessageBlocks    = 50    // blocks in a message
-	MaxModalBlocks      = 100   // blocks in a modal
-	MaxSectionText      = 3000  // characters of a section's text
-	MaxSectionFields    = 10    // fields of a section
-	MaxFieldText        = 2000  // characters of one field
-	MaxHeaderText       = 150   // characters of a header
-	MaxButtonText       = 75    // characters of a button's label
-	MaxButtonValue      = 2000  // characters of a button's value
-	MaxID               = 255   // characters of a block_id or action_id
-	MaxContextElements  = 10    // elements of a context block
-	MaxModalTitle       = 24    // characters of a modal's title, submit and close labels
-	MaxPrivateMetadata  = 3000  // characters of a modal's private_metadata
-	MaxMessageText      = 40000 // characters of a message's text fallback
-	MaxOptionText       = 75    // characters of an option's label
-	MaxConfirmText      = 300   // characters of a confirmation dialog's text
-	maxNameRunes        = 80    // a customer name shown inline
-	maxRefRunes         = 40    // a customer ref shown inline
-	maxInvoiceRunes     = 40    // an invoice number
-	maxReasonRunes      = 500   // a reason quoted in a line
-	maxLongReasonRunes  = 1000  // a reason shown on its own (approval request)
-	maxMessageBlocksUse = MaxMessageBlocks - 2
+	MaxMessageBlocks   = 50    // blocks in a message
+	MaxModalBlocks     = 100   // blocks in a modal
+	MaxSectionText     = 3000  // characters of a section's text
+	MaxSectionFields   = 10    // fields of a section
+	MaxFieldText       = 2000  // characters of one field
+	MaxHeaderText      = 150   // characters of a header
+	MaxButtonText      = 75    // characters of a button's label
+	MaxButtonValue     = 2000  // characters of a button's value
+	MaxID              = 255   // characters of a block_id or action_id
+	MaxContextElements = 10    // elements of a context block
+	MaxModalTitle      = 24    // characters of a modal's title, submit and close labels
+	MaxPrivateMetadata = 3000  // characters of a modal's private_metadata
+	MaxMessageText     = 40000 // characters of a message's text fallback
+	MaxOptionText      = 75    // characters of an option's label
+	MaxConfirmText     = 300   // characters of a confirmation dialog's text
+	maxNameRunes       = 80    // a customer name shown inline
+	maxRefRunes        = 40    // a customer ref shown inline
+	maxInvoiceRunes    = 40    // an invoice number
+	maxReasonRunes     = 500   // a reason quoted in a line
+	maxLongReasonRunes = 1000  // a reason shown on its own (approval request)
 )
 
 // ellipsis marks text cut short.
