@@ -42,11 +42,8 @@ func alertText(v collections.CaseView) string {
 	if len(overdue) == 0 {
 		return who + " has nothing overdue — " + plainState(v)
 	}
-	return fmt.Sprintf("%s owes %s overdue (%s) — %s", who, clipPlain(moneyList(overdue), 1000), days(v.OldestDays), plainState(v))
+	return fmt.Sprintf("%s owes %s overdue (%s) — %s", who, truncate(moneyList(overdue), 1000), days(v.OldestDays), plainState(v))
 }
-
-// clipPlain cuts plain text to max characters.
-func clipPlain(s string, max int) string { return truncate(s, max) }
 
 // overview is the alert's main lines: overdue per currency, the oldest
 // invoice, the stage and the owner.

@@ -3,6 +3,8 @@ package blocks
 import (
 	"fmt"
 	"sort"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/owedhq/owed/collections"
 	"github.com/slack-go/slack"
@@ -30,18 +32,20 @@ func History(c collections.Customer, entries []collections.AuditEntry) Message {
 	}
 	blocks := []slack.Block{header(title)}
 	// Pack lines into sections of at most MaxSectionText characters,
-	// leaving room for a closing context block.
+	// leaving room for a closing context block: the loop stops once the
+	// sections written reach MaxMessageBlocks-1, so the last chunk and the
+	// context still fit.
 	var chunk []string
 	size, n := 0, 0
 	flush := func() {
 		if len(chunk) > 0 {
-			blocks = append(blocks, section(joinLines(chunk)))
+			blocks = append(blocks, section(strings.Join(chunk, "\n")))
 			chunk, size = nil, 0
 		}
 	}
 	for _, e := range shown {
-		line := "*" + timestamp(e.At) + "* — " + clipMrkdwn(ActionLine(e), MaxSectionText-40)
-		l := len([]rune(line)) + 1
+		line := "*" + timestamp(e.At) + "* — " + ActionLine(e)
+		l := utf8.RuneCountInString(line) + 1
 		if size+l > MaxSectionText {
 			flush()
 			if len(blocks) >= MaxMessageBlocks-1 {
@@ -52,11 +56,7 @@ func History(c collections.Customer, entries []collections.AuditEntry) Message {
 		size += l
 		n++
 	}
-	if len(blocks) < MaxMessageBlocks-1 {
-		flush()
-	} else if len(chunk) > 0 {
-		n -= len(chunk)
-	}
+	flush()
 	if left := len(sorted) - n; left > 0 {
 		blocks = append(blocks, contextBlock(fmt.Sprintf("%d earlier %s not shown", left, pluralWord(left, "action", "actions"))))
 	}
@@ -64,9 +64,6 @@ func History(c collections.Customer, entries []collections.AuditEntry) Message {
 		clipMrkdwn(ActionLine(sorted[0]), 2000))
 	return message(text, blocks...)
 }
-
-// joinLines joins lines with newlines.
-func joinLines(lines []string) string { return joinPlain(lines, "\n") }
 
 // pluralWord picks the word for a count.
 func pluralWord(n int, one, many string) string {

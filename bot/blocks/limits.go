@@ -23,11 +23,15 @@ const (
 	MaxMessageText     = 40000 // characters of a message's text fallback
 	MaxOptionText      = 75    // characters of an option's label
 	MaxConfirmText     = 300   // characters of a confirmation dialog's text
-	maxNameRunes       = 80    // a customer name shown inline
-	maxRefRunes        = 40    // a customer ref shown inline
-	maxInvoiceRunes    = 40    // an invoice number
-	maxReasonRunes     = 500   // a reason quoted in a line
-	maxLongReasonRunes = 1000  // a reason shown on its own (approval request)
+)
+
+// How much of user-supplied text owed shows, in characters, before "…".
+const (
+	maxNameRunes       = 80   // a customer name shown inline
+	maxRefRunes        = 40   // a customer ref shown inline
+	maxInvoiceRunes    = 40   // an invoice number
+	maxReasonRunes     = 500  // a reason quoted in a line; the snooze reason's limit
+	maxLongReasonRunes = 1000 // a reason shown on its own; the escalation reason's limit
 )
 
 // ellipsis marks text cut short.

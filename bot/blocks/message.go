@@ -18,7 +18,7 @@ func message(text string, blocks ...slack.Block) Message {
 	if len(blocks) > MaxMessageBlocks {
 		blocks = blocks[:MaxMessageBlocks]
 	}
-	return Message{Text: truncate(text, MaxMessageText), Blocks: blocks}
+	return Message{Text: clipMrkdwn(text, MaxMessageText), Blocks: blocks}
 }
 
 // mrkdwn is a mrkdwn text object. verbatim keeps Slack from turning bare

@@ -42,9 +42,9 @@ func Summary(sum collections.CustomerSummary, v *collections.CaseView, history [
 		}
 		blocks = append(blocks, section(nothing))
 	} else {
-		text = fmt.Sprintf("%s: %s outstanding", customerText(c), clipPlain(moneyList(outstanding), 1000))
+		text = fmt.Sprintf("%s: %s outstanding", customerText(c), truncate(moneyList(outstanding), 1000))
 		if len(overdue) > 0 {
-			text += ", " + clipPlain(moneyList(overdue), 1000) + " overdue"
+			text += ", " + truncate(moneyList(overdue), 1000) + " overdue"
 		} else {
 			text += ", nothing overdue"
 		}

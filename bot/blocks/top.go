@@ -2,6 +2,7 @@ package blocks
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/owedhq/owed/collections"
@@ -36,18 +37,6 @@ func Top(debtors []collections.Debtor, asOf time.Time) Message {
 		section(joinLimited(lines, MaxSectionText, more)),
 		contextBlock("As of "+date(asOf), "Type `/owed CUSTOMER` for the details"),
 	}
-	text := title + " as of " + date(asOf) + ": " + joinPlain(plainLines, "; ")
+	text := title + " as of " + date(asOf) + ": " + strings.Join(plainLines, "; ")
 	return message(text, blocks...)
-}
-
-// joinPlain joins plain-text pieces with sep.
-func joinPlain(parts []string, sep string) string {
-	out := ""
-	for i, p := range parts {
-		if i > 0 {
-			out += sep
-		}
-		out += p
-	}
-	return out
 }
