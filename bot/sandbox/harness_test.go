@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -149,6 +150,12 @@ func (a *testApp) lastInteraction(t *testing.T) (slack.InteractionCallback, map[
 	return a.interactions[len(a.interactions)-1], a.payloads[len(a.payloads)-1]
 }
 
+func (a *testApp) interactionCount() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.interactions)
+}
+
 func (a *testApp) lastCommand(t *testing.T) slack.SlashCommand {
 	t.Helper()
 	a.mu.Lock()
@@ -230,14 +237,7 @@ func slackErrorCode(err error) string {
 	return err.Error()
 }
 
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	raw, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(raw)
-}
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
 
 // alertBlocks is a message like owed's alerts: a section, fields and buttons.
 func alertBlocks() []slack.Block {

@@ -70,30 +70,31 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusBadRequest, "invalid_payload")
 		return
 	}
+	reply(s.useResponseURL(r.URL.Path, msg))
+}
+
+// useResponseURL applies a response sent to the response_url at path and
+// returns the HTTP status and Slack error code to answer.
+func (s *Server) useResponseURL(path string, msg responseMessage) (int, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ru, ok := s.responseURLs[r.URL.Path]
+	ru, ok := s.responseURLs[path]
 	switch {
 	case !ok:
-		reply(http.StatusNotFound, "invalid_url")
-		return
+		return http.StatusNotFound, "invalid_url"
 	case s.now().Sub(ru.issued) > ResponseURLTTL:
-		reply(http.StatusNotFound, "expired_url")
-		return
+		return http.StatusNotFound, "expired_url"
 	case ru.uses >= ResponseURLUses:
-		reply(http.StatusNotFound, "used_url")
-		return
+		return http.StatusNotFound, "used_url"
 	}
 	if _, err := s.respondLocked(ru, msg); err != nil {
-		code := "invalid_payload"
 		if ae, ok := err.(*apiError); ok {
-			code = ae.code
+			return http.StatusOK, ae.code
 		}
-		reply(http.StatusOK, code)
-		return
+		return http.StatusOK, "invalid_payload"
 	}
 	ru.uses++
-	reply(http.StatusOK, "")
+	return http.StatusOK, ""
 }
 
 // respondLocked applies a response to the interaction behind ru: deletes or
