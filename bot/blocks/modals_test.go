@@ -96,6 +96,8 @@ func inputs(v slack.ModalViewRequest) map[string]*slack.InputBlock {
 func TestModals_Golden(t *testing.T) {
 	single := openCase()
 	single.Outstanding = single.Outstanding[1:] // USD only
+	withDown := planProposal()
+	withDown.Total = 175500
 	tests := []struct {
 		name string
 		view slack.ModalViewRequest
@@ -103,7 +105,7 @@ func TestModals_Golden(t *testing.T) {
 		{"snooze_modal", SnoozeModal(openCase())},
 		{"snooze_modal_snoozed", SnoozeModal(snoozedCase())},
 		{"plan_modal", PlanModal(openCase(), DefaultPlan(openCase(), asOf), asOf)},
-		{"plan_modal_one_currency_down_payment", PlanModal(single, planProposal(), asOf)},
+		{"plan_modal_one_currency_down_payment", PlanModal(single, withDown, asOf)},
 		{"escalate_modal", EscalateModal(openCase())},
 	}
 	for _, tt := range tests {
