@@ -47,7 +47,10 @@ type Options struct {
 	// ChannelInterval is the least time between two messages to one
 	// channel (default 1 s).
 	ChannelInterval time.Duration
-	Logger          *slog.Logger
+	// RetryBase is the first delay before resending a message after a
+	// server or network error; it doubles with each attempt (default 2 s).
+	RetryBase time.Duration
+	Logger    *slog.Logger
 }
 
 // Bot is owed's Slack surface.
@@ -75,6 +78,9 @@ func New(opts Options) *Bot {
 	}
 	if opts.ChannelInterval == 0 {
 		opts.ChannelInterval = time.Second
+	}
+	if opts.RetryBase == 0 {
+		opts.RetryBase = 2 * time.Second
 	}
 	b := &Bot{opts: opts, log: opts.Logger, teamID: opts.TeamID, metrics: newMetrics()}
 	b.approvers = newApprovers(opts.Approvers, opts.Slack, opts.Now)

@@ -105,7 +105,7 @@ func (s *sender) handle(ctx context.Context, it *collections.OutboxItem) {
 	case err == nil:
 		err = b.opts.Outbox.OutboxDone(ctx, it.ID)
 	default:
-		retryAfter, permanent := classify(err, it.Attempts)
+		retryAfter, permanent := classify(err, it.Attempts, b.opts.RetryBase)
 		if permanent {
 			outcome = "failed"
 			b.log.ErrorContext(ctx, "gave up on a Slack message", "kind", it.Kind, "case", it.CaseID, "attempts", it.Attempts, "error", err)
@@ -125,7 +125,7 @@ func (s *sender) handle(ctx context.Context, it *collections.OutboxItem) {
 // classify decides when to retry a failed send: after Retry-After on 429,
 // with exponential backoff otherwise; giving up only after many attempts
 // or on errors that retrying cannot fix.
-func classify(err error, attempts int) (time.Duration, bool) {
+func classify(err error, attempts int, base time.Duration) (time.Duration, bool) {
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
 		return max(rl.RetryAfter, time.Second), false
@@ -140,7 +140,7 @@ func classify(err error, attempts int) (time.Duration, bool) {
 			return 0, true // our message is wrong: retrying sends the same
 		}
 	}
-	backoff := firstBackoff << min(attempts-1, 10)
+	backoff := base << min(attempts-1, 10)
 	return min(backoff, maxBackoff), false
 }
 

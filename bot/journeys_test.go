@@ -1,0 +1,393 @@
+package bot_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/owedhq/owed/bot/blocks"
+	"github.com/owedhq/owed/bot/sandbox"
+	"github.com/owedhq/owed/collections"
+)
+
+func TestJourney_AlertsEditedInPlaceUntilSettled(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+
+	h.sweep()
+	if n := len(h.alerts()); n != 2 {
+		t.Fatalf("first sweep posted %d alerts, want 2 (Acme, Bluebird)", n)
+	}
+	acme := h.alert("ACME Corp.")
+	for _, b := range []string{blocks.ActionSnooze, blocks.ActionPlan, blocks.ActionEscalate} {
+		if !hasButton(acme, b) {
+			t.Errorf("the alert lacks the %s button: %v", b, buttons(acme))
+		}
+	}
+	if acme.Text == "" || !shows(acme, "USD 100.00") || !shows(acme, "EUR 50.00") || !shows(acme, "A-1") {
+		t.Errorf("the alert does not show the overdue amounts and invoices: %s", acme.Text)
+	}
+
+	t.Run("SecondSweepPostsNothingNew", func(t *testing.T) {
+		before := len(h.sb.CallsTo("chat.postMessage"))
+		h.sweep()
+		if n := len(h.alerts()); n != 2 {
+			t.Errorf("%d alerts after the second sweep", n)
+		}
+		if after := len(h.sb.CallsTo("chat.postMessage")); after != before {
+			t.Errorf("the second sweep posted %d messages", after-before)
+		}
+	})
+	t.Run("StageCrossingEditsTheMessageAndAddsAThreadLine", func(t *testing.T) {
+		h.setToday("2026-06-10") // Bluebird 16 days overdue: stage 14
+		h.sweep()
+		if n := len(h.alerts()); n != 2 {
+			t.Fatalf("%d alerts; a stage must edit, not post", n)
+		}
+		bluebird := h.alert("Bluebird")
+		if !bluebird.Edited || len(bluebird.Replies) != 1 || !shows(bluebird.Replies[0], "14") {
+			t.Errorf("edited %v, replies %+v", bluebird.Edited, bluebird.Replies)
+		}
+	})
+	t.Run("PaidInFullShowsSettledWithoutButtons", func(t *testing.T) {
+		h.importCSV(collections.ImportPayments, "invoice,amount,paid_on\nB-1,30.00,2026-06-10\n")
+		h.sweep()
+		bluebird := h.alert("Bluebird")
+		if len(buttons(bluebird)) != 0 || !shows(bluebird, "Settled") {
+			t.Errorf("settled alert: buttons %v, text %q", buttons(bluebird), bluebird.Text)
+		}
+		if len(bluebird.Replies) != 2 {
+			t.Errorf("thread = %d lines, want 2 (stage, settled)", len(bluebird.Replies))
+		}
+	})
+}
+
+func TestJourney_SnoozeIsQuietUntilItEnds(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+
+	h.click(member, acme, blocks.ActionSnooze)
+	modal := h.modal(member, blocks.CallbackSnooze)
+	res := h.submit(member, modal, sandbox.Values{
+		blocks.BlockSnoozeFor:    {blocks.BlockSnoozeFor: sandbox.Value{Option: "7"}},
+		blocks.BlockSnoozeReason: {blocks.BlockSnoozeReason: sandbox.Text("waiting for their PO")},
+	})
+	if !res.Closed || len(res.Errors) > 0 {
+		t.Fatalf("snooze submission: %+v", res)
+	}
+	h.settle()
+	acme = h.refresh(acme)
+	if !shows(acme, "Snoozed until 2026-06-08") || len(acme.Replies) != 1 {
+		t.Fatalf("snoozed alert: %q, %d replies", acme.Text, len(acme.Replies))
+	}
+
+	h.setToday("2026-06-05")
+	h.sweep()
+	if n := len(h.refresh(acme).Replies); n != 1 {
+		t.Errorf("a snoozed case made %d new thread lines", n-1)
+	}
+	h.setToday("2026-06-08")
+	res2 := h.sweep()
+	acme = h.refresh(acme)
+	if res2.Reopened != 1 || !hasButton(acme, blocks.ActionSnooze) || shows(acme, "Snoozed until") || len(acme.Replies) < 2 {
+		t.Errorf("after the snooze: reopened %d, text %q, replies %d", res2.Reopened, acme.Text, len(acme.Replies))
+	}
+}
+
+func proposePlan(t *testing.T, h *harness, alert sandbox.Message, firstDue string) {
+	t.Helper()
+	h.click(member, alert, blocks.ActionPlan)
+	modal := h.modal(member, blocks.CallbackPlan)
+	pick := func(v string) map[string]sandbox.Value { return map[string]sandbox.Value{blocks.ActionPlanPreview: {Option: v}} }
+	res := h.submit(member, modal, sandbox.Values{
+		blocks.BlockPlanCurrency:    pick("USD"),
+		blocks.BlockPlanInstalments: pick("2"),
+		blocks.BlockPlanFrequency:   pick("monthly"),
+		blocks.BlockPlanFirstDue:    {blocks.ActionPlanPreview: {Date: firstDue}},
+	})
+	if !res.Closed || len(res.Errors) > 0 {
+		t.Fatalf("plan submission: %+v", res)
+	}
+	h.settle()
+}
+
+func TestJourney_PaymentPlanAgreedBrokenThenCompleted(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+
+	proposePlan(t, h, acme, "2026-06-15")
+	acme = h.refresh(acme)
+	if !hasButton(acme, blocks.ActionPlanAgreed) || !hasButton(acme, blocks.ActionPlanCancel) || hasButton(acme, blocks.ActionSnooze) {
+		t.Fatalf("proposed plan buttons: %v", buttons(acme))
+	}
+	if !shows(acme, "2026-06-15") || !shows(acme, "2026-07-15") || !shows(acme, "USD 50.00") {
+		t.Errorf("the alert does not show the schedule: %s", acme.Blocks)
+	}
+	h.click(member, acme, blocks.ActionPlanAgreed)
+	h.settle()
+	acme = h.refresh(acme)
+	if hasButton(acme, blocks.ActionPlanAgreed) || !hasButton(acme, blocks.ActionPlanCancel) {
+		t.Fatalf("active plan buttons: %v", buttons(acme))
+	}
+
+	// The first instalment (2026-06-15) is missed; grace is 3 days.
+	h.setToday("2026-06-18")
+	if res := h.sweep(); res.Broken != 0 {
+		t.Fatalf("plan broken within the grace days")
+	}
+	h.setToday("2026-06-19")
+	if res := h.sweep(); res.Broken != 1 {
+		t.Fatalf("broken = %d, want 1", res.Broken)
+	}
+	acme = h.refresh(acme)
+	if !hasButton(acme, blocks.ActionSnooze) || !strings.Contains(string(acme.Replies[len(acme.Replies)-1].Text), "2026-06-15") {
+		t.Errorf("broken plan: buttons %v, last line %q", buttons(acme), acme.Replies[len(acme.Replies)-1].Text)
+	}
+
+	// A new plan, paid off: completed.
+	proposePlan(t, h, h.refresh(acme), "2026-06-25")
+	h.click(member, h.refresh(acme), blocks.ActionPlanAgreed)
+	h.settle()
+	h.importCSV(collections.ImportPayments, "invoice,amount,paid_on,reference\nA-1,100.00,2026-06-20,WIRE-1\n")
+	h.setToday("2026-06-21")
+	if res := h.sweep(); res.Completed != 1 {
+		t.Fatalf("completed = %d, want 1", res.Completed)
+	}
+	if n := h.count(`SELECT count(*) FROM plans WHERE status = 'completed'`); n != 1 {
+		t.Errorf("completed plans = %d", n)
+	}
+}
+
+func TestJourney_EscalationNeedsAnotherApprover(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	acme, bluebird := h.alert("ACME Corp."), h.alert("Bluebird")
+
+	// An approver asks to escalate Acme.
+	h.click(approver, acme, blocks.ActionEscalate)
+	modal := h.modal(approver, blocks.CallbackEscalate)
+	target := map[string]sandbox.Value{blocks.BlockEscalateTarget: {Option: string(collections.TargetAgency)}}
+	res := h.submit(approver, modal, sandbox.Values{blocks.BlockEscalateTarget: target})
+	if res.Closed || res.Errors[blocks.BlockEscalateReason] == "" {
+		t.Fatalf("no reason: want an inline error, got %+v", res)
+	}
+	res = h.submit(approver, modal, sandbox.Values{blocks.BlockEscalateTarget: target,
+		blocks.BlockEscalateReason: {blocks.BlockEscalateReason: sandbox.Text("three reminders ignored")}})
+	if !res.Closed {
+		t.Fatalf("escalation submission: %+v", res)
+	}
+	h.settle()
+	acme = h.refresh(acme)
+	var request sandbox.Message
+	for _, r := range acme.Replies {
+		if hasButton(r, blocks.ActionApprove) {
+			request = r
+		}
+	}
+	if request.TS == "" {
+		t.Fatalf("no approval request in the thread: %+v", acme.Replies)
+	}
+	if dms := h.sb.DMs(approver2); len(dms) != 1 || !hasButton(dms[0], blocks.ActionApprove) {
+		t.Errorf("the second approver got %d DMs", len(dms))
+	}
+	if dms := h.sb.DMs(approver); len(dms) != 0 {
+		t.Errorf("the requester was asked to approve their own escalation")
+	}
+
+	t.Run("OrdinaryMemberIsRefused", func(t *testing.T) {
+		h.click(member, request, blocks.ActionApprove)
+		if _, ok := h.ephemeral(member, "approver"); !ok {
+			t.Errorf("no refusal for the member: %+v", h.sb.Ephemerals(member))
+		}
+	})
+	t.Run("RequesterIsRefused", func(t *testing.T) {
+		h.click(approver, request, blocks.ActionApprove)
+		if _, ok := h.ephemeral(approver, "four-eyes"); !ok {
+			t.Errorf("no four-eyes refusal: %+v", h.sb.Ephemerals(approver))
+		}
+		if n := h.count(`SELECT count(*) FROM escalations WHERE status = 'pending'`); n != 1 {
+			t.Errorf("a refused click decided the escalation")
+		}
+	})
+	t.Run("ApproverApproves", func(t *testing.T) {
+		dm := h.sb.DMs(approver2)[0]
+		h.click(approver2, dm, blocks.ActionApprove)
+		h.settle()
+		acme = h.refresh(acme)
+		if !shows(acme, "Escalated to collections agency — approved by <@"+approver2+">") {
+			t.Errorf("alert after approval: %s", acme.Blocks)
+		}
+		if hasButton(h.refresh(dm), blocks.ActionApprove) || hasButton(h.refresh(request), blocks.ActionApprove) {
+			t.Errorf("the approval requests still have buttons after the decision")
+		}
+	})
+	t.Run("RejectWorksTheSameWay", func(t *testing.T) {
+		h.click(member, bluebird, blocks.ActionEscalate)
+		modal := h.modal(member, blocks.CallbackEscalate)
+		h.submit(member, modal, sandbox.Values{
+			blocks.BlockEscalateTarget: {blocks.BlockEscalateTarget: {Option: string(collections.TargetLegal)}},
+			blocks.BlockEscalateReason: {blocks.BlockEscalateReason: sandbox.Text("disputes everything")}})
+		h.settle()
+		var req sandbox.Message
+		for _, r := range h.refresh(bluebird).Replies {
+			if hasButton(r, blocks.ActionReject) {
+				req = r
+			}
+		}
+		h.click(approver, req, blocks.ActionReject)
+		h.settle()
+		bluebird = h.refresh(bluebird)
+		if !hasButton(bluebird, blocks.ActionEscalate) || !shows(bluebird, "reject") {
+			t.Errorf("after rejection: buttons %v, %s", buttons(bluebird), bluebird.Blocks)
+		}
+	})
+}
+
+func TestClicks_TwentyConcurrentIdenticalClicksChangeStateOnce(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	proposePlan(t, h, acme, "2026-06-15")
+	acme = h.refresh(acme)
+
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := h.sb.Click(h.ctx, member, ref(acme), blocks.ActionPlanAgreed); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	h.settle()
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'plan_agreed'`); n != 1 {
+		t.Errorf("plan_agreed audit rows = %d, want 1", n)
+	}
+	if n := h.count(`SELECT count(*) FROM plans WHERE status = 'active'`); n != 1 {
+		t.Errorf("active plans = %d, want 1", n)
+	}
+	// The 19 late clicks were told the current state.
+	if _, ok := h.ephemeral(member, "changed"); !ok {
+		t.Errorf("a stale click got no answer with the current state")
+	}
+}
+
+func TestClicks_StaleButtonAnswersWithCurrentState(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	// An /owed summary taken now keeps its buttons while the case changes.
+	reply, err := h.sb.SlashCommand(h.ctx, member, channel, "/owed", "acme")
+	if err != nil || reply.Message == nil {
+		t.Fatalf("/owed acme: %+v, %v", reply, err)
+	}
+	stale := *reply.Message
+	proposePlan(t, h, h.alert("ACME Corp."), "2026-06-15")
+
+	h.click(member, stale, blocks.ActionSnooze)
+	msg, ok := h.ephemeral(member, "changed")
+	if !ok || !hasButton(msg, blocks.ActionPlanAgreed) {
+		t.Errorf("stale click answer: %+v", msg)
+	}
+	if _, open := h.sb.TopView(member); open {
+		t.Errorf("a stale click opened a modal")
+	}
+}
+
+func TestCommand_OwedAnswersHelpfully(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices+"N-1,Northwind Traders,USD,5.00,2026-05-01,2026-05-10\nN-2,Northwind Logistics,USD,5.00,2026-05-01,2026-05-10\n")
+	for _, tc := range []struct {
+		name, text string
+		want       []string
+	}{
+		{"FuzzyName", "acme crop", []string{"ACME Corp.", "USD 100.00"}},
+		{"Prefix", "blue", []string{"Bluebird Bakery"}},
+		{"Ambiguous", "northwind", []string{"Northwind Traders", "Northwind Logistics"}},
+		{"Unknown", "zebra", []string{"/owed top"}},
+		{"Empty", "", []string{"/owed"}},
+		{"Help", "help", []string{"history"}},
+		{"Top", "top", []string{"ACME Corp.", "Bluebird Bakery"}},
+		{"History", "acme history", []string{"ACME Corp."}},
+		{"SQL", "'; DROP TABLE customers; --", []string{"/owed"}},
+		{"FiveKilobytesOfUnicode", strings.Repeat("日本語🙂", 400), []string{"/owed"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reply, err := h.sb.SlashCommand(h.ctx, member, channel, "/owed", tc.text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reply.Status != 200 || reply.Message == nil || !reply.Message.Ephemeral || reply.Elapsed > 3e9 {
+				t.Fatalf("reply: %+v", reply)
+			}
+			for _, w := range tc.want {
+				if !shows(*reply.Message, w) {
+					t.Errorf("answer lacks %q: %s", w, reply.Message.Text)
+				}
+			}
+			for _, leak := range []string{"pq:", "SQLSTATE", "panic", "runtime error"} {
+				if shows(*reply.Message, leak) {
+					t.Errorf("answer leaks %q", leak)
+				}
+			}
+		})
+	}
+	if n := h.count(`SELECT count(*) FROM customers`); n != 5 {
+		t.Errorf("customers = %d after the hostile input", n)
+	}
+}
+
+func TestCommand_SummaryButtonsWorkBeforeAnyAlert(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	reply, err := h.sb.SlashCommand(h.ctx, member, channel, "/owed", "acme")
+	if err != nil || reply.Message == nil {
+		t.Fatalf("reply %+v, %v", reply, err)
+	}
+	if !hasButton(*reply.Message, blocks.ActionSnooze) {
+		t.Fatalf("the summary has no buttons: %v", buttons(*reply.Message))
+	}
+	h.click(member, *reply.Message, blocks.ActionSnooze)
+	h.modal(member, blocks.CallbackSnooze)
+}
+
+func TestSocketMode_SameJourneys(t *testing.T) {
+	h := newHarness(t, harnessOptions{socketMode: true})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	reply, err := h.sb.SlashCommand(h.ctx, member, channel, "/owed", "acme")
+	if err != nil || reply.Message == nil || !shows(*reply.Message, "ACME Corp.") {
+		t.Fatalf("/owed over Socket Mode: %+v, %v", reply, err)
+	}
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	h.click(member, acme, blocks.ActionEscalate)
+	modal := h.modal(member, blocks.CallbackEscalate)
+	res := h.submit(member, modal, sandbox.Values{blocks.BlockEscalateTarget: {blocks.BlockEscalateTarget: {Option: string(collections.TargetLegal)}}})
+	if res.Errors[blocks.BlockEscalateReason] == "" {
+		t.Fatalf("inline errors over Socket Mode: %+v", res)
+	}
+	res = h.submit(member, modal, sandbox.Values{
+		blocks.BlockEscalateTarget: {blocks.BlockEscalateTarget: {Option: string(collections.TargetLegal)}},
+		blocks.BlockEscalateReason: {blocks.BlockEscalateReason: sandbox.Text("no answer for 60 days")}})
+	if !res.Closed {
+		t.Fatalf("submission over Socket Mode: %+v", res)
+	}
+	h.settle()
+	dm := h.sb.DMs(approver)
+	if len(dm) != 1 {
+		t.Fatalf("approver DMs = %d", len(dm))
+	}
+	h.click(approver, dm[0], blocks.ActionApprove)
+	h.settle()
+	if !shows(h.refresh(acme), "Escalated to legal — approved by <@"+approver+">") {
+		t.Errorf("alert after approval over Socket Mode: %s", h.refresh(acme).Text)
+	}
+}
