@@ -209,7 +209,9 @@ func (h *harness) refresh(m sandbox.Message) sandbox.Message {
 	return cur
 }
 
-func ref(m sandbox.Message) sandbox.MessageRef { return sandbox.MessageRef{Channel: m.Channel, TS: m.TS} }
+func ref(m sandbox.Message) sandbox.MessageRef {
+	return sandbox.MessageRef{Channel: m.Channel, TS: m.TS}
+}
 
 // buttons lists the action IDs of a message's buttons.
 func buttons(m sandbox.Message) []string {

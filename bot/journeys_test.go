@@ -100,7 +100,9 @@ func proposePlan(t *testing.T, h *harness, alert sandbox.Message, firstDue strin
 	t.Helper()
 	h.click(member, alert, blocks.ActionPlan)
 	modal := h.modal(member, blocks.CallbackPlan)
-	pick := func(v string) map[string]sandbox.Value { return map[string]sandbox.Value{blocks.ActionPlanPreview: {Option: v}} }
+	pick := func(v string) map[string]sandbox.Value {
+		return map[string]sandbox.Value{blocks.ActionPlanPreview: {Option: v}}
+	}
 	res := h.submit(member, modal, sandbox.Values{
 		blocks.BlockPlanCurrency:    pick("USD"),
 		blocks.BlockPlanInstalments: pick("2"),
