@@ -130,6 +130,7 @@ func New(cfg Config) *Server {
 		members:      map[string]Member{},
 		groups:       map[string]UserGroup{},
 		sockets:      newSocketHub(),
+		version:      1, // a page that has seen nothing (since=0) gets the state at once
 		changed:      make(chan struct{}),
 		convs:        map[string]*conversation{},
 		ims:          map[string]string{},
