@@ -18,27 +18,32 @@ const localDataDir = ".owed/pgdata"
 
 // databaseURL returns DATABASE_URL, or else the URL of the local cluster
 // under .owed/ when startLocal is set (starting it, creating it if needed)
-// or when it already exists.
-func databaseURL(ctx context.Context, env *Env, startLocal bool) (string, error) {
+// or when it already exists. stop stops a local server this call started.
+func databaseURL(ctx context.Context, env *Env, startLocal bool) (url string, stop func(), err error) {
 	if u := env.Getenv("DATABASE_URL"); u != "" {
-		return u, nil
+		return u, func() {}, nil
 	}
 	if _, err := os.Stat(filepath.Join(localDataDir, "PG_VERSION")); err != nil && !startLocal {
-		return "", collections.Errorf(collections.EINVALID, "DATABASE_URL is not set (or run `make run` once to create the local database under .owed/)")
+		return "", nil, collections.Errorf(collections.EINVALID, "DATABASE_URL is not set (or run `make run` once to create the local database under .owed/)")
 	}
 	c, err := pgcluster.Start(ctx, localDataDir, pgcluster.Options{})
 	if err != nil {
 		if errors.Is(err, pgcluster.ErrNoServer) {
-			return "", collections.Errorf(collections.EINVALID, "%s", err.Error())
+			return "", nil, collections.Errorf(collections.EINVALID, "%s", err.Error())
 		}
-		return "", fmt.Errorf("start the local database under .owed/: %w", err)
+		return "", nil, fmt.Errorf("start the local database under .owed/: %w", err)
 	}
-	return c.URL("postgres"), nil
+	stop = func() {}
+	if c.Started && startLocal {
+		stop = func() { c.Stop(context.Background()) }
+	}
+	return c.URL("postgres"), stop, nil
 }
 
-// openDB connects to the database and applies pending migrations.
-func openDB(ctx context.Context, env *Env, startLocal bool) (*postgres.DB, error) {
-	url, err := databaseURL(ctx, env, startLocal)
+// openDB connects to DATABASE_URL or the local database, and applies
+// pending migrations.
+func openDB(ctx context.Context, env *Env) (*postgres.DB, error) {
+	url, _, err := databaseURL(ctx, env, false)
 	if err != nil {
 		return nil, err
 	}

@@ -3,63 +3,130 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
-	"io"
+	"net"
 	"time"
 
+	"github.com/owedhq/owed/bot/sandbox"
 	"github.com/owedhq/owed/collections"
 	"github.com/owedhq/owed/collections/postgres"
 	"github.com/owedhq/owed/internal/demodata"
 )
 
+// The sandbox workspace of `owed dev`.
+const (
+	devTeam      = "T0SANDBOX"
+	devChannel   = "C0COLLECT"
+	devMember    = "U0MEMBER"
+	devApprover  = "U0APPROVER"
+	devApprover2 = "U0APPROVER2"
+	devGroup     = "S0APPROVERS"
+)
+
+func devMembers() []sandbox.Member {
+	return []sandbox.Member{
+		{ID: devMember, Name: "dana", RealName: "Dana (member)"},
+		{ID: devApprover, Name: "cfo", RealName: "Casey (CFO, approver)"},
+		{ID: devApprover2, Name: "controller", RealName: "Robin (controller, approver)"},
+	}
+}
+
 func runDev(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "dev", "dev\n\nStarts a local Postgres under .owed/ (unless DATABASE_URL is set), migrates it,\nloads the demo data set when the database is empty, and shows the ledger.")
+	fs := newFlagSet(env, "dev", "dev\n\nRuns owed against the built-in Slack sandbox: a local Postgres under .owed/ (unless\nDATABASE_URL is set), the demo data set when the database is empty, and the real\nbot in HTTP mode. Open the printed URL to try it; OWED_ADDR sets the address.")
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env, true)
+	url, stopDB, err := databaseURL(ctx, env, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	today, err := asOfDate(env, "")
+	defer stopDB()
+	addr := env.Getenv("OWED_ADDR")
+	if addr == "" {
+		addr = "localhost:8080"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return collections.Errorf(collections.EINVALID, "cannot listen on %s: %v (is another owed running? set OWED_ADDR, e.g. OWED_ADDR=localhost:8081)", addr, err)
+	}
+	base := "http://" + browsable(ln.Addr().String())
+
+	secret, botToken, appToken := randomToken("sandbox-secret-"), randomToken("xoxb-sandbox-"), randomToken("xapp-sandbox-")
+	sb := sandbox.New(sandbox.Config{
+		TeamID: devTeam, TeamDomain: "owed-sandbox", TeamName: "owed sandbox",
+		BotToken: botToken, AppToken: appToken, BotUserID: "U0OWEDBOT", BotID: "B0OWED", BotName: "owed", AppID: "A0OWED",
+		SigningSecret: secret,
+		CommandURL:    base + "/slack/commands", InteractionURL: base + "/slack/interactions",
+		Members:    devMembers(),
+		Channels:   []sandbox.Channel{{ID: devChannel, Name: "collections"}},
+		UserGroups: []sandbox.UserGroup{{ID: devGroup, Handle: "approvers", Users: []string{devApprover2}}},
+	})
+	sb.SetBaseURL(base)
+	defer sb.Close()
+
+	getenv := func(k string) string {
+		switch k {
+		case "DATABASE_URL":
+			return url
+		case "SLACK_BOT_TOKEN":
+			return botToken
+		case "SLACK_SIGNING_SECRET":
+			return secret
+		case "SLACK_APP_TOKEN":
+			return ""
+		case "SLACK_API_URL":
+			return base + "/api/"
+		case "OWED_CHANNEL":
+			return devChannel
+		case "OWED_APPROVERS":
+			return devApprover + "," + devGroup
+		case "OWED_ADDR":
+			return ln.Addr().String()
+		}
+		return env.Getenv(k)
+	}
+	cfg, err := loadConfig(getenv, configNeeds{database: true, slack: true, approve: true})
 	if err != nil {
 		return err
 	}
-	loaded, err := loadDemoData(ctx, db, today, nil)
+	log := newLogger(env.Stderr, cfg.LogJSON)
+	app, err := NewApp(ctx, cfg, log, AppOptions{Listener: ln, Extra: sb.Handler(), SweepAtStart: true})
 	if err != nil {
 		return err
 	}
+	loaded, err := loadDemoData(ctx, app.DB(), collections.DateIn(time.Now(), cfg.Location), []string{devMember, devApprover, devApprover2})
+	if err != nil {
+		return err
+	}
+	data := "the existing data in the database"
 	if loaded {
-		fmt.Fprintln(env.Stdout, "The database was empty: loaded the demo data set.")
-	} else {
-		fmt.Fprintln(env.Stdout, "Using the existing data.")
+		data = "the demo data set (just loaded)"
 	}
-	ledger := postgres.NewLedgerService(db)
-	report, err := ledger.Aging(ctx, today)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(env.Stdout)
-	if err := printAging(env.Stdout, report, false); err != nil {
-		return err
-	}
-	top, err := ledger.TopDebtors(ctx, today, 10)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(env.Stdout, "\nLargest overdue balances:")
-	printDebtors(env.Stdout, top)
-	return nil
+	fmt.Fprintf(env.Stdout, "\n  owed is running against the Slack sandbox, with %s.\n\n", data)
+	fmt.Fprintf(env.Stdout, "  Open %s\n\n", base)
+	fmt.Fprintf(env.Stdout, "  Try /owed acme, then the buttons on an alert; switch members (top right) to approve.\n")
+	fmt.Fprintf(env.Stdout, "  Press Ctrl+C to stop. Data stays in .owed/ for next time.\n\n")
+	return app.Run(ctx)
 }
 
-func printDebtors(w io.Writer, debtors []collections.Debtor) {
-	if len(debtors) == 0 {
-		fmt.Fprintln(w, "  nobody is overdue")
+// browsable turns a listen address into one a browser can open.
+func browsable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
 	}
-	for i, d := range debtors {
-		fmt.Fprintf(w, "%3d. %-32s %18s  oldest %d days overdue\n", i+1, d.Customer.Label(), d.Overdue.String(), d.OldestDays)
+	if host == "" || host == "::" || host == "0.0.0.0" || host == "127.0.0.1" || host == "::1" {
+		host = "localhost"
 	}
+	return net.JoinHostPort(host, port)
+}
+
+func randomToken(prefix string) string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return prefix + hex.EncodeToString(b)
 }
 
 // loadDemoData imports the demo data set through the CSV importer when the
@@ -89,3 +156,4 @@ func loadDemoData(ctx context.Context, db *postgres.DB, today time.Time, owners 
 	}
 	return true, nil
 }
+

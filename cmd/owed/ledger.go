@@ -18,7 +18,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	url, err := databaseURL(ctx, env, false)
+	url, _, err := databaseURL(ctx, env, false)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env, false)
+	db, err := openDB(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func runAging(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env, false)
+	db, err := openDB(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func runShow(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env, false)
+	db, err := openDB(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	log := newLogger(env.Stderr, cfg.LogJSON)
-	app, err := NewApp(ctx, cfg, log, nil)
+	app, err := NewApp(ctx, cfg, log, AppOptions{})
 	if err != nil {
 		return err
 	}
@@ -52,13 +52,22 @@ type App struct {
 	bot      *bot.Bot
 	leader   *postgres.Leader
 	listener net.Listener
-	extra    http.Handler
+	opts     AppOptions
+}
+
+// AppOptions adapt an App for `owed dev` and tests.
+type AppOptions struct {
+	// Listener replaces listening on cfg.Addr.
+	Listener net.Listener
+	// Extra serves every path the bot does not (the sandbox uses it).
+	Extra http.Handler
+	// SweepAtStart runs the sweep once as soon as the app is up.
+	SweepAtStart bool
 }
 
 // NewApp connects to the database (migrating it under an advisory lock)
-// and to Slack, and listens on cfg.Addr. extra, when set, serves every
-// path the bot does not (the sandbox uses it).
-func NewApp(ctx context.Context, cfg Config, log *slog.Logger, extra http.Handler) (*App, error) {
+// and listens on cfg.Addr; Run connects to Slack.
+func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) (*App, error) {
 	db, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
@@ -86,16 +95,14 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, extra http.Handle
 			return err
 		},
 	})
-	if err := b.Start(ctx); err != nil {
-		db.Close()
-		return nil, err
+	ln := opts.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("listen on %s: %w (set OWED_ADDR to use another address)", cfg.Addr, err)
+		}
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
-	return &App{cfg: cfg, log: log, db: db, cases: cases, bot: b, leader: postgres.NewLeader(db), listener: ln, extra: extra}, nil
+	return &App{cfg: cfg, log: log, db: db, cases: cases, bot: b, leader: postgres.NewLeader(db), listener: ln, opts: opts}, nil
 }
 
 // Addr is the address the HTTP server listens on.
@@ -115,20 +122,14 @@ func (a *App) DB() *postgres.DB { return a.db }
 func (a *App) Run(ctx context.Context) error {
 	defer a.db.Close()
 	defer a.leader.Resign()
-	sched, err := a.startScheduler(ctx)
-	if err != nil {
-		return err
-	}
-	defer sched.Shutdown()
-
 	handler := a.bot.Handler()
-	if a.extra != nil {
+	if a.opts.Extra != nil {
 		mux := http.NewServeMux()
 		mux.Handle("/slack/", handler)
 		for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
 			mux.Handle(p, handler)
 		}
-		mux.Handle("/", a.extra)
+		mux.Handle("/", a.opts.Extra)
 		handler = mux
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
@@ -138,6 +139,19 @@ func (a *App) Run(ctx context.Context) error {
 			errc <- fmt.Errorf("http server: %w", err)
 		}
 	}()
+	if err := a.bot.Start(ctx); err != nil {
+		shutdown(srv)
+		return err
+	}
+	sched, err := a.startScheduler(ctx)
+	if err != nil {
+		shutdown(srv)
+		return err
+	}
+	defer sched.Shutdown()
+	if a.opts.SweepAtStart {
+		go a.sweepNow(ctx)
+	}
 	go a.bot.RunSender(ctx, a.leader.Leading)
 	if a.cfg.SocketMode() {
 		client := socketmode.New(slack.New(a.cfg.BotToken, slack.OptionAPIURL(a.cfg.APIURL), slack.OptionAppLevelToken(a.cfg.AppToken)))
@@ -182,22 +196,13 @@ func (a *App) startScheduler(ctx context.Context) (gocron.Scheduler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
 	}
-	today := func() time.Time { return collections.DateIn(time.Now(), a.cfg.Location) }
-	sweep := func(ctx context.Context) {
-		res, err := a.cases.Sweep(ctx, today(), false)
-		if err != nil {
-			a.log.ErrorContext(ctx, "sweep failed", "error", err)
-			return
-		}
-		a.log.InfoContext(ctx, "sweep done", "alerts", len(res.Alerts), "settled", res.Settled, "snoozes_ended", res.Reopened, "plans_broken", res.Broken)
-	}
 	review := func(ctx context.Context) {
-		if _, err := a.cases.Review(ctx, today()); err != nil {
+		if _, err := a.cases.Review(ctx, a.today()); err != nil {
 			a.log.ErrorContext(ctx, "review failed", "error", err)
 		}
 	}
 	single := gocron.WithSingletonMode(gocron.LimitModeReschedule)
-	if _, err := s.NewJob(gocron.CronJob(a.cfg.SweepCron, false), gocron.NewTask(sweep), gocron.WithName("sweep"), single); err != nil {
+	if _, err := s.NewJob(gocron.CronJob(a.cfg.SweepCron, false), gocron.NewTask(a.sweepNow), gocron.WithName("sweep"), single); err != nil {
 		return nil, fmt.Errorf("sweep job: %w", err)
 	}
 	if _, err := s.NewJob(gocron.DurationJob(reviewEvery), gocron.NewTask(review), gocron.WithName("review"), single); err != nil {
@@ -205,6 +210,19 @@ func (a *App) startScheduler(ctx context.Context) (gocron.Scheduler, error) {
 	}
 	s.Start()
 	return s, nil
+}
+
+func (a *App) today() time.Time { return collections.DateIn(time.Now(), a.cfg.Location) }
+
+// sweepNow runs the sweep as of today and logs what it did.
+func (a *App) sweepNow(ctx context.Context) {
+	res, err := a.cases.Sweep(ctx, a.today(), false)
+	if err != nil {
+		a.log.ErrorContext(ctx, "sweep failed", "error", err)
+		return
+	}
+	a.log.InfoContext(ctx, "sweep done", "alerts", len(res.Alerts), "settled", res.Settled,
+		"snoozes_ended", res.Reopened, "plans_broken", res.Broken, "plans_completed", res.Completed)
 }
 
 func runSweep(ctx context.Context, env *Env, args []string) error {
@@ -226,7 +244,7 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env, false)
+	db, err := openDB(ctx, env)
 	if err != nil {
 		return err
 	}

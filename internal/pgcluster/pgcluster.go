@@ -31,6 +31,7 @@ type Cluster struct {
 	DataDir   string // the data directory (initdb -D)
 	SocketDir string // directory holding the server's unix socket
 	Port      int    // socket file suffix; no TCP port is opened
+	Started   bool   // Start started the server (it was not already running)
 	binDir    string
 	asRoot    bool
 }
@@ -119,6 +120,7 @@ func Start(ctx context.Context, dataDir string, opts Options) (*Cluster, error) 
 	if out, err := c.run(ctx, "pg_ctl", "start", "-w", "-t", "60", "-D", dataDir, "-l", logFile, "-o", serverOpts); err != nil {
 		return nil, fmt.Errorf("pg_ctl start (log: %s): %w: %s", logFile, err, lastLines(out))
 	}
+	c.Started = true
 	return c, nil
 }
 
