@@ -156,4 +156,3 @@ func loadDemoData(ctx context.Context, db *postgres.DB, today time.Time, owners 
 	}
 	return true, nil
 }
-
