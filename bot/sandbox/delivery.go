@@ -22,6 +22,7 @@ type AppError struct {
 	Detail string
 }
 
+// Error says what the member saw, e.g. `/owed failed with the error "operation_timeout"`.
 func (e *AppError) Error() string {
 	msg := fmt.Sprintf("%s failed with the error %q", e.Kind, e.Reason)
 	if e.Status != 0 {

@@ -78,6 +78,34 @@ type Config struct {
 	HTTPClient *http.Client
 }
 
+// IDs of the demo workspace (DemoConfig).
+const (
+	DemoMember    = "U0MEMBER"    // dana, an ordinary member of the finance team
+	DemoApprover  = "U0APPROVER"  // cfo, an approver
+	DemoApprover2 = "U0APPROVER2" // controller, a second approver
+	DemoChannel   = "C0COLLECT"   // #collections, where alerts go
+	DemoApprovers = "S0APPROVERS" // @approvers: cfo and controller
+)
+
+// DemoConfig returns a workspace to try owed in: an ordinary member, two
+// approvers in the @approvers group and the #collections channel. The caller
+// sets the app's request URLs and signing secret (and tokens, if not the
+// defaults).
+func DemoConfig() Config {
+	return Config{
+		TeamID:     "T0SANDBOX",
+		TeamDomain: "acme-finance",
+		TeamName:   "Acme Finance",
+		Members: []Member{
+			{ID: DemoMember, Name: "dana", RealName: "Dana Whitfield"},
+			{ID: DemoApprover, Name: "cfo", RealName: "Chris Fortescue"},
+			{ID: DemoApprover2, Name: "controller", RealName: "Cam Ortiz"},
+		},
+		Channels:   []Channel{{ID: DemoChannel, Name: "collections"}},
+		UserGroups: []UserGroup{{ID: DemoApprovers, Handle: "approvers", Users: []string{DemoApprover, DemoApprover2}}},
+	}
+}
+
 // Slack's limits reproduced by the sandbox.
 const (
 	TriggerTTL         = 3 * time.Second
@@ -227,9 +255,10 @@ func (s *Server) touchLocked() {
 	s.changed = make(chan struct{})
 }
 
-// Await blocks until cond, evaluated after every change to the sandbox's
-// state, returns true, or ctx ends. cond must not call back into the Server
-// while holding its own locks; it is called without the sandbox's lock held.
+// Await blocks until cond returns true or ctx ends. cond is evaluated at
+// once and after every change to the sandbox's state (a message posted or
+// edited, a modal opened, …), without the sandbox's lock held, so it may
+// call the read-side methods.
 func (s *Server) Await(ctx context.Context, cond func() bool) error {
 	for {
 		s.mu.Lock()
