@@ -326,3 +326,26 @@ func TestImport_DryRunAndStdin(t *testing.T) {
 		t.Errorf("the imported customer is not found: %s", r.stderr)
 	}
 }
+
+func TestImport_ExampleFilesFromTheREADME(t *testing.T) {
+	c := newCLI(t)
+	for _, kind := range []string{"customers", "invoices", "payments"} {
+		out := c.must("import", kind, filepath.Join("..", "..", "examples", kind+".csv"))
+		if !strings.Contains(out, "imported") {
+			t.Errorf("%s: %s", kind, out)
+		}
+	}
+	var doc showDoc
+	// The paid part of INV-1002 is recorded as a payment dated the import
+	// day, so look from a date after it: INV-1001 1,250.00 less 250.00, and
+	// INV-1002's 480.50 still due.
+	c.json(&doc, "show", "acme", "--as-of", "2099-01-01")
+	assertRows(t, doc.Outstanding, []map[string]string{{"currency": "USD", "total": "1480.50"}})
+	var aging agingDoc
+	c.json(&aging, "aging", "--as-of", "2099-01-01")
+	assertRows(t, aging.Currencies, []map[string]string{
+		{"currency": "BHD", "total": "1200.500"},
+		{"currency": "JPY", "total": "100000"},
+		{"currency": "USD", "total": "1480.50"},
+	})
+}
