@@ -1,11 +1,14 @@
 package sandbox
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
 )
@@ -156,19 +159,11 @@ func TestChatPostMessage(t *testing.T) {
 		_, _, err := e.api.PostMessageContext(e.ctx, collect, slack.MsgOptionBlocks(slack.NewHeaderBlock(
 			slack.NewTextBlockObject(slack.PlainTextType, strings.Repeat("h", 151), false, false))))
 		var se slack.SlackErrorResponse
-		if !asSlackError(err, &se) || len(se.ResponseMetadata.Messages) != 1 ||
+		if !errors.As(err, &se) || len(se.ResponseMetadata.Messages) != 1 ||
 			se.ResponseMetadata.Messages[0] != "[ERROR] must be less than 151 characters [json-pointer:/blocks/0/text/text]" {
 			t.Fatalf("err = %#v", err)
 		}
 	})
-}
-
-func asSlackError(err error, se *slack.SlackErrorResponse) bool {
-	e, ok := err.(slack.SlackErrorResponse)
-	if ok {
-		*se = e
-	}
-	return ok
 }
 
 func TestChatUpdate(t *testing.T) {
@@ -334,5 +329,58 @@ func TestCalls_RecordsEveryCallWithoutToken(t *testing.T) {
 		if _, ok := c.Params["token"]; ok {
 			t.Fatal("the token is recorded")
 		}
+	}
+}
+
+func TestConversationsOpen_SeveralUsersMakeAGroupDM(t *testing.T) {
+	e := newEnv(t)
+	ch, _, _, err := e.api.OpenConversationContext(e.ctx, &slack.OpenConversationParameters{Users: []string{cfo, controller}})
+	if err != nil || !strings.HasPrefix(ch.ID, "G") {
+		t.Fatalf("open: %+v, %v", ch, err)
+	}
+	again, _, already, _ := e.api.OpenConversationContext(e.ctx, &slack.OpenConversationParameters{Users: []string{cfo, controller}})
+	if again.ID != ch.ID || !already {
+		t.Fatalf("second open: %+v", again)
+	}
+	if _, _, err := e.api.PostMessageContext(e.ctx, ch.ID, slack.MsgOptionText("Two approvers needed", false)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sb.Say(dana, ch.ID, "can I see this?"); err == nil {
+		t.Fatal("dana spoke in the approvers' group DM")
+	}
+}
+
+func TestEphemeralInThread_StaysOutOfTheReplies(t *testing.T) {
+	e := newEnv(t)
+	ref := postAlert(t, e)
+	if _, err := e.api.PostEphemeralContext(e.ctx, collect, dana, slack.MsgOptionText("only you, in the thread", false), slack.MsgOptionTS(ref.TS)); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.sb.Thread(collect, ref.TS)) != 0 {
+		t.Fatal("an ephemeral message became a reply everyone sees")
+	}
+	m, ok := e.sb.FindEphemeral(dana, "in the thread")
+	if !ok || m.ThreadTS != ref.TS {
+		t.Fatalf("ephemeral = %+v", m)
+	}
+	st := getState(t, e, dana, 0)
+	if r := st.Conversations[0].Messages[0].Replies; len(r) != 1 || !r[0].Ephemeral {
+		t.Fatalf("dana's page thread = %+v", r)
+	}
+	if r := getState(t, e, cfo, 0).Conversations[0].Messages[0].Replies; len(r) != 0 {
+		t.Fatalf("cfo's page thread = %+v", r)
+	}
+}
+
+func TestAwait_EndsWithTheContext(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(e.ctx, 10*time.Millisecond)
+	defer cancel()
+	if err := e.sb.Await(ctx, func() bool { return false }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+	go func() { _, _, _ = e.api.PostMessageContext(e.ctx, collect, slack.MsgOptionText("later", false)) }()
+	if err := e.sb.Await(e.ctx, func() bool { _, ok := e.sb.Find(collect, "later"); return ok }); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -42,11 +42,8 @@ func (s *Server) teamJSON() map[string]any {
 }
 
 func channelName(c *conversation) string {
-	switch {
-	case c.isIM:
+	if c.isIM {
 		return "directmessage"
-	case c.isMPIM:
-		return c.name
 	}
 	return c.name
 }
@@ -115,21 +112,25 @@ func (s *Server) SlashCommand(ctx context.Context, userID, channelID, command, t
 	if body[0] != '{' || json.Unmarshal(body, &msg) != nil {
 		msg = responseMessage{Text: string(body)}
 	}
-	if msg.Text == "" && len(bytes.TrimSpace(msg.Blocks)) <= 2 && len(bytes.TrimSpace(msg.Attachments)) <= 2 {
+	if msg.Text == "" && emptyJSON(msg.Blocks) && emptyJSON(msg.Attachments) {
 		return reply, nil // {} is an ack too
 	}
 	msg.ReplaceOriginal, msg.DeleteOriginal = false, false
 
 	s.mu.Lock()
+	var echo *message
 	if msg.ResponseType == "in_channel" {
 		// Slack shows the command itself above an in_channel answer.
-		s.appendLocked(conv, &message{user: userID, text: strings.TrimSpace(command + " " + text), viaCommand: command})
+		echo = &message{user: userID, text: strings.TrimSpace(command + " " + text)}
+		s.appendLocked(conv, echo)
 	}
 	shown, rerr := s.respondLocked(ru, msg)
 	if rerr == nil {
 		ru.sourceTS = shown.ts
 		snap := shown.snapshot()
 		reply.Message = &snap
+	} else if echo != nil {
+		s.removeLocked(conv, echo)
 	}
 	s.mu.Unlock()
 	if rerr != nil {

@@ -50,7 +50,7 @@ func TestSlashCommand_Answers(t *testing.T) {
 		answer      func(w http.ResponseWriter, r *http.Request)
 		ackTimeout  time.Duration
 		wantErr     string // AppError reason
-		wantMessage string // text of the message shown, "" for none
+		wantMessage string // text in the message shown, "" for none
 		inChannel   bool
 	}{
 		{
@@ -82,7 +82,7 @@ func TestSlashCommand_Answers(t *testing.T) {
 			answer: func(w http.ResponseWriter, _ *http.Request) {
 				writeJSON(w, http.StatusOK, map[string]any{"blocks": alertBlocks()})
 			},
-			wantMessage: "",
+			wantMessage: "ACME Corp. owes $75.50",
 		},
 		{
 			name:    "ServerError",
@@ -131,19 +131,13 @@ func TestSlashCommand_Answers(t *testing.T) {
 			if err != nil {
 				t.Fatalf("SlashCommand: %v", err)
 			}
-			if tt.name == "BlocksWithoutText" {
-				if reply.Message == nil || !reply.Message.Contains("ACME Corp. owes") {
-					t.Fatalf("reply = %+v", reply)
-				}
-				return
-			}
 			if tt.wantMessage == "" {
 				if reply.Message != nil || len(e.sb.Ephemerals(dana)) != 0 {
 					t.Fatalf("an ack showed a message: %+v", reply.Message)
 				}
 				return
 			}
-			if reply.Message == nil || reply.Message.Text != tt.wantMessage || reply.Message.Ephemeral == tt.inChannel {
+			if reply.Message == nil || !reply.Message.Contains(tt.wantMessage) || reply.Message.Ephemeral == tt.inChannel {
 				t.Fatalf("reply message = %+v", reply.Message)
 			}
 			if tt.inChannel {

@@ -37,7 +37,6 @@ type message struct {
 	editedTS     string
 	ephemeralFor string
 	replies      []*message
-	viaCommand   string // the slash command this in_channel message echoes
 }
 
 // MessageRef names a message: its channel and its ts (message_ts for

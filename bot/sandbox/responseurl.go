@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,6 +29,15 @@ type responseMessage struct {
 	ReplaceOriginal bool            `json:"replace_original"`
 	DeleteOriginal  bool            `json:"delete_original"`
 	ThreadTS        string          `json:"thread_ts"`
+}
+
+// emptyJSON reports whether a JSON value is absent, null, [] or {}.
+func emptyJSON(raw json.RawMessage) bool {
+	switch string(bytes.TrimSpace(raw)) {
+	case "", "null", "[]", "{}":
+		return true
+	}
+	return false
 }
 
 // mintResponseURLLocked returns a new response_url for a member's
@@ -117,10 +127,10 @@ func (s *Server) respondLocked(ru *responseURL, msg responseMessage) (*message, 
 	if msg.Text != "" {
 		a["text"] = msg.Text
 	}
-	if len(msg.Blocks) > 0 && string(msg.Blocks) != "null" {
+	if !emptyJSON(msg.Blocks) {
 		a["blocks"] = string(msg.Blocks)
 	}
-	if len(msg.Attachments) > 0 && string(msg.Attachments) != "null" {
+	if !emptyJSON(msg.Attachments) {
 		a["attachments"] = string(msg.Attachments)
 	}
 	c, err := readContent(a)
