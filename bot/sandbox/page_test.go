@@ -203,3 +203,20 @@ func TestPage_ButtonsAndFormsGoThroughTheApp(t *testing.T) {
 		t.Fatal("said message not in the channel")
 	}
 }
+
+func TestPage_CloseEndsPendingPolls(t *testing.T) {
+	e := newEnv(t)
+	v := getState(t, e, dana, 0).Version
+	got := make(chan pageState, 1)
+	go func() { got <- getState(t, e, dana, v) }()
+	time.Sleep(5 * time.Millisecond)
+	e.sb.Close()
+	select {
+	case st := <-got:
+		if st.Version != v {
+			t.Fatalf("version = %d, want %d", st.Version, v)
+		}
+	case <-e.ctx.Done():
+		t.Fatal("Close left the poll hanging")
+	}
+}

@@ -126,6 +126,8 @@ type Server struct {
 	members map[string]Member
 	groups  map[string]UserGroup
 	sockets *socketHub
+	done    chan struct{} // closed by Close
+	closing sync.Once
 
 	mu           sync.Mutex
 	baseURL      string
@@ -158,6 +160,7 @@ func New(cfg Config) *Server {
 		members:      map[string]Member{},
 		groups:       map[string]UserGroup{},
 		sockets:      newSocketHub(),
+		done:         make(chan struct{}),
 		version:      1, // a page that has seen nothing (since=0) gets the state at once
 		changed:      make(chan struct{}),
 		convs:        map[string]*conversation{},
@@ -275,8 +278,8 @@ func (s *Server) Await(ctx context.Context, cond func() bool) error {
 	}
 }
 
-// waitChange blocks until the state version exceeds since or ctx ends, and
-// returns the current version.
+// waitChange blocks until the state version exceeds since, ctx ends or the
+// sandbox closes, and returns the current version.
 func (s *Server) waitChange(ctx context.Context, since uint64) uint64 {
 	for {
 		s.mu.Lock()
@@ -288,6 +291,8 @@ func (s *Server) waitChange(ctx context.Context, since uint64) uint64 {
 		select {
 		case <-ch:
 		case <-ctx.Done():
+			return v
+		case <-s.done:
 			return v
 		}
 	}

@@ -209,9 +209,11 @@ func (h *socketHub) deliver(ctx context.Context, kind string, payload any, timeo
 	}
 }
 
-// Close ends the app's Socket Mode connections. It does not stop the
-// HTTP server the handler runs in.
+// Close ends the app's Socket Mode connections and the page's pending
+// polls, so that the HTTP server the handler runs in can shut down at once.
+// It does not stop that server.
 func (s *Server) Close() {
+	s.closing.Do(func() { close(s.done) })
 	h := s.sockets
 	h.mu.Lock()
 	conns := append([]*socketConn(nil), h.conns...)
