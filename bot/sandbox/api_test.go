@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -382,5 +383,38 @@ func TestAwait_EndsWithTheContext(t *testing.T) {
 	go func() { _, _, _ = e.api.PostMessageContext(e.ctx, collect, slack.MsgOptionText("later", false)) }()
 	if err := e.sb.Await(e.ctx, func() bool { _, ok := e.sb.Find(collect, "later"); return ok }); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestConcurrentPostsAndUpdates(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PostBurst = 1000 })
+	const n = 40
+	tss := make(chan string, n)
+	errs := make(chan error, 2*n)
+	for i := range n {
+		go func() {
+			_, ts, err := e.api.PostMessageContext(e.ctx, collect, slack.MsgOptionText("alert", false), slack.MsgOptionBlocks(alertBlocks()...))
+			if err == nil {
+				_, _, _, err = e.api.UpdateMessageContext(e.ctx, collect, ts, slack.MsgOptionText("alert "+strconv.Itoa(i), false))
+			}
+			errs <- err
+			tss <- ts
+		}()
+	}
+	seen := map[string]bool{}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		seen[<-tss] = true
+	}
+	msgs := e.sb.Messages(collect)
+	if len(seen) != n || len(msgs) != n {
+		t.Fatalf("%d distinct ts, %d messages; want %d", len(seen), len(msgs), n)
+	}
+	for i := 1; i < len(msgs); i++ {
+		if msgs[i-1].TS >= msgs[i].TS || !msgs[i].Edited {
+			t.Fatalf("messages out of order or not edited: %+v, %+v", msgs[i-1], msgs[i])
+		}
 	}
 }
