@@ -101,14 +101,5 @@ func (a *approvers) contains(ctx context.Context, user string) (bool, error) {
 	return false, nil
 }
 
-// mentions names the approvers for people: "<@U1>, <!subteam^S1>".
-func (a *approvers) mentions() string {
-	var parts []string
-	for _, u := range a.users {
-		parts = append(parts, "<@"+u+">")
-	}
-	for _, g := range a.groups {
-		parts = append(parts, "<!subteam^"+g+">")
-	}
-	return strings.Join(parts, ", ")
-}
+// ids returns the configured approver user and group IDs.
+func (a *approvers) ids() []string { return append(append([]string(nil), a.users...), a.groups...) }

@@ -88,6 +88,7 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	h.sb = sandbox.New(cfg)
 	sbSrv := httptest.NewServer(h.sb.Handler())
 	t.Cleanup(sbSrv.Close)
+	t.Cleanup(h.sb.Close) // runs first: ends the sandbox's long polls
 	h.sb.SetBaseURL(sbSrv.URL)
 
 	client := slack.New(botToken, slack.OptionAPIURL(sbSrv.URL+"/api/"), slack.OptionAppLevelToken(appToken))

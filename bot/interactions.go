@@ -285,7 +285,7 @@ func (b *Bot) decide(ctx context.Context, cb slack.InteractionCallback, act *sla
 	}
 	if !ok {
 		b.metrics.requests.WithLabelValues("interaction", "refused").Inc()
-		b.reply(ctx, cb, blocks.Refusal("Only approvers can approve or reject escalations, and you are not one of them. Ask "+b.approvers.mentions()+"."))
+		b.reply(ctx, cb, blocks.RefusalAskApprovers(b.approvers.ids()))
 		return
 	}
 	e, err := b.opts.Cases.DecideEscalation(ctx, actor(cb), ref.EscalationID, act.ActionID == blocks.ActionApprove)

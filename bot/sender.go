@@ -180,10 +180,9 @@ func (s *sender) post(ctx context.Context, channel string, msg blocks.Message, o
 	return ts, err
 }
 
+// update edits a message. Slack's one-message-per-second-per-channel
+// limit is on new messages; edits have a separate, larger allowance.
 func (s *sender) update(ctx context.Context, m collections.MessageRef, msg blocks.Message) error {
-	if err := s.pace(ctx, m.ChannelID); err != nil {
-		return err
-	}
 	_, _, _, err := s.b.opts.Slack.UpdateMessageContext(ctx, m.ChannelID, m.TS,
 		slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
 	s.hold(m.ChannelID, err)

@@ -58,3 +58,21 @@ func Refusal(reason string) Message {
 	r = Escape(truncate(r, 2000))
 	return message(r, section(r))
 }
+
+// RefusalAskApprovers refuses a decision to someone who is not an approver
+// and names who can decide: user IDs (U…, W…) and user groups (S…).
+func RefusalAskApprovers(approvers []string) Message {
+	names := make([]string, 0, len(approvers))
+	for _, id := range approvers {
+		if strings.HasPrefix(id, "S") {
+			names = append(names, "<!subteam^"+Escape(id)+">")
+		} else {
+			names = append(names, Mention(id))
+		}
+	}
+	r := "Only approvers can approve or reject escalations, and you are not one of them."
+	if len(names) > 0 {
+		r += " Ask " + strings.Join(names, ", ") + "."
+	}
+	return message(r, section(r))
+}

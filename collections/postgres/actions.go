@@ -259,7 +259,7 @@ func (s *CaseService) DecideEscalation(ctx context.Context, a collections.Actor,
 		}
 		e = r.domain()
 		if e.Status != collections.EscalationPending {
-			return collections.Errorf(collections.ECONFLICT, "This escalation was already %s by <@%s>.", e.Status, e.DecidedBy)
+			return collections.Errorf(collections.ECONFLICT, "This escalation was already %s.", e.Status)
 		}
 		if e.RequestedBy == a.UserID {
 			return collections.Errorf(collections.EUNAUTHORIZED, "You asked for this escalation, so someone else must decide (four-eyes rule).")
