@@ -106,7 +106,7 @@ func runDev(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "\n  owed is running against the Slack sandbox, with %s.\n\n", data)
 	fmt.Fprintf(env.Stdout, "  Open %s\n\n", base)
-	fmt.Fprintf(env.Stdout, "  Try /owed acme, then the buttons on an alert; switch members (top right) to approve.\n")
+	fmt.Fprintf(env.Stdout, "  Try /owed acme, then the buttons on an alert; switch members (bottom left) to approve.\n")
 	fmt.Fprintf(env.Stdout, "  Press Ctrl+C to stop. Data stays in .owed/ for next time.\n\n")
 	return app.Run(ctx)
 }
