@@ -3,7 +3,6 @@ package bot
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -91,12 +90,14 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []by
 }
 
 // serveEvent answers the Events API: the URL check, and an ack for any
-// event (owed subscribes to none it acts on).
-func (b *Bot) serveEvent(w http.ResponseWriter, _ *http.Request, body []byte) {
+// event, recorded by event_id so that Slack's retries are recognised (owed
+// acts on no event yet).
+func (b *Bot) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 	var ev struct {
 		Type      string `json:"type"`
 		Challenge string `json:"challenge"`
 		TeamID    string `json:"team_id"`
+		EventID   string `json:"event_id"`
 	}
 	if err := json.Unmarshal(body, &ev); err != nil {
 		http.Error(w, "bad event", http.StatusBadRequest)
@@ -111,8 +112,19 @@ func (b *Bot) serveEvent(w http.ResponseWriter, _ *http.Request, body []byte) {
 		http.Error(w, "this app is installed in another workspace", http.StatusForbidden)
 		return
 	}
+	if ev.EventID != "" {
+		first, err := b.opts.Outbox.FirstDelivery(r.Context(), "event:"+ev.EventID)
+		if err != nil {
+			b.log.ErrorContext(r.Context(), "record event", "error", err)
+			http.Error(w, "try again", http.StatusInternalServerError)
+			return
+		}
+		if !first {
+			b.metrics.requests.WithLabelValues("event", "duplicate").Inc()
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+	}
 	b.metrics.requests.WithLabelValues("event", "ignored").Inc()
 	w.WriteHeader(http.StatusOK)
 }
-
-var errNoTrigger = errors.New("no trigger_id")

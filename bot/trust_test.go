@@ -115,6 +115,38 @@ func TestTrust_UnverifiedRequestsGet401AndChangeNothing(t *testing.T) {
 	})
 }
 
+func TestEvents_RetriesAreRecognised(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	body := `{"type":"event_callback","team_id":"` + teamID + `","event_id":"Ev0123","event":{"type":"app_mention"}}`
+	for attempt := range 3 {
+		req, _ := http.NewRequest(http.MethodPost, h.botURL+"/slack/events", strings.NewReader(body))
+		slacksig.SetHeaders(req.Header, secret, h.now(), []byte(body))
+		if attempt > 0 {
+			req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(attempt))
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("attempt %d: status %d", attempt, resp.StatusCode)
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM slack_deliveries WHERE key = 'event:Ev0123'`); n != 1 {
+		t.Errorf("deliveries recorded = %d, want 1", n)
+	}
+	resp, err := http.Get(h.botURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `owed_slack_requests_total{kind="event",outcome="duplicate"} 2`) {
+		t.Errorf("the two retries were not counted as duplicates")
+	}
+}
+
 func TestHealth_ReadyAndMetrics(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	if _, err := h.sb.SlashCommand(h.ctx, member, channel, "/owed", "help"); err != nil {

@@ -54,6 +54,9 @@ type OutboxService interface {
 	AddEscalationMessage(ctx context.Context, escalationID int64, m MessageRef) error
 	// PendingOutboxItems counts the items not sent yet (failed ones excluded).
 	PendingOutboxItems(ctx context.Context) (int, error)
+	// FirstDelivery records a delivery from Slack by its key (an event_id)
+	// and reports whether it is the first; retries of it report false.
+	FirstDelivery(ctx context.Context, key string) (bool, error)
 	// FindAuditEntry returns one audit entry.
 	FindAuditEntry(ctx context.Context, id int64) (AuditEntry, error)
 }

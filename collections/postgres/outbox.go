@@ -120,3 +120,13 @@ func (s *OutboxService) PendingOutboxItems(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// FirstDelivery records a delivery key and reports whether it is new.
+func (s *OutboxService) FirstDelivery(ctx context.Context, key string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO slack_deliveries (key) VALUES ($1) ON CONFLICT DO NOTHING`, key)
+	if err != nil {
+		return false, fmt.Errorf("record delivery %q: %w", key, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
