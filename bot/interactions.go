@@ -153,7 +153,7 @@ func (b *Bot) openModal(ctx context.Context, cb slack.InteractionCallback, act *
 	}
 	if v.Case.Version != ref.Version || !allows(v.Case.Status, act.ActionID) {
 		b.replyWithCase(ctx, cb, ref.CaseID, fmt.Sprintf("This alert has changed since it was shown: %s is now %s.",
-			v.Customer.Name, statusWords(v.Case)))
+			v.Customer.Name, v.Case.Describe()))
 		return
 	}
 	var modal slack.ModalViewRequest
@@ -178,27 +178,6 @@ func allows(s collections.CaseStatus, actionID string) bool {
 		return actionID == blocks.ActionSnooze || actionID == blocks.ActionPlan || actionID == blocks.ActionEscalate
 	}
 	return false
-}
-
-// statusWords describes a case's state for a refusal.
-func statusWords(c collections.Case) string {
-	switch c.Status {
-	case collections.CaseSnoozed:
-		if c.SnoozedUntil != nil {
-			return "snoozed until " + c.SnoozedUntil.Format(collections.DateLayout)
-		}
-	case collections.CasePlanProposed:
-		return "waiting for the customer to agree to a payment plan"
-	case collections.CasePlanActive:
-		return "on an active payment plan"
-	case collections.CaseEscalationPending:
-		return "waiting for an approver to decide on an escalation"
-	case collections.CaseEscalated:
-		return "escalated"
-	case collections.CaseSettled:
-		return "settled"
-	}
-	return string(c.Status)
 }
 
 // handleSubmission applies a submitted modal, or returns its errors inline.

@@ -47,6 +47,29 @@ type Case struct {
 	UpdatedAt    time.Time
 }
 
+// Describe says where the case stands, in a few words for people:
+// "snoozed until 2026-12-01", "on an active payment plan".
+func (c Case) Describe() string {
+	switch c.Status {
+	case CaseSnoozed:
+		if c.SnoozedUntil != nil {
+			return "snoozed until " + c.SnoozedUntil.Format(DateLayout)
+		}
+		return "snoozed"
+	case CasePlanProposed:
+		return "waiting for the customer to agree to a payment plan"
+	case CasePlanActive:
+		return "on an active payment plan"
+	case CaseEscalationPending:
+		return "waiting for an approver to decide on an escalation"
+	case CaseEscalated:
+		return "escalated"
+	case CaseSettled:
+		return "settled"
+	}
+	return "open"
+}
+
 // DefaultStages are the days overdue that raise an alert stage.
 var DefaultStages = []int{1, 7, 14, 30, 60, 90}
 

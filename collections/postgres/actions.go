@@ -42,29 +42,7 @@ func transition(ctx context.Context, tx *sqlx.Tx, caseID int64, version int, all
 	if err != nil {
 		return collections.Case{}, err
 	}
-	return current, collections.Errorf(collections.ECONFLICT, "This case has changed since that message was shown: it is now %s.", statusWords(current))
-}
-
-// statusWords describes a case's status in a few words.
-func statusWords(c collections.Case) string {
-	switch c.Status {
-	case collections.CaseSnoozed:
-		if c.SnoozedUntil != nil {
-			return "snoozed until " + c.SnoozedUntil.Format(collections.DateLayout)
-		}
-		return "snoozed"
-	case collections.CasePlanProposed:
-		return "waiting for the customer to agree to a payment plan"
-	case collections.CasePlanActive:
-		return "on an active payment plan"
-	case collections.CaseEscalationPending:
-		return "waiting for an approver to decide on an escalation"
-	case collections.CaseEscalated:
-		return "escalated"
-	case collections.CaseSettled:
-		return "settled"
-	}
-	return "open"
+	return current, collections.Errorf(collections.ECONFLICT, "This case has changed since that message was shown: it is now %s.", current.Describe())
 }
 
 func findCase(ctx context.Context, q sqlx.QueryerContext, id int64) (collections.Case, error) {
