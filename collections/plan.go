@@ -102,6 +102,8 @@ func (p PlanProposal) Validate(today time.Time) map[string]string {
 	}
 	if p.Total <= 0 {
 		problems["instalments"] = "There is nothing overdue to put on a plan."
+	} else if rest := p.Total - p.DownPayment; p.Instalments > 0 && rest > 0 && rest < int64(p.Instalments) {
+		problems["instalments"] = "That many instalments would leave some of them at zero; choose fewer."
 	}
 	return problems
 }

@@ -27,7 +27,11 @@ CREATE TABLE customers (
 );
 CREATE UNIQUE INDEX customers_search_name_key ON customers (search_name);
 CREATE UNIQUE INDEX customers_ref_key ON customers (lower(ref));
-CREATE INDEX customers_search_name_trgm ON customers USING gin (search_name gin_trgm_ops);
+-- Trigram index: word prefixes (LIKE '% acme%'), and the nearest
+-- spellings in distance order (search_name <-> 'acme crop').
+CREATE INDEX customers_search_name_trgm ON customers USING gist (search_name gist_trgm_ops);
+-- Prefix lookups (LIKE 'acme%') whatever the database's collation.
+CREATE INDEX customers_search_name_prefix ON customers (search_name text_pattern_ops);
 
 CREATE TABLE invoices (
     id           bigserial PRIMARY KEY,

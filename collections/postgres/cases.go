@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/owedhq/owed/collections"
 )
@@ -199,8 +200,12 @@ func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStag
 		return res, err
 	}
 	decisions := collections.DecideSweep(overdue, cases, shown, s.stages, asOf, newStages)
+	customers, err := s.alertedCustomers(ctx, decisions)
+	if err != nil {
+		return res, err
+	}
 	for _, d := range decisions {
-		alert, err := s.apply(ctx, d, asOf, dryRun)
+		alert, err := s.apply(ctx, d, customers[d.CustomerID], asOf, dryRun)
 		if err != nil {
 			return res, err
 		}
@@ -219,13 +224,9 @@ func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStag
 
 // apply carries out one sweep decision in its own transaction. It returns
 // the alert raised, if any (nil when another replica got there first).
-func (s *CaseService) apply(ctx context.Context, d collections.SweepDecision, asOf time.Time, dryRun bool) (*collections.SweepAlert, error) {
+func (s *CaseService) apply(ctx context.Context, d collections.SweepDecision, c collections.Customer, asOf time.Time, dryRun bool) (*collections.SweepAlert, error) {
 	var alert *collections.SweepAlert
-	if d.Kind == collections.DecideNewCase || d.Kind == collections.DecideStage || d.Kind == collections.DecideSnoozeEnded {
-		c, err := s.ledger.FindCustomerByID(ctx, d.CustomerID)
-		if err != nil {
-			return nil, err
-		}
+	if raisesAlert(d.Kind) {
 		alert = &collections.SweepAlert{Customer: c, Stage: d.Stage, OldestDays: d.Overdue.OldestDays,
 			Overdue: d.Overdue.Overdue, New: d.Kind == collections.DecideNewCase}
 	}
@@ -335,6 +336,33 @@ func (s *CaseService) apply(ctx context.Context, d collections.SweepDecision, as
 		return nil, err
 	}
 	return alert, nil
+}
+
+func raisesAlert(k collections.SweepDecisionKind) bool {
+	return k == collections.DecideNewCase || k == collections.DecideStage || k == collections.DecideSnoozeEnded
+}
+
+// alertedCustomers loads, in one query, the customers of the decisions
+// that raise an alert.
+func (s *CaseService) alertedCustomers(ctx context.Context, decisions []collections.SweepDecision) (map[int64]collections.Customer, error) {
+	var ids []int64
+	for _, d := range decisions {
+		if raisesAlert(d.Kind) {
+			ids = append(ids, d.CustomerID)
+		}
+	}
+	out := make(map[int64]collections.Customer, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []customerRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+customerColumns+`, 0::float8 AS similarity FROM customers WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("customers to alert: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r.customer()
+	}
+	return out, nil
 }
 
 func stageDetails(d collections.SweepDecision) map[string]string {

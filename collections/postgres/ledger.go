@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/owedhq/owed/collections"
@@ -93,20 +94,27 @@ func (r customerRow) customer() collections.Customer {
 	return c
 }
 
-// findCandidates finds customers a query may mean: the ref, the whole name,
-// a prefix of the name or of one of its words, or a similar spelling. The
-// trigram index serves all of them.
-const findCandidates = `
-SELECT ` + customerColumns + `,
-       greatest(similarity(search_name, $1), word_similarity($1, search_name)) AS similarity
-  FROM customers
- WHERE lower(ref) = lower($2)
-    OR search_name LIKE $3 ESCAPE '\'
-    OR search_name LIKE $4 ESCAPE '\'
-    OR search_name % $1
-    OR $1 <% search_name
- ORDER BY (search_name = $1) DESC, similarity DESC, name
+// Customer lookups, tried in order until one finds someone: the ref or the
+// whole name (unique indexes), a prefix of the name or of one of its words
+// (pattern and trigram indexes), then similar spellings (trigram index).
+const (
+	findExact = `
+SELECT ` + customerColumns + `, 1::float8 AS similarity
+  FROM customers WHERE search_name = $1 OR lower(ref) = lower($2)
  LIMIT 25`
+	findPrefix = `
+SELECT ` + customerColumns + `, similarity(search_name, $1)::float8 AS similarity
+  FROM customers
+ WHERE search_name LIKE $2 ESCAPE '\' OR search_name LIKE $3 ESCAPE '\'
+ ORDER BY search_name
+ LIMIT 25`
+	findSimilar = `
+SELECT ` + customerColumns + `, similarity(search_name, $1)::float8 AS similarity
+  FROM customers
+ WHERE search_name % $1
+ ORDER BY search_name <-> $1
+ LIMIT 25`
+)
 
 // FindCustomer resolves a forgiving query to one customer.
 func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collections.Customer, error) {
@@ -115,20 +123,32 @@ func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collect
 		return collections.Customer{}, collections.Errorf(collections.EINVALID, "say which customer, by name or reference")
 	}
 	like := escapeLike(key)
-	var rows []customerRow
-	if err := s.db.SelectContext(ctx, &rows, findCandidates, key, query, like+"%", "% "+like+"%"); err != nil {
-		return collections.Customer{}, fmt.Errorf("find customer %q: %w", query, err)
-	}
-	cands := make([]collections.Candidate, len(rows))
-	for i, r := range rows {
-		cands[i] = collections.Candidate{Customer: r.customer(), Similarity: r.Similarity}
-	}
-	best, candidates := collections.ResolveMatch(query, cands)
-	switch {
-	case best != nil:
-		return *best, nil
-	case len(candidates) > 0:
-		return collections.Customer{}, &collections.AmbiguousError{Query: query, Candidates: candidates}
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{findExact, []any{key, strings.TrimSpace(query)}},
+		{findPrefix, []any{key, like + "%", "% " + like + "%"}},
+		{findSimilar, []any{key}},
+	} {
+		var rows []customerRow
+		if err := s.db.SelectContext(ctx, &rows, q.sql, q.args...); err != nil {
+			return collections.Customer{}, fmt.Errorf("find customer %q: %w", query, err)
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		cands := make([]collections.Candidate, len(rows))
+		for i, r := range rows {
+			cands[i] = collections.Candidate{Customer: r.customer(), Similarity: r.Similarity}
+		}
+		best, candidates := collections.ResolveMatch(query, cands)
+		switch {
+		case best != nil:
+			return *best, nil
+		case len(candidates) > 0:
+			return collections.Customer{}, &collections.AmbiguousError{Query: query, Candidates: candidates}
+		}
 	}
 	return collections.Customer{}, collections.Errorf(collections.ENOTFOUND, "no customer matches %q", query)
 }

@@ -1,0 +1,189 @@
+package postgres_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
+	"github.com/owedhq/owed/internal/dbtest"
+)
+
+// The scale of SPEC §8; OWED_BENCH_INVOICES makes it smaller for a quick look.
+func benchScale() (invoices, customers int) {
+	invoices = 1_000_000
+	if s := os.Getenv("OWED_BENCH_INVOICES"); s != "" {
+		invoices, _ = strconv.Atoi(s)
+	}
+	return invoices, max(invoices/10, 1)
+}
+
+// writeInvoicesCSV writes a ledger of n invoices over m customers, spread
+// over every aging bucket, and returns its path.
+func writeInvoicesCSV(b *testing.B, n, m int) string {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "invoices.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "number,customer,currency,amount,issued_on,due_on")
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	currencies := []string{"USD", "EUR", "JPY"}
+	for i := range n {
+		issued := start.AddDate(0, 0, i%170)
+		cur := currencies[i%3]
+		amount := strconv.Itoa(100+i%9000) + ".25"
+		if cur == "JPY" {
+			amount = strconv.Itoa(1000 + i%90000)
+		}
+		fmt.Fprintf(w, "INV-%07d,Customer %06d,%s,%s,%s,%s\n", i, i%m, cur, amount,
+			issued.Format(collections.DateLayout), issued.AddDate(0, 0, 30).Format(collections.DateLayout))
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	return path
+}
+
+func importFile(b *testing.B, db *postgres.DB, kind collections.ImportKind, path string) collections.ImportResult {
+	b.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := collections.NewRowReader(bufio.NewReaderSize(f, 1<<20), path, kind)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := postgres.NewImportService(db).Import(context.Background(), kind, rows,
+		collections.ImportOptions{File: path, Today: date("2026-07-01")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res
+}
+
+// BenchmarkImportInvoices loads the whole ledger in one file and compares
+// it with psql's \copy of the same rows into a plain table. Target: ≤ 20 s
+// and ≤ 2× psql.
+func BenchmarkImportInvoices(b *testing.B) {
+	n, m := benchScale()
+	path := writeInvoicesCSV(b, n, m)
+	url := dbtest.URL(b)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	start := time.Now()
+	res := importFile(b, db, collections.ImportInvoices, path)
+	took := time.Since(start)
+	b.StopTimer()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if res.Created != n {
+		b.Fatalf("created %d invoices, want %d", res.Created, n)
+	}
+	b.ReportMetric(took.Seconds(), "s/import")
+	b.ReportMetric(float64(after.HeapSys)/(1<<20), "MB-heap-sys")
+
+	if psql, err := exec.LookPath("psql"); err == nil {
+		if _, err := db.Exec(`CREATE TABLE psql_copy (number text, customer text, currency text, amount numeric, issued_on date, due_on date)`); err != nil {
+			b.Fatal(err)
+		}
+		cmd := exec.Command(psql, "-q", "-c", `\copy psql_copy FROM '`+path+`' CSV HEADER`, "--dbname", url)
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Logf("psql \\copy: %v: %s", err, out)
+			return
+		}
+		base := time.Since(start)
+		b.ReportMetric(base.Seconds(), "s/psql-copy")
+		b.ReportMetric(took.Seconds()/base.Seconds(), "x-psql")
+	}
+}
+
+// BenchmarkLedger loads the ledger once and measures what reads it.
+func BenchmarkLedger(b *testing.B) {
+	n, m := benchScale()
+	path := writeInvoicesCSV(b, n, m)
+	db := dbtest.New(b)
+	importFile(b, db, collections.ImportInvoices, path)
+	if _, err := db.Exec(`ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("SweepDecision", func(b *testing.B) { benchSweepDecision(b, db) })
+	b.Run("CustomerLookup", func(b *testing.B) { benchCustomerLookup(b, db) })
+}
+
+// benchSweepDecision times the sweep's decision over every invoice (a dry
+// run) against the bare SQL query behind it. Target: ≤ 3 s, ≤ 1.5×.
+func benchSweepDecision(b *testing.B, db *postgres.DB) {
+	cs := postgres.NewCaseService(db, postgres.CaseConfig{Channel: "C0BENCH"})
+	asOf := date("2026-07-01")
+	ctx := context.Background()
+	b.ResetTimer()
+	start := time.Now()
+	res, err := cs.Sweep(ctx, asOf, true)
+	took := time.Since(start)
+	b.StopTimer()
+	if err != nil || len(res.Alerts) == 0 {
+		b.Fatalf("sweep: %d alerts, %v", len(res.Alerts), err)
+	}
+	start = time.Now()
+	rows, err := db.QueryContext(ctx, postgres.OverdueCustomersQuery, asOf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+	}
+	rows.Close()
+	bare := time.Since(start)
+	b.ReportMetric(took.Seconds(), "s/sweep")
+	b.ReportMetric(bare.Seconds(), "s/bare-sql")
+	b.ReportMetric(took.Seconds()/bare.Seconds(), "x-bare")
+	b.ReportMetric(float64(len(res.Alerts)), "alerts")
+}
+
+// benchCustomerLookup is the server side of /owed CUSTOMER: find the
+// customer forgivingly and sum up what it owes. Target: p99 ≤ 25 ms.
+func benchCustomerLookup(b *testing.B, db *postgres.DB) {
+	ledger := postgres.NewLedgerService(db)
+	ctx := context.Background()
+	_, m := benchScale()
+	queries := []string{"customer %06d", "Customer %06d", "custmer %06d", "CUSTOMER-%06d"}
+	var times []time.Duration
+	b.ResetTimer()
+	for i := range 1000 {
+		q := fmt.Sprintf(queries[i%len(queries)], (i*7919)%m)
+		start := time.Now()
+		c, err := ledger.FindCustomer(ctx, q)
+		if err == nil {
+			_, err = ledger.CustomerSummary(ctx, c.ID, date("2026-07-01"))
+		}
+		times = append(times, time.Since(start))
+		if err != nil && collections.ErrorCode(err) == collections.EINTERNAL {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)*50/100].Microseconds())/1000, "ms-p50")
+	b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "ms-p99")
+}
