@@ -77,7 +77,7 @@ func (b *Bot) answerCommand(ctx context.Context, cmd slack.SlashCommand) (blocks
 		if err != nil {
 			return b.internal(ctx, "history", err), "error"
 		}
-		return blocks.History(customer, entries), "history"
+		return blocks.History(customer, b.localTimes(entries)), "history"
 	}
 	return b.summary(ctx, customer)
 }
@@ -109,7 +109,17 @@ func (b *Bot) summary(ctx context.Context, customer collections.Customer) (block
 	if err != nil {
 		return b.internal(ctx, "history", err), "error"
 	}
-	return blocks.Summary(sum, view, history), "show"
+	return blocks.Summary(sum, view, b.localTimes(history)), "show"
+}
+
+// localTimes shows audit times in the business time zone.
+func (b *Bot) localTimes(entries []collections.AuditEntry) []collections.AuditEntry {
+	out := make([]collections.AuditEntry, len(entries))
+	for i, e := range entries {
+		e.At = e.At.In(b.opts.Location)
+		out[i] = e
+	}
+	return out
 }
 
 // internal logs an unexpected error once and returns the words for the

@@ -264,6 +264,11 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 		Ledger: postgres.NewLedgerService(db), Cases: cases, Outbox: postgres.NewOutboxService(db),
 		Channel: cfg.Channel, Approvers: cfg.Approvers, Location: cfg.Location,
 		Logger: newLogger(env.Stderr, cfg.LogJSON),
+		// Alerts show days overdue as of the sweep's date.
+		Now: func() time.Time {
+			y, m, d := asOf.Date()
+			return time.Date(y, m, d, 12, 0, 0, 0, cfg.Location)
+		},
 	})
 	drainCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
