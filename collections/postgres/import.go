@@ -359,14 +359,14 @@ UPDATE payments p SET amount_minor = ip.target_opening_minor
   FROM invoice_plan ip
  WHERE p.invoice_id = ip.invoice_id AND p.reference = '` + OpeningBalanceReference + `'
    AND ip.target_opening_minor > 0 AND ip.target_opening_minor < ip.opening_minor`, `
+UPDATE invoices i
+   SET customer_id = ip.customer_id, currency = ip.currency, amount_minor = ip.amount_minor,
+       issued_on = ip.issued_on, due_on = ip.due_on, updated_at = now()
+  FROM invoice_plan ip
+ WHERE i.id = ip.invoice_id AND ip.changed`, `
 INSERT INTO invoices (number, customer_id, currency, amount_minor, issued_on, due_on)
 SELECT number, customer_id, currency, amount_minor, issued_on, due_on
-  FROM invoice_plan WHERE invoice_id IS NULL OR changed
- ORDER BY line
-    ON CONFLICT (number) DO UPDATE
-   SET customer_id = excluded.customer_id, currency = excluded.currency,
-       amount_minor = excluded.amount_minor, issued_on = excluded.issued_on,
-       due_on = excluded.due_on, updated_at = now()`, `
+  FROM invoice_plan WHERE invoice_id IS NULL`, `
 INSERT INTO payments (invoice_id, amount_minor, paid_on, reference)
 SELECT i.id, ip.target_opening_minor, $1::date, '` + OpeningBalanceReference + `'
   FROM invoice_plan ip JOIN invoices i ON i.number = ip.number
