@@ -63,6 +63,8 @@ type Bot struct {
 
 	mu     sync.Mutex
 	teamID string
+
+	inflight sync.WaitGroup // work continuing after an ack
 }
 
 // New returns a Bot.
@@ -139,6 +141,21 @@ func (b *Bot) serveReady(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Write([]byte("ready\n"))
 }
+
+// afterAck runs work that continues after Slack has been answered, with
+// its own deadline, so that a click is acknowledged at once.
+func (b *Bot) afterAck(ctx context.Context, work func(ctx context.Context)) {
+	b.inflight.Add(1)
+	go func() {
+		defer b.inflight.Done()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		work(ctx)
+	}()
+}
+
+// Wait returns when the work started after acks has finished.
+func (b *Bot) Wait() { b.inflight.Wait() }
 
 // Collectors returns the bot's Prometheus registry, for callers that add
 // their own metrics to /metrics.

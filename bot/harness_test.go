@@ -40,7 +40,7 @@ const (
 // harness runs the real bot against real Postgres and the Slack sandbox,
 // with a clock pinned to a business date that moves with real time.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	db     *postgres.DB
 	sb     *sandbox.Server
@@ -56,9 +56,11 @@ type harness struct {
 type harnessOptions struct {
 	socketMode bool
 	noSender   bool
+	// wrap, when set, wraps the bot's HTTP handler (to time it).
+	wrap func(http.Handler) http.Handler
 }
 
-func newHarness(t *testing.T, opts harnessOptions) *harness {
+func newHarness(t testing.TB, opts harnessOptions) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -102,6 +104,10 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	botHandler = h.bot.Handler()
+	if opts.wrap != nil {
+		botHandler = opts.wrap(botHandler)
+	}
+	t.Cleanup(h.bot.Wait) // runs before Slack goes away
 	if !opts.noSender {
 		go h.bot.RunSender(ctx, nil)
 	}
@@ -161,9 +167,10 @@ func (h *harness) sweep() collections.SweepResult {
 	return res
 }
 
-// settle waits until the outbox is empty.
+// settle waits until the clicks are handled and the outbox is empty.
 func (h *harness) settle() {
 	h.t.Helper()
+	h.bot.Wait()
 	out := postgres.NewOutboxService(h.db)
 	h.await("outbox to drain", func() bool {
 		n, err := out.PendingOutboxItems(h.ctx)
@@ -261,13 +268,15 @@ func (h *harness) click(user string, m sandbox.Message, actionID string) {
 	}
 }
 
-// modal returns the modal on the user's screen.
+// modal waits for the modal on the user's screen.
 func (h *harness) modal(user, callbackID string) sandbox.View {
 	h.t.Helper()
-	v, ok := h.sb.TopView(user)
-	if !ok || v.CallbackID != callbackID {
-		h.t.Fatalf("%s sees no %s modal (top view: %+v)", user, callbackID, v)
-	}
+	var v sandbox.View
+	h.await(callbackID+" modal for "+user, func() bool {
+		var ok bool
+		v, ok = h.sb.TopView(user)
+		return ok && v.CallbackID == callbackID
+	})
 	return v
 }
 
@@ -280,15 +289,22 @@ func (h *harness) submit(user string, v sandbox.View, values sandbox.Values) san
 	return res
 }
 
-// ephemeral returns the newest ephemeral message the user sees containing s.
+// ephemeral waits (briefly) for the newest ephemeral message the user
+// sees containing s.
 func (h *harness) ephemeral(user, s string) (sandbox.Message, bool) {
-	msgs := h.sb.Ephemerals(user)
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if shows(msgs[i], s) {
-			return msgs[i], true
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		msgs := h.sb.Ephemerals(user)
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if shows(msgs[i], s) {
+				return msgs[i], true
+			}
 		}
+		if time.Now().After(deadline) {
+			return sandbox.Message{}, false
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	return sandbox.Message{}, false
 }
 
 func (h *harness) count(query string, args ...any) int {

@@ -11,7 +11,9 @@ import (
 )
 
 // HandleInteraction handles a button click or a modal submission and
-// returns the body of the answer to Slack (nil: an empty 200).
+// returns the body of the answer to Slack (nil: an empty 200). A click is
+// acknowledged at once and handled after the ack; a modal submission is
+// answered with its outcome, as Slack needs it to keep or close the modal.
 func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallback) any {
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
@@ -20,7 +22,7 @@ func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallbac
 		}
 		act := cb.ActionCallback.BlockActions[0]
 		b.metrics.requests.WithLabelValues("interaction", act.ActionID).Inc()
-		b.handleAction(ctx, cb, act)
+		b.afterAck(ctx, func(ctx context.Context) { b.handleAction(ctx, cb, act) })
 		return nil
 	case slack.InteractionTypeViewSubmission:
 		b.metrics.requests.WithLabelValues("interaction", cb.View.CallbackID).Inc()

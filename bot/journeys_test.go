@@ -96,7 +96,7 @@ func TestJourney_SnoozeIsQuietUntilItEnds(t *testing.T) {
 	}
 }
 
-func proposePlan(t *testing.T, h *harness, alert sandbox.Message, firstDue string) {
+func proposePlan(t testing.TB, h *harness, alert sandbox.Message, firstDue string) {
 	t.Helper()
 	h.click(member, alert, blocks.ActionPlan)
 	modal := h.modal(member, blocks.CallbackPlan)

@@ -349,3 +349,42 @@ func TestImport_ExampleFilesFromTheREADME(t *testing.T) {
 		{"currency": "USD", "total": "1480.50"},
 	})
 }
+
+func TestImport_ChangedInvoicesAndOpeningBalances(t *testing.T) {
+	c := newCLI(t)
+	header := "number,customer,currency,amount,issued_on,due_on,balance\n"
+	c.must("import", "invoices", c.file("v1.csv", header+"INV-1,ACME Corp.,USD,100.00,2026-04-01,2026-05-01,60.00\n"))
+	var doc showDoc
+	c.json(&doc, "show", "acme", "--as-of", "2099-01-01")
+	if len(doc.Invoices) != 1 || doc.Invoices[0].Balance != "60.00" {
+		t.Fatalf("after the first import: %+v", doc.Invoices)
+	}
+	// The accounting system's next export: a corrected amount and a later balance.
+	out := c.must("import", "invoices", c.file("v2.csv", header+"INV-1,ACME Corp.,USD,120.00,2026-04-01,2026-05-15,50.00\n"))
+	if !strings.Contains(out, "0 created, 1 updated") {
+		t.Errorf("second import: %s", out)
+	}
+	c.json(&doc, "show", "acme", "--as-of", "2099-01-01")
+	if inv := doc.Invoices[0]; inv.Amount != "120.00" || inv.Balance != "50.00" || inv.DueOn != "2026-05-15" {
+		t.Errorf("after the update: %+v", inv)
+	}
+	// A payment recorded in owed counts: the same export again changes nothing,
+	// and a balance the payments contradict is refused.
+	c.must("import", "payments", c.file("p.csv", "invoice,amount,paid_on,reference\nINV-1,10.00,2026-06-01,TRX-1\n"))
+	c.json(&doc, "show", "acme", "--as-of", "2099-01-01")
+	if doc.Invoices[0].Balance != "40.00" {
+		t.Errorf("after a payment: %+v", doc.Invoices[0])
+	}
+	out = c.must("import", "invoices", c.file("v3.csv", header+"INV-1,ACME Corp.,USD,120.00,2026-04-01,2026-05-15,40.00\n"))
+	if !strings.Contains(out, "0 created, 0 updated, 1 unchanged") {
+		t.Errorf("consistent export: %s", out)
+	}
+	r := c.run("", "import", "invoices", c.file("v4.csv", header+"INV-1,ACME Corp.,USD,120.00,2026-04-01,2026-05-15,115.00\n"))
+	if r.code != 1 || !strings.Contains(r.stderr, "v4.csv:2: balance:") {
+		t.Errorf("contradicting balance: exit %d, %s", r.code, r.stderr)
+	}
+	r = c.run("", "import", "invoices", c.file("v5.csv", header+"INV-1,ACME Corp.,EUR,120.00,2026-04-01,2026-05-15,\n"))
+	if r.code != 1 || !strings.Contains(r.stderr, "v5.csv:2: currency:") {
+		t.Errorf("currency change under payments: exit %d, %s", r.code, r.stderr)
+	}
+}

@@ -176,6 +176,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.log.Info("shutting down")
 	shutdown(srv)
+	a.bot.Wait()
 	return nil
 }
 
