@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/slack-go/slack"
 
@@ -156,16 +154,3 @@ func (b *Bot) afterAck(ctx context.Context, work func(ctx context.Context)) {
 
 // Wait returns when the work started after acks has finished.
 func (b *Bot) Wait() { b.inflight.Wait() }
-
-// Collectors returns the bot's Prometheus registry, for callers that add
-// their own metrics to /metrics.
-func (b *Bot) Collectors() *prometheus.Registry { return b.metrics.registry }
-
-// userError is a refusal or problem to show the person who acted.
-func userMessage(err error) string {
-	msg := collections.ErrorMessage(err)
-	if collections.ErrorCode(err) == collections.EINTERNAL {
-		return msg
-	}
-	return strings.TrimSpace(msg)
-}

@@ -77,7 +77,7 @@ func (b *Bot) afterChange(ctx context.Context, cb slack.InteractionCallback, cas
 		b.reply(ctx, cb, b.internal(ctx, "case action", err))
 		return
 	}
-	b.replyWithCase(ctx, cb, caseID, userMessage(err))
+	b.replyWithCase(ctx, cb, caseID, collections.ErrorMessage(err))
 }
 
 // replyWithCase answers the clicker with a reason and the case's current
@@ -231,7 +231,7 @@ func (b *Bot) handleSubmission(ctx context.Context, cb slack.InteractionCallback
 	case collections.ErrorCode(err) == collections.EINTERNAL:
 		b.internal(ctx, "modal submission", err)
 	}
-	return slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlock: userMessage(err)})
+	return slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlock: collections.ErrorMessage(err)})
 }
 
 // previewPlan redraws the payment plan modal when one of its inputs changed.
@@ -276,7 +276,7 @@ func (b *Bot) decide(ctx context.Context, cb slack.InteractionCallback, act *sla
 			return
 		}
 		b.metrics.requests.WithLabelValues("interaction", "refused").Inc()
-		b.reply(ctx, cb, blocks.Refusal(userMessage(err)))
+		b.reply(ctx, cb, blocks.Refusal(collections.ErrorMessage(err)))
 		return
 	}
 	b.log.InfoContext(ctx, "escalation decided", "escalation", e.ID, "status", e.Status, "by", e.DecidedBy)

@@ -1,6 +1,9 @@
 package bot
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
 
 // metrics are the bot's Prometheus metrics, in a registry of its own.
 type metrics struct {
@@ -25,6 +28,6 @@ func newMetrics() *metrics {
 		}, []string{"kind", "outcome"}),
 	}
 	m.registry.MustRegister(m.requests, m.latency, m.sent,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

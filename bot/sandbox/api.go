@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"maps"
 	"math"
@@ -224,19 +223,4 @@ func (s *Server) CallsTo(method string) []Call {
 		}
 	}
 	return out
-}
-
-// required returns the named arguments or an invalid_arguments error
-// naming the missing ones.
-func (a args) required(names ...string) error {
-	var missing []string
-	for _, n := range names {
-		if a[n] == "" {
-			missing = append(missing, fmt.Sprintf("[ERROR] missing required field: %s", n))
-		}
-	}
-	if len(missing) > 0 {
-		return slackErr("invalid_arguments", missing...)
-	}
-	return nil
 }

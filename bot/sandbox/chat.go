@@ -85,16 +85,9 @@ func (s *Server) chatPostMessage(_ *http.Request, a args) (map[string]any, error
 func (s *Server) chatUpdate(_ *http.Request, a args) (map[string]any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	conv, ok := s.convs[a["channel"]]
-	if !ok {
-		return nil, slackErr("channel_not_found")
-	}
-	m, ok := conv.byTS[a["ts"]]
-	if !ok || m.ephemeralFor != "" {
-		return nil, slackErr("message_not_found")
-	}
-	if m.user != s.cfg.BotUserID {
-		return nil, slackErr("cant_update_message")
+	conv, m, err := s.ownMessageLocked(a, "cant_update_message")
+	if err != nil {
+		return nil, err
 	}
 	c, err := readContent(a)
 	if err != nil {
@@ -152,17 +145,27 @@ func (s *Server) chatPostEphemeral(_ *http.Request, a args) (map[string]any, err
 func (s *Server) chatDelete(_ *http.Request, a args) (map[string]any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	conv, ok := s.convs[a["channel"]]
-	if !ok {
-		return nil, slackErr("channel_not_found")
-	}
-	m, ok := conv.byTS[a["ts"]]
-	if !ok || m.ephemeralFor != "" {
-		return nil, slackErr("message_not_found")
-	}
-	if m.user != s.cfg.BotUserID {
-		return nil, slackErr("cant_delete_message")
+	conv, m, err := s.ownMessageLocked(a, "cant_delete_message")
+	if err != nil {
+		return nil, err
 	}
 	s.removeLocked(conv, m)
 	return map[string]any{"channel": conv.id, "ts": m.ts}, nil
+}
+
+// ownMessageLocked finds the message that a["channel"] and a["ts"] name,
+// which the bot must have posted; notMine is Slack's error when it did not.
+func (s *Server) ownMessageLocked(a args, notMine string) (*conversation, *message, error) {
+	conv, ok := s.convs[a["channel"]]
+	if !ok {
+		return nil, nil, slackErr("channel_not_found")
+	}
+	m, ok := conv.byTS[a["ts"]]
+	if !ok || m.ephemeralFor != "" {
+		return nil, nil, slackErr("message_not_found")
+	}
+	if m.user != s.cfg.BotUserID {
+		return nil, nil, slackErr(notMine)
+	}
+	return conv, m, nil
 }

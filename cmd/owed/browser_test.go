@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/owedhq/owed/bot/sandbox"
 )
 
 // screenshotDir keeps the browser test's screenshots (not committed).
@@ -156,7 +158,7 @@ func TestBrowser_EscalateAndApproveInTheSandbox(t *testing.T) {
 	c := newCLI(t)
 	url := startDev(t, c)
 	p := newPage(t)
-	p.run("open the sandbox", chromedp.Navigate(url+"/?as="+devMember))
+	p.run("open the sandbox", chromedp.Navigate(url+"/?as="+sandbox.DemoMember))
 	p.until("the alerts", messageWith("#messages", "ACME Corp.")+` && `+messageWith("#messages", "Bluebird Bakery")+` !== undefined`)
 	p.screenshot("1-alerts")
 
@@ -178,18 +180,18 @@ func TestBrowser_EscalateAndApproveInTheSandbox(t *testing.T) {
 	p.until("the modal closes", `document.querySelector('#modal-backdrop').hidden`)
 
 	// The approver finds the request in a DM and approves it.
-	p.actAs(devApprover)
+	p.actAs(sandbox.DemoApprover)
 	p.click("open the DM", `button.sidebar-item[data-kind="im"]`)
 	p.until("the approval request", `!!document.querySelector('#messages button.bk-button[data-action-id="approve"]')`)
 	p.screenshot("4-approval-request")
 	p.click("Approve", `#messages button.bk-button[data-action-id="approve"]`)
 	p.run("confirm", chromedp.Evaluate(`(() => { const ok = document.querySelector('#confirm-ok'); if (ok && ok.offsetParent !== null) ok.click(); })()`, nil))
-	p.click("back to #collections", `button.sidebar-item[data-conversation-id="`+devChannel+`"]`)
+	p.click("back to #collections", `button.sidebar-item[data-conversation-id="`+sandbox.DemoChannel+`"]`)
 	p.until("the alert says approved", `(() => { const m = `+messageWith("#messages", "Escalated to collections agency")+`; return !!m && m.textContent.includes('approved by') && m.textContent.includes('cfo'); })()`)
 	p.screenshot("5-escalated-approved")
 	p.click("open the DM again", `button.sidebar-item[data-kind="im"]`)
 	p.until("the request shows the decision", `!document.querySelector('#messages button.bk-button[data-action-id="approve"]') && document.querySelector('#messages').textContent.toLowerCase().includes('approved by')`)
-	p.click("back to #collections", `button.sidebar-item[data-conversation-id="`+devChannel+`"]`)
+	p.click("back to #collections", `button.sidebar-item[data-conversation-id="`+sandbox.DemoChannel+`"]`)
 
 	// The approver escalates Bluebird; an ordinary member's Approve is refused.
 	p.click("Escalate Bluebird", `#messages .message:not(.ephemeral)[data-user] button.bk-button[data-action-id="escalate"]`)
@@ -198,7 +200,7 @@ func TestBrowser_EscalateAndApproveInTheSandbox(t *testing.T) {
 	p.run("type a reason", chromedp.SendKeys(`#modal-form [data-block-id="escalate_reason"] textarea, #modal-form [data-block-id="escalate_reason"] input`, "Disputes every invoice", chromedp.ByQuery))
 	p.click("submit", "#modal-submit")
 	p.until("the modal closes", `document.querySelector('#modal-backdrop').hidden`)
-	p.actAs(devMember)
+	p.actAs(sandbox.DemoMember)
 	bluebird := messageWith("#messages", "Bluebird Bakery")
 	p.until("Bluebird's thread with the request", `(() => { const m = `+bluebird+`; return !!m && !!m.querySelector('.thread-link'); })()`)
 	p.run("open Bluebird's thread", chromedp.Evaluate(`(`+bluebird+`).querySelector('.thread-link').click()`, nil))

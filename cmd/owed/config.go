@@ -104,10 +104,9 @@ func loadConfig(getenv func(string) string, needs configNeeds) (Config, error) {
 	if !strings.HasSuffix(cfg.APIURL, "/") {
 		cfg.APIURL += "/"
 	}
-	tz := get("OWED_TIMEZONE", "UTC")
-	loc, err := time.LoadLocation(tz)
+	loc, err := businessLocation(getenv)
 	if err != nil {
-		bad("OWED_TIMEZONE %q is not an IANA time zone (like Europe/Paris)", tz)
+		bad("%s", collections.ErrorMessage(err))
 		loc = time.UTC
 	}
 	cfg.Location = loc

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/owedhq/owed/collections"
@@ -59,14 +60,14 @@ func openDB(ctx context.Context, env *Env) (*postgres.DB, error) {
 }
 
 // businessLocation returns OWED_TIMEZONE (default UTC).
-func businessLocation(env *Env) (*time.Location, error) {
-	name := env.Getenv("OWED_TIMEZONE")
+func businessLocation(getenv func(string) string) (*time.Location, error) {
+	name := strings.TrimSpace(getenv("OWED_TIMEZONE"))
 	if name == "" {
 		return time.UTC, nil
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, collections.Errorf(collections.EINVALID, "OWED_TIMEZONE: %q is not an IANA time zone (e.g. Europe/Paris)", name)
+		return nil, collections.Errorf(collections.EINVALID, "OWED_TIMEZONE %q is not an IANA time zone (like Europe/Paris)", name)
 	}
 	return loc, nil
 }
@@ -80,7 +81,7 @@ func asOfDate(env *Env, flagValue string) (time.Time, error) {
 		}
 		return d, nil
 	}
-	loc, err := businessLocation(env)
+	loc, err := businessLocation(env.Getenv)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -15,24 +15,6 @@ import (
 	"github.com/owedhq/owed/internal/demodata"
 )
 
-// The sandbox workspace of `owed dev`.
-const (
-	devTeam      = "T0SANDBOX"
-	devChannel   = "C0COLLECT"
-	devMember    = "U0MEMBER"
-	devApprover  = "U0APPROVER"
-	devApprover2 = "U0APPROVER2"
-	devGroup     = "S0APPROVERS"
-)
-
-func devMembers() []sandbox.Member {
-	return []sandbox.Member{
-		{ID: devMember, Name: "dana", RealName: "Dana (member)"},
-		{ID: devApprover, Name: "cfo", RealName: "Casey (CFO, approver)"},
-		{ID: devApprover2, Name: "controller", RealName: "Robin (controller, approver)"},
-	}
-}
-
 func runDev(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "dev", "dev\n\nRuns owed against the built-in Slack sandbox: a local Postgres under .owed/ (unless\nDATABASE_URL is set), the demo data set when the database is empty, and the real\nbot in HTTP mode. Open the printed URL to try it; OWED_ADDR sets the address.")
 	if _, err := parseArgs(fs, args); err != nil {
@@ -54,15 +36,11 @@ func runDev(ctx context.Context, env *Env, args []string) error {
 	base := "http://" + browsable(ln.Addr().String())
 
 	secret, botToken, appToken := randomToken("sandbox-secret-"), randomToken("xoxb-sandbox-"), randomToken("xapp-sandbox-")
-	sb := sandbox.New(sandbox.Config{
-		TeamID: devTeam, TeamDomain: "owed-sandbox", TeamName: "owed sandbox",
-		BotToken: botToken, AppToken: appToken, BotUserID: "U0OWEDBOT", BotID: "B0OWED", BotName: "owed", AppID: "A0OWED",
-		SigningSecret: secret,
-		CommandURL:    base + "/slack/commands", InteractionURL: base + "/slack/interactions",
-		Members:    devMembers(),
-		Channels:   []sandbox.Channel{{ID: devChannel, Name: "collections"}},
-		UserGroups: []sandbox.UserGroup{{ID: devGroup, Handle: "approvers", Users: []string{devApprover2}}},
-	})
+	sbCfg := sandbox.DemoConfig()
+	sbCfg.BotToken, sbCfg.AppToken, sbCfg.SigningSecret = botToken, appToken, secret
+	sbCfg.BotUserID, sbCfg.BotID, sbCfg.BotName, sbCfg.AppID = "U0OWEDBOT", "B0OWED", "owed", "A0OWED"
+	sbCfg.CommandURL, sbCfg.InteractionURL = base+"/slack/commands", base+"/slack/interactions"
+	sb := sandbox.New(sbCfg)
 	sb.SetBaseURL(base)
 	defer sb.Close()
 
@@ -79,9 +57,9 @@ func runDev(ctx context.Context, env *Env, args []string) error {
 		case "SLACK_API_URL":
 			return base + "/api/"
 		case "OWED_CHANNEL":
-			return devChannel
+			return sandbox.DemoChannel
 		case "OWED_APPROVERS":
-			return devApprover + "," + devGroup
+			return sandbox.DemoApprover + "," + sandbox.DemoApprovers
 		case "OWED_ADDR":
 			return ln.Addr().String()
 		}
@@ -96,7 +74,7 @@ func runDev(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	loaded, err := loadDemoData(ctx, app.DB(), collections.DateIn(time.Now(), cfg.Location), []string{devMember, devApprover, devApprover2})
+	loaded, err := loadDemoData(ctx, app.DB(), collections.DateIn(time.Now(), cfg.Location), []string{sandbox.DemoMember, sandbox.DemoApprover, sandbox.DemoApprover2})
 	if err != nil {
 		return err
 	}

@@ -108,12 +108,6 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) 
 // Addr is the address the HTTP server listens on.
 func (a *App) Addr() string { return a.listener.Addr().String() }
 
-// Bot is the app's Slack surface.
-func (a *App) Bot() *bot.Bot { return a.bot }
-
-// Cases is the app's case service.
-func (a *App) Cases() *postgres.CaseService { return a.cases }
-
 // DB is the app's database.
 func (a *App) DB() *postgres.DB { return a.db }
 
@@ -156,7 +150,7 @@ func (a *App) Run(ctx context.Context) error {
 	if a.cfg.SocketMode() {
 		client := socketmode.New(slack.New(a.cfg.BotToken, slack.OptionAPIURL(a.cfg.APIURL), slack.OptionAppLevelToken(a.cfg.AppToken)))
 		go func() {
-			if err := a.bot.RunSocketMode(ctx, client); err != nil && ctx.Err() == nil {
+			if err := a.bot.RunSocketMode(ctx, client); ctx.Err() == nil {
 				errc <- fmt.Errorf("socket mode: %w", err)
 			}
 		}()

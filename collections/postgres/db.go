@@ -131,14 +131,5 @@ func isRetryable(err error) bool {
 	return false
 }
 
-// pgCode returns the SQLSTATE of a Postgres error, or "".
-func pgCode(err error) (code, constraint string) {
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) {
-		return string(pqErr.Code), pqErr.Constraint
-	}
-	return "", ""
-}
-
 // noRows reports whether err is sql.ErrNoRows.
 func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

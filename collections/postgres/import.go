@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/owedhq/owed/collections"
 )
@@ -80,7 +80,7 @@ type importer struct {
 // ones into table. It returns the number of data rows read.
 func stage[T any](ctx context.Context, imp *importer, table string, cols []string,
 	parse func(collections.Record) (T, []collections.Problem), values func(T) []any) (int, error) {
-	stmt, err := imp.tx.PrepareContext(ctx, pq.CopyIn(table, cols...))
+	stmt, err := imp.tx.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+") FROM STDIN")
 	if err != nil {
 		return 0, fmt.Errorf("copy into %s: %w", table, err)
 	}
