@@ -40,6 +40,7 @@ func ParseCommand(text string) Command {
 // HandleCommand answers a slash command with an ephemeral message for the
 // caller. It never returns an internal error's text.
 func (b *Bot) HandleCommand(ctx context.Context, cmd slack.SlashCommand) *slack.Msg {
+	cmd.Text = cleanText(cmd.Text)
 	msg, outcome := b.answerCommand(ctx, cmd)
 	b.metrics.requests.WithLabelValues("command", outcome).Inc()
 	return &slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: msg.Text, Blocks: slack.Blocks{BlockSet: msg.Blocks}}
@@ -47,7 +48,7 @@ func (b *Bot) HandleCommand(ctx context.Context, cmd slack.SlashCommand) *slack.
 
 func (b *Bot) answerCommand(ctx context.Context, cmd slack.SlashCommand) (blocks.Message, string) {
 	c := ParseCommand(cmd.Text)
-	if c.Query != "" && (utf8.RuneCountInString(c.Query) > maxQuery || !utf8.ValidString(c.Query)) {
+	if c.Query != "" && utf8.RuneCountInString(c.Query) > maxQuery {
 		return blocks.Refusal("That is too long for a customer name. Try `/owed acme`, or `/owed help`."), "bad_input"
 	}
 	switch c.Kind {
@@ -136,4 +137,28 @@ func hasOverdue(sum collections.CustomerSummary) bool {
 		}
 	}
 	return false
+}
+
+// cleanText is what owed reads of text typed in Slack: NUL bytes, which
+// no text column can hold, are dropped, and bytes that are not UTF-8 are
+// replaced by U+FFFD, so that a stray byte is a character like any other
+// and never reaches the database as an error.
+func cleanText(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// cleanState cleans every value typed into a modal (see cleanText).
+func cleanState(state *slack.ViewState) {
+	if state == nil {
+		return
+	}
+	for _, actions := range state.Values {
+		for id, a := range actions {
+			a.Value = cleanText(a.Value)
+			actions[id] = a
+		}
+	}
 }

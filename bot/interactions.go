@@ -2,7 +2,7 @@ package bot
 
 import (
 	"context"
-	"fmt"
+	"errors"
 
 	"github.com/slack-go/slack"
 
@@ -15,6 +15,7 @@ import (
 // acknowledged at once and handled after the ack; a modal submission is
 // answered with its outcome, as Slack needs it to keep or close the modal.
 func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallback) any {
+	cleanState(cb.View.State)
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		if len(cb.ActionCallback.BlockActions) == 0 {
@@ -40,6 +41,14 @@ func actor(cb slack.InteractionCallback) collections.Actor {
 	return collections.Actor{UserID: cb.User.ID, Name: name}
 }
 
+// withApprover returns the actor with Approver set from the configured
+// approvers (user IDs and user groups), checked on every click.
+func (b *Bot) withApprover(ctx context.Context, a collections.Actor) (collections.Actor, error) {
+	ok, err := b.approvers.contains(ctx, a.UserID)
+	a.Approver = ok
+	return a, err
+}
+
 func (b *Bot) handleAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
 	switch act.ActionID {
 	case blocks.ActionSnooze, blocks.ActionPlan, blocks.ActionEscalate:
@@ -51,21 +60,24 @@ func (b *Bot) handleAction(ctx context.Context, cb slack.InteractionCallback, ac
 			return
 		}
 		if act.ActionID == blocks.ActionPlanAgreed {
-			_, err = b.opts.Cases.AgreePlan(ctx, actor(cb), ref.CaseID, ref.Version)
+			_, err = b.opts.Cases.AgreePlan(ctx, actor(cb), ref.CaseID)
 		} else {
-			_, err = b.opts.Cases.CancelPlan(ctx, actor(cb), ref.CaseID, ref.Version)
+			_, err = b.opts.Cases.CancelPlan(ctx, actor(cb), ref.CaseID)
 		}
 		b.afterChange(ctx, cb, ref.CaseID, err)
-	case blocks.ActionApprove, blocks.ActionReject:
-		b.decide(ctx, cb, act)
+	case blocks.ActionApprove, blocks.ActionWithdraw:
+		action, _ := blocks.CaseActionOf(act.ActionID)
+		b.decide(ctx, cb, act, action, "")
+	case blocks.ActionReject:
+		b.openRejectModal(ctx, cb, act)
 	case blocks.ActionPlanPreview:
 		b.previewPlan(ctx, cb)
 	}
 }
 
-// afterChange answers the clicker when a change was refused or stale, with
-// the reason and the case as it is now. Accepted changes show up in the
-// alert itself, through the outbox.
+// afterChange answers the clicker when a change was refused, with the
+// reason and the case as it is now. Accepted changes (and repeats of
+// one's own action) show up in the alert itself, through the outbox.
 func (b *Bot) afterChange(ctx context.Context, cb slack.InteractionCallback, caseID int64, err error) {
 	if err == nil {
 		if cb.Container.IsEphemeral {
@@ -77,11 +89,12 @@ func (b *Bot) afterChange(ctx context.Context, cb slack.InteractionCallback, cas
 		b.reply(ctx, cb, b.internal(ctx, "case action", err))
 		return
 	}
+	b.metrics.requests.WithLabelValues("interaction", "refused").Inc()
 	b.replyWithCase(ctx, cb, caseID, collections.ErrorMessage(err))
 }
 
 // replyWithCase answers the clicker with a reason and the case's current
-// alert, whose buttons carry the current version.
+// alert, whose buttons are the ones its state offers now.
 func (b *Bot) replyWithCase(ctx context.Context, cb slack.InteractionCallback, caseID int64, reason string) {
 	v, err := b.opts.Cases.FindCaseView(ctx, caseID, b.today())
 	if err != nil {
@@ -109,22 +122,29 @@ func (b *Bot) refreshEphemeral(ctx context.Context, cb slack.InteractionCallback
 	b.respond(ctx, cb.ResponseURL, msg, true)
 }
 
-// reply shows msg to the person who clicked, and to nobody else.
+// reply shows msg to the person who clicked, and to nobody else: in the
+// thread when the button was in a thread, else where the click happened.
 func (b *Bot) reply(ctx context.Context, cb slack.InteractionCallback, msg blocks.Message) {
-	if cb.ResponseURL != "" {
-		b.respond(ctx, cb.ResponseURL, msg, false)
-		return
-	}
 	channel := cb.Channel.ID
 	if channel == "" {
 		channel = cb.Container.ChannelID
 	}
+	thread := cb.Container.ThreadTs
+	if thread == "" && cb.Message.ThreadTimestamp != "" && cb.Message.ThreadTimestamp != cb.Message.Timestamp {
+		thread = cb.Message.ThreadTimestamp
+	}
+	if cb.ResponseURL != "" && (thread == "" || cb.Container.IsEphemeral) {
+		b.respond(ctx, cb.ResponseURL, msg, false)
+		return
+	}
 	if channel == "" {
 		return // a click inside a modal: nowhere to answer
 	}
-	_, err := b.opts.Slack.PostEphemeralContext(ctx, channel, cb.User.ID,
-		slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
-	if err != nil {
+	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)}
+	if thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+	}
+	if _, err := b.opts.Slack.PostEphemeralContext(ctx, channel, cb.User.ID, opts...); err != nil {
 		b.log.WarnContext(ctx, "could not answer a click", "error", err)
 	}
 }
@@ -139,8 +159,9 @@ func (b *Bot) respond(ctx context.Context, responseURL string, msg blocks.Messag
 	}
 }
 
-// openModal opens the Snooze, Payment plan or Escalate modal, unless the
-// message was stale: then the clicker sees the case as it is now.
+// openModal opens the Snooze, Payment plan or Escalate modal when the
+// case, as it is now, allows the action (whatever message the click came
+// from); otherwise the clicker is told why, with the case as it is now.
 func (b *Bot) openModal(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
 	ref, err := blocks.ParseCaseRef(act.Value)
 	if err != nil {
@@ -153,37 +174,91 @@ func (b *Bot) openModal(ctx context.Context, cb slack.InteractionCallback, act *
 		b.afterChange(ctx, cb, ref.CaseID, err)
 		return
 	}
-	if v.Case.Version != ref.Version || !allows(v.Case.Status, act.ActionID) {
-		b.replyWithCase(ctx, cb, ref.CaseID, fmt.Sprintf("This alert has changed since it was shown: %s is now %s.",
-			v.Customer.Name, v.Case.Describe()))
+	action, _ := blocks.CaseActionOf(act.ActionID)
+	d, err := collections.Decide(v.Facts(), action, actor(cb))
+	if err != nil {
+		b.afterChange(ctx, cb, ref.CaseID, err)
 		return
+	}
+	if d.Repeat {
+		return // done already, by this person: the alert shows it
 	}
 	var modal slack.ModalViewRequest
 	switch act.ActionID {
 	case blocks.ActionSnooze:
 		modal = blocks.SnoozeModal(v)
 	case blocks.ActionPlan:
-		modal = blocks.PlanModal(v, blocks.DefaultPlan(v, today), today)
+		modal = blocks.PlanModal(v, blocks.DefaultPlan(v, today), today, nil)
 	case blocks.ActionEscalate:
 		modal = blocks.EscalateModal(v)
 	}
+	b.open(ctx, cb, act.ActionID, modal)
+}
+
+// open opens a modal on the clicker's screen.
+func (b *Bot) open(ctx context.Context, cb slack.InteractionCallback, name string, modal slack.ModalViewRequest) {
 	if _, err := b.opts.Slack.OpenViewContext(ctx, cb.TriggerID, modal); err != nil {
-		b.log.WarnContext(ctx, "could not open a modal", "modal", act.ActionID, "error", err)
+		b.log.WarnContext(ctx, "could not open a modal", "modal", name, "error", err)
 		b.reply(ctx, cb, blocks.Refusal("Slack did not let owed open that form in time. Please click again."))
 	}
 }
 
-// allows reports whether a case in status s offers the button.
-func allows(s collections.CaseStatus, actionID string) bool {
-	switch s {
-	case collections.CaseOpen, collections.CaseSnoozed:
-		return actionID == blocks.ActionSnooze || actionID == blocks.ActionPlan || actionID == blocks.ActionEscalate
+// openRejectModal asks an approver for an optional reason before
+// rejecting, after checking that the lifecycle would let them reject.
+func (b *Bot) openRejectModal(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
+	ref, err := blocks.ParseEscalationRef(act.Value)
+	if err != nil {
+		b.reply(ctx, cb, blocks.Refusal("That button is not one of owed's."))
+		return
 	}
-	return false
+	e, err := b.opts.Cases.FindEscalation(ctx, ref.EscalationID)
+	if err != nil {
+		b.refuse(ctx, cb, err)
+		return
+	}
+	v, err := b.opts.Cases.FindCaseView(ctx, e.CaseID, b.today())
+	if err != nil {
+		b.refuse(ctx, cb, err)
+		return
+	}
+	a, err := b.withApprover(ctx, actor(cb))
+	if err != nil {
+		b.reply(ctx, cb, b.internal(ctx, "approvers", err))
+		return
+	}
+	f := v.Facts()
+	f.Escalation = &e
+	d, err := collections.Decide(f, collections.ActReject, a)
+	if err != nil {
+		b.refuse(ctx, cb, err)
+		return
+	}
+	if d.Repeat {
+		return
+	}
+	b.open(ctx, cb, act.ActionID, blocks.RejectModal(v, e))
+}
+
+// refuse answers a refused decision on an escalation: approvers are
+// named to whoever is not one.
+func (b *Bot) refuse(ctx context.Context, cb slack.InteractionCallback, err error) {
+	switch {
+	case errors.Is(err, collections.ErrNotApprover):
+		b.metrics.requests.WithLabelValues("interaction", "refused").Inc()
+		b.reply(ctx, cb, blocks.RefusalAskApprovers(b.approvers.ids()))
+	case collections.ErrorCode(err) == collections.EINTERNAL:
+		b.reply(ctx, cb, b.internal(ctx, "decide escalation", err))
+	default:
+		b.metrics.requests.WithLabelValues("interaction", "refused").Inc()
+		b.reply(ctx, cb, blocks.Refusal(collections.ErrorMessage(err)))
+	}
 }
 
 // handleSubmission applies a submitted modal, or returns its errors inline.
 func (b *Bot) handleSubmission(ctx context.Context, cb slack.InteractionCallback) any {
+	if cb.View.CallbackID == blocks.CallbackReject {
+		return b.submitReject(ctx, cb)
+	}
 	ref, err := blocks.ParseCaseRef(cb.View.PrivateMetadata)
 	if err != nil {
 		return nil
@@ -200,7 +275,7 @@ func (b *Bot) handleSubmission(ctx context.Context, cb slack.InteractionCallback
 		firstBlock = blocks.BlockSnoozeFor
 		until, reason, perrs := blocks.ParseSnooze(state, today)
 		if errs = perrs; len(errs) == 0 {
-			_, err = b.opts.Cases.Snooze(ctx, actor(cb), ref.CaseID, ref.Version, until, reason)
+			_, err = b.opts.Cases.Snooze(ctx, actor(cb), ref.CaseID, until, reason)
 		}
 	case blocks.CallbackPlan:
 		firstBlock = blocks.BlockPlanInstalments
@@ -211,17 +286,23 @@ func (b *Bot) handleSubmission(ctx context.Context, cb slack.InteractionCallback
 		}
 		p, perrs := blocks.ParsePlan(state, v, today)
 		if errs = perrs; len(errs) == 0 {
-			_, err = b.opts.Cases.ProposePlan(ctx, actor(cb), ref.CaseID, ref.Version, p)
+			_, err = b.opts.Cases.ProposePlan(ctx, actor(cb), ref.CaseID, p)
 		}
 	case blocks.CallbackEscalate:
 		firstBlock = blocks.BlockEscalateReason
 		target, reason, perrs := blocks.ParseEscalate(state)
 		if errs = perrs; len(errs) == 0 {
-			_, err = b.opts.Cases.Escalate(ctx, actor(cb), ref.CaseID, ref.Version, target, reason)
+			_, err = b.opts.Cases.Escalate(ctx, actor(cb), ref.CaseID, target, reason)
 		}
 	default:
 		return nil
 	}
+	return b.submissionAnswer(ctx, errs, firstBlock, err)
+}
+
+// submissionAnswer closes the modal (nil) or shows inline errors: the
+// form's own problems, else the refusal on the form's first block.
+func (b *Bot) submissionAnswer(ctx context.Context, errs map[string]string, firstBlock string, err error) any {
 	if len(errs) > 0 {
 		return slack.NewErrorsViewSubmissionResponse(errs)
 	}
@@ -234,7 +315,24 @@ func (b *Bot) handleSubmission(ctx context.Context, cb slack.InteractionCallback
 	return slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlock: collections.ErrorMessage(err)})
 }
 
-// previewPlan redraws the payment plan modal when one of its inputs changed.
+// submitReject rejects an escalation with the reason given.
+func (b *Bot) submitReject(ctx context.Context, cb slack.InteractionCallback) any {
+	ref, err := blocks.ParseEscalationRef(cb.View.PrivateMetadata)
+	if err != nil {
+		return nil
+	}
+	note, errs := blocks.ParseReject(cb.View.State)
+	if len(errs) == 0 {
+		var a collections.Actor
+		if a, err = b.withApprover(ctx, actor(cb)); err == nil {
+			_, err = b.opts.Cases.DecideEscalation(ctx, a, ref.EscalationID, collections.ActReject, note)
+		}
+	}
+	return b.submissionAnswer(ctx, errs, blocks.BlockRejectReason, err)
+}
+
+// previewPlan redraws the payment plan modal when one of its inputs
+// changed, with what keeps the plan from being proposed.
 func (b *Bot) previewPlan(ctx context.Context, cb slack.InteractionCallback) {
 	ref, err := blocks.ParseCaseRef(cb.View.PrivateMetadata)
 	if err != nil || cb.View.State == nil {
@@ -245,38 +343,29 @@ func (b *Bot) previewPlan(ctx context.Context, cb slack.InteractionCallback) {
 	if err != nil {
 		return
 	}
-	p, _ := blocks.ParsePlan(cb.View.State, v, today)
+	p, problems := blocks.ParsePlan(cb.View.State, v, today)
 	v.Case.Version = ref.Version // keep the version the modal was opened at
-	if _, err := b.opts.Slack.UpdateViewContext(ctx, blocks.PlanModal(v, p, today), "", cb.View.Hash, cb.View.ID); err != nil {
+	if _, err := b.opts.Slack.UpdateViewContext(ctx, blocks.PlanModal(v, p, today, problems), "", cb.View.Hash, cb.View.ID); err != nil {
 		b.log.WarnContext(ctx, "could not redraw the payment plan", "error", err)
 	}
 }
 
-// decide handles Approve and Reject: only approvers, never the requester.
-func (b *Bot) decide(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
+// decide handles Approve and Withdraw on an escalation: the lifecycle
+// checks who may (approvers but not the requester; only the requester).
+func (b *Bot) decide(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction, action collections.CaseAction, note string) {
 	ref, err := blocks.ParseEscalationRef(act.Value)
 	if err != nil {
 		b.reply(ctx, cb, blocks.Refusal("That button is not one of owed's."))
 		return
 	}
-	ok, err := b.approvers.contains(ctx, cb.User.ID)
+	a, err := b.withApprover(ctx, actor(cb))
 	if err != nil {
 		b.reply(ctx, cb, b.internal(ctx, "approvers", err))
 		return
 	}
-	if !ok {
-		b.metrics.requests.WithLabelValues("interaction", "refused").Inc()
-		b.reply(ctx, cb, blocks.RefusalAskApprovers(b.approvers.ids()))
-		return
-	}
-	e, err := b.opts.Cases.DecideEscalation(ctx, actor(cb), ref.EscalationID, act.ActionID == blocks.ActionApprove)
+	e, err := b.opts.Cases.DecideEscalation(ctx, a, ref.EscalationID, action, note)
 	if err != nil {
-		if collections.ErrorCode(err) == collections.EINTERNAL {
-			b.reply(ctx, cb, b.internal(ctx, "decide escalation", err))
-			return
-		}
-		b.metrics.requests.WithLabelValues("interaction", "refused").Inc()
-		b.reply(ctx, cb, blocks.Refusal(collections.ErrorMessage(err)))
+		b.refuse(ctx, cb, err)
 		return
 	}
 	b.log.InfoContext(ctx, "escalation decided", "escalation", e.ID, "status", e.Status, "by", e.DecidedBy)

@@ -12,7 +12,7 @@ import (
 type CaseStatus string
 
 // The statuses of a case. A customer has at most one case that is not
-// settled.
+// over (settled or closed). What each allows is the Lifecycle table.
 const (
 	CaseOpen              CaseStatus = "open"               // overdue, being chased
 	CaseSnoozed           CaseStatus = "snoozed"            // quiet until SnoozedUntil
@@ -20,18 +20,9 @@ const (
 	CasePlanActive        CaseStatus = "plan_active"        // the customer pays by instalments
 	CaseEscalationPending CaseStatus = "escalation_pending" // an approver must decide
 	CaseEscalated         CaseStatus = "escalated"          // escalation approved
-	CaseSettled           CaseStatus = "settled"            // nothing overdue any more
+	CaseSettled           CaseStatus = "settled"            // the overdue invoices were paid in full
+	CaseClosed            CaseStatus = "closed"             // nothing overdue any more, though not all of it was paid
 )
-
-// Quiet reports whether the sweep leaves a case alone: snoozed (until the
-// date), on an active plan, or escalated.
-func (s CaseStatus) Quiet() bool {
-	switch s {
-	case CaseSnoozed, CasePlanActive, CaseEscalationPending, CaseEscalated:
-		return true
-	}
-	return false
-}
 
 // Case is one customer's collection case and the Slack message showing it.
 type Case struct {
@@ -42,7 +33,9 @@ type Case struct {
 	SnoozedUntil *time.Time
 	ChannelID    string
 	MessageTS    string
-	Version      int // bumped by every change; buttons carry it
+	Version      int        // bumped by every change
+	LastAction   CaseAction // the last action that changed the status
+	LastActor    string     // who took it
 	OpenedAt     time.Time
 	UpdatedAt    time.Time
 }
@@ -50,24 +43,13 @@ type Case struct {
 // Describe says where the case stands, in a few words for people:
 // "snoozed until 2026-12-01", "on an active payment plan".
 func (c Case) Describe() string {
-	switch c.Status {
-	case CaseSnoozed:
-		if c.SnoozedUntil != nil {
-			return "snoozed until " + c.SnoozedUntil.Format(DateLayout)
-		}
-		return "snoozed"
-	case CasePlanProposed:
-		return "waiting for the customer to agree to a payment plan"
-	case CasePlanActive:
-		return "on an active payment plan"
-	case CaseEscalationPending:
-		return "waiting for an approver to decide on an escalation"
-	case CaseEscalated:
-		return "escalated"
-	case CaseSettled:
-		return "settled"
+	if c.Status == CaseSnoozed && c.SnoozedUntil != nil {
+		return "snoozed until " + c.SnoozedUntil.Format(DateLayout)
 	}
-	return "open"
+	if info, ok := statuses[c.Status]; ok {
+		return info.words
+	}
+	return string(c.Status)
 }
 
 // DefaultStages are the days overdue that raise an alert stage.
@@ -152,9 +134,11 @@ type EscalationStatus string
 
 // The statuses of an escalation.
 const (
-	EscalationPending  EscalationStatus = "pending"
-	EscalationApproved EscalationStatus = "approved"
-	EscalationRejected EscalationStatus = "rejected"
+	EscalationPending   EscalationStatus = "pending"
+	EscalationApproved  EscalationStatus = "approved"
+	EscalationRejected  EscalationStatus = "rejected"
+	EscalationWithdrawn EscalationStatus = "withdrawn" // by the requester
+	EscalationCancelled EscalationStatus = "cancelled" // the case ended before a decision
 )
 
 // Escalation asks an approver to send a case further.
@@ -165,9 +149,24 @@ type Escalation struct {
 	Reason      string
 	Status      EscalationStatus
 	RequestedBy string // Slack user ID
-	DecidedBy   string
+	DecidedBy   string // who approved, rejected or withdrew it
+	Note        string // the reason given with a rejection
 	RequestedAt time.Time
 	DecidedAt   *time.Time
+}
+
+// Outcome says how a decided escalation ended, for "This escalation was
+// already …": "approved by <@U1>".
+func (e Escalation) Outcome() string {
+	switch e.Status {
+	case EscalationApproved, EscalationRejected:
+		return string(e.Status) + " by <@" + e.DecidedBy + ">"
+	case EscalationWithdrawn:
+		return "withdrawn by <@" + e.DecidedBy + ">"
+	case EscalationCancelled:
+		return "cancelled: the case ended before a decision"
+	}
+	return string(e.Status)
 }
 
 // AuditEntry is one recorded action on a case: who, when, what, details.
@@ -177,7 +176,7 @@ type AuditEntry struct {
 	CustomerID int64
 	Actor      string // Slack user ID, or "owed" for the bot itself
 	Action     string
-	Details    map[string]string
+	Details    AuditDetails
 	At         time.Time
 }
 
@@ -209,11 +208,17 @@ func (v CaseView) Overdue() []Money {
 	return out
 }
 
-// Actor is who does something: a Slack user.
+// Actor is who does something: a Slack user, or owed itself
+// (SystemActor). Approver is set by the caller that checked the user
+// against the configured approvers.
 type Actor struct {
-	UserID string
-	Name   string
+	UserID   string
+	Name     string
+	Approver bool
 }
+
+// OwedActor is owed acting by itself.
+var OwedActor = Actor{UserID: SystemActor}
 
 // SweepAlert is one alert the sweep posted or would post.
 type SweepAlert struct {
@@ -230,65 +235,50 @@ type SweepResult struct {
 	Alerts    []SweepAlert
 	Reopened  int // snoozes that ended
 	Settled   int // cases paid in full
+	Closed    int // cases with nothing overdue any more, not paid in full
 	Broken    int // plans broken by a missed instalment
 	Completed int // plans paid off
+	Payments  int // cases whose overdue amount went down
 }
 
 // CaseService runs collection cases: the sweep and the actions people take
-// from Slack. Every change is recorded in the audit log and queued for
-// Slack in the same transaction.
+// from Slack. Every change is decided by the Lifecycle, recorded in the
+// audit log and queued for Slack in the same transaction. An action the
+// lifecycle refuses returns an *Error saying why; a repeat of one's own
+// action (a double click) changes nothing and is no error.
 type CaseService interface {
 	// Sweep finds customers whose oldest unpaid invoice has crossed a stage
-	// and alerts them once per stage; it also ends snoozes, checks plans and
-	// settles paid cases. dryRun changes nothing.
+	// as of asOf and alerts them once per stage; it also ends snoozes,
+	// checks plans and ends the cases with nothing overdue today. A sweep
+	// as of a past date never ends a case that is overdue today. dryRun
+	// changes nothing.
 	Sweep(ctx context.Context, asOf time.Time, dryRun bool) (SweepResult, error)
-	// Review ends snoozes, checks plans and settles paid cases, without
-	// raising new stages.
+	// Review ends snoozes, checks plans, tells payments and ends the cases
+	// with nothing overdue, without raising new stages.
 	Review(ctx context.Context, asOf time.Time) (SweepResult, error)
 	// FindCaseView returns a case as shown in Slack.
 	FindCaseView(ctx context.Context, caseID int64, asOf time.Time) (CaseView, error)
-	// FindOpenCaseByCustomer returns the customer's unsettled case, or ENOTFOUND.
+	// FindOpenCaseByCustomer returns the customer's live case, or ENOTFOUND.
 	FindOpenCaseByCustomer(ctx context.Context, customerID int64) (Case, error)
-	// OpenCase returns the customer's unsettled case, creating one (without
-	// an alert stage) when there is none, so that actions can be taken from
+	// OpenCase returns the customer's live case, creating one (without an
+	// alert stage) when there is none, so that actions can be taken from
 	// /owed before the sweep alerts.
 	OpenCase(ctx context.Context, customerID int64, channelID string) (Case, error)
-	// Snooze quiets a case until a date. version must be the case's current
-	// version, else ECONFLICT.
-	Snooze(ctx context.Context, a Actor, caseID int64, version int, until time.Time, reason string) (Case, error)
+	// Snooze quiets a case until a date.
+	Snooze(ctx context.Context, a Actor, caseID int64, until time.Time, reason string) (Case, error)
 	// ProposePlan records a proposed payment plan.
-	ProposePlan(ctx context.Context, a Actor, caseID int64, version int, p PlanProposal) (Case, error)
+	ProposePlan(ctx context.Context, a Actor, caseID int64, p PlanProposal) (Case, error)
 	// AgreePlan activates the proposed plan.
-	AgreePlan(ctx context.Context, a Actor, caseID int64, version int) (Case, error)
+	AgreePlan(ctx context.Context, a Actor, caseID int64) (Case, error)
 	// CancelPlan cancels the proposed or active plan.
-	CancelPlan(ctx context.Context, a Actor, caseID int64, version int) (Case, error)
+	CancelPlan(ctx context.Context, a Actor, caseID int64) (Case, error)
 	// Escalate creates a pending escalation.
-	Escalate(ctx context.Context, a Actor, caseID int64, version int, target EscalationTarget, reason string) (Escalation, error)
-	// DecideEscalation approves or rejects a pending escalation. The caller
-	// must have checked that the actor is an approver; the service refuses
-	// the requester (four-eyes) and decisions already taken.
-	DecideEscalation(ctx context.Context, a Actor, escalationID int64, approve bool) (Escalation, error)
+	Escalate(ctx context.Context, a Actor, caseID int64, target EscalationTarget, reason string) (Escalation, error)
+	// DecideEscalation approves, rejects (with an optional note) or
+	// withdraws a pending escalation: ActApprove, ActReject, ActWithdraw.
+	DecideEscalation(ctx context.Context, a Actor, escalationID int64, action CaseAction, note string) (Escalation, error)
 	// FindEscalation returns one escalation.
 	FindEscalation(ctx context.Context, id int64) (Escalation, error)
 	// History returns a customer's audit trail, newest first.
 	History(ctx context.Context, customerID int64, limit int) ([]AuditEntry, error)
 }
-
-// Audit actions: AuditEntry.Action values, with the Details keys each sets.
-// Amounts in details are formatted for people ("USD 1,234.50") and dates
-// are YYYY-MM-DD.
-const (
-	AuditAlerted             = "alerted"              // stage, oldest_days, overdue
-	AuditSnoozed             = "snoozed"              // until, reason
-	AuditSnoozeEnded         = "snooze_ended"         // until
-	AuditPlanProposed        = "plan_proposed"        // total, instalments, frequency, first_due, down_payment
-	AuditPlanAgreed          = "plan_agreed"          //
-	AuditPlanCancelled       = "plan_cancelled"       //
-	AuditPlanBroken          = "plan_broken"          // missed_due, missed_amount
-	AuditPlanCompleted       = "plan_completed"       //
-	AuditEscalationRequested = "escalation_requested" // escalation_id, target, reason
-	AuditEscalationApproved  = "escalation_approved"  // escalation_id, target, requested_by
-	AuditEscalationRejected  = "escalation_rejected"  // escalation_id, target, requested_by
-	AuditPaymentReceived     = "payment_received"     // overdue (what is overdue now)
-	AuditSettled             = "settled"              //
-)

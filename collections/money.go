@@ -12,8 +12,8 @@ import (
 // Money is an amount in a currency's minor units (cents for USD, yen for
 // JPY, fils for BHD). Amounts are never floats.
 type Money struct {
-	Minor    int64
-	Currency string
+	Minor    int64  `json:"minor"`
+	Currency string `json:"currency"`
 }
 
 // CurrencyDigits returns the number of minor-unit digits of an ISO 4217

@@ -1,6 +1,7 @@
 package collections
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -50,12 +51,12 @@ const (
 
 // PlanProposal is what the Payment plan modal asks for.
 type PlanProposal struct {
-	Currency    string
-	Total       int64 // minor units the plan covers
-	Instalments int
-	Frequency   PlanFrequency
-	FirstDueOn  time.Time
-	DownPayment int64 // minor units due at once, optional
+	Currency    string        `json:"currency"`
+	Total       int64         `json:"total"` // minor units the plan covers
+	Instalments int           `json:"instalments"`
+	Frequency   PlanFrequency `json:"frequency"`
+	FirstDueOn  time.Time     `json:"first_due"`
+	DownPayment int64         `json:"down_payment,omitempty"` // minor units due at once, optional
 }
 
 // Instalment is one scheduled payment of a plan. Seq 0 is the down payment.
@@ -77,6 +78,10 @@ type Plan struct {
 	AgreedOn   *time.Time
 	Paid       int64 // paid towards the plan since it was agreed
 }
+
+// PlanFields are the keys of PlanProposal.Validate's problems, in the
+// order of the form.
+var PlanFields = []string{"instalments", "frequency", "first_due", "down_payment"}
 
 // Validate checks a proposal against today, returning problems keyed by
 // field: "instalments", "frequency", "first_due", "down_payment".
@@ -103,7 +108,19 @@ func (p PlanProposal) Validate(today time.Time) map[string]string {
 	if p.Total <= 0 {
 		problems["instalments"] = "There is nothing overdue to put on a plan."
 	} else if rest := p.Total - p.DownPayment; p.Instalments > 0 && rest > 0 && rest < int64(p.Instalments) {
-		problems["instalments"] = "That many instalments would leave some of them at zero; choose fewer."
+		// Some instalment would be zero: blame the input that can fix it.
+		switch {
+		case p.DownPayment > 0 && p.Instalments > MinInstalments:
+			problems["down_payment"] = "That down payment leaves " + Money{rest, p.Currency}.String() + " for " +
+				strconv.Itoa(p.Instalments) + " instalments: lower the down payment or choose fewer instalments."
+		case p.DownPayment > 0:
+			problems["down_payment"] = "That down payment leaves " + Money{rest, p.Currency}.String() +
+				", too little for 2 instalments: lower the down payment."
+		case p.Instalments > MinInstalments:
+			problems["instalments"] = "That many instalments would leave some of them at zero; choose fewer."
+		default:
+			problems["instalments"] = Money{p.Total, p.Currency}.String() + " is too little to pay in instalments."
+		}
 	}
 	return problems
 }

@@ -32,8 +32,8 @@ const (
 	DecideNewCase     SweepDecisionKind = iota // first alert: open a case
 	DecideStage                                // an open case crossed a further stage
 	DecideSnoozeEnded                          // the snooze is over: alert again
-	DecideSettled                              // nothing overdue any more
-	DecidePayment                              // the overdue amount went down
+	DecideEnd                                  // nothing overdue today: settle or close the case
+	DecidePayment                              // the overdue amount changed: tell it
 )
 
 // SweepDecision is one change the sweep makes.
@@ -43,48 +43,95 @@ type SweepDecision struct {
 	CaseID     int64 // 0 for DecideNewCase
 	Stage      int   // the stage to alert (DecideNewCase, DecideStage, DecideSnoozeEnded)
 	Overdue    OverdueCustomer
+	Live       OverdueCustomer // what is overdue today (DecidePayment, DecideEnd)
 }
 
-// DecideSweep compares the overdue customers with the unsettled cases and
-// returns what to do, ordered by customer. Cases that are quiet (snoozed
-// until later, on an active plan, escalated) get no stage alerts; every
-// case whose customer owes nothing overdue is settled; a case whose overdue
-// amount changed is refreshed.
-func DecideSweep(overdue []OverdueCustomer, cases []Case, overdueShown map[int64]string, stages []int, asOf time.Time, newStages bool) []SweepDecision {
-	byCustomer := make(map[int64]OverdueCustomer, len(overdue))
-	for _, o := range overdue {
-		byCustomer[o.CustomerID] = o
-	}
+// RaisesAlert reports whether the decision brings the case to the
+// channel's attention: a new alert, a further stage, a snooze ended.
+func (d SweepDecision) RaisesAlert() bool {
+	return d.Kind == DecideNewCase || d.Kind == DecideStage || d.Kind == DecideSnoozeEnded
+}
+
+// SweepInput is what the sweep decides from: the overdue customers as of
+// the sweep's date and as of today (the same when the sweep is for
+// today), the live cases and what each case's message shows as overdue.
+type SweepInput struct {
+	AsOf      time.Time
+	Overdue   []OverdueCustomer // as of AsOf
+	Live      []OverdueCustomer // as of today
+	Cases     []Case
+	Shown     map[int64]string // case ID → OverdueText the message shows
+	Stages    []int
+	NewStages bool // false for the review: no new alerts or stages
+}
+
+// DecideSweep compares the overdue customers with the live cases and
+// returns what to do, ordered by customer. Stages are raised as of the
+// sweep's date; whether a case has ended, and what it shows, go by today,
+// so that a sweep as of a past date never ends a case overdue today.
+func DecideSweep(in SweepInput) []SweepDecision {
+	asOf := index(in.Overdue)
+	live := index(in.Live)
 	var out []SweepDecision
-	hasCase := make(map[int64]bool, len(cases))
-	for _, c := range cases {
+	hasCase := make(map[int64]bool, len(in.Cases))
+	for _, c := range in.Cases {
 		hasCase[c.CustomerID] = true
-		o, owes := byCustomer[c.CustomerID]
-		if !owes {
-			out = append(out, SweepDecision{Kind: DecideSettled, CustomerID: c.CustomerID, CaseID: c.ID})
-			continue
-		}
-		stage := StageFor(o.OldestDays, stages)
-		snoozeOver := c.Status == CaseSnoozed && c.SnoozedUntil != nil && !c.SnoozedUntil.After(asOf)
-		switch {
-		case snoozeOver:
-			out = append(out, SweepDecision{Kind: DecideSnoozeEnded, CustomerID: c.CustomerID, CaseID: c.ID, Stage: max(stage, c.Stage), Overdue: o})
-		case newStages && !c.Status.Quiet() && stage > c.Stage:
-			out = append(out, SweepDecision{Kind: DecideStage, CustomerID: c.CustomerID, CaseID: c.ID, Stage: stage, Overdue: o})
-		case overdueShown[c.ID] != "" && overdueShown[c.ID] != OverdueText(o.Overdue):
-			out = append(out, SweepDecision{Kind: DecidePayment, CustomerID: c.CustomerID, CaseID: c.ID, Overdue: o})
+		if d, ok := DecideCase(in, c, asOf[c.CustomerID], live[c.CustomerID], in.Shown[c.ID]); ok {
+			out = append(out, d)
 		}
 	}
-	if newStages {
-		for _, o := range overdue {
+	if in.NewStages {
+		for _, o := range in.Overdue {
 			if hasCase[o.CustomerID] {
 				continue
 			}
-			if stage := StageFor(o.OldestDays, stages); stage > 0 {
-				out = append(out, SweepDecision{Kind: DecideNewCase, CustomerID: o.CustomerID, Stage: stage, Overdue: o})
+			if _, owesToday := live[o.CustomerID]; !owesToday {
+				continue // paid since: nothing to alert
+			}
+			if stage := StageFor(o.OldestDays, in.Stages); stage > 0 {
+				out = append(out, SweepDecision{Kind: DecideNewCase, CustomerID: o.CustomerID, Stage: stage, Overdue: o, Live: live[o.CustomerID]})
 			}
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CustomerID < out[j].CustomerID })
 	return out
+}
+
+func index(list []OverdueCustomer) map[int64]OverdueCustomer {
+	m := make(map[int64]OverdueCustomer, len(list))
+	for _, o := range list {
+		m[o.CustomerID] = o
+	}
+	return m
+}
+
+// DecideCase decides what the sweep does to one live case, given what
+// its customer owes as of the sweep's date and today (zero values when
+// nothing is overdue). The store calls it again with the case locked, so
+// that a case changed meanwhile is decided on its current state.
+func DecideCase(in SweepInput, c Case, asOf, live OverdueCustomer, shown string) (SweepDecision, bool) {
+	d := SweepDecision{CustomerID: c.CustomerID, CaseID: c.ID, Overdue: asOf, Live: live}
+	if c.Status.Terminal() {
+		return d, false
+	}
+	if len(live.Overdue) == 0 {
+		d.Kind = DecideEnd
+		return d, true
+	}
+	stage := 0
+	if len(asOf.Overdue) > 0 {
+		stage = StageFor(asOf.OldestDays, in.Stages)
+	}
+	snoozeOver := c.Status == CaseSnoozed && c.SnoozedUntil != nil && !c.SnoozedUntil.After(in.AsOf)
+	switch {
+	case snoozeOver:
+		d.Kind, d.Stage = DecideSnoozeEnded, max(stage, c.Stage)
+	case in.NewStages && !c.Status.Quiet() && stage > c.Stage:
+		d.Kind, d.Stage = DecideStage, stage
+	case shown != "" && shown != OverdueText(live.Overdue):
+		d.Kind = DecidePayment
+	default:
+		return d, false
+	}
+	return d, true
 }

@@ -64,12 +64,13 @@ func TestDecideSweep(t *testing.T) {
 		newCase     = collections.DecideNewCase
 		stage       = collections.DecideStage
 		snoozeEnded = collections.DecideSnoozeEnded
-		settled     = collections.DecideSettled
+		settled     = collections.DecideEnd
 		payment     = collections.DecidePayment
 	)
 	tests := []struct {
 		name      string
 		overdue   []collections.OverdueCustomer
+		live      []collections.OverdueCustomer // as of today; nil: the same as overdue
 		cases     []collections.Case
 		shown     map[int64]string
 		newStages bool
@@ -276,6 +277,32 @@ func TestDecideSweep(t *testing.T) {
 			},
 		},
 		{
+			name:      "BackdatedSweepNeverEndsACaseOverdueToday",
+			overdue:   nil, // nothing overdue as of the sweep's date
+			live:      []collections.OverdueCustomer{owing(1, 40, 500_00)},
+			cases:     []collections.Case{{ID: 10, CustomerID: 1, Status: collections.CaseOpen, Stage: 30}},
+			shown:     map[int64]string{10: "USD 500.00"},
+			newStages: true,
+		},
+		{
+			name:      "BackdatedSweepRaisesTheStageDueThenAndEndsWhatIsPaidToday",
+			overdue:   []collections.OverdueCustomer{owing(1, 8, 500_00), owing(2, 20, 100_00)},
+			live:      []collections.OverdueCustomer{owing(1, 40, 500_00)},
+			cases:     []collections.Case{{ID: 10, CustomerID: 1, Status: collections.CaseOpen, Stage: 1}, {ID: 20, CustomerID: 2, Status: collections.CaseOpen, Stage: 14}},
+			shown:     map[int64]string{10: "USD 500.00", 20: "USD 100.00"},
+			newStages: true,
+			want: []collections.SweepDecision{
+				{Kind: stage, CustomerID: 1, CaseID: 10, Stage: 7, Overdue: owing(1, 8, 500_00)},
+				{Kind: settled, CustomerID: 2, CaseID: 20, Overdue: owing(2, 20, 100_00)},
+			},
+		},
+		{
+			name:      "BackdatedSweepOpensNoCaseForACustomerWhoHasPaidSince",
+			overdue:   []collections.OverdueCustomer{owing(1, 20, 500_00)},
+			live:      []collections.OverdueCustomer{},
+			newStages: true,
+		},
+		{
 			name: "DecisionsAreOrderedByCustomer",
 			overdue: []collections.OverdueCustomer{
 				owing(9, 7, 100_00),
@@ -299,7 +326,12 @@ func TestDecideSweep(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := collections.DecideSweep(tt.overdue, tt.cases, tt.shown, stages, asOf, tt.newStages)
+			live := tt.live
+			if live == nil {
+				live = tt.overdue
+			}
+			got := collections.DecideSweep(collections.SweepInput{AsOf: asOf, Overdue: tt.overdue, Live: live, Cases: tt.cases,
+				Shown: tt.shown, Stages: stages, NewStages: tt.newStages})
 			if a, b := formatDecisions(got), formatDecisions(tt.want); a != b {
 				t.Fatalf("DecideSweep:\n got  %s\n want %s", a, b)
 			}
@@ -315,7 +347,7 @@ func TestDecideSweep_UsesTheConfiguredStages(t *testing.T) {
 	}
 	overdue := []collections.OverdueCustomer{owing(1, 9, 100_00), owing(2, 10, 100_00), owing(3, 50, 100_00)}
 	cases := []collections.Case{{ID: 30, CustomerID: 3, Status: collections.CaseOpen, Stage: 10}}
-	got := collections.DecideSweep(overdue, cases, nil, stages, asOf, true)
+	got := collections.DecideSweep(collections.SweepInput{AsOf: asOf, Overdue: overdue, Live: overdue, Cases: cases, Stages: stages, NewStages: true})
 	want := []collections.SweepDecision{
 		{Kind: collections.DecideNewCase, CustomerID: 2, Stage: 10, Overdue: owing(2, 10, 100_00)},
 		{Kind: collections.DecideStage, CustomerID: 3, CaseID: 30, Stage: 45, Overdue: owing(3, 50, 100_00)},
@@ -332,7 +364,7 @@ func formatDecisions(ds []collections.SweepDecision) string {
 		collections.DecideNewCase:     "new-case",
 		collections.DecideStage:       "stage",
 		collections.DecideSnoozeEnded: "snooze-ended",
-		collections.DecideSettled:     "settled",
+		collections.DecideEnd:         "end",
 		collections.DecidePayment:     "payment",
 	}
 	if len(ds) == 0 {

@@ -1,8 +1,6 @@
 package blocks
 
 import (
-	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -18,62 +16,52 @@ func ActionLine(e collections.AuditEntry) string {
 	return clipMrkdwn(actionLine(e), MaxSectionText-100)
 }
 
-// maxDetailRunes is how much of a detail other than a reason is shown.
-const maxDetailRunes = 200
-
 func actionLine(e collections.AuditEntry) string {
-	d := func(k string) string { return truncate(strings.TrimSpace(e.Details[k]), maxDetailRunes) }
-	raw := func(k string) string { return strings.TrimSpace(e.Details[k]) }
+	d := e.Details
 	who := Mention(e.Actor)
-	target := func() string { return collections.EscalationTarget(d("target")).Label() }
+	reason := func(line string) string {
+		if r := strings.TrimSpace(d.Reason); r != "" {
+			line += ": " + reasonText(r, maxReasonRunes)
+		}
+		return line
+	}
+	target := func(line string) string {
+		if d.Target != "" {
+			line += " to " + Escape(d.Target.Label())
+		}
+		return line
+	}
 	switch e.Action {
 	case collections.AuditAlerted:
 		line := "Overdue"
-		if n, err := strconv.Atoi(d("oldest_days")); err == nil {
-			line = "Now " + days(n) + " overdue"
+		if d.OldestDays > 0 {
+			line = "Now " + days(d.OldestDays) + " overdue"
 		}
-		if s := d("stage"); s != "" {
-			line += " (stage " + Escape(s) + ")"
+		if d.Stage > 0 {
+			line += " (stage " + strconv.Itoa(d.Stage) + ")"
 		}
-		if o := d("overdue"); o != "" {
-			line += ": " + Escape(o) + " overdue"
+		if len(d.Overdue) > 0 {
+			line += ": " + moneyList(d.Overdue) + " overdue"
 		}
 		return line
 	case collections.AuditSnoozed:
 		line := who + " snoozed this"
-		if u := d("until"); u != "" {
-			line += " until " + Escape(u)
+		if d.Until != nil {
+			line += " until " + d.Until.String()
 		}
-		if r := raw("reason"); r != "" {
-			line += ": " + reasonText(r, maxReasonRunes)
-		}
-		return line
+		return reason(line)
 	case collections.AuditSnoozeEnded:
-		if u := d("until"); u != "" {
-			return "The snooze until " + Escape(u) + " ended"
+		if d.Until != nil {
+			return "The snooze until " + d.Until.String() + " ended"
 		}
 		return "The snooze ended"
 	case collections.AuditPlanProposed:
 		line := who + " proposed a payment plan"
-		var terms []string
-		if t := d("total"); t != "" {
-			terms = append(terms, Escape(t))
-		}
-		if n := d("instalments"); n != "" {
-			in := "in " + Escape(n) + " instalments"
-			if f := d("frequency"); f != "" {
-				in += " (" + Escape(collections.PlanFrequency(f).Label()) + ")"
+		if p := d.Plan; p != nil {
+			line += ": " + planTerms(*p)
+			if !p.FirstDueOn.IsZero() {
+				line += ", first instalment due " + date(p.FirstDueOn)
 			}
-			terms = append(terms, in)
-		}
-		if f := d("first_due"); f != "" {
-			terms = append(terms, "from "+Escape(f))
-		}
-		if len(terms) > 0 {
-			line += ": " + strings.Join(terms, " ")
-		}
-		if dp := d("down_payment"); dp != "" && !zeroAmount(dp) {
-			line += ", " + Escape(dp) + " down"
 		}
 		return line
 	case collections.AuditPlanAgreed:
@@ -82,12 +70,11 @@ func actionLine(e collections.AuditEntry) string {
 		return who + " cancelled the payment plan"
 	case collections.AuditPlanBroken:
 		line := "The payment plan is broken"
-		amount, due := d("missed_amount"), d("missed_due")
 		switch {
-		case amount != "" && due != "":
-			line += ": the " + Escape(amount) + " instalment due " + Escape(due) + " was not paid"
-		case due != "":
-			line += ": the instalment due " + Escape(due) + " was not paid"
+		case d.Missed != nil && d.MissedDue != nil:
+			line += ": the " + d.Missed.String() + " instalment due " + d.MissedDue.String() + " was not paid"
+		case d.MissedDue != nil:
+			line += ": the instalment due " + d.MissedDue.String() + " was not paid"
 		default:
 			line += ": an instalment was not paid"
 		}
@@ -95,59 +82,46 @@ func actionLine(e collections.AuditEntry) string {
 	case collections.AuditPlanCompleted:
 		return "The payment plan is paid off"
 	case collections.AuditEscalationRequested:
-		line := who + " asked to escalate this"
-		if d("target") != "" {
-			line += " to " + Escape(target())
+		return reason(target(who + " asked to escalate this"))
+	case collections.AuditEscalationApproved:
+		return target(who + " approved the escalation")
+	case collections.AuditEscalationRejected:
+		return reason(target(who + " rejected the escalation"))
+	case collections.AuditEscalationWithdrawn:
+		return target(who + " withdrew the escalation")
+	case collections.AuditEscalationCancelled:
+		return target("The pending escalation") + " was cancelled: nothing is overdue any more"
+	case collections.AuditPaymentReceived:
+		line := "The overdue amount changed"
+		if len(d.Paid) > 0 {
+			line = "Payment received: " + moneyList(d.Paid)
 		}
-		if r := raw("reason"); r != "" {
-			line += ": " + reasonText(r, maxReasonRunes)
+		if len(d.Overdue) > 0 {
+			return line + " — " + moneyList(d.Overdue) + " still overdue"
+		}
+		return line + " — nothing overdue now"
+	case collections.AuditSettled:
+		line := "Settled — paid in full"
+		if len(d.Paid) > 0 {
+			line += " (" + moneyList(d.Paid) + " received)"
 		}
 		return line
-	case collections.AuditEscalationApproved:
-		if d("target") == "" {
-			return who + " approved the escalation"
+	case collections.AuditClosed:
+		line := "Closed — nothing is overdue any more, but not all of it was paid"
+		if len(d.Outstanding) > 0 {
+			line += "; " + moneyList(d.Outstanding) + " still owed, not yet due"
 		}
-		return who + " approved the escalation to " + Escape(target())
-	case collections.AuditEscalationRejected:
-		if d("target") == "" {
-			return who + " rejected the escalation"
-		}
-		return who + " rejected the escalation to " + Escape(target())
-	case collections.AuditPaymentReceived:
-		if o := d("overdue"); o != "" && !zeroAmount(o) {
-			return "Payment received — " + Escape(o) + " still overdue"
-		}
-		return "Payment received — nothing overdue now"
-	case collections.AuditSettled:
-		return "Settled — paid in full"
+		return line
 	}
 	return unknownLine(who, e)
 }
 
-// unknownLine shows an action owed has no sentence for: who, the action's
-// name in words and its details.
+// unknownLine shows an action owed has no sentence for: who and the
+// action's name in words.
 func unknownLine(who string, e collections.AuditEntry) string {
 	name := strings.ReplaceAll(strings.TrimSpace(e.Action), "_", " ")
 	if name == "" {
 		name = "an action"
 	}
-	line := who + " recorded " + quoted(name, 60)
-	keys := make([]string, 0, len(e.Details))
-	for k := range e.Details {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s: %s", Escape(truncate(k, 40)), reasonText(e.Details[k], 200)))
-	}
-	if len(parts) > 0 {
-		line += " (" + clipMrkdwn(strings.Join(parts, ", "), 1000) + ")"
-	}
-	return line
-}
-
-// zeroAmount reports whether a formatted amount ("USD 0.00", "0") is zero.
-func zeroAmount(s string) bool {
-	return strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ 0.,") == "" && strings.ContainsAny(s, "0")
+	return who + " recorded " + quoted(name, 60)
 }

@@ -8,42 +8,60 @@ import (
 )
 
 func TestActionLine(t *testing.T) {
+	type D = collections.AuditDetails
+	usd := func(minor int64) []collections.Money { return []collections.Money{{Minor: minor, Currency: "USD"}} }
+	day := func(s string) *collections.Date {
+		d, _ := collections.ParseDate(s)
+		return collections.DateOf(d)
+	}
+	first, _ := collections.ParseDate("2026-07-07")
 	tests := []struct {
 		action  string
 		actor   string
-		details map[string]string
+		details D
 		want    string
 	}{
-		{collections.AuditAlerted, collections.SystemActor, map[string]string{"stage": "30", "oldest_days": "30"}, "Now 30 days overdue (stage 30)"},
-		{collections.AuditAlerted, collections.SystemActor, map[string]string{"stage": "60", "oldest_days": "61", "overdue": "USD 1,234.50"},
+		{collections.AuditAlerted, collections.SystemActor, D{Stage: 30, OldestDays: 30}, "Now 30 days overdue (stage 30)"},
+		{collections.AuditAlerted, collections.SystemActor, D{Stage: 60, OldestDays: 61, Overdue: usd(1234_50)},
 			"Now 61 days overdue (stage 60): USD 1,234.50 overdue"},
-		{collections.AuditSnoozed, "U1", map[string]string{"until": "2026-12-01", "reason": "waiting for PO"}, "<@U1> snoozed this until 2026-12-01: waiting for PO"},
-		{collections.AuditSnoozed, "U1", map[string]string{"until": "2026-12-01"}, "<@U1> snoozed this until 2026-12-01"},
-		{collections.AuditSnoozeEnded, collections.SystemActor, map[string]string{"until": "2026-12-01"}, "The snooze until 2026-12-01 ended"},
-		{collections.AuditPlanProposed, "U1", map[string]string{"total": "USD 1,200.00", "instalments": "3", "frequency": "biweekly",
-			"first_due": "2026-07-07", "down_payment": "USD 200.00"},
-			"<@U1> proposed a payment plan: USD 1,200.00 in 3 instalments (every 2 weeks) from 2026-07-07, USD 200.00 down"},
-		{collections.AuditPlanProposed, "U1", map[string]string{"total": "USD 1,200.00", "instalments": "3", "frequency": "monthly",
-			"first_due": "2026-07-07", "down_payment": "USD 0.00"},
-			"<@U1> proposed a payment plan: USD 1,200.00 in 3 instalments (monthly) from 2026-07-07"},
-		{collections.AuditPlanAgreed, "U2", nil, "<@U2> recorded that the customer agreed to the payment plan"},
-		{collections.AuditPlanCancelled, "U2", nil, "<@U2> cancelled the payment plan"},
-		{collections.AuditPlanBroken, collections.SystemActor, map[string]string{"missed_due": "2026-08-07", "missed_amount": "USD 333.33"},
+		{collections.AuditSnoozed, "U1", D{Until: day("2026-12-01"), Reason: "waiting for PO"}, "<@U1> snoozed this until 2026-12-01: waiting for PO"},
+		{collections.AuditSnoozed, "U1", D{Until: day("2026-12-01")}, "<@U1> snoozed this until 2026-12-01"},
+		{collections.AuditSnoozeEnded, collections.SystemActor, D{Until: day("2026-12-01")}, "The snooze until 2026-12-01 ended"},
+		{collections.AuditPlanProposed, "U1", D{Plan: &collections.PlanProposal{Currency: "USD", Total: 1200_00, Instalments: 3,
+			Frequency: collections.Biweekly, FirstDueOn: first, DownPayment: 200_00}},
+			"<@U1> proposed a payment plan: USD 1,200.00 in 3 instalments (every 2 weeks), USD 200.00 down, first instalment due 2026-07-07"},
+		{collections.AuditPlanProposed, "U1", D{Plan: &collections.PlanProposal{Currency: "USD", Total: 1200_00, Instalments: 3,
+			Frequency: collections.Monthly, FirstDueOn: first}},
+			"<@U1> proposed a payment plan: USD 1,200.00 in 3 instalments (monthly), first instalment due 2026-07-07"},
+		{collections.AuditPlanAgreed, "U2", D{}, "<@U2> recorded that the customer agreed to the payment plan"},
+		{collections.AuditPlanCancelled, "U2", D{}, "<@U2> cancelled the payment plan"},
+		{collections.AuditPlanBroken, collections.SystemActor, D{MissedDue: day("2026-08-07"), Missed: &collections.Money{Minor: 333_33, Currency: "USD"}},
 			"The payment plan is broken: the USD 333.33 instalment due 2026-08-07 was not paid"},
-		{collections.AuditPlanCompleted, collections.SystemActor, nil, "The payment plan is paid off"},
-		{collections.AuditEscalationRequested, "U1", map[string]string{"escalation_id": "7", "target": "legal", "reason": "ignored 3 reminders"},
+		{collections.AuditPlanCompleted, collections.SystemActor, D{}, "The payment plan is paid off"},
+		{collections.AuditEscalationRequested, "U1", D{EscalationID: 7, Target: collections.TargetLegal, Reason: "ignored 3 reminders"},
 			"<@U1> asked to escalate this to legal: ignored 3 reminders"},
-		{collections.AuditEscalationApproved, "U2", map[string]string{"escalation_id": "7", "target": "collections_agency", "requested_by": "U1"},
+		{collections.AuditEscalationApproved, "U2", D{EscalationID: 7, Target: collections.TargetAgency, RequestedBy: "U1"},
 			"<@U2> approved the escalation to collections agency"},
-		{collections.AuditEscalationRejected, "U2", map[string]string{"escalation_id": "7", "target": "internal_manager", "requested_by": "U1"},
+		{collections.AuditEscalationRejected, "U2", D{EscalationID: 7, Target: collections.TargetInternalManager, RequestedBy: "U1"},
 			"<@U2> rejected the escalation to internal manager"},
-		{collections.AuditPaymentReceived, collections.SystemActor, map[string]string{"overdue": "USD 400.00"}, "Payment received — USD 400.00 still overdue"},
-		{collections.AuditPaymentReceived, collections.SystemActor, map[string]string{"overdue": "USD 0.00"}, "Payment received — nothing overdue now"},
-		{collections.AuditSettled, collections.SystemActor, nil, "Settled — paid in full"},
-		{"note_added", "U1", map[string]string{"text": "called <!here>", "by": "phone"}, "<@U1> recorded “note added” (by: phone, text: called &lt;!here&gt;)"},
-		{"", "", nil, "owed recorded “an action”"},
-		{collections.AuditSnoozed, "<!channel>", map[string]string{"until": "2026-12-01", "reason": "<!everyone> & co"},
+		{collections.AuditEscalationRejected, "U2", D{EscalationID: 7, Target: collections.TargetLegal, RequestedBy: "U1", Reason: "call them first"},
+			"<@U2> rejected the escalation to legal: call them first"},
+		{collections.AuditEscalationWithdrawn, "U1", D{EscalationID: 7, Target: collections.TargetLegal},
+			"<@U1> withdrew the escalation to legal"},
+		{collections.AuditEscalationCancelled, collections.SystemActor, D{EscalationID: 7, Target: collections.TargetLegal},
+			"The pending escalation to legal was cancelled: nothing is overdue any more"},
+		{collections.AuditPaymentReceived, collections.SystemActor, D{Paid: usd(100_00), Overdue: usd(400_00)}, "Payment received: USD 100.00 — USD 400.00 still overdue"},
+		{collections.AuditPaymentReceived, collections.SystemActor, D{Overdue: usd(400_00)}, "The overdue amount changed — USD 400.00 still overdue"},
+		{collections.AuditSettled, collections.SystemActor, D{}, "Settled — paid in full"},
+		{collections.AuditSettled, collections.SystemActor, D{Paid: usd(30_00)}, "Settled — paid in full (USD 30.00 received)"},
+		{collections.AuditClosed, collections.SystemActor, D{Outstanding: usd(30_00)},
+			"Closed — nothing is overdue any more, but not all of it was paid; USD 30.00 still owed, not yet due"},
+		{"note_added", "U1", D{}, "<@U1> recorded “note added”"},
+		{"", "", D{}, "owed recorded “an action”"},
+		{collections.AuditSnoozed, "<!channel>", D{Until: day("2026-12-01"), Reason: "<!everyone> & co"},
 			"&lt;!channel&gt; snoozed this until 2026-12-01: &lt;!everyone&gt; &amp; co"},
+		{collections.AuditSnoozed, "U1", D{Reason: "*urgent* _now_ ~maybe~ `x` but ACME_Corp and 2*3 stay"},
+			"<@U1> snoozed this: ∗urgent∗ ˍnowˍ ∼maybe∼ ˋxˋ but ACME_Corp and 2*3 stay"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.action, func(t *testing.T) {
@@ -59,7 +77,8 @@ func TestActionLine_EveryAuditActionHasASentence(t *testing.T) {
 	actions := []string{collections.AuditAlerted, collections.AuditSnoozed, collections.AuditSnoozeEnded, collections.AuditPlanProposed,
 		collections.AuditPlanAgreed, collections.AuditPlanCancelled, collections.AuditPlanBroken, collections.AuditPlanCompleted,
 		collections.AuditEscalationRequested, collections.AuditEscalationApproved, collections.AuditEscalationRejected,
-		collections.AuditPaymentReceived, collections.AuditSettled}
+		collections.AuditEscalationWithdrawn, collections.AuditEscalationCancelled,
+		collections.AuditPaymentReceived, collections.AuditSettled, collections.AuditClosed}
 	for _, a := range actions {
 		// Even without details, a known action never falls back to the
 		// generic "recorded" sentence.

@@ -35,8 +35,11 @@ func Alert(v collections.CaseView) Message {
 // alertText is the alert's plain-text fallback.
 func alertText(v collections.CaseView) string {
 	who := customerText(v.Customer)
-	if v.Case.Status == collections.CaseSettled {
+	switch v.Case.Status {
+	case collections.CaseSettled:
 		return who + " is settled — paid in full"
+	case collections.CaseClosed:
+		return who + " is closed — nothing is overdue any more"
 	}
 	overdue := v.Overdue()
 	if len(overdue) == 0 {
@@ -105,7 +108,7 @@ func stateLine(v collections.CaseView) string {
 		}
 		if s := lastAction(v.LastActions, collections.AuditSnoozed); s != nil {
 			line += " by " + Mention(s.Actor)
-			if r := strings.TrimSpace(s.Details["reason"]); r != "" {
+			if r := strings.TrimSpace(s.Details.Reason); r != "" {
 				line += ": " + reasonText(r, maxReasonRunes)
 			}
 		}
@@ -145,6 +148,8 @@ func stateLine(v collections.CaseView) string {
 		return line
 	case collections.CaseSettled:
 		return "Settled — paid in full"
+	case collections.CaseClosed:
+		return "Closed — nothing is overdue any more, though not all of it was paid"
 	}
 	line := "Open"
 	if !v.Case.OpenedAt.IsZero() {
@@ -157,10 +162,18 @@ func stateLine(v collections.CaseView) string {
 // rejected escalation, a broken plan.
 func notes(v collections.CaseView) string {
 	var out string
-	if e := v.Escalation; e != nil && e.Status == collections.EscalationRejected {
-		out += " · Escalation to " + e.Target.Label() + " rejected"
-		if e.DecidedBy != "" {
-			out += " by " + Mention(e.DecidedBy)
+	if e := v.Escalation; e != nil {
+		switch e.Status {
+		case collections.EscalationRejected:
+			out += " · Escalation to " + e.Target.Label() + " rejected"
+			if e.DecidedBy != "" {
+				out += " by " + Mention(e.DecidedBy)
+			}
+			if n := strings.TrimSpace(e.Note); n != "" {
+				out += ": " + reasonText(n, maxReasonRunes)
+			}
+		case collections.EscalationWithdrawn:
+			out += " · Escalation to " + e.Target.Label() + " withdrawn by " + Mention(e.DecidedBy)
 		}
 	}
 	if p := v.Plan; p != nil && p.Status == collections.PlanBroken {

@@ -62,10 +62,10 @@ func TestAlert_ButtonsDependOnState(t *testing.T) {
 		want []string
 	}{
 		{"open", openCase(), []string{"snooze=Snooze", "plan=Payment plan", "escalate=Escalate"}},
-		{"snoozed", snoozedCase(), []string{"plan=Payment plan", "escalate=Escalate", "snooze=Snooze"}},
+		{"snoozed", snoozedCase(), []string{"snooze=Snooze", "plan=Payment plan", "escalate=Escalate"}},
 		{"plan_proposed", planProposedCase(), []string{"plan_agreed=Customer agreed", "plan_cancel=Cancel plan"}},
 		{"plan_active", planActiveCase(), []string{"plan_cancel=Cancel plan"}},
-		{"escalation_pending", escalationPendingCase(), nil},
+		{"escalation_pending", escalationPendingCase(), []string{"withdraw=Withdraw escalation"}},
 		{"escalated", escalatedCase(), nil},
 		{"settled", settledCase(), nil},
 	}
@@ -83,7 +83,14 @@ func TestAlert_ButtonsDependOnState(t *testing.T) {
 						t.Errorf("actions block_id = %q", a.BlockID)
 					}
 					for _, el := range a.Elements.ElementSet {
-						if btn := el.(*slack.ButtonBlockElement); btn.Value != want {
+						btn := el.(*slack.ButtonBlockElement)
+						if btn.ActionID == ActionWithdraw {
+							if wantEsc := (EscalationRef{EscalationID: tt.view.Escalation.ID}).String(); btn.Value != wantEsc {
+								t.Errorf("withdraw carries %q, want %q", btn.Value, wantEsc)
+							}
+							continue
+						}
+						if btn.Value != want {
 							t.Errorf("%s carries %q, want %q", btn.ActionID, btn.Value, want)
 						}
 					}

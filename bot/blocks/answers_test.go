@@ -54,11 +54,11 @@ func TestHelp(t *testing.T) {
 func TestHistory_NewestFirst(t *testing.T) {
 	entries := []collections.AuditEntry{
 		{Actor: collections.SystemActor, Action: collections.AuditAlerted, At: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC),
-			Details: map[string]string{"stage": "30", "oldest_days": "30", "overdue": "USD 1,234.50"}},
+			Details: collections.AuditDetails{Stage: 30, OldestDays: 30, Overdue: []collections.Money{{Minor: 1234_50, Currency: "USD"}}}},
 		{Actor: "UCFO", Action: collections.AuditEscalationApproved, At: time.Date(2026, 6, 3, 11, 15, 0, 0, time.UTC),
-			Details: map[string]string{"escalation_id": "77", "target": "collections_agency", "requested_by": "UALICE"}},
+			Details: collections.AuditDetails{EscalationID: 77, Target: collections.TargetAgency, RequestedBy: "UALICE"}},
 		{Actor: "UALICE", Action: collections.AuditEscalationRequested, At: time.Date(2026, 6, 2, 14, 3, 0, 0, time.UTC),
-			Details: map[string]string{"escalation_id": "77", "target": "collections_agency", "reason": "no answer"}},
+			Details: collections.AuditDetails{EscalationID: 77, Target: collections.TargetAgency, Reason: "no answer"}},
 	}
 	m := History(acme, entries)
 	checkMessage(t, "History", m)

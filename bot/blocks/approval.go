@@ -2,7 +2,9 @@ package blocks
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/owedhq/owed/collections"
 	"github.com/slack-go/slack"
@@ -27,8 +29,9 @@ func ApprovalRequest(v collections.CaseView, e collections.Escalation) Message {
 	return message(approvalText(v, e), blocks...)
 }
 
-// ApprovalDecided renders an approval request once decided: the same
-// request without buttons, saying who approved or rejected it and when.
+// ApprovalDecided renders an approval request once it needs no decision
+// any more: the same request without buttons, saying who approved,
+// rejected or withdrew it and when, or that the case ended first.
 func ApprovalDecided(v collections.CaseView, e collections.Escalation) Message {
 	blocks := approvalBlocks(v, e)
 	var outcome, plainOutcome string
@@ -42,7 +45,16 @@ func ApprovalDecided(v collections.CaseView, e collections.Escalation) Message {
 		plainOutcome = "approved by " + Mention(e.DecidedBy)
 	case collections.EscalationRejected:
 		outcome = "*Rejected* by " + Mention(e.DecidedBy) + when + "."
+		if n := strings.TrimSpace(e.Note); n != "" {
+			outcome += "\n" + quoteBlock(truncate(n, maxLongReasonRunes))
+		}
 		plainOutcome = "rejected by " + Mention(e.DecidedBy)
+	case collections.EscalationWithdrawn:
+		outcome = "*Withdrawn* by " + Mention(e.DecidedBy) + when + ": nothing to decide."
+		plainOutcome = "withdrawn by " + Mention(e.DecidedBy)
+	case collections.EscalationCancelled:
+		outcome = "*No decision needed*: the case ended" + when + " — " + endedWords(v) + "."
+		plainOutcome = "no decision needed, the case ended"
 	default:
 		outcome = "Waiting for an approver."
 		plainOutcome = "waiting for an approver"
@@ -91,4 +103,46 @@ func quoteBlock(s string) string {
 		lines[i] = ">" + Escape(l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// endedWords says how a case ended, for a request that needs no decision.
+func endedWords(v collections.CaseView) string {
+	switch v.Case.Status {
+	case collections.CaseSettled:
+		return "settled, paid in full"
+	case collections.CaseClosed:
+		return "nothing is overdue any more"
+	}
+	return "nothing is overdue any more"
+}
+
+// RejectModal asks an approver for an optional reason before rejecting an
+// escalation; the reason is shown in the alert's thread.
+func RejectModal(v collections.CaseView, e collections.Escalation) slack.ModalViewRequest {
+	reason := slack.NewPlainTextInputBlockElement(plain("e.g. call them once more first"), BlockRejectReason)
+	reason.Multiline = true
+	reason.MaxLength = maxReasonRunes
+	intro := fmt.Sprintf("Reject %s's request to escalate %s to *%s*?", Mention(e.RequestedBy), customerLabel(v.Customer), e.Target.Label())
+	m := slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      CallbackReject,
+		Title:           plain("Reject escalation"),
+		Submit:          plain("Reject"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: EscalationRef{EscalationID: e.ID}.String(),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			section(intro),
+			input(BlockRejectReason, "Reason", "Optional. Shown in the alert's thread.", true, reason),
+		}},
+	}
+	return m
+}
+
+// ParseReject reads the reason of a submitted reject modal.
+func ParseReject(state *slack.ViewState) (string, map[string]string) {
+	reason := strings.TrimSpace(typed(state, BlockRejectReason, BlockRejectReason))
+	if utf8.RuneCountInString(reason) > maxReasonRunes {
+		return "", map[string]string{BlockRejectReason: "Keep the reason under " + strconv.Itoa(maxReasonRunes) + " characters."}
+	}
+	return reason, nil
 }

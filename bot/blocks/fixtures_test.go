@@ -68,9 +68,9 @@ func snoozedCase() collections.CaseView {
 	v.Case.Version = 4
 	v.LastActions = []collections.AuditEntry{
 		{ID: 7, CaseID: 42, Actor: "UALICE", Action: collections.AuditSnoozed,
-			Details: map[string]string{"until": "2026-12-01", "reason": "waiting for PO"}, At: time.Date(2026, 6, 29, 14, 3, 0, 0, time.UTC)},
+			Details: collections.AuditDetails{Until: collections.DateOf(day(2026, 12, 1)), Reason: "waiting for PO"}, At: time.Date(2026, 6, 29, 14, 3, 0, 0, time.UTC)},
 		{ID: 6, CaseID: 42, Actor: collections.SystemActor, Action: collections.AuditAlerted,
-			Details: map[string]string{"stage": "30", "oldest_days": "75", "overdue": "USD 1,535.50"}, At: time.Date(2026, 6, 29, 9, 0, 0, 0, time.UTC)},
+			Details: collections.AuditDetails{Stage: 30, OldestDays: 75, Overdue: []collections.Money{{Minor: 1535_50, Currency: "USD"}}}, At: time.Date(2026, 6, 29, 9, 0, 0, 0, time.UTC)},
 	}
 	return v
 }

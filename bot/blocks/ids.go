@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/owedhq/owed/collections"
 )
 
 // Action IDs of the buttons owed puts on messages.
@@ -15,8 +17,9 @@ const (
 	ActionEscalate    = "escalate"     // opens the escalation modal
 	ActionPlanAgreed  = "plan_agreed"  // the customer agreed to the proposed plan
 	ActionPlanCancel  = "plan_cancel"  // cancel the proposed or active plan
+	ActionWithdraw    = "withdraw"     // the requester withdraws the pending escalation
 	ActionApprove     = "approve"      // approve an escalation
-	ActionReject      = "reject"       // reject an escalation
+	ActionReject      = "reject"       // reject an escalation: opens the reject modal
 	ActionPlanPreview = "plan_preview" // an input of the plan modal changed: redraw the schedule
 )
 
@@ -25,6 +28,7 @@ const (
 	CallbackSnooze   = "snooze_modal"
 	CallbackPlan     = "plan_modal"
 	CallbackEscalate = "escalate_modal"
+	CallbackReject   = "reject_modal"
 )
 
 // Block IDs of modal inputs; response_action errors are keyed by them.
@@ -39,14 +43,38 @@ const (
 	BlockPlanDownPayment = "plan_down_payment"
 	BlockEscalateTarget  = "escalate_target"
 	BlockEscalateReason  = "escalate_reason"
+	BlockRejectReason    = "reject_reason" // plain_text_input, optional
 	BlockPlanSchedule    = "plan_schedule" // the schedule preview section
 )
 
 // Block IDs of the button rows on messages.
 const (
-	BlockCaseActions     = "case_actions"     // Snooze, Payment plan, Escalate, Customer agreed, Cancel plan
+	BlockCaseActions     = "case_actions"     // the lifecycle's alert buttons, in their one order
 	BlockApprovalActions = "approval_actions" // Approve, Reject
 )
+
+// caseActions maps the lifecycle's actions offered on an alert to their
+// buttons' action IDs.
+var caseActions = map[collections.CaseAction]string{
+	collections.ActSnooze:      ActionSnooze,
+	collections.ActProposePlan: ActionPlan,
+	collections.ActEscalate:    ActionEscalate,
+	collections.ActAgreePlan:   ActionPlanAgreed,
+	collections.ActCancelPlan:  ActionPlanCancel,
+	collections.ActWithdraw:    ActionWithdraw,
+	collections.ActApprove:     ActionApprove,
+	collections.ActReject:      ActionReject,
+}
+
+// CaseActionOf returns the lifecycle action a button stands for.
+func CaseActionOf(actionID string) (collections.CaseAction, bool) {
+	for a, id := range caseActions {
+		if id == actionID {
+			return a, true
+		}
+	}
+	return "", false
+}
 
 // CaseRef is what a case button carries: the case and the version of it
 // the message showed, so that a click on a stale message is recognised.

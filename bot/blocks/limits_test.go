@@ -341,7 +341,7 @@ func hugeCase(status collections.CaseStatus) collections.CaseView {
 	reason := strings.Repeat("<!everyone> pay up & now ", 400)
 	v.Case.SnoozedUntil = ptr(day(2026, 12, 1))
 	v.LastActions = []collections.AuditEntry{{Actor: "<!channel>", Action: collections.AuditSnoozed,
-		Details: map[string]string{"until": "2026-12-01", "reason": reason}, At: asOf}}
+		Details: collections.AuditDetails{Until: collections.DateOf(day(2026, 12, 1)), Reason: reason}, At: asOf}}
 	p := collections.PlanProposal{Currency: "USD", Total: 999999999999 * 42, Instalments: 24, Frequency: collections.Weekly,
 		FirstDueOn: day(2026, 7, 7), DownPayment: 1}
 	v.Plan = &collections.Plan{ID: 1, Status: collections.PlanProposed, Proposal: p, Schedule: p.Schedule(asOf),
@@ -362,12 +362,14 @@ func hugeHistory() []collections.AuditEntry {
 	actions := []string{collections.AuditAlerted, collections.AuditSnoozed, collections.AuditSnoozeEnded, collections.AuditPlanProposed,
 		collections.AuditPlanAgreed, collections.AuditPlanCancelled, collections.AuditPlanBroken, collections.AuditPlanCompleted,
 		collections.AuditEscalationRequested, collections.AuditEscalationApproved, collections.AuditEscalationRejected,
-		collections.AuditPaymentReceived, collections.AuditSettled, "<!channel>_made_up"}
+		collections.AuditEscalationWithdrawn, collections.AuditEscalationCancelled,
+		collections.AuditPaymentReceived, collections.AuditSettled, collections.AuditClosed, "<!channel>_made_up"}
 	long := strings.Repeat("<!here> & ", 1000)
 	var out []collections.AuditEntry
 	for i := range 1000 {
 		out = append(out, collections.AuditEntry{ID: int64(i), Actor: "UALICE", Action: actions[i%len(actions)],
-			Details: map[string]string{"reason": long, "until": long, "overdue": long, "target": long, long: long},
+			Details: collections.AuditDetails{Reason: long, Until: collections.DateOf(asOf), Target: collections.EscalationTarget(long), RequestedBy: long,
+				Overdue: []collections.Money{{Minor: 1 << 60, Currency: "USD"}}, Paid: []collections.Money{{Minor: 1 << 60, Currency: "JPY"}}},
 			At:      asOf.Add(-time.Duration(i) * time.Hour)})
 	}
 	return out
@@ -385,8 +387,8 @@ func TestLimits_HoldForHugeCustomer(t *testing.T) {
 			checkMessage(t, "ApprovalRequest", ApprovalRequest(v, *v.Escalation))
 			checkMessage(t, "ApprovalDecided", ApprovalDecided(v, *v.Escalation))
 			checkModal(t, "SnoozeModal", SnoozeModal(v))
-			checkModal(t, "PlanModal", PlanModal(v, DefaultPlan(v, asOf), asOf))
-			checkModal(t, "PlanModal with a big plan", PlanModal(v, v.Plan.Proposal, asOf))
+			checkModal(t, "PlanModal", PlanModal(v, DefaultPlan(v, asOf), asOf, nil))
+			checkModal(t, "PlanModal with a big plan", PlanModal(v, v.Plan.Proposal, asOf, nil))
 			checkModal(t, "EscalateModal", EscalateModal(v))
 		})
 	}

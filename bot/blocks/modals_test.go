@@ -104,8 +104,8 @@ func TestModals_Golden(t *testing.T) {
 	}{
 		{"snooze_modal", SnoozeModal(openCase())},
 		{"snooze_modal_snoozed", SnoozeModal(snoozedCase())},
-		{"plan_modal", PlanModal(openCase(), DefaultPlan(openCase(), asOf), asOf)},
-		{"plan_modal_one_currency_down_payment", PlanModal(single, withDown, asOf)},
+		{"plan_modal", PlanModal(openCase(), DefaultPlan(openCase(), asOf), asOf, nil)},
+		{"plan_modal_one_currency_down_payment", PlanModal(single, withDown, asOf, nil)},
 		{"escalate_modal", EscalateModal(openCase())},
 	}
 	for _, tt := range tests {
@@ -158,8 +158,8 @@ func TestParseSnooze(t *testing.T) {
 		{"FourteenDaysWithReason", map[string]entry{BlockSnoozeFor: {option: "14"}, BlockSnoozeReason: {text: "  waiting for PO \n"}},
 			day(2026, 7, 14), "waiting for PO", nil},
 		{"UntilADate", map[string]entry{BlockSnoozeFor: {option: "date"}, BlockSnoozeUntil: {date: "2026-12-01"}}, day(2026, 12, 1), "", nil},
-		{"DateWithoutChoosingDateUsesTheSelect", map[string]entry{BlockSnoozeFor: {option: "3"}, BlockSnoozeUntil: {date: "2026-12-01"}},
-			day(2026, 7, 3), "", nil},
+		{"APickedDateWinsOverTheLength", map[string]entry{BlockSnoozeFor: {option: "3"}, BlockSnoozeUntil: {date: "2026-12-01"}},
+			day(2026, 12, 1), "", nil},
 		{"OnlyADate", map[string]entry{BlockSnoozeFor: {clear: true}, BlockSnoozeUntil: {date: "2026-08-01"}}, day(2026, 8, 1), "", nil},
 		{"DateChoiceWithoutDate", map[string]entry{BlockSnoozeFor: {option: "date"}}, time.Time{}, "",
 			map[string]string{BlockSnoozeUntil: "Pick the date to snooze until."}},
@@ -192,11 +192,21 @@ func TestParseSnooze(t *testing.T) {
 	}
 }
 
-func TestSnoozeModal_RoundTripsCurrentSnooze(t *testing.T) {
+func TestSnoozeModal_OfASnoozedCaseSaysUntilWhenAndKeepsTheReason(t *testing.T) {
 	v := snoozedCase()
-	until, reason, errs := ParseSnooze(viewState(t, SnoozeModal(v), nil), asOf)
-	if errs != nil || !until.Equal(day(2026, 12, 1)) || reason != "waiting for PO" {
-		t.Errorf("ParseSnooze of the unchanged modal = %s, %q, %q", until, reason, errs)
+	m := SnoozeModal(v)
+	// The date picker starts empty: a date in it always wins over the
+	// length, so a prefilled one would silently override a new length.
+	if until := inputs(m)[BlockSnoozeUntil].Element.(*slack.DatePickerBlockElement); until.InitialDate != "" {
+		t.Errorf("the date picker starts at %q", until.InitialDate)
+	}
+	raw, _ := json.Marshal(m)
+	if !strings.Contains(string(raw), "Snoozed until 2026-12-01") {
+		t.Errorf("the modal does not say until when the case is snoozed")
+	}
+	until, reason, errs := ParseSnooze(viewState(t, m, map[string]entry{BlockSnoozeFor: {option: "3"}}), asOf)
+	if errs != nil || !until.Equal(asOf.AddDate(0, 0, 3)) || reason != "waiting for PO" {
+		t.Errorf("ParseSnooze of a new length = %s, %q, %q", until, reason, errs)
 	}
 }
 
@@ -213,7 +223,7 @@ func sameErrs(got, want map[string]string) bool {
 }
 
 func TestPlanModal_InputsDispatchPreview(t *testing.T) {
-	m := PlanModal(openCase(), DefaultPlan(openCase(), asOf), asOf)
+	m := PlanModal(openCase(), DefaultPlan(openCase(), asOf), asOf, nil)
 	if m.CallbackID != CallbackPlan || m.PrivateMetadata != "case:42:3" {
 		t.Errorf("callback_id %q, private_metadata %q", m.CallbackID, m.PrivateMetadata)
 	}
@@ -248,7 +258,7 @@ func TestPlanModal_InputsDispatchPreview(t *testing.T) {
 func TestPlanModal_OneCurrencyHasNoCurrencySelect(t *testing.T) {
 	v := openCase()
 	v.Outstanding = v.Outstanding[1:]
-	if in := inputs(PlanModal(v, DefaultPlan(v, asOf), asOf)); in[BlockPlanCurrency] != nil {
+	if in := inputs(PlanModal(v, DefaultPlan(v, asOf), asOf, nil)); in[BlockPlanCurrency] != nil {
 		t.Errorf("currency select shown for one currency")
 	}
 }
@@ -256,9 +266,9 @@ func TestPlanModal_OneCurrencyHasNoCurrencySelect(t *testing.T) {
 func TestPlanModal_ShowsProblemsInThePreview(t *testing.T) {
 	p := planProposal()
 	p.FirstDueOn = day(2026, 1, 1)
-	m := PlanModal(openCase(), p, asOf)
+	m := PlanModal(openCase(), p, asOf, nil)
 	raw, _ := json.Marshal(m)
-	if !strings.Contains(string(raw), ":warning: The first instalment cannot fall due in the past.") {
+	if !strings.Contains(string(raw), ":warning: *First instalment due*: The first instalment cannot fall due in the past.") {
 		t.Errorf("preview does not warn about the past due date")
 	}
 }
@@ -302,7 +312,7 @@ func TestParsePlan_RoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := PlanModal(tt.view, tt.p, asOf)
+			m := PlanModal(tt.view, tt.p, asOf, nil)
 			checkModal(t, "PlanModal", m)
 			got, errs := ParsePlan(viewState(t, m, nil), tt.view, asOf)
 			if errs != nil {
@@ -317,7 +327,7 @@ func TestParsePlan_RoundTrip(t *testing.T) {
 
 func TestParsePlan(t *testing.T) {
 	v := openCase()
-	modal := PlanModal(v, DefaultPlan(v, asOf), asOf)
+	modal := PlanModal(v, DefaultPlan(v, asOf), asOf, nil)
 	jpy := openCase()
 	jpy.Outstanding = []collections.Aging{{Currency: "JPY", Buckets: [5]int64{0, 0, 500000, 0, 0}}}
 	nothing := openCase()
@@ -366,7 +376,7 @@ func TestParsePlan(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := modal
 			if tt.view.Outstanding == nil || tt.view.Outstanding[0].Currency == "JPY" {
-				m = PlanModal(tt.view, DefaultPlan(tt.view, asOf), asOf)
+				m = PlanModal(tt.view, DefaultPlan(tt.view, asOf), asOf, nil)
 				checkModal(t, "PlanModal", m)
 			}
 			p, errs := ParsePlan(viewState(t, m, tt.entries), tt.view, asOf)
@@ -389,9 +399,9 @@ func TestPlanModal_RedrawKeepsWhatWasEntered(t *testing.T) {
 	// A block_actions from the instalments select: the bot parses the state
 	// and redraws; the new schedule follows the change.
 	v := openCase()
-	first := PlanModal(v, DefaultPlan(v, asOf), asOf)
+	first := PlanModal(v, DefaultPlan(v, asOf), asOf, nil)
 	p, _ := ParsePlan(viewState(t, first, map[string]entry{BlockPlanInstalments: {option: "4"}, BlockPlanFrequency: {option: "weekly"}}), v, asOf)
-	redrawn := PlanModal(v, p, asOf)
+	redrawn := PlanModal(v, p, asOf, nil)
 	raw, _ := json.Marshal(redrawn)
 	if !strings.Contains(string(raw), "USD 1,755.00 in 4 instalments (weekly)") || !strings.Contains(string(raw), "2026-07-28 · USD 438.75") {
 		t.Errorf("redrawn schedule does not follow the change:\n%s", raw)

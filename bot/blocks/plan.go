@@ -85,7 +85,11 @@ func overdueIn(v collections.CaseView, currency string) (int64, bool) {
 // down payment dispatches when Enter is pressed). The bot answers by
 // reading the view's state with ParsePlan and redrawing the modal with
 // PlanModal (views.update).
-func PlanModal(v collections.CaseView, p collections.PlanProposal, today time.Time) slack.ModalViewRequest {
+//
+// problems are ParsePlan's, for a redraw: they are shown under the
+// schedule, each naming its field, since Slack shows inline errors only
+// on submission.
+func PlanModal(v collections.CaseView, p collections.PlanProposal, today time.Time, problems map[string]string) slack.ModalViewRequest {
 	today = calendarDay(today)
 	blocks := []slack.Block{section(modalIntro(v))}
 
@@ -139,7 +143,7 @@ func PlanModal(v collections.CaseView, p collections.PlanProposal, today time.Ti
 	blocks = append(blocks, dispatching(input(BlockPlanDownPayment, label,
 		"Optional, due today. Press Enter to update the schedule.", true, down)))
 
-	blocks = append(blocks, sectionID(BlockPlanSchedule, scheduleText(p, today)))
+	blocks = append(blocks, sectionID(BlockPlanSchedule, scheduleText(p, today, problems)))
 	blocks = append(blocks, contextBlock("The plan is proposed until the customer agrees: then use *Customer agreed* on the alert."))
 	return modal(CallbackPlan, "Payment plan", "Propose plan", v, blocks...)
 }
@@ -169,24 +173,46 @@ func amountExample(currency string, major int64) string {
 }
 
 // scheduleText is the schedule preview of a proposal, with what still
-// keeps it from being proposed.
-func scheduleText(p collections.PlanProposal, today time.Time) string {
+// keeps it from being proposed, each problem named by its field.
+func scheduleText(p collections.PlanProposal, today time.Time, problems map[string]string) string {
 	var lines []string
+	all := map[string]string{}
+	for k, msg := range p.Validate(today) {
+		all[planBlocks[k]] = msg
+	}
+	for block, msg := range problems {
+		all[block] = msg // a field that could not be read wins
+	}
 	schedule := p.Schedule(today)
-	problems := p.Validate(today)
-	if len(schedule) == 0 || p.Instalments < collections.MinInstalments || p.Instalments > collections.MaxInstalments {
+	_, badDown := problems[BlockPlanDownPayment]
+	switch {
+	case badDown:
+		lines = append(lines, "*Schedule*", "The schedule appears here once the down payment is an amount.")
+	case len(schedule) == 0 || p.Instalments < collections.MinInstalments || p.Instalments > collections.MaxInstalments:
 		lines = append(lines, "*Schedule*", "The schedule appears here once the plan is complete.")
-	} else {
+	default:
 		lines = append(lines, "*Schedule*: "+planTerms(p))
 		lines = append(lines, scheduleLines(schedule, p.Currency, -1, today)...)
 		lines = append(lines, "*Total "+collections.Money{Minor: p.Total, Currency: p.Currency}.String()+"*")
 	}
-	for _, k := range []string{"instalments", "frequency", "first_due", "down_payment"} {
-		if msg, ok := problems[k]; ok {
-			lines = append(lines, ":warning: "+Escape(msg))
+	for _, block := range planBlockOrder {
+		if msg, ok := all[block]; ok {
+			lines = append(lines, ":warning: *"+planFieldLabel[block]+"*: "+Escape(msg))
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// planBlockOrder is the order of the plan modal's inputs.
+var planBlockOrder = []string{BlockPlanCurrency, BlockPlanInstalments, BlockPlanFrequency, BlockPlanFirstDue, BlockPlanDownPayment}
+
+// planFieldLabel names each input of the plan modal in a problem.
+var planFieldLabel = map[string]string{
+	BlockPlanCurrency:    "Currency",
+	BlockPlanInstalments: "Number of instalments",
+	BlockPlanFrequency:   "Frequency",
+	BlockPlanFirstDue:    "First instalment due",
+	BlockPlanDownPayment: "Down payment",
 }
 
 // planBlocks maps PlanProposal.Validate's field keys to the modal's block IDs.

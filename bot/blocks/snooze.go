@@ -14,8 +14,9 @@ import (
 const snoozeUntilDate = "date"
 
 // SnoozeModal renders the Snooze modal for a case: how long (1, 3, 7 or
-// 14 days, or until a date picked below) and an optional reason. A case
-// already snoozed starts with its current date and reason.
+// 14 days, or until a date picked below, which wins) and an optional
+// reason. A case already snoozed says until when, and starts with its
+// reason.
 func SnoozeModal(v collections.CaseView) slack.ModalViewRequest {
 	opts := make([]*slack.OptionBlockObject, 0, len(collections.SnoozeChoices)+1)
 	for _, n := range collections.SnoozeChoices {
@@ -33,17 +34,15 @@ func SnoozeModal(v collections.CaseView) slack.ModalViewRequest {
 
 	intro := modalIntro(v) + "\nThe case stays quiet until then, then alerts again."
 	if v.Case.Status == collections.CaseSnoozed && v.Case.SnoozedUntil != nil {
-		length.InitialOption = findOption(opts, snoozeUntilDate)
-		until.InitialDate = date(*v.Case.SnoozedUntil)
 		intro += "\n" + stateLine(v) + "."
 		if s := lastAction(v.LastActions, collections.AuditSnoozed); s != nil {
-			reason.InitialValue = truncate(strings.TrimSpace(s.Details["reason"]), maxReasonRunes)
+			reason.InitialValue = truncate(strings.TrimSpace(s.Details.Reason), maxReasonRunes)
 		}
 	}
 	return modal(CallbackSnooze, "Snooze", "Snooze", v,
 		section(intro),
 		input(BlockSnoozeFor, "Snooze for", "", false, length),
-		input(BlockSnoozeUntil, "Until", "Used when you choose “Until a date…”.", true, until),
+		input(BlockSnoozeUntil, "Until", "A date picked here wins over the length above.", true, until),
 		input(BlockSnoozeReason, "Reason", "Optional. Shown on the alert and in the history.", true, reason),
 	)
 }
@@ -56,8 +55,8 @@ func ParseSnooze(state *slack.ViewState, today time.Time) (until time.Time, reas
 	today = calendarDay(today)
 	picked, hasDate := pickedDate(state, BlockSnoozeUntil, BlockSnoozeUntil)
 	choice := selected(state, BlockSnoozeFor, BlockSnoozeFor)
-	if choice == "" && hasDate {
-		choice = snoozeUntilDate
+	if hasDate {
+		choice = snoozeUntilDate // a date picked wins over the length
 	}
 	switch choice {
 	case "":

@@ -89,9 +89,9 @@ func TestSummary_ShowsCaseStateAndLastActions(t *testing.T) {
 	v := escalationPendingCase()
 	history := []collections.AuditEntry{
 		{Actor: "UALICE", Action: collections.AuditEscalationRequested, At: time.Date(2026, 6, 30, 10, 0, 0, 0, time.UTC),
-			Details: map[string]string{"escalation_id": "77", "target": "legal", "reason": "ignored"}},
+			Details: collections.AuditDetails{EscalationID: 77, Target: collections.TargetLegal, Reason: "ignored"}},
 		{Actor: collections.SystemActor, Action: collections.AuditAlerted, At: time.Date(2026, 6, 29, 9, 0, 0, 0, time.UTC),
-			Details: map[string]string{"stage": "30", "oldest_days": "75"}},
+			Details: collections.AuditDetails{Stage: 30, OldestDays: 75}},
 	}
 	s := allText(t, Summary(summaryOf(v), &v, history))
 	for _, w := range []string{

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/owedhq/owed/collections"
 )
@@ -14,8 +15,33 @@ import (
 var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // Escape makes user-supplied text safe for mrkdwn and for a message's text
-// fallback: "<!channel> & Co" becomes "&lt;!channel&gt; &amp; Co".
-func Escape(s string) string { return mrkdwnEscaper.Replace(s) }
+// fallback: "<!channel> & Co" becomes "&lt;!channel&gt; &amp; Co", and
+// the formatting characters that could make it bold, italic, struck or
+// code ("*urgent*") are shown as look-alikes that Slack does not format.
+// Slack has no escape for them; one between two letters or digits
+// ("ACME_Corp", "2*3") cannot format and is kept.
+func Escape(s string) string { return unformat(mrkdwnEscaper.Replace(s)) }
+
+// lookalikes stand in for mrkdwn's formatting characters in user text.
+var lookalikes = map[rune]rune{'*': '∗', '_': 'ˍ', '~': '∼', '`': 'ˋ'}
+
+// unformat replaces each formatting character that is not between two
+// letters or digits by its look-alike.
+func unformat(s string) string {
+	if !strings.ContainsAny(s, "*_~`") {
+		return s
+	}
+	rs := []rune(s)
+	inWord := func(i int) bool {
+		return i >= 0 && i < len(rs) && (unicode.IsLetter(rs[i]) || unicode.IsDigit(rs[i]))
+	}
+	for i, r := range rs {
+		if l, ok := lookalikes[r]; ok && !(inWord(i-1) && inWord(i+1)) {
+			rs[i] = l
+		}
+	}
+	return string(rs)
+}
 
 // userID matches a Slack user ID, the only thing owed turns into a mention.
 var userID = regexp.MustCompile(`^[UW][A-Z0-9]{1,20}$`)
@@ -77,7 +103,7 @@ func customerQuery(c collections.Customer) string {
 // codeSpan renders s as inline code, with backticks (which would end it)
 // replaced and mrkdwn escaped.
 func codeSpan(s string) string {
-	return "`" + Escape(strings.ReplaceAll(s, "`", "'")) + "`"
+	return "`" + mrkdwnEscaper.Replace(strings.ReplaceAll(s, "`", "'")) + "`"
 }
 
 // quoted renders user text in curly quotes, escaped and cut to max.

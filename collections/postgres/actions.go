@@ -4,115 +4,109 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/owedhq/owed/collections"
 )
 
-// transition moves a case from one of the allowed statuses to a new one,
-// if the caller saw its current version. Otherwise it returns ECONFLICT
-// describing the case as it is now; the Slack layer answers a stale or
-// repeated click with it.
-func transition(ctx context.Context, tx *sqlx.Tx, caseID int64, version int, allowed []collections.CaseStatus, to collections.CaseStatus, snoozedUntil *time.Time) (collections.Case, error) {
+// The store turns the lifecycle's decisions into rows: it locks the case,
+// gathers the facts the lifecycle looks at, asks collections.Decide, and
+// writes the status it leads to with the audit entry and the Slack
+// messages that show it, in one transaction. It decides nothing itself.
+
+// customerOverdueQuery sums one customer's overdue balances as of $1.
+const customerOverdueQuery = openInvoicesAsOf + `
+SELECT currency AS "currency", sum(balance_minor) AS "minor"
+  FROM open_invoices
+ WHERE customer_id = $2 AND due_on < $1
+ GROUP BY currency
+ ORDER BY currency`
+
+// facts gathers what the lifecycle looks at for a locked case.
+func (s *CaseService) facts(ctx context.Context, tx *sqlx.Tx, c collections.Case, esc *collections.Escalation) (collections.CaseFacts, error) {
+	f := collections.CaseFacts{Case: c, Escalation: esc}
+	if err := tx.GetContext(ctx, &f.Customer, `SELECT name FROM customers WHERE id = $1`, c.CustomerID); err != nil {
+		return f, fmt.Errorf("customer of case %d: %w", c.ID, err)
+	}
+	if err := tx.SelectContext(ctx, &f.Overdue, customerOverdueQuery, s.today(), c.CustomerID); err != nil {
+		return f, fmt.Errorf("overdue of case %d: %w", c.ID, err)
+	}
+	if esc == nil {
+		var r escalationRow
+		err := tx.GetContext(ctx, &r, `SELECT `+escalationColumns+` FROM escalations WHERE case_id = $1 AND status = 'pending'`, c.ID)
+		switch {
+		case err == nil:
+			e := r.domain()
+			f.Escalation = &e
+		case !noRows(err):
+			return f, fmt.Errorf("pending escalation of case %d: %w", c.ID, err)
+		}
+	}
+	return f, nil
+}
+
+// act locks a case and applies the lifecycle to an action on it. On a
+// decided change it writes the new status (and the snooze date, for a
+// snooze); a repeat changes nothing. The returned case is as it is now.
+func (s *CaseService) act(ctx context.Context, tx *sqlx.Tx, caseID int64, action collections.CaseAction, a collections.Actor, esc *collections.Escalation, until *time.Time) (collections.Case, collections.Decision, error) {
+	c, err := lockCase(ctx, tx, caseID)
+	if err != nil {
+		return c, collections.Decision{}, err
+	}
+	f, err := s.facts(ctx, tx, c, esc)
+	if err != nil {
+		return c, collections.Decision{}, err
+	}
+	d, err := collections.Decide(f, action, a)
+	if err != nil || d.Repeat {
+		return c, d, err
+	}
+	c, err = writeStatus(ctx, tx, c.ID, d.To, action, a.UserID, until)
+	return c, d, err
+}
+
+// writeStatus records a case's new status, as the lifecycle decided.
+func writeStatus(ctx context.Context, tx *sqlx.Tx, caseID int64, to collections.CaseStatus, action collections.CaseAction, actor string, until *time.Time) (collections.Case, error) {
+	var snoozed any
+	if to == collections.CaseSnoozed && until != nil {
+		snoozed = *until
+	}
 	var r caseRow
-	statuses := make([]string, len(allowed))
-	for i, a := range allowed {
-		statuses[i] = string(a)
-	}
-	var until any
-	if snoozedUntil != nil {
-		until = *snoozedUntil
-	}
 	err := tx.GetContext(ctx, &r, `
-		UPDATE cases SET status = $4, snoozed_until = $5, version = version + 1, updated_at = now()
-		 WHERE id = $1 AND version = $2 AND status = ANY($3)
-		RETURNING `+caseColumns, caseID, version, pq.Array(statuses), string(to), until)
-	if err == nil {
-		return r.domain(), nil
-	}
-	if !noRows(err) {
+		UPDATE cases SET status = $2, snoozed_until = $3, last_action = $4, last_actor = $5,
+		       ended_at = CASE WHEN $6 THEN now() END, version = version + 1, updated_at = now()
+		 WHERE id = $1
+		RETURNING `+caseColumns, caseID, string(to), snoozed, string(action), actor, to.Terminal())
+	if err != nil {
 		return collections.Case{}, fmt.Errorf("update case %d: %w", caseID, err)
 	}
-	current, err := findCase(ctx, tx, caseID)
-	if err != nil {
-		return collections.Case{}, err
-	}
-	return current, collections.Errorf(collections.ECONFLICT, "This case has changed since that message was shown: it is now %s.", current.Describe())
-}
-
-func findCase(ctx context.Context, q sqlx.QueryerContext, id int64) (collections.Case, error) {
-	var r caseRow
-	err := sqlx.GetContext(ctx, q, &r, `SELECT `+caseColumns+` FROM cases WHERE id = $1`, id)
-	if noRows(err) {
-		return collections.Case{}, collections.Errorf(collections.ENOTFOUND, "That case no longer exists.")
-	}
-	if err != nil {
-		return collections.Case{}, fmt.Errorf("find case %d: %w", id, err)
-	}
 	return r.domain(), nil
-}
-
-// FindOpenCaseByCustomer returns the customer's unsettled case.
-func (s *CaseService) FindOpenCaseByCustomer(ctx context.Context, customerID int64) (collections.Case, error) {
-	var r caseRow
-	err := s.db.GetContext(ctx, &r, `SELECT `+caseColumns+` FROM cases WHERE customer_id = $1 AND status <> 'settled'`, customerID)
-	if noRows(err) {
-		return collections.Case{}, collections.Errorf(collections.ENOTFOUND, "no open case for customer %d", customerID)
-	}
-	if err != nil {
-		return collections.Case{}, fmt.Errorf("find case of customer %d: %w", customerID, err)
-	}
-	return r.domain(), nil
-}
-
-// OpenCase returns the customer's unsettled case, opening one when needed.
-func (s *CaseService) OpenCase(ctx context.Context, customerID int64, channelID string) (collections.Case, error) {
-	if channelID == "" {
-		channelID = s.channel
-	}
-	var c collections.Case
-	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
-		var r caseRow
-		err := tx.GetContext(ctx, &r, `
-			INSERT INTO cases (customer_id, channel_id) VALUES ($1, $2)
-			ON CONFLICT (customer_id) WHERE status <> 'settled' DO NOTHING RETURNING `+caseColumns, customerID, channelID)
-		if noRows(err) {
-			err = tx.GetContext(ctx, &r, `SELECT `+caseColumns+` FROM cases WHERE customer_id = $1 AND status <> 'settled'`, customerID)
-		}
-		if err != nil {
-			return fmt.Errorf("open case for customer %d: %w", customerID, err)
-		}
-		c = r.domain()
-		return nil
-	})
-	return c, err
 }
 
 // Snooze quiets a case until a date.
-func (s *CaseService) Snooze(ctx context.Context, a collections.Actor, caseID int64, version int, until time.Time, reason string) (collections.Case, error) {
+func (s *CaseService) Snooze(ctx context.Context, a collections.Actor, caseID int64, until time.Time, reason string) (collections.Case, error) {
 	var c collections.Case
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+		var d collections.Decision
 		var err error
-		c, err = transition(ctx, tx, caseID, version, []collections.CaseStatus{collections.CaseOpen, collections.CaseSnoozed}, collections.CaseSnoozed, &until)
-		if err != nil {
+		c, d, err = s.act(ctx, tx, caseID, collections.ActSnooze, a, nil, &until)
+		if err != nil || d.Repeat {
 			return err
 		}
 		return logAndShow(ctx, tx, c.ID, c.CustomerID, a.UserID, collections.AuditSnoozed,
-			map[string]string{"until": until.Format(collections.DateLayout), "reason": strings.TrimSpace(reason)})
+			collections.AuditDetails{Until: collections.DateOf(until), Reason: strings.TrimSpace(reason)})
 	})
 	return c, err
 }
 
 // ProposePlan records a proposed payment plan with its schedule.
-func (s *CaseService) ProposePlan(ctx context.Context, a collections.Actor, caseID int64, version int, p collections.PlanProposal) (collections.Case, error) {
+func (s *CaseService) ProposePlan(ctx context.Context, a collections.Actor, caseID int64, p collections.PlanProposal) (collections.Case, error) {
 	today := s.today()
 	if problems := p.Validate(today); len(problems) > 0 {
-		for _, field := range []string{"instalments", "frequency", "first_due", "down_payment"} {
+		for _, field := range collections.PlanFields {
 			if msg, ok := problems[field]; ok {
 				return collections.Case{}, collections.Errorf(collections.EINVALID, "%s", msg)
 			}
@@ -120,9 +114,10 @@ func (s *CaseService) ProposePlan(ctx context.Context, a collections.Actor, case
 	}
 	var c collections.Case
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+		var d collections.Decision
 		var err error
-		c, err = transition(ctx, tx, caseID, version, []collections.CaseStatus{collections.CaseOpen, collections.CaseSnoozed}, collections.CasePlanProposed, nil)
-		if err != nil {
+		c, d, err = s.act(ctx, tx, caseID, collections.ActProposePlan, a, nil, nil)
+		if err != nil || d.Repeat {
 			return err
 		}
 		var planID int64
@@ -139,28 +134,19 @@ func (s *CaseService) ProposePlan(ctx context.Context, a collections.Actor, case
 				return fmt.Errorf("plan instalment %d: %w", in.Seq, err)
 			}
 		}
-		return logAndShow(ctx, tx, c.ID, c.CustomerID, a.UserID, collections.AuditPlanProposed, planDetails(p))
+		return logAndShow(ctx, tx, c.ID, c.CustomerID, a.UserID, collections.AuditPlanProposed, collections.AuditDetails{Plan: &p})
 	})
 	return c, err
 }
 
-func planDetails(p collections.PlanProposal) map[string]string {
-	d := map[string]string{"total": collections.Money{Minor: p.Total, Currency: p.Currency}.String(),
-		"instalments": strconv.Itoa(p.Instalments), "frequency": p.Frequency.Label(),
-		"first_due": p.FirstDueOn.Format(collections.DateLayout)}
-	if p.DownPayment > 0 {
-		d["down_payment"] = collections.Money{Minor: p.DownPayment, Currency: p.Currency}.String()
-	}
-	return d
-}
-
 // AgreePlan activates the proposed plan: the customer agreed to it.
-func (s *CaseService) AgreePlan(ctx context.Context, a collections.Actor, caseID int64, version int) (collections.Case, error) {
+func (s *CaseService) AgreePlan(ctx context.Context, a collections.Actor, caseID int64) (collections.Case, error) {
 	var c collections.Case
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+		var d collections.Decision
 		var err error
-		c, err = transition(ctx, tx, caseID, version, []collections.CaseStatus{collections.CasePlanProposed}, collections.CasePlanActive, nil)
-		if err != nil {
+		c, d, err = s.act(ctx, tx, caseID, collections.ActAgreePlan, a, nil, nil)
+		if err != nil || d.Repeat {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'active', agreed_by = $2, agreed_on = $3 WHERE case_id = $1 AND status = 'proposed'`, c.ID, a.UserID, s.today())
@@ -168,32 +154,33 @@ func (s *CaseService) AgreePlan(ctx context.Context, a collections.Actor, caseID
 			return fmt.Errorf("agree plan of case %d: %w", c.ID, err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return collections.Errorf(collections.ECONFLICT, "There is no proposed plan to agree to.")
+			return fmt.Errorf("agree plan of case %d: no proposed plan", c.ID)
 		}
-		return logAndShow(ctx, tx, c.ID, c.CustomerID, a.UserID, collections.AuditPlanAgreed, nil)
+		return logAndShow(ctx, tx, c.ID, c.CustomerID, a.UserID, collections.AuditPlanAgreed, collections.AuditDetails{})
 	})
 	return c, err
 }
 
 // CancelPlan cancels the proposed or active plan and reopens the case.
-func (s *CaseService) CancelPlan(ctx context.Context, a collections.Actor, caseID int64, version int) (collections.Case, error) {
+func (s *CaseService) CancelPlan(ctx context.Context, a collections.Actor, caseID int64) (collections.Case, error) {
 	var c collections.Case
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+		var d collections.Decision
 		var err error
-		c, err = transition(ctx, tx, caseID, version, []collections.CaseStatus{collections.CasePlanProposed, collections.CasePlanActive}, collections.CaseOpen, nil)
-		if err != nil {
+		c, d, err = s.act(ctx, tx, caseID, collections.ActCancelPlan, a, nil, nil)
+		if err != nil || d.Repeat {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'cancelled' WHERE case_id = $1 AND status IN ('proposed', 'active')`, c.ID); err != nil {
 			return fmt.Errorf("cancel plan of case %d: %w", c.ID, err)
 		}
-		return logAndShow(ctx, tx, c.ID, c.CustomerID, a.UserID, collections.AuditPlanCancelled, nil)
+		return logAndShow(ctx, tx, c.ID, c.CustomerID, a.UserID, collections.AuditPlanCancelled, collections.AuditDetails{})
 	})
 	return c, err
 }
 
 // Escalate creates a pending escalation and queues the approval request.
-func (s *CaseService) Escalate(ctx context.Context, a collections.Actor, caseID int64, version int, target collections.EscalationTarget, reason string) (collections.Escalation, error) {
+func (s *CaseService) Escalate(ctx context.Context, a collections.Actor, caseID int64, target collections.EscalationTarget, reason string) (collections.Escalation, error) {
 	reason = strings.TrimSpace(reason)
 	if !target.Valid() {
 		return collections.Escalation{}, collections.Errorf(collections.EINVALID, "Choose where to escalate.")
@@ -203,18 +190,25 @@ func (s *CaseService) Escalate(ctx context.Context, a collections.Actor, caseID 
 	}
 	var e collections.Escalation
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
-		c, err := transition(ctx, tx, caseID, version, []collections.CaseStatus{collections.CaseOpen, collections.CaseSnoozed}, collections.CaseEscalationPending, nil)
+		c, d, err := s.act(ctx, tx, caseID, collections.ActEscalate, a, nil, nil)
 		if err != nil {
 			return err
 		}
 		var r escalationRow
+		if d.Repeat { // asked twice: the first request stands
+			if err := tx.GetContext(ctx, &r, `SELECT `+escalationColumns+` FROM escalations WHERE case_id = $1 AND status = 'pending'`, c.ID); err != nil {
+				return fmt.Errorf("pending escalation of case %d: %w", c.ID, err)
+			}
+			e = r.domain()
+			return nil
+		}
 		if err := tx.GetContext(ctx, &r, `
 			INSERT INTO escalations (case_id, target, reason, requested_by) VALUES ($1, $2, $3, $4)
 			RETURNING `+escalationColumns, c.ID, string(target), reason, a.UserID); err != nil {
 			return fmt.Errorf("escalate case %d: %w", c.ID, err)
 		}
 		e = r.domain()
-		details := map[string]string{"escalation_id": strconv.FormatInt(e.ID, 10), "target": target.Label(), "reason": reason}
+		details := collections.AuditDetails{EscalationID: e.ID, Target: target, Reason: reason}
 		if err := logAndShow(ctx, tx, c.ID, c.CustomerID, a.UserID, collections.AuditEscalationRequested, details); err != nil {
 			return err
 		}
@@ -223,51 +217,77 @@ func (s *CaseService) Escalate(ctx context.Context, a collections.Actor, caseID 
 	return e, err
 }
 
-// DecideEscalation approves or rejects a pending escalation.
-func (s *CaseService) DecideEscalation(ctx context.Context, a collections.Actor, escalationID int64, approve bool) (collections.Escalation, error) {
+// escalationAudit is the audit action of each decision on an escalation.
+var escalationAudit = map[collections.CaseAction]string{
+	collections.ActApprove:  collections.AuditEscalationApproved,
+	collections.ActReject:   collections.AuditEscalationRejected,
+	collections.ActWithdraw: collections.AuditEscalationWithdrawn,
+}
+
+// DecideEscalation approves, rejects or withdraws a pending escalation.
+func (s *CaseService) DecideEscalation(ctx context.Context, a collections.Actor, escalationID int64, action collections.CaseAction, note string) (collections.Escalation, error) {
+	auditAction, ok := escalationAudit[action]
+	if !ok {
+		return collections.Escalation{}, fmt.Errorf("decide escalation %d: %q is not a decision", escalationID, action)
+	}
+	note = strings.TrimSpace(note)
 	var e collections.Escalation
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
-		var r escalationRow
-		err := tx.GetContext(ctx, &r, `SELECT `+escalationColumns+` FROM escalations WHERE id = $1 FOR UPDATE`, escalationID)
-		if noRows(err) {
-			return collections.Errorf(collections.ENOTFOUND, "That escalation no longer exists.")
+		var caseID int64
+		if err := tx.GetContext(ctx, &caseID, `SELECT case_id FROM escalations WHERE id = $1`, escalationID); err != nil {
+			if noRows(err) {
+				return collections.Errorf(collections.ENOTFOUND, "That escalation no longer exists.")
+			}
+			return fmt.Errorf("find escalation %d: %w", escalationID, err)
 		}
-		if err != nil {
+		// The case is locked first (as every action does), then the
+		// escalation is read under that lock.
+		if _, err := lockCase(ctx, tx, caseID); err != nil {
+			return err
+		}
+		var r escalationRow
+		if err := tx.GetContext(ctx, &r, `SELECT `+escalationColumns+` FROM escalations WHERE id = $1`, escalationID); err != nil {
 			return fmt.Errorf("find escalation %d: %w", escalationID, err)
 		}
 		e = r.domain()
-		if e.Status != collections.EscalationPending {
-			return collections.Errorf(collections.ECONFLICT, "This escalation was already %s.", e.Status)
-		}
-		if e.RequestedBy == a.UserID {
-			return collections.Errorf(collections.EUNAUTHORIZED, "You asked for this escalation, so someone else must decide (four-eyes rule).")
-		}
-		status, caseStatus, action := collections.EscalationRejected, collections.CaseOpen, collections.AuditEscalationRejected
-		if approve {
-			status, caseStatus, action = collections.EscalationApproved, collections.CaseEscalated, collections.AuditEscalationApproved
+		c, d, err := s.act(ctx, tx, caseID, action, a, &e, nil)
+		if err != nil || d.Repeat {
+			return err
 		}
 		if err := tx.GetContext(ctx, &r, `
-			UPDATE escalations SET status = $2, decided_by = $3, decided_at = now() WHERE id = $1
-			RETURNING `+escalationColumns, e.ID, string(status), a.UserID); err != nil {
+			UPDATE escalations SET status = $2, decided_by = $3, decided_at = now(), note = $4 WHERE id = $1
+			RETURNING `+escalationColumns, e.ID, string(collections.EscalationOutcome(action)), a.UserID, note); err != nil {
 			return fmt.Errorf("decide escalation %d: %w", e.ID, err)
 		}
 		e = r.domain()
-		var customerID int64
-		if err := tx.GetContext(ctx, &customerID, `
-			UPDATE cases SET status = $2, version = version + 1, updated_at = now()
-			 WHERE id = $1 AND status = 'escalation_pending' RETURNING customer_id`, e.CaseID, string(caseStatus)); err != nil {
-			if noRows(err) {
-				return collections.Errorf(collections.ECONFLICT, "The case is no longer waiting for this decision.")
-			}
-			return fmt.Errorf("update case %d: %w", e.CaseID, err)
-		}
-		details := map[string]string{"escalation_id": strconv.FormatInt(e.ID, 10), "target": e.Target.Label(), "requested_by": e.RequestedBy}
-		if err := logAndShow(ctx, tx, e.CaseID, customerID, a.UserID, action, details); err != nil {
+		details := collections.AuditDetails{EscalationID: e.ID, Target: e.Target, RequestedBy: e.RequestedBy, Reason: note}
+		if err := logAndShow(ctx, tx, c.ID, c.CustomerID, a.UserID, auditAction, details); err != nil {
 			return err
 		}
-		return enqueue(ctx, tx, collections.OutboxApprovalUpdate, e.CaseID, e.ID, 0)
+		return enqueue(ctx, tx, collections.OutboxApprovalUpdate, c.ID, e.ID, 0)
 	})
 	return e, err
+}
+
+// cancelPendingEscalation cancels the case's pending escalation, if any,
+// because the case ended; its approval requests are redrawn to say so.
+func cancelPendingEscalation(ctx context.Context, tx *sqlx.Tx, c collections.Case) error {
+	var r escalationRow
+	err := tx.GetContext(ctx, &r, `
+		UPDATE escalations SET status = 'cancelled', decided_at = now() WHERE case_id = $1 AND status = 'pending'
+		RETURNING `+escalationColumns, c.ID)
+	if noRows(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cancel escalation of case %d: %w", c.ID, err)
+	}
+	e := r.domain()
+	if _, err := audit(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, collections.AuditEscalationCancelled,
+		collections.AuditDetails{EscalationID: e.ID, Target: e.Target, RequestedBy: e.RequestedBy}); err != nil {
+		return err
+	}
+	return enqueue(ctx, tx, collections.OutboxApprovalUpdate, c.ID, e.ID, 0)
 }
 
 type escalationRow struct {
@@ -278,15 +298,17 @@ type escalationRow struct {
 	Status      string         `db:"status"`
 	RequestedBy string         `db:"requested_by"`
 	DecidedBy   sql.NullString `db:"decided_by"`
+	Note        string         `db:"note"`
 	RequestedAt time.Time      `db:"requested_at"`
 	DecidedAt   sql.NullTime   `db:"decided_at"`
 }
 
-const escalationColumns = `id, case_id, target, reason, status, requested_by, decided_by, requested_at, decided_at`
+const escalationColumns = `id, case_id, target, reason, status, requested_by, decided_by, note, requested_at, decided_at`
 
 func (r escalationRow) domain() collections.Escalation {
 	e := collections.Escalation{ID: r.ID, CaseID: r.CaseID, Target: collections.EscalationTarget(r.Target), Reason: r.Reason,
-		Status: collections.EscalationStatus(r.Status), RequestedBy: r.RequestedBy, DecidedBy: r.DecidedBy.String, RequestedAt: r.RequestedAt}
+		Status: collections.EscalationStatus(r.Status), RequestedBy: r.RequestedBy, DecidedBy: r.DecidedBy.String, Note: r.Note,
+		RequestedAt: r.RequestedAt}
 	if r.DecidedAt.Valid {
 		t := r.DecidedAt.Time
 		e.DecidedAt = &t

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -59,16 +58,24 @@ type caseRow struct {
 	ChannelID    string         `db:"channel_id"`
 	MessageTS    sql.NullString `db:"message_ts"`
 	OverdueText  string         `db:"overdue_text"`
+	PaymentsSeen int64          `db:"payments_seen"`
 	Version      int            `db:"version"`
+	LastAction   sql.NullString `db:"last_action"`
+	LastActor    sql.NullString `db:"last_actor"`
 	OpenedAt     time.Time      `db:"opened_at"`
 	UpdatedAt    time.Time      `db:"updated_at"`
 }
 
-const caseColumns = `id, customer_id, status, stage, snoozed_until, channel_id, message_ts, overdue_text, version, opened_at, updated_at`
+const caseColumns = `id, customer_id, status, stage, snoozed_until, channel_id, message_ts, overdue_text, payments_seen, version, last_action, last_actor, opened_at, updated_at`
+
+// liveCase is the SQL condition of a case that has not ended.
+const liveCase = `ended_at IS NULL`
 
 func (r caseRow) domain() collections.Case {
 	c := collections.Case{ID: r.ID, CustomerID: r.CustomerID, Status: collections.CaseStatus(r.Status), Stage: r.Stage,
-		ChannelID: r.ChannelID, MessageTS: r.MessageTS.String, Version: r.Version, OpenedAt: r.OpenedAt, UpdatedAt: r.UpdatedAt}
+		ChannelID: r.ChannelID, MessageTS: r.MessageTS.String, Version: r.Version,
+		LastAction: collections.CaseAction(r.LastAction.String), LastActor: r.LastActor.String,
+		OpenedAt: r.OpenedAt, UpdatedAt: r.UpdatedAt}
 	if r.SnoozedUntil.Valid {
 		t := r.SnoozedUntil.Time
 		c.SnoozedUntil = &t
@@ -77,10 +84,7 @@ func (r caseRow) domain() collections.Case {
 }
 
 // audit appends an entry to the audit log and returns its id.
-func audit(ctx context.Context, tx *sqlx.Tx, caseID, customerID int64, actor, action string, details map[string]string) (int64, error) {
-	if details == nil {
-		details = map[string]string{}
-	}
+func audit(ctx context.Context, tx *sqlx.Tx, caseID, customerID int64, actor, action string, details collections.AuditDetails) (int64, error) {
 	b, err := json.Marshal(details)
 	if err != nil {
 		return 0, fmt.Errorf("audit %s: %w", action, err)
@@ -116,7 +120,7 @@ func nullID(id int64) any {
 
 // logAndShow records an audit entry and queues the alert refresh plus a
 // thread line telling it.
-func logAndShow(ctx context.Context, tx *sqlx.Tx, caseID, customerID int64, actor, action string, details map[string]string) error {
+func logAndShow(ctx context.Context, tx *sqlx.Tx, caseID, customerID int64, actor, action string, details collections.AuditDetails) error {
 	auditID, err := audit(ctx, tx, caseID, customerID, actor, action, details)
 	if err != nil {
 		return err
@@ -125,6 +129,112 @@ func logAndShow(ctx context.Context, tx *sqlx.Tx, caseID, customerID int64, acto
 		return err
 	}
 	return enqueue(ctx, tx, collections.OutboxThread, caseID, 0, auditID)
+}
+
+// findCase returns one case.
+func findCase(ctx context.Context, q sqlx.QueryerContext, id int64) (collections.Case, error) {
+	var r caseRow
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+caseColumns+` FROM cases WHERE id = $1`, id)
+	if noRows(err) {
+		return collections.Case{}, collections.Errorf(collections.ENOTFOUND, "That case no longer exists.")
+	}
+	if err != nil {
+		return collections.Case{}, fmt.Errorf("find case %d: %w", id, err)
+	}
+	return r.domain(), nil
+}
+
+// lockCaseRow locks a case for the rest of the transaction.
+func lockCaseRow(ctx context.Context, tx *sqlx.Tx, id int64) (caseRow, error) {
+	var r caseRow
+	err := tx.GetContext(ctx, &r, `SELECT `+caseColumns+` FROM cases WHERE id = $1 FOR UPDATE`, id)
+	if noRows(err) {
+		return r, collections.Errorf(collections.ENOTFOUND, "That case no longer exists.")
+	}
+	if err != nil {
+		return r, fmt.Errorf("lock case %d: %w", id, err)
+	}
+	return r, nil
+}
+
+func lockCase(ctx context.Context, tx *sqlx.Tx, id int64) (collections.Case, error) {
+	r, err := lockCaseRow(ctx, tx, id)
+	return r.domain(), err
+}
+
+// FindOpenCaseByCustomer returns the customer's live case.
+func (s *CaseService) FindOpenCaseByCustomer(ctx context.Context, customerID int64) (collections.Case, error) {
+	var r caseRow
+	err := s.db.GetContext(ctx, &r, `SELECT `+caseColumns+` FROM cases WHERE customer_id = $1 AND `+liveCase, customerID)
+	if noRows(err) {
+		return collections.Case{}, collections.Errorf(collections.ENOTFOUND, "no open case for customer %d", customerID)
+	}
+	if err != nil {
+		return collections.Case{}, fmt.Errorf("find case of customer %d: %w", customerID, err)
+	}
+	return r.domain(), nil
+}
+
+// OpenCase returns the customer's live case, opening one when needed.
+func (s *CaseService) OpenCase(ctx context.Context, customerID int64, channelID string) (collections.Case, error) {
+	if channelID == "" {
+		channelID = s.channel
+	}
+	var c collections.Case
+	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+		var overdue []collections.Money
+		if err := tx.SelectContext(ctx, &overdue, customerOverdueQuery, s.today(), customerID); err != nil {
+			return fmt.Errorf("overdue of customer %d: %w", customerID, err)
+		}
+		id, err := insertCase(ctx, tx, customerID, 0, channelID)
+		if err != nil {
+			return err
+		}
+		if id != 0 {
+			if err := showOverdue(ctx, tx, id, collections.OverdueText(overdue), s.today()); err != nil {
+				return err
+			}
+		}
+		var r caseRow
+		if err := tx.GetContext(ctx, &r, `SELECT `+caseColumns+` FROM cases WHERE customer_id = $1 AND `+liveCase, customerID); err != nil {
+			return fmt.Errorf("open case for customer %d: %w", customerID, err)
+		}
+		c = r.domain()
+		return nil
+	})
+	return c, err
+}
+
+// insertCase opens a case for a customer, remembering the payments
+// already made; 0 when the customer has a live case already.
+func insertCase(ctx context.Context, tx *sqlx.Tx, customerID int64, stage int, channelID string) (int64, error) {
+	var id int64
+	err := tx.GetContext(ctx, &id, `
+		INSERT INTO cases (customer_id, stage, channel_id, payments_seen)
+		VALUES ($1, $2, $3, (SELECT coalesce(max(p.id), 0) FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE i.customer_id = $1))
+		ON CONFLICT (customer_id) WHERE `+liveCase+` DO NOTHING RETURNING id`, customerID, stage, channelID)
+	if noRows(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("open case for customer %d: %w", customerID, err)
+	}
+	return id, nil
+}
+
+// showOverdue records what a case's message shows as overdue as of
+// today: the amounts (to notice changes) and the invoices (to tell, when
+// nothing is overdue any more, whether they were paid).
+func showOverdue(ctx context.Context, tx *sqlx.Tx, caseID int64, overdueText string, today time.Time) error {
+	_, err := tx.ExecContext(ctx, `
+		UPDATE cases SET overdue_text = $2, updated_at = now(), overdue_invoices = (
+		       SELECT coalesce(array_agg(i.id ORDER BY i.id), '{}') FROM invoices i
+		        WHERE i.customer_id = cases.customer_id AND i.due_on < $3 AND i.paid_minor < i.amount_minor)
+		 WHERE id = $1`, caseID, overdueText, today)
+	if err != nil {
+		return fmt.Errorf("record overdue of case %d: %w", caseID, err)
+	}
+	return nil
 }
 
 // --- the sweep ---
@@ -160,10 +270,10 @@ func (s *CaseService) overdueCustomers(ctx context.Context, asOf time.Time) ([]c
 	return out, rows.Err()
 }
 
-func (s *CaseService) unsettledCases(ctx context.Context) ([]collections.Case, map[int64]string, error) {
+func (s *CaseService) liveCases(ctx context.Context) ([]collections.Case, map[int64]string, error) {
 	var rows []caseRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT `+caseColumns+` FROM cases WHERE status <> 'settled' ORDER BY customer_id`); err != nil {
-		return nil, nil, fmt.Errorf("unsettled cases: %w", err)
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+caseColumns+` FROM cases WHERE `+liveCase+` ORDER BY customer_id`); err != nil {
+		return nil, nil, fmt.Errorf("live cases: %w", err)
 	}
 	cases := make([]collections.Case, len(rows))
 	shown := make(map[int64]string, len(rows))
@@ -179,15 +289,22 @@ func (s *CaseService) Sweep(ctx context.Context, asOf time.Time, dryRun bool) (c
 	return s.sweep(ctx, asOf, dryRun, true)
 }
 
-// Review ends snoozes, checks plans and settles paid cases.
+// Review ends snoozes, checks plans, tells payments and ends cases.
 func (s *CaseService) Review(ctx context.Context, asOf time.Time) (collections.SweepResult, error) {
 	return s.sweep(ctx, asOf, false, false)
 }
 
 func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStages bool) (collections.SweepResult, error) {
 	res := collections.SweepResult{AsOf: asOf}
+	// Whether a case has ended, and what messages show, go by today (or
+	// by asOf when it is later): a sweep as of a past date replays the
+	// alerts due then without undoing today's cases.
+	live := s.today()
+	if asOf.After(live) {
+		live = asOf
+	}
 	if !dryRun {
-		if err := s.checkPlans(ctx, asOf, &res); err != nil {
+		if err := s.checkPlans(ctx, live, &res); err != nil {
 			return res, err
 		}
 	}
@@ -195,151 +312,235 @@ func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStag
 	if err != nil {
 		return res, err
 	}
-	cases, shown, err := s.unsettledCases(ctx)
+	liveOverdue := overdue
+	if !live.Equal(asOf) {
+		if liveOverdue, err = s.overdueCustomers(ctx, live); err != nil {
+			return res, err
+		}
+	}
+	cases, shown, err := s.liveCases(ctx)
 	if err != nil {
 		return res, err
 	}
-	decisions := collections.DecideSweep(overdue, cases, shown, s.stages, asOf, newStages)
+	in := collections.SweepInput{AsOf: asOf, Overdue: overdue, Live: liveOverdue, Cases: cases, Shown: shown,
+		Stages: s.stages, NewStages: newStages}
+	decisions := collections.DecideSweep(in)
 	customers, err := s.alertedCustomers(ctx, decisions)
 	if err != nil {
 		return res, err
 	}
 	for _, d := range decisions {
-		alert, err := s.apply(ctx, d, customers[d.CustomerID], asOf, dryRun)
+		outcome, err := s.apply(ctx, in, d, live, dryRun)
 		if err != nil {
 			return res, err
 		}
-		switch {
-		case alert != nil:
-			res.Alerts = append(res.Alerts, *alert)
-		case d.Kind == collections.DecideSettled:
-			res.Settled++
+		if outcome.alerted {
+			res.Alerts = append(res.Alerts, collections.SweepAlert{Customer: customers[d.CustomerID], Stage: d.Stage,
+				OldestDays: d.Overdue.OldestDays, Overdue: d.Overdue.Overdue, New: d.Kind == collections.DecideNewCase})
 		}
-		if d.Kind == collections.DecideSnoozeEnded {
+		switch outcome.ended {
+		case collections.CaseSettled:
+			res.Settled++
+		case collections.CaseClosed:
+			res.Closed++
+		}
+		if outcome.reopened {
 			res.Reopened++
+		}
+		if outcome.payment {
+			res.Payments++
 		}
 	}
 	return res, nil
 }
 
-// apply carries out one sweep decision in its own transaction. It returns
-// the alert raised, if any (nil when another replica got there first).
-func (s *CaseService) apply(ctx context.Context, d collections.SweepDecision, c collections.Customer, asOf time.Time, dryRun bool) (*collections.SweepAlert, error) {
-	var alert *collections.SweepAlert
-	if raisesAlert(d.Kind) {
-		alert = &collections.SweepAlert{Customer: c, Stage: d.Stage, OldestDays: d.Overdue.OldestDays,
-			Overdue: d.Overdue.Overdue, New: d.Kind == collections.DecideNewCase}
-	}
+// applied is what carrying out one sweep decision did.
+type applied struct {
+	alerted  bool                   // an alert or a further stage was raised
+	reopened bool                   // a snooze ended
+	payment  bool                   // a change of the overdue amount was told
+	ended    collections.CaseStatus // settled or closed, when the case ended
+}
+
+// apply carries out one sweep decision in its own transaction, deciding
+// it again on the locked case (another replica or a click may have
+// changed it since the sweep looked).
+func (s *CaseService) apply(ctx context.Context, in collections.SweepInput, d collections.SweepDecision, live time.Time, dryRun bool) (applied, error) {
 	if dryRun {
-		return alert, nil
+		return applied{alerted: d.RaisesAlert()}, nil
 	}
-	overdueText := collections.OverdueText(d.Overdue.Overdue)
-	raised := false
+	var out applied
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
-		raised = false
+		out = applied{}
+		if d.Kind == collections.DecideNewCase {
+			id, err := insertCase(ctx, tx, d.CustomerID, d.Stage, s.channel)
+			if err != nil || id == 0 {
+				return err // 0: another replica opened it
+			}
+			if err := showOverdue(ctx, tx, id, collections.OverdueText(d.Live.Overdue), live); err != nil {
+				return err
+			}
+			if _, err := markStage(ctx, tx, id, d.Stage); err != nil {
+				return err
+			}
+			if _, err := audit(ctx, tx, id, d.CustomerID, collections.SystemActor, collections.AuditAlerted, stageDetails(d)); err != nil {
+				return err
+			}
+			out.alerted = true
+			return enqueue(ctx, tx, collections.OutboxAlert, id, 0, 0)
+		}
+		r, err := lockCaseRow(ctx, tx, d.CaseID)
+		if err != nil {
+			return err
+		}
+		c := r.domain()
+		d, ok := collections.DecideCase(in, c, d.Overdue, d.Live, r.OverdueText)
+		if !ok {
+			return nil
+		}
 		switch d.Kind {
-		case collections.DecideNewCase:
-			var caseID int64
-			err := tx.GetContext(ctx, &caseID, `
-				INSERT INTO cases (customer_id, stage, channel_id, overdue_text) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (customer_id) WHERE status <> 'settled' DO NOTHING RETURNING id`,
-				d.CustomerID, d.Stage, s.channel, overdueText)
-			if noRows(err) {
-				return nil // another replica opened it
-			}
-			if err != nil {
-				return fmt.Errorf("open case for customer %d: %w", d.CustomerID, err)
-			}
-			ok, err := markStage(ctx, tx, caseID, d.Stage)
-			if err != nil || !ok {
+		case collections.DecideEnd:
+			out.ended, err = s.endCase(ctx, tx, r)
+			return err
+		case collections.DecidePayment:
+			out.payment = true
+			return s.tellPayment(ctx, tx, r, d, live)
+		case collections.DecideSnoozeEnded:
+			if _, err := collections.Decide(collections.CaseFacts{Case: c}, collections.ActEndSnooze, collections.OwedActor); err != nil {
 				return err
 			}
-			raised = true
-			if _, err := audit(ctx, tx, caseID, d.CustomerID, collections.SystemActor, collections.AuditAlerted, stageDetails(d)); err != nil {
+			if _, err := writeStatus(ctx, tx, c.ID, collections.CaseOpen, collections.ActEndSnooze, collections.SystemActor, nil); err != nil {
 				return err
 			}
-			return enqueue(ctx, tx, collections.OutboxAlert, caseID, 0, 0)
-		case collections.DecideStage, collections.DecideSnoozeEnded:
-			c, err := lockCase(ctx, tx, d.CaseID)
-			if err != nil {
+			if err := logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, collections.AuditSnoozeEnded,
+				collections.AuditDetails{Until: collections.DateOf(*c.SnoozedUntil)}); err != nil {
 				return err
 			}
-			if c.Status == collections.CaseSettled {
-				return nil
-			}
-			snoozeEnded := d.Kind == collections.DecideSnoozeEnded && c.Status == collections.CaseSnoozed &&
-				c.SnoozedUntil != nil && !c.SnoozedUntil.After(asOf)
-			if snoozeEnded {
-				if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = 'open', snoozed_until = NULL, version = version + 1, updated_at = now() WHERE id = $1`, c.ID); err != nil {
-					return fmt.Errorf("end snooze of case %d: %w", c.ID, err)
-				}
-				if err := logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, collections.AuditSnoozeEnded,
-					map[string]string{"until": c.SnoozedUntil.Format(collections.DateLayout)}); err != nil {
-					return err
-				}
-				raised = true
-			} else if c.Status.Quiet() {
-				return nil
-			}
+			out.reopened, out.alerted = true, true
 			if d.Stage > c.Stage {
-				ok, err := markStage(ctx, tx, c.ID, d.Stage)
-				if err != nil {
-					return err
-				}
-				if ok {
-					if _, err := tx.ExecContext(ctx, `UPDATE cases SET stage = $2, overdue_text = $3, updated_at = now() WHERE id = $1`, c.ID, d.Stage, overdueText); err != nil {
-						return fmt.Errorf("raise stage of case %d: %w", c.ID, err)
-					}
-					if err := logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, collections.AuditAlerted, stageDetails(d)); err != nil {
-						return err
-					}
-					raised = true
-				}
+				_, err := s.raiseStage(ctx, tx, c, d, live)
+				return err
 			}
 			return nil
-		case collections.DecideSettled:
-			c, err := lockCase(ctx, tx, d.CaseID)
-			if err != nil || c.Status == collections.CaseSettled {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = 'settled', overdue_text = '', snoozed_until = NULL, version = version + 1, settled_at = now(), updated_at = now() WHERE id = $1`, c.ID); err != nil {
-				return fmt.Errorf("settle case %d: %w", c.ID, err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'completed' WHERE case_id = $1 AND status = 'active'`, c.ID); err != nil {
-				return fmt.Errorf("complete plan of case %d: %w", c.ID, err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'cancelled' WHERE case_id = $1 AND status = 'proposed'`, c.ID); err != nil {
-				return fmt.Errorf("close proposal of case %d: %w", c.ID, err)
-			}
-			return logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, collections.AuditSettled, nil)
-		case collections.DecidePayment:
-			c, err := lockCase(ctx, tx, d.CaseID)
-			if err != nil || c.Status == collections.CaseSettled {
-				return err
-			}
-			var shown string
-			if err := tx.GetContext(ctx, &shown, `SELECT overdue_text FROM cases WHERE id = $1`, c.ID); err != nil {
-				return fmt.Errorf("case %d: %w", c.ID, err)
-			}
-			if shown == overdueText {
-				return nil
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE cases SET overdue_text = $2, updated_at = now() WHERE id = $1`, c.ID, overdueText); err != nil {
-				return fmt.Errorf("update case %d: %w", c.ID, err)
-			}
-			return logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, collections.AuditPaymentReceived,
-				map[string]string{"overdue": overdueText})
+		case collections.DecideStage:
+			out.alerted, err = s.raiseStage(ctx, tx, c, d, live)
+			return err
 		}
 		return nil
 	})
-	if err != nil || !raised {
-		return nil, err
-	}
-	return alert, nil
+	return out, err
 }
 
-func raisesAlert(k collections.SweepDecisionKind) bool {
-	return k == collections.DecideNewCase || k == collections.DecideStage || k == collections.DecideSnoozeEnded
+// raiseStage alerts a case at a further stage, once per stage whatever
+// replicas race; false when it was already alerted at that stage.
+func (s *CaseService) raiseStage(ctx context.Context, tx *sqlx.Tx, c collections.Case, d collections.SweepDecision, live time.Time) (bool, error) {
+	ok, err := markStage(ctx, tx, c.ID, d.Stage)
+	if err != nil || !ok {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET stage = $2 WHERE id = $1`, c.ID, d.Stage); err != nil {
+		return false, fmt.Errorf("raise stage of case %d: %w", c.ID, err)
+	}
+	if err := showOverdue(ctx, tx, c.ID, collections.OverdueText(d.Live.Overdue), live); err != nil {
+		return false, err
+	}
+	return true, logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, collections.AuditAlerted, stageDetails(d))
+}
+
+// paymentsSince sums, per currency, the customer's payments recorded
+// after payment id seen, and returns the newest id.
+func paymentsSince(ctx context.Context, tx *sqlx.Tx, customerID, seen int64) ([]collections.Money, int64, error) {
+	var rows []struct {
+		Currency string `db:"currency"`
+		Minor    int64  `db:"minor"`
+		Newest   int64  `db:"newest"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `
+		SELECT i.currency, sum(p.amount_minor) AS minor, max(p.id) AS newest
+		  FROM payments p JOIN invoices i ON i.id = p.invoice_id
+		 WHERE i.customer_id = $1 AND p.id > $2
+		 GROUP BY i.currency ORDER BY i.currency`, customerID, seen); err != nil {
+		return nil, 0, fmt.Errorf("payments of customer %d: %w", customerID, err)
+	}
+	var paid []collections.Money
+	for _, r := range rows {
+		paid = append(paid, collections.Money{Minor: r.Minor, Currency: r.Currency})
+		seen = max(seen, r.Newest)
+	}
+	return paid, seen, nil
+}
+
+// tellPayment updates a case whose overdue amount changed: the message
+// is redrawn and its thread says what was paid and what is still overdue.
+func (s *CaseService) tellPayment(ctx context.Context, tx *sqlx.Tx, r caseRow, d collections.SweepDecision, live time.Time) error {
+	paid, seen, err := paymentsSince(ctx, tx, r.CustomerID, r.PaymentsSeen)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET payments_seen = $2 WHERE id = $1`, r.ID, seen); err != nil {
+		return fmt.Errorf("update case %d: %w", r.ID, err)
+	}
+	if err := showOverdue(ctx, tx, r.ID, collections.OverdueText(d.Live.Overdue), live); err != nil {
+		return err
+	}
+	return logAndShow(ctx, tx, r.ID, r.CustomerID, collections.SystemActor, collections.AuditPaymentReceived,
+		collections.AuditDetails{Paid: paid, Overdue: d.Live.Overdue})
+}
+
+// outstandingQuery is what a customer still owes, per currency, overdue
+// or not.
+const outstandingQuery = `
+SELECT currency AS "currency", sum(amount_minor - paid_minor) AS "minor"
+  FROM invoices WHERE customer_id = $1 AND paid_minor < amount_minor
+ GROUP BY currency ORDER BY currency`
+
+// endCase ends a case with nothing overdue: settled when the invoices
+// its message showed overdue are paid in full, closed otherwise (a due
+// date moved, an invoice was reduced). A pending escalation is cancelled
+// and its requests redrawn; a live plan is completed or withdrawn.
+func (s *CaseService) endCase(ctx context.Context, tx *sqlx.Tx, r caseRow) (collections.CaseStatus, error) {
+	c := r.domain()
+	var unpaid int
+	if err := tx.GetContext(ctx, &unpaid, `
+		SELECT count(*) FROM invoices i JOIN cases c ON i.id = ANY(c.overdue_invoices)
+		 WHERE c.id = $1 AND i.paid_minor < i.amount_minor`, c.ID); err != nil {
+		return "", fmt.Errorf("invoices of case %d: %w", c.ID, err)
+	}
+	action, auditAction := collections.ActSettle, collections.AuditSettled
+	if unpaid > 0 {
+		action, auditAction = collections.ActClose, collections.AuditClosed
+	}
+	dec, err := collections.Decide(collections.CaseFacts{Case: c}, action, collections.OwedActor)
+	if err != nil {
+		return "", err
+	}
+	if _, err := writeStatus(ctx, tx, c.ID, dec.To, action, collections.SystemActor, nil); err != nil {
+		return "", err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET overdue_text = '' WHERE id = $1`, c.ID); err != nil {
+		return "", fmt.Errorf("end case %d: %w", c.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = CASE status WHEN 'active' THEN 'completed' ELSE 'cancelled' END
+		WHERE case_id = $1 AND status IN ('active', 'proposed')`, c.ID); err != nil {
+		return "", fmt.Errorf("close plans of case %d: %w", c.ID, err)
+	}
+	if err := cancelPendingEscalation(ctx, tx, c); err != nil {
+		return "", err
+	}
+	paid, seen, err := paymentsSince(ctx, tx, c.CustomerID, r.PaymentsSeen)
+	if err != nil {
+		return "", err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET payments_seen = $2 WHERE id = $1`, c.ID, seen); err != nil {
+		return "", fmt.Errorf("end case %d: %w", c.ID, err)
+	}
+	details := collections.AuditDetails{Paid: paid}
+	if dec.To == collections.CaseClosed {
+		if err := tx.SelectContext(ctx, &details.Outstanding, outstandingQuery, c.CustomerID); err != nil {
+			return "", fmt.Errorf("outstanding of customer %d: %w", c.CustomerID, err)
+		}
+	}
+	return dec.To, logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, auditAction, details)
 }
 
 // alertedCustomers loads, in one query, the customers of the decisions
@@ -347,7 +548,7 @@ func raisesAlert(k collections.SweepDecisionKind) bool {
 func (s *CaseService) alertedCustomers(ctx context.Context, decisions []collections.SweepDecision) (map[int64]collections.Customer, error) {
 	var ids []int64
 	for _, d := range decisions {
-		if raisesAlert(d.Kind) {
+		if d.RaisesAlert() {
 			ids = append(ids, d.CustomerID)
 		}
 	}
@@ -365,9 +566,14 @@ func (s *CaseService) alertedCustomers(ctx context.Context, decisions []collecti
 	return out, nil
 }
 
-func stageDetails(d collections.SweepDecision) map[string]string {
-	return map[string]string{"stage": strconv.Itoa(d.Stage), "oldest_days": strconv.Itoa(d.Overdue.OldestDays),
-		"overdue": collections.OverdueText(d.Overdue.Overdue)}
+// stageDetails records a stage alert: the stage, and how overdue the
+// customer is today.
+func stageDetails(d collections.SweepDecision) collections.AuditDetails {
+	o := d.Live
+	if len(o.Overdue) == 0 {
+		o = d.Overdue
+	}
+	return collections.AuditDetails{Stage: d.Stage, OldestDays: o.OldestDays, Overdue: o.Overdue}
 }
 
 // markStage records that a case was alerted at a stage; false means it
@@ -379,16 +585,4 @@ func markStage(ctx context.Context, tx *sqlx.Tx, caseID int64, stage int) (bool,
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
-}
-
-func lockCase(ctx context.Context, tx *sqlx.Tx, id int64) (collections.Case, error) {
-	var r caseRow
-	err := tx.GetContext(ctx, &r, `SELECT `+caseColumns+` FROM cases WHERE id = $1 FOR UPDATE`, id)
-	if noRows(err) {
-		return collections.Case{}, collections.Errorf(collections.ENOTFOUND, "no case %d", id)
-	}
-	if err != nil {
-		return collections.Case{}, fmt.Errorf("lock case %d: %w", id, err)
-	}
-	return r.domain(), nil
 }

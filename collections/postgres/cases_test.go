@@ -3,6 +3,8 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,35 +157,24 @@ func TestActions_ConcurrentIdenticalClicksChangeStateOnce(t *testing.T) {
 	db, cs := newCases(t)
 	c := openCase(t, cs, db)
 	alice := collections.Actor{UserID: "U0ALICE"}
-	c, err := cs.ProposePlan(ctx, alice, c.ID, c.Version, collections.PlanProposal{Currency: "USD", Total: 10000,
+	c, err := cs.ProposePlan(ctx, alice, c.ID, collections.PlanProposal{Currency: "USD", Total: 10000,
 		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	ok, conflicts := 0, 0
 	for range 20 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := cs.AgreePlan(ctx, alice, c.ID, c.Version)
-			mu.Lock()
-			defer mu.Unlock()
-			switch collections.ErrorCode(err) {
-			case "":
-				ok++
-			case collections.ECONFLICT:
-				conflicts++
-			default:
-				t.Error(err)
+			// The same person's repeated clicks: one change, and each
+			// click is answered as done.
+			if _, err := cs.AgreePlan(ctx, alice, c.ID); err != nil {
+				t.Errorf("a repeat of one's own click was refused: %v", err)
 			}
 		}()
 	}
 	wg.Wait()
-	if ok != 1 || conflicts != 19 {
-		t.Errorf("ok = %d, conflicts = %d; want 1 and 19", ok, conflicts)
-	}
 	if n := count(t, db, `SELECT count(*) FROM audit_log WHERE action = 'plan_agreed'`); n != 1 {
 		t.Errorf("audit rows = %d, want 1", n)
 	}
@@ -191,29 +182,62 @@ func TestActions_ConcurrentIdenticalClicksChangeStateOnce(t *testing.T) {
 	if v.Case.Status != collections.CasePlanActive || v.Plan == nil || v.Plan.Status != collections.PlanActive || len(v.Plan.Schedule) != 2 {
 		t.Errorf("case = %+v, plan = %+v", v.Case, v.Plan)
 	}
+	// Someone else's late click on the same button is refused with the
+	// case as it is now.
+	_, err = cs.AgreePlan(ctx, collections.Actor{UserID: "U0BOB"}, c.ID)
+	if collections.ErrorCode(err) != collections.ECONFLICT || !strings.Contains(collections.ErrorMessage(err), "Acme is now on an active payment plan") {
+		t.Errorf("another person's late click: %v", err)
+	}
+}
+
+func TestActions_AStaleClickIsAppliedWhenTheStatusStillAllowsIt(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	shown := c.Version
+	if _, err := cs.Snooze(ctx, collections.Actor{UserID: "U0ALICE"}, c.ID, date("2026-06-10"), ""); err != nil {
+		t.Fatal(err)
+	}
+	// A Payment plan from the message shown before the snooze: the
+	// lifecycle allows a plan on a snoozed case, so it is applied.
+	after, err := cs.ProposePlan(ctx, collections.Actor{UserID: "U0BOB"}, c.ID, collections.PlanProposal{Currency: "USD", Total: 10000,
+		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")})
+	if err != nil {
+		t.Fatalf("a plan on a case snoozed since the message was shown: %v", err)
+	}
+	if after.Status != collections.CasePlanProposed || after.SnoozedUntil != nil || after.Version != shown+2 {
+		t.Errorf("case after the stale click: %+v", after)
+	}
+	// A conflicting stale click is refused: a plan is proposed now.
+	if _, err := cs.Snooze(ctx, collections.Actor{UserID: "U0ALICE"}, c.ID, date("2026-06-20"), ""); collections.ErrorCode(err) != collections.ECONFLICT {
+		t.Errorf("snooze of a case with a proposed plan: %v, want ECONFLICT", err)
+	}
 }
 
 func TestEscalation_FourEyes(t *testing.T) {
 	ctx := context.Background()
 	db, cs := newCases(t)
 	c := openCase(t, cs, db)
-	alice, bob := collections.Actor{UserID: "U0ALICE"}, collections.Actor{UserID: "U0BOB"}
-	e, err := cs.Escalate(ctx, alice, c.ID, c.Version, collections.TargetAgency, "  ")
+	alice, bob := collections.Actor{UserID: "U0ALICE", Approver: true}, collections.Actor{UserID: "U0BOB", Approver: true}
+	e, err := cs.Escalate(ctx, alice, c.ID, collections.TargetAgency, "  ")
 	if collections.ErrorCode(err) != collections.EINVALID {
 		t.Fatalf("blank reason: err = %v", err)
 	}
-	e, err = cs.Escalate(ctx, alice, c.ID, c.Version, collections.TargetAgency, "ignored three reminders")
+	e, err = cs.Escalate(ctx, alice, c.ID, collections.TargetAgency, "ignored three reminders")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cs.DecideEscalation(ctx, alice, e.ID, true); collections.ErrorCode(err) != collections.EUNAUTHORIZED {
+	if _, err := cs.DecideEscalation(ctx, alice, e.ID, collections.ActApprove, ""); collections.ErrorCode(err) != collections.EUNAUTHORIZED {
 		t.Errorf("requester approving: err = %v, want EUNAUTHORIZED", err)
 	}
-	e, err = cs.DecideEscalation(ctx, bob, e.ID, true)
+	if _, err := cs.DecideEscalation(ctx, collections.Actor{UserID: "U0CAROL"}, e.ID, collections.ActApprove, ""); !errors.Is(err, collections.ErrNotApprover) {
+		t.Errorf("a member approving: err = %v, want ErrNotApprover", err)
+	}
+	e, err = cs.DecideEscalation(ctx, bob, e.ID, collections.ActApprove, "")
 	if err != nil || e.Status != collections.EscalationApproved || e.DecidedBy != "U0BOB" {
 		t.Fatalf("approve: %+v, %v", e, err)
 	}
-	if _, err := cs.DecideEscalation(ctx, bob, e.ID, false); collections.ErrorCode(err) != collections.ECONFLICT {
+	if _, err := cs.DecideEscalation(ctx, collections.Actor{UserID: "U0DAVE", Approver: true}, e.ID, collections.ActReject, ""); collections.ErrorCode(err) != collections.ECONFLICT {
 		t.Errorf("second decision: err = %v, want ECONFLICT", err)
 	}
 	v, _ := cs.FindCaseView(ctx, c.ID, date("2026-06-01"))
@@ -225,15 +249,47 @@ func TestEscalation_FourEyes(t *testing.T) {
 	}
 }
 
-func TestSnooze_QuietUntilDateThenAlertsAgain(t *testing.T) {
+func TestEscalation_WithdrawnByTheRequesterOnly(t *testing.T) {
 	ctx := context.Background()
 	db, cs := newCases(t)
 	c := openCase(t, cs, db)
-	if _, err := cs.Snooze(ctx, collections.Actor{UserID: "U0ALICE"}, c.ID, c.Version, date("2026-06-10"), "waiting for PO"); err != nil {
+	alice := collections.Actor{UserID: "U0ALICE"}
+	e, err := cs.Escalate(ctx, alice, c.ID, collections.TargetLegal, "no answer")
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Quiet: a later stage does not alert while snoozed.
-	res, err := cs.Sweep(ctx, date("2026-06-09"), false)
+	if _, err := cs.DecideEscalation(ctx, collections.Actor{UserID: "U0BOB", Approver: true}, e.ID, collections.ActWithdraw, ""); collections.ErrorCode(err) != collections.EUNAUTHORIZED {
+		t.Errorf("an approver withdrawing someone else's request: %v", err)
+	}
+	e, err = cs.DecideEscalation(ctx, alice, e.ID, collections.ActWithdraw, "")
+	if err != nil || e.Status != collections.EscalationWithdrawn {
+		t.Fatalf("withdraw: %+v, %v", e, err)
+	}
+	v, _ := cs.FindCaseView(ctx, c.ID, date("2026-06-01"))
+	if v.Case.Status != collections.CaseOpen {
+		t.Errorf("case after withdrawal = %s, want open", v.Case.Status)
+	}
+	if n := count(t, db, `SELECT count(*) FROM outbox WHERE kind = 'approval_update' AND escalation_id = $1`, e.ID); n != 1 {
+		t.Errorf("approval request redraws queued = %d, want 1", n)
+	}
+}
+
+func TestSnooze_QuietUntilDateThenAlertsAgain(t *testing.T) {
+	ctx := context.Background()
+	db, _ := newCases(t)
+	// Stages up to 45 days, so that a later stage falls inside the snooze.
+	cs := postgres.NewCaseService(db, postgres.CaseConfig{Stages: []int{1, 7, 30, 45}, Channel: "C0COLLECT", GraceDays: 3,
+		Today: func() time.Time { return date("2026-06-01") }})
+	c := openCase(t, cs, db)
+	if c.Stage != 30 {
+		t.Fatalf("Acme opened at stage %d, want 30", c.Stage)
+	}
+	if _, err := cs.Snooze(ctx, collections.Actor{UserID: "U0ALICE"}, c.ID, date("2026-06-20"), "waiting for PO"); err != nil {
+		t.Fatal(err)
+	}
+	// Quiet: on 2026-06-16 Acme is 46 days overdue, past stage 45, and
+	// nothing is alerted while snoozed.
+	res, err := cs.Sweep(ctx, date("2026-06-16"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,11 +298,17 @@ func TestSnooze_QuietUntilDateThenAlertsAgain(t *testing.T) {
 			t.Fatalf("snoozed case alerted: %+v", a)
 		}
 	}
-	res, err = cs.Sweep(ctx, date("2026-06-10"), false)
+	res, err = cs.Sweep(ctx, date("2026-06-20"), false)
 	if err != nil || res.Reopened != 1 {
 		t.Fatalf("reopened = %d, err %v", res.Reopened, err)
 	}
-	v, _ := cs.FindCaseView(ctx, c.ID, date("2026-06-10"))
+	if len(res.Alerts) != 1 || res.Alerts[0].Customer.Name != "Acme" {
+		t.Errorf("alerts when the snooze ended = %+v", res.Alerts)
+	}
+	if n := count(t, db, `SELECT count(*) FROM case_alerts WHERE case_id = $1 AND stage = 45`, c.ID); n != 1 {
+		t.Errorf("stage 45 recorded %d times once the snooze ended, want 1", n)
+	}
+	v, _ := cs.FindCaseView(ctx, c.ID, date("2026-06-20"))
 	if v.Case.Status != collections.CaseOpen {
 		t.Errorf("status after snooze = %s", v.Case.Status)
 	}

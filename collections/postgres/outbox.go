@@ -109,7 +109,7 @@ func (s *OutboxService) FindAuditEntry(ctx context.Context, id int64) (collectio
 	if err != nil {
 		return collections.AuditEntry{}, fmt.Errorf("audit entry %d: %w", id, err)
 	}
-	return r.domain(), nil
+	return r.domain()
 }
 
 // PendingOutboxItems counts the items not sent yet.

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -108,7 +107,8 @@ func (s *CaseService) latestPlan(ctx context.Context, q sqlx.QueryerContext, c c
 }
 
 // checkPlans breaks active plans with a missed instalment and completes
-// those paid off; both reopen the case so that it alerts again.
+// those paid off, as the lifecycle decides: both reopen the case so that
+// it alerts again (or settles, once nothing is overdue).
 func (s *CaseService) checkPlans(ctx context.Context, asOf time.Time, res *collections.SweepResult) error {
 	var rows []struct {
 		planRow
@@ -127,31 +127,45 @@ func (s *CaseService) checkPlans(ctx context.Context, asOf time.Time, res *colle
 		if !check.Completed && check.Missed == nil {
 			continue
 		}
+		action, status, auditAction := collections.ActCompletePlan, collections.PlanCompleted, collections.AuditPlanCompleted
+		details := collections.AuditDetails{}
+		if !check.Completed {
+			action, status, auditAction = collections.ActBreakPlan, collections.PlanBroken, collections.AuditPlanBroken
+			details.Missed = &collections.Money{Minor: check.Missed.Amount, Currency: plan.Proposal.Currency}
+			details.MissedDue = collections.DateOf(check.Missed.DueOn)
+		}
+		done := false
 		err = s.db.Transact(ctx, func(tx *sqlx.Tx) error {
-			status, action, details := "completed", collections.AuditPlanCompleted, map[string]string(nil)
-			if !check.Completed {
-				status, action = "broken", collections.AuditPlanBroken
-				details = map[string]string{"missed_due": check.Missed.DueOn.Format(collections.DateLayout),
-					"missed_amount": collections.Money{Minor: check.Missed.Amount, Currency: plan.Proposal.Currency}.String()}
+			done = false
+			c, err := lockCase(ctx, tx, plan.CaseID)
+			if err != nil {
+				return err
 			}
-			res, err := tx.ExecContext(ctx, `UPDATE plans SET status = $2 WHERE id = $1 AND status = 'active'`, plan.ID, status)
+			res, err := tx.ExecContext(ctx, `UPDATE plans SET status = $2 WHERE id = $1 AND status = 'active'`, plan.ID, string(status))
 			if err != nil {
 				return fmt.Errorf("update plan %d: %w", plan.ID, err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil // another replica did it
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = 'open', version = version + 1, updated_at = now() WHERE id = $1 AND status = 'plan_active'`, plan.CaseID); err != nil {
-				return fmt.Errorf("reopen case %d: %w", plan.CaseID, err)
+			d, err := collections.Decide(collections.CaseFacts{Case: c}, action, collections.OwedActor)
+			if err != nil {
+				return err
 			}
-			return logAndShow(ctx, tx, plan.CaseID, r.CustomerID, collections.SystemActor, action, details)
+			if _, err := writeStatus(ctx, tx, c.ID, d.To, action, collections.SystemActor, nil); err != nil {
+				return err
+			}
+			done = true
+			return logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, auditAction, details)
 		})
 		if err != nil {
 			return err
 		}
-		if check.Completed {
+		switch {
+		case !done:
+		case check.Completed:
 			res.Completed++
-		} else {
+		default:
 			res.Broken++
 		}
 	}
@@ -170,10 +184,14 @@ type auditRow struct {
 	CreatedAt  time.Time     `db:"created_at"`
 }
 
-func (r auditRow) domain() collections.AuditEntry {
+func (r auditRow) domain() (collections.AuditEntry, error) {
 	e := collections.AuditEntry{ID: r.ID, CaseID: r.CaseID.Int64, CustomerID: r.CustomerID, Actor: r.Actor, Action: r.Action, At: r.CreatedAt}
-	json.Unmarshal(r.Details, &e.Details)
-	return e
+	d, err := collections.DecodeAuditDetails(r.Details)
+	if err != nil {
+		return e, fmt.Errorf("audit entry %d (%s): %w", r.ID, r.Action, err)
+	}
+	e.Details = d
+	return e, nil
 }
 
 func (s *CaseService) caseHistory(ctx context.Context, caseID int64, limit int) ([]collections.AuditEntry, error) {
@@ -193,7 +211,10 @@ func (s *CaseService) auditEntries(ctx context.Context, where string, id int64, 
 	}
 	out := make([]collections.AuditEntry, len(rows))
 	for i, r := range rows {
-		out[i] = r.domain()
+		var err error
+		if out[i], err = r.domain(); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
