@@ -370,7 +370,7 @@ func hugeHistory() []collections.AuditEntry {
 		out = append(out, collections.AuditEntry{ID: int64(i), Actor: "UALICE", Action: actions[i%len(actions)],
 			Details: collections.AuditDetails{Reason: long, Until: collections.DateOf(asOf), Target: collections.EscalationTarget(long), RequestedBy: long,
 				Overdue: []collections.Money{{Minor: 1 << 60, Currency: "USD"}}, Paid: []collections.Money{{Minor: 1 << 60, Currency: "JPY"}}},
-			At:      asOf.Add(-time.Duration(i) * time.Hour)})
+			At: asOf.Add(-time.Duration(i) * time.Hour)})
 	}
 	return out
 }

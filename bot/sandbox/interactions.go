@@ -599,3 +599,9 @@ func (s *Server) CloseView(ctx context.Context, userID, viewID string) error {
 	}
 	return s.sendInteraction(ctx, "view_closed", payload)
 }
+
+// ChooseInViewBlock is ChooseInView for a modal whose inputs share an
+// action_id: it picks the element of the block with the given block_id.
+func (s *Server) ChooseInViewBlock(ctx context.Context, userID, viewID, blockID, actionID string, v Value) error {
+	return s.actInView(ctx, userID, viewID, blockID, actionID, &v)
+}
