@@ -2,8 +2,10 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
+	"github.com/owedhq/owed/collections"
 	"github.com/owedhq/owed/internal/dbtest"
 )
 
@@ -38,5 +40,81 @@ func TestMigrations_UpDownUp(t *testing.T) {
 	}
 	if n := countTables(); n != want {
 		t.Fatalf("after up again: %d tables, want %d", n, want)
+	}
+}
+
+func TestMigrations_FormattedAuditDetailsBecomeTypedValues(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	if err := db.MigrateDownTo(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	// Rows as the earlier code wrote them: amounts and dates formatted.
+	var customerID, caseID int64
+	if err := db.GetContext(ctx, &customerID, `SELECT id FROM customers WHERE name = 'Acme'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.GetContext(ctx, &caseID, `INSERT INTO cases (customer_id, channel_id, status) VALUES ($1, 'C0COLLECT', 'escalated') RETURNING id`, customerID); err != nil {
+		t.Fatal(err)
+	}
+	legacy := []struct{ action, details string }{
+		{"alerted", `{"stage": "30", "oldest_days": "31", "overdue": "EUR 50.00 · USD 1,100.00"}`},
+		{"snoozed", `{"until": "2026-06-10", "reason": "waiting for PO"}`},
+		{"plan_proposed", `{"total": "USD 1,200.00", "instalments": "3", "frequency": "every 2 weeks", "first_due": "2026-07-07", "down_payment": "USD 200.00"}`},
+		{"plan_broken", `{"missed_due": "2026-08-07", "missed_amount": "JPY 3,334"}`},
+		{"escalation_requested", `{"escalation_id": "7", "target": "collections agency", "reason": "ignored"}`},
+		{"payment_received", `{"overdue": "BHD 1.250"}`},
+		{"settled", `{}`},
+	}
+	for _, l := range legacy {
+		if _, err := db.ExecContext(ctx, `INSERT INTO audit_log (case_id, customer_id, actor, action, details) VALUES ($1, $2, 'owed', $3, $4)`,
+			caseID, customerID, l.action, l.details); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := cs.History(ctx, customerID, 50)
+	if err != nil {
+		t.Fatalf("history after the migration: %v", err)
+	}
+	got := map[string]collections.AuditDetails{}
+	for _, e := range entries {
+		got[e.Action] = e.Details
+	}
+	usd := func(m int64) collections.Money { return collections.Money{Minor: m, Currency: "USD"} }
+	if d := got["alerted"]; d.Stage != 30 || d.OldestDays != 31 || len(d.Overdue) != 2 ||
+		d.Overdue[0] != (collections.Money{Minor: 5000, Currency: "EUR"}) || d.Overdue[1] != usd(110000) {
+		t.Errorf("alerted = %+v", d)
+	}
+	if d := got["snoozed"]; d.Until == nil || d.Until.String() != "2026-06-10" || d.Reason != "waiting for PO" {
+		t.Errorf("snoozed = %+v", d)
+	}
+	if p := got["plan_proposed"].Plan; p == nil || p.Total != 120000 || p.Currency != "USD" || p.Instalments != 3 ||
+		p.Frequency != collections.Biweekly || p.FirstDueOn != date("2026-07-07") || p.DownPayment != 20000 {
+		t.Errorf("plan_proposed = %+v", p)
+	}
+	if d := got["plan_broken"]; d.Missed == nil || *d.Missed != (collections.Money{Minor: 3334, Currency: "JPY"}) || d.MissedDue.String() != "2026-08-07" {
+		t.Errorf("plan_broken = %+v", d)
+	}
+	if d := got["escalation_requested"]; d.EscalationID != 7 || d.Target != collections.TargetAgency || d.Reason != "ignored" {
+		t.Errorf("escalation_requested = %+v", d)
+	}
+	if d := got["payment_received"]; len(d.Overdue) != 1 || d.Overdue[0] != (collections.Money{Minor: 1250, Currency: "BHD"}) {
+		t.Errorf("payment_received = %+v", d)
+	}
+}
+
+func TestHistory_ADetailsRowThatCannotBeReadIsAnError(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	if _, err := db.ExecContext(ctx, `INSERT INTO audit_log (case_id, customer_id, actor, action, details) VALUES ($1, $2, 'owed', 'alerted', '{"stage": "thirty"}')`,
+		c.ID, c.CustomerID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.History(ctx, c.CustomerID, 10); err == nil || !strings.Contains(err.Error(), "stage") {
+		t.Errorf("history with an unreadable row: err = %v, want an error naming it", err)
 	}
 }
