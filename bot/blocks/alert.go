@@ -26,7 +26,7 @@ func Alert(v collections.CaseView) Message {
 		blocks = append(blocks, p)
 	}
 	blocks = append(blocks, contextBlock(stateLine(v), "As of "+date(v.AsOf)))
-	if b := caseButtons(v); b != nil {
+	if b := alertButtons(v); b != nil {
 		blocks = append(blocks, b)
 	}
 	return message(alertText(v), blocks...)

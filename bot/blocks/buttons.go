@@ -5,57 +5,89 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// caseButtons is the row of buttons of a case: the lifecycle's
+// caseButton is how one of the lifecycle's actions appears as a button.
+type caseButton struct {
+	actionID string
+	label    string
+	style    slack.Style
+	// value is what the button carries; nil: the case and the version shown.
+	value func(v collections.CaseView) string
+	// confirm asks before the click is sent; nil: no confirmation.
+	confirm func(v collections.CaseView, who string) *slack.ConfirmationBlockObject
+}
+
+// caseButtons are the buttons of the lifecycle's actions people take
+// from Slack. An alert shows those of collections.AlertButtons its case
+// offers; Approve and Reject are on the approval request.
+var caseButtons = map[collections.CaseAction]caseButton{
+	collections.ActSnooze:      {actionID: ActionSnooze, label: "Snooze"},
+	collections.ActProposePlan: {actionID: ActionPlan, label: "Payment plan"},
+	collections.ActEscalate:    {actionID: ActionEscalate, label: "Escalate"},
+	collections.ActAgreePlan:   {actionID: ActionPlanAgreed, label: "Customer agreed", style: slack.StylePrimary},
+	collections.ActCancelPlan: {actionID: ActionPlanCancel, label: "Cancel plan", style: slack.StyleDanger,
+		confirm: func(v collections.CaseView, who string) *slack.ConfirmationBlockObject {
+			return confirm("Cancel the payment plan?",
+				"The payment plan for "+Escape(who)+" will be cancelled and the case reopened. This is recorded with your name.",
+				"Cancel plan", "Keep plan")
+		}},
+	collections.ActWithdraw: {actionID: ActionWithdraw, label: "Withdraw escalation",
+		value: pendingEscalationRef,
+		confirm: func(v collections.CaseView, who string) *slack.ConfirmationBlockObject {
+			return confirm("Withdraw the escalation?",
+				"The request to escalate "+Escape(who)+" to "+v.Escalation.Target.Label()+
+					" will be withdrawn and the case reopened. Only the person who asked can withdraw it.",
+				"Withdraw", "Keep it")
+		}},
+	collections.ActApprove: {actionID: ActionApprove, label: "Approve"},
+	collections.ActReject:  {actionID: ActionReject, label: "Reject"},
+}
+
+// pendingEscalationRef is what a button on the pending escalation
+// carries; "" when there is none.
+func pendingEscalationRef(v collections.CaseView) string {
+	if v.Escalation == nil || v.Escalation.Status != collections.EscalationPending {
+		return ""
+	}
+	return EscalationRef{EscalationID: v.Escalation.ID}.String()
+}
+
+// CaseActionOf returns the lifecycle action a button stands for.
+func CaseActionOf(actionID string) (collections.CaseAction, bool) {
+	for a, b := range caseButtons {
+		if b.actionID == actionID {
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// alertButtons is the row of buttons of a case: the lifecycle's
 // collections.AlertButtons that the case, as shown, offers, always in
-// that order. Each carries the case and the version shown (Withdraw
-// carries the pending escalation). nil when the case offers none.
-func caseButtons(v collections.CaseView) *slack.ActionBlock {
+// that order. nil when the case offers none.
+func alertButtons(v collections.CaseView) *slack.ActionBlock {
+	ref := CaseRef{CaseID: v.Case.ID, Version: v.Case.Version}.String()
+	who := plainLabel(v.Customer, maxNameRunes)
 	var els []slack.BlockElement
 	for _, a := range collections.AlertButtons {
-		if !v.Offers(a) {
+		spec, ok := caseButtons[a]
+		if !ok || !v.Offers(a) {
 			continue
 		}
-		if b := caseButton(v, a); b != nil {
-			els = append(els, b)
+		value := ref
+		if spec.value != nil {
+			if value = spec.value(v); value == "" {
+				continue
+			}
 		}
+		b := button(spec.actionID, spec.label, value)
+		b.Style = spec.style
+		if spec.confirm != nil {
+			b.Confirm = spec.confirm(v, who)
+		}
+		els = append(els, b)
 	}
 	if len(els) == 0 {
 		return nil
 	}
 	return slack.NewActionBlock(BlockCaseActions, els...)
-}
-
-// caseButton renders the button of one lifecycle action on a case.
-func caseButton(v collections.CaseView, a collections.CaseAction) *slack.ButtonBlockElement {
-	ref := CaseRef{CaseID: v.Case.ID, Version: v.Case.Version}.String()
-	who := plainLabel(v.Customer, maxNameRunes)
-	switch a {
-	case collections.ActSnooze:
-		return button(ActionSnooze, "Snooze", ref)
-	case collections.ActProposePlan:
-		return button(ActionPlan, "Payment plan", ref)
-	case collections.ActEscalate:
-		return button(ActionEscalate, "Escalate", ref)
-	case collections.ActAgreePlan:
-		b := button(ActionPlanAgreed, "Customer agreed", ref)
-		b.Style = slack.StylePrimary
-		return b
-	case collections.ActCancelPlan:
-		b := button(ActionPlanCancel, "Cancel plan", ref)
-		b.Style = slack.StyleDanger
-		b.Confirm = confirm("Cancel the payment plan?",
-			"The payment plan for "+Escape(who)+" will be cancelled and the case reopened. This is recorded with your name.",
-			"Cancel plan", "Keep plan")
-		return b
-	case collections.ActWithdraw:
-		if v.Escalation == nil || v.Escalation.Status != collections.EscalationPending {
-			return nil
-		}
-		b := button(ActionWithdraw, "Withdraw escalation", EscalationRef{EscalationID: v.Escalation.ID}.String())
-		b.Confirm = confirm("Withdraw the escalation?",
-			"The request to escalate "+Escape(who)+" to "+v.Escalation.Target.Label()+" will be withdrawn and the case reopened. Only the person who asked can withdraw it.",
-			"Withdraw", "Keep it")
-		return b
-	}
-	return nil
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/owedhq/owed/collections"
 )
 
 // Action IDs of the buttons owed puts on messages.
@@ -52,29 +50,6 @@ const (
 	BlockCaseActions     = "case_actions"     // the lifecycle's alert buttons, in their one order
 	BlockApprovalActions = "approval_actions" // Approve, Reject
 )
-
-// caseActions maps the lifecycle's actions offered on an alert to their
-// buttons' action IDs.
-var caseActions = map[collections.CaseAction]string{
-	collections.ActSnooze:      ActionSnooze,
-	collections.ActProposePlan: ActionPlan,
-	collections.ActEscalate:    ActionEscalate,
-	collections.ActAgreePlan:   ActionPlanAgreed,
-	collections.ActCancelPlan:  ActionPlanCancel,
-	collections.ActWithdraw:    ActionWithdraw,
-	collections.ActApprove:     ActionApprove,
-	collections.ActReject:      ActionReject,
-}
-
-// CaseActionOf returns the lifecycle action a button stands for.
-func CaseActionOf(actionID string) (collections.CaseAction, bool) {
-	for a, id := range caseActions {
-		if id == actionID {
-			return a, true
-		}
-	}
-	return "", false
-}
 
 // CaseRef is what a case button carries: the case and the version of it
 // the message showed, so that a click on a stale message is recognised.

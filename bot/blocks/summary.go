@@ -94,7 +94,7 @@ func Summary(sum collections.CustomerSummary, v *collections.CaseView, history [
 		blocks = append(blocks, contextBlock("Full history: "+codeSpan("/owed "+customerQuery(c)+" history")))
 	}
 	if v != nil && len(outstanding) > 0 {
-		if b := caseButtons(*v); b != nil {
+		if b := alertButtons(*v); b != nil {
 			blocks = append(blocks, b)
 		}
 	}
