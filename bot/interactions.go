@@ -51,7 +51,8 @@ func (b *Bot) withApprover(ctx context.Context, a collections.Actor) (collection
 
 func (b *Bot) handleAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
 	switch act.ActionID {
-	case blocks.ActionSnooze, blocks.ActionPlan, blocks.ActionEscalate:
+	case blocks.ActionSnooze, blocks.ActionPlan, blocks.ActionEscalate,
+		blocks.ActionLogContact, blocks.ActionPromise, blocks.ActionDispute, blocks.ActionResolveDispute:
 		b.openModal(ctx, cb, act)
 	case blocks.ActionPlanAgreed, blocks.ActionPlanCancel:
 		ref, err := blocks.ParseCaseRef(act.Value)
@@ -159,7 +160,8 @@ func (b *Bot) respond(ctx context.Context, responseURL string, msg blocks.Messag
 	}
 }
 
-// openModal opens the Snooze, Payment plan or Escalate modal when the
+// openModal opens the modal of a case button (Snooze, Payment plan,
+// Escalate, Log contact, Promise to pay, Dispute, Resolve dispute) when the
 // case, as it is now, allows the action (whatever message the click came
 // from); otherwise the clicker is told why, with the case as it is now.
 func (b *Bot) openModal(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
@@ -191,6 +193,14 @@ func (b *Bot) openModal(ctx context.Context, cb slack.InteractionCallback, act *
 		modal = blocks.PlanModal(v, blocks.DefaultPlan(v, today), today, nil)
 	case blocks.ActionEscalate:
 		modal = blocks.EscalateModal(v)
+	case blocks.ActionLogContact:
+		modal = blocks.ContactModal(v, today)
+	case blocks.ActionPromise:
+		modal = blocks.PromiseModal(v, today)
+	case blocks.ActionDispute:
+		modal = blocks.DisputeModal(v)
+	case blocks.ActionResolveDispute:
+		modal = blocks.ResolveModal(v)
 	}
 	b.open(ctx, cb, act.ActionID, modal)
 }
@@ -293,6 +303,37 @@ func (b *Bot) handleSubmission(ctx context.Context, cb slack.InteractionCallback
 		target, reason, perrs := blocks.ParseEscalate(state)
 		if errs = perrs; len(errs) == 0 {
 			_, err = b.opts.Cases.Escalate(ctx, actor(cb), ref.CaseID, target, reason)
+		}
+	case blocks.CallbackContact, blocks.CallbackPromise:
+		firstBlock = blocks.BlockContactOutcome
+		v, verr := b.opts.Cases.FindCaseView(ctx, ref.CaseID, today)
+		if verr != nil {
+			err = verr
+			break
+		}
+		if cb.View.CallbackID == blocks.CallbackPromise {
+			firstBlock = blocks.BlockPromiseAmount
+			p, perrs := blocks.ParsePromise(state, v, today)
+			if errs = perrs; len(errs) == 0 {
+				_, err = b.opts.Cases.Promise(ctx, actor(cb), ref.CaseID, p)
+			}
+			break
+		}
+		c, p, perrs := blocks.ParseContact(state, v, today)
+		if errs = perrs; len(errs) == 0 {
+			_, err = b.opts.Cases.LogContact(ctx, actor(cb), ref.CaseID, c, p)
+		}
+	case blocks.CallbackDispute:
+		firstBlock = blocks.BlockDisputeInvoices
+		in, perrs := blocks.ParseDispute(state)
+		if errs = perrs; len(errs) == 0 {
+			_, err = b.opts.Cases.Dispute(ctx, actor(cb), ref.CaseID, in)
+		}
+	case blocks.CallbackResolve:
+		firstBlock = blocks.BlockResolveInvoices
+		ids, how, perrs := blocks.ParseResolve(state)
+		if errs = perrs; len(errs) == 0 {
+			_, err = b.opts.Cases.ResolveDispute(ctx, actor(cb), ref.CaseID, ids, how)
 		}
 	default:
 		return nil

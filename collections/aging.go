@@ -45,6 +45,10 @@ func BucketOf(daysOverdue int) Bucket {
 type Aging struct {
 	Currency string
 	Buckets  [bucketCount]int64
+	// Disputed is the part of the buckets in dispute, and DisputedOverdue
+	// the part of that past due: it is not chased, so not overdue.
+	Disputed        int64
+	DisputedOverdue int64
 }
 
 // Total is the sum of all buckets.
@@ -56,8 +60,8 @@ func (a Aging) Total() int64 {
 	return t
 }
 
-// Overdue is the sum of the buckets past due.
-func (a Aging) Overdue() int64 { return a.Total() - a.Buckets[BucketCurrent] }
+// Overdue is the sum of the buckets past due, less what is in dispute.
+func (a Aging) Overdue() int64 { return a.Total() - a.Buckets[BucketCurrent] - a.DisputedOverdue }
 
 // AgingReport is the receivables of the whole ledger, or of one customer,
 // as of a date.
@@ -76,4 +80,18 @@ func (r *AgingReport) Add(currency string, daysOverdue int, balance int64) {
 		r.Currencies[i] = Aging{Currency: currency}
 	}
 	r.Currencies[i].Buckets[BucketOf(daysOverdue)] += balance
+}
+
+// AddDisputed is Add for a balance in dispute: it stays in its bucket and
+// is counted as disputed.
+func (r *AgingReport) AddDisputed(currency string, daysOverdue int, balance int64) {
+	r.Add(currency, daysOverdue, balance)
+	for i := range r.Currencies {
+		if r.Currencies[i].Currency == currency {
+			r.Currencies[i].Disputed += balance
+			if daysOverdue > 0 {
+				r.Currencies[i].DisputedOverdue += balance
+			}
+		}
+	}
 }

@@ -26,6 +26,13 @@ const (
 	AuditPaymentReceived     = "payment_received"     // Paid, Overdue (what is overdue now)
 	AuditSettled             = "settled"              //
 	AuditClosed              = "closed"               // Overdue is empty; Outstanding is what is still owed, not yet due
+	AuditContactLogged       = "contact_logged"       // Contact
+	AuditFollowUpDue         = "follow_up_due"        // Until (the follow-up date)
+	AuditPromised            = "promised"             // Promised, PromisedBy
+	AuditPromiseKept         = "promise_kept"         // Promised, PromisedBy, Paid
+	AuditPromiseBroken       = "promise_broken"       // Promised, PromisedBy, Paid
+	AuditDisputed            = "disputed"             // Invoices, DisputeReason, Reason (the note)
+	AuditDisputeResolved     = "dispute_resolved"     // Invoices, Resolution
 )
 
 // AuditDetails are the facts an audit entry records, as typed values:
@@ -45,6 +52,15 @@ type AuditDetails struct {
 	EscalationID int64            `json:"escalation_id,omitempty"`
 	Target       EscalationTarget `json:"target,omitempty"`
 	RequestedBy  string           `json:"requested_by,omitempty"`
+
+	Contact       *Contact          `json:"contact,omitempty"`
+	Promised      *Money            `json:"promised,omitempty"`
+	PromisedBy    *Date             `json:"promised_by,omitempty"`
+	Invoices      []string          `json:"invoices,omitempty"` // invoice numbers
+	DisputeReason DisputeReason     `json:"dispute_reason,omitempty"`
+	Resolution    DisputeResolution `json:"resolution,omitempty"`
+	Customer      string            `json:"customer,omitempty"` // the customer's name, for "Follow up with … today"
+	Owner         string            `json:"owner,omitempty"`    // the account owner to mention
 }
 
 // DecodeAuditDetails reads the details stored with an audit entry. Any

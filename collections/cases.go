@@ -22,6 +22,8 @@ const (
 	CaseEscalated         CaseStatus = "escalated"          // escalation approved
 	CaseSettled           CaseStatus = "settled"            // the overdue invoices were paid in full
 	CaseClosed            CaseStatus = "closed"             // nothing overdue any more, though not all of it was paid
+	CasePromised          CaseStatus = "promised"           // the customer promised to pay by a date: quiet until then plus grace
+	CaseFollowUp          CaseStatus = "follow_up"          // a contact's follow-up date: quiet until then
 )
 
 // Case is one customer's collection case and the Slack message showing it.
@@ -29,8 +31,8 @@ type Case struct {
 	ID           int64
 	CustomerID   int64
 	Status       CaseStatus
-	Stage        int // the alert stage (days overdue) last alerted
-	SnoozedUntil *time.Time
+	Stage        int        // the alert stage (days overdue) last alerted
+	SnoozedUntil *time.Time // quiet until: the snooze's end, the follow-up date
 	ChannelID    string
 	MessageTS    string
 	Version      int        // bumped by every change
@@ -43,8 +45,13 @@ type Case struct {
 // Describe says where the case stands, in a few words for people:
 // "snoozed until 2026-12-01", "on an active payment plan".
 func (c Case) Describe() string {
-	if c.Status == CaseSnoozed && c.SnoozedUntil != nil {
-		return "snoozed until " + c.SnoozedUntil.Format(DateLayout)
+	if c.SnoozedUntil != nil {
+		switch c.Status {
+		case CaseSnoozed:
+			return "snoozed until " + c.SnoozedUntil.Format(DateLayout)
+		case CaseFollowUp:
+			return "waiting for a follow-up on " + c.SnoozedUntil.Format(DateLayout)
+		}
 	}
 	if info, ok := statuses[c.Status]; ok {
 		return info.words
@@ -190,9 +197,11 @@ type CaseView struct {
 	Customer    Customer
 	AsOf        time.Time
 	Outstanding []Aging       // per currency
-	Invoices    []OpenInvoice // overdue invoices, oldest first
-	OldestDays  int
+	Invoices    []OpenInvoice // overdue invoices not in dispute, oldest first
+	Disputed    []OpenInvoice // invoices in dispute, oldest first
+	OldestDays  int           // of the overdue invoices not in dispute
 	Plan        *Plan
+	Promise     *Promise // the open promise, else the latest
 	Escalation  *Escalation
 	LastActions []AuditEntry // newest first
 }
@@ -239,6 +248,10 @@ type SweepResult struct {
 	Broken    int // plans broken by a missed instalment
 	Completed int // plans paid off
 	Payments  int // cases whose overdue amount went down
+
+	PromisesKept   int
+	PromisesBroken int
+	FollowUps      int // follow-up dates that came
 }
 
 // CaseService runs collection cases: the sweep and the actions people take
@@ -279,6 +292,17 @@ type CaseService interface {
 	DecideEscalation(ctx context.Context, a Actor, escalationID int64, action CaseAction, note string) (Escalation, error)
 	// FindEscalation returns one escalation.
 	FindEscalation(ctx context.Context, id int64) (Escalation, error)
+	// LogContact records a contact with the customer. With a follow-up
+	// date the case is quiet until then; with the outcome "promised to
+	// pay" and a promise, the promise is recorded too (see Promise).
+	LogContact(ctx context.Context, a Actor, caseID int64, c Contact, promise *PromiseInput) (Case, error)
+	// Promise records a promise to pay: the case is quiet until its date
+	// plus the grace days, then kept or broken by the payments.
+	Promise(ctx context.Context, a Actor, caseID int64, p PromiseInput) (Case, error)
+	// Dispute puts overdue invoices of the case's customer in dispute.
+	Dispute(ctx context.Context, a Actor, caseID int64, d DisputeInput) (Case, error)
+	// ResolveDispute ends the disputes of invoices of the case's customer.
+	ResolveDispute(ctx context.Context, a Actor, caseID int64, invoiceIDs []int64, how DisputeResolution) (Case, error)
 	// History returns a customer's audit trail, newest first.
 	History(ctx context.Context, customerID int64, limit int) ([]AuditEntry, error)
 }

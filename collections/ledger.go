@@ -29,6 +29,10 @@ type OpenInvoice struct {
 	IssuedOn    time.Time
 	DueOn       time.Time
 	DaysOverdue int // negative when not yet due
+	// Disputed: the invoice is in dispute, out of the chase (its balance
+	// still counts in the aging buckets). DisputeReason says why.
+	Disputed      bool
+	DisputeReason DisputeReason
 }
 
 // CustomerSummary answers "what does this customer owe us?" as of a date.

@@ -26,6 +26,15 @@ const (
 	ActCompletePlan CaseAction = "complete_plan"       // owed: the plan is paid off
 	ActSettle       CaseAction = "settle"              // owed: the overdue invoices are paid in full
 	ActClose        CaseAction = "close"               // owed: nothing is overdue any more, though not all was paid
+
+	ActLogContact     CaseAction = "log_contact"     // record a call, email, meeting or letter
+	ActFollowUp       CaseAction = "follow_up"       // record a contact with a follow-up date: quiet until then
+	ActPromise        CaseAction = "promise"         // the customer promised to pay an amount by a date
+	ActDispute        CaseAction = "dispute"         // put overdue invoices in dispute
+	ActResolveDispute CaseAction = "resolve_dispute" // end a dispute: the customer will pay, or we credit it
+	ActEndFollowUp    CaseAction = "end_follow_up"   // owed: the follow-up date came
+	ActKeepPromise    CaseAction = "keep_promise"    // owed: the payments reached the promised amount
+	ActBreakPromise   CaseAction = "break_promise"   // owed: the promised date plus grace passed short
 )
 
 // Who says who may take an action.
@@ -46,6 +55,7 @@ type Guard int
 const (
 	NoGuard      Guard = iota
 	NeedsOverdue       // something must be overdue
+	NeedsDispute       // an invoice must be in dispute
 )
 
 // Transition is one row of the lifecycle: from a status, an action leads
@@ -61,6 +71,7 @@ type Transition struct {
 // statusInfo is what a status means for the sweep and for people.
 type statusInfo struct {
 	quiet    bool   // the sweep raises no stages
+	dated    bool   // quiet until a date (the case's SnoozedUntil)
 	terminal bool   // the case is over; the customer's next overdue invoice opens a new one
 	words    string // "snoozed", for "it is now …"
 }
@@ -68,11 +79,13 @@ type statusInfo struct {
 // statuses is every case status and what it means.
 var statuses = map[CaseStatus]statusInfo{
 	CaseOpen:              {words: "open"},
-	CaseSnoozed:           {quiet: true, words: "snoozed"},
+	CaseSnoozed:           {quiet: true, dated: true, words: "snoozed"},
 	CasePlanProposed:      {words: "waiting for the customer to agree to a payment plan"},
 	CasePlanActive:        {quiet: true, words: "on an active payment plan"},
 	CaseEscalationPending: {quiet: true, words: "waiting for an approver to decide on an escalation"},
 	CaseEscalated:         {quiet: true, words: "escalated"},
+	CasePromised:          {quiet: true, words: "waiting for a promised payment"},
+	CaseFollowUp:          {quiet: true, dated: true, words: "waiting for a follow-up"},
 	CaseSettled:           {terminal: true, words: "settled — paid in full"},
 	CaseClosed:            {terminal: true, words: "closed — nothing is overdue any more"},
 }
@@ -99,6 +112,26 @@ var Lifecycle = []Transition{
 	{From: CaseEscalationPending, Action: ActApprove, To: CaseEscalated, Who: Approvers},
 	{From: CaseEscalationPending, Action: ActReject, To: CaseOpen, Who: Approvers},
 	{From: CaseEscalationPending, Action: ActWithdraw, To: CaseOpen, Who: Requester},
+
+	{From: CaseOpen, Action: ActPromise, To: CasePromised, Guard: NeedsOverdue},
+	{From: CaseSnoozed, Action: ActPromise, To: CasePromised, Guard: NeedsOverdue},
+	{From: CaseFollowUp, Action: ActPromise, To: CasePromised, Guard: NeedsOverdue},
+	{From: CasePromised, Action: ActPromise, To: CasePromised, Guard: NeedsOverdue},
+	{From: CasePromised, Action: ActKeepPromise, To: CaseOpen, Who: System},
+	{From: CasePromised, Action: ActBreakPromise, To: CaseOpen, Who: System},
+
+	{From: CaseOpen, Action: ActFollowUp, To: CaseFollowUp},
+	{From: CaseSnoozed, Action: ActFollowUp, To: CaseFollowUp},
+	{From: CaseFollowUp, Action: ActFollowUp, To: CaseFollowUp},
+	{From: CaseFollowUp, Action: ActEndFollowUp, To: CaseOpen, Who: System},
+}
+
+// Records are actions that keep a case where it is: a contact logged, an
+// invoice disputed or its dispute resolved. Every live status allows them.
+var records = []Transition{
+	{Action: ActLogContact},
+	{Action: ActDispute, Guard: NeedsOverdue},
+	{Action: ActResolveDispute, Guard: NeedsDispute},
 }
 
 // endings are the transitions every live status has: a case whose
@@ -107,11 +140,15 @@ var endings = []CaseAction{ActSettle, ActClose}
 
 // AlertButtons are the actions an alert offers as buttons, in the one
 // order they always keep; each is shown when the case's status allows it.
-var AlertButtons = []CaseAction{ActSnooze, ActProposePlan, ActEscalate, ActAgreePlan, ActCancelPlan, ActWithdraw}
+var AlertButtons = []CaseAction{ActSnooze, ActProposePlan, ActEscalate, ActAgreePlan, ActCancelPlan, ActWithdraw,
+	ActLogContact, ActPromise, ActDispute, ActResolveDispute}
 
 // Quiet reports whether the sweep leaves a case in this status alone: no
 // stage alerts while snoozed, on an active plan, or escalated.
 func (s CaseStatus) Quiet() bool { return statuses[s].quiet }
+
+// Dated reports whether a case in this status is quiet until a date.
+func (s CaseStatus) Dated() bool { return statuses[s].dated }
 
 // Terminal reports whether a case in this status is over.
 func (s CaseStatus) Terminal() bool { return statuses[s].terminal }
@@ -137,6 +174,14 @@ func TransitionFor(from CaseStatus, a CaseAction) (Transition, bool) {
 			return t, true
 		}
 	}
+	if from.Known() && !from.Terminal() {
+		for _, t := range records {
+			if t.Action == a {
+				t.From, t.To = from, from
+				return t, true
+			}
+		}
+	}
 	return Transition{}, false
 }
 
@@ -148,18 +193,20 @@ func (s CaseStatus) Offers(a CaseAction) bool {
 }
 
 // CaseFacts is what the lifecycle looks at besides the status: what is
-// overdue now and the case's pending escalation.
+// overdue now (disputed invoices aside), whether an invoice is in
+// dispute, and the case's pending escalation.
 type CaseFacts struct {
 	Case       Case
 	Customer   string  // the customer's name, for the words of a refusal
 	Overdue    []Money // overdue now, per currency
+	Disputed   bool    // an invoice of the customer is in dispute
 	Escalation *Escalation
 }
 
 // Facts are the lifecycle's facts of a case as shown: its pending
 // escalation, what is overdue.
 func (v CaseView) Facts() CaseFacts {
-	f := CaseFacts{Case: v.Case, Customer: v.Customer.Name, Overdue: v.Overdue()}
+	f := CaseFacts{Case: v.Case, Customer: v.Customer.Name, Overdue: v.Overdue(), Disputed: len(v.Disputed) > 0}
 	if e := v.Escalation; e != nil && e.Status == EscalationPending {
 		f.Escalation = e
 	}
@@ -171,7 +218,8 @@ func (v CaseView) Facts() CaseFacts {
 // overdue). Who may take it is checked when it is taken.
 func (v CaseView) Offers(a CaseAction) bool {
 	t, ok := TransitionFor(v.Case.Status, a)
-	return ok && t.Who != System && (t.Guard != NeedsOverdue || len(v.Overdue()) > 0)
+	f := v.Facts()
+	return ok && t.Who != System && (t.Guard != NeedsOverdue || len(f.Overdue) > 0) && (t.Guard != NeedsDispute || f.Disputed)
 }
 
 // Decision is the lifecycle's answer to an action: the transition to
@@ -222,10 +270,20 @@ func Decide(f CaseFacts, a CaseAction, actor Actor) (Decision, error) {
 			return Decision{}, Errorf(EUNAUTHORIZED, "Only <@%s>, who asked for this escalation, can withdraw it.", f.Escalation.RequestedBy)
 		}
 	}
-	if t.Guard == NeedsOverdue && len(f.Overdue) == 0 {
-		return Decision{}, Errorf(ECONFLICT, "%s has nothing overdue, so there is nothing to escalate.", nameOr(f.Customer))
+	switch {
+	case t.Guard == NeedsOverdue && len(f.Overdue) == 0:
+		return Decision{}, Errorf(ECONFLICT, "%s has nothing overdue, so there is nothing to %s.", nameOr(f.Customer), guardWords[a])
+	case t.Guard == NeedsDispute && !f.Disputed:
+		return Decision{}, Errorf(ECONFLICT, "%s has no invoice in dispute.", nameOr(f.Customer))
 	}
 	return Decision{Transition: t}, nil
+}
+
+// guardWords name what an action would do, for a refusal.
+var guardWords = map[CaseAction]string{
+	ActEscalate: "escalate",
+	ActPromise:  "promise",
+	ActDispute:  "dispute",
 }
 
 // ErrNotApprover refuses an escalation decision to someone who is not an

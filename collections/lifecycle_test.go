@@ -113,15 +113,28 @@ func TestLifecycle_EveryStatusIsKnownAndEveryButtonLeadsSomewhere(t *testing.T) 
 			t.Errorf("%+v names an unknown status", tr)
 		}
 	}
+	all := []collections.CaseStatus{collections.CaseOpen, collections.CaseSnoozed, collections.CasePlanProposed, collections.CasePlanActive,
+		collections.CaseEscalationPending, collections.CaseEscalated, collections.CasePromised, collections.CaseFollowUp,
+		collections.CaseSettled, collections.CaseClosed}
 	for _, a := range collections.AlertButtons {
 		offered := false
-		for _, tr := range collections.Lifecycle {
-			if tr.Action == a && tr.Who != collections.System {
-				offered = true
-			}
+		for _, s := range all {
+			offered = offered || s.Offers(a)
 		}
 		if !offered {
 			t.Errorf("the %s button is offered by no status", a)
+		}
+	}
+	for _, s := range all {
+		if !s.Known() {
+			t.Errorf("status %s is not in the table", s)
+		}
+		if s.Terminal() {
+			for _, a := range collections.AlertButtons {
+				if s.Offers(a) {
+					t.Errorf("ended status %s offers %s", s, a)
+				}
+			}
 		}
 	}
 	if collections.CaseOpen.Quiet() || !collections.CaseSnoozed.Quiet() || !collections.CaseSettled.Terminal() || collections.CaseOpen.Terminal() {

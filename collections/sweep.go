@@ -34,6 +34,7 @@ const (
 	DecideSnoozeEnded                          // the snooze is over: alert again
 	DecideEnd                                  // nothing overdue today: settle or close the case
 	DecidePayment                              // the overdue amount changed: tell it
+	DecideFollowUpDue                          // the follow-up date came: alert the owner
 )
 
 // SweepDecision is one change the sweep makes.
@@ -49,7 +50,7 @@ type SweepDecision struct {
 // RaisesAlert reports whether the decision brings the case to the
 // channel's attention: a new alert, a further stage, a snooze ended.
 func (d SweepDecision) RaisesAlert() bool {
-	return d.Kind == DecideNewCase || d.Kind == DecideStage || d.Kind == DecideSnoozeEnded
+	return d.Kind == DecideNewCase || d.Kind == DecideStage || d.Kind == DecideSnoozeEnded || d.Kind == DecideFollowUpDue
 }
 
 // SweepInput is what the sweep decides from: the overdue customers as of
@@ -61,6 +62,7 @@ type SweepInput struct {
 	Live      []OverdueCustomer // as of today
 	Cases     []Case
 	Shown     map[int64]string // case ID → OverdueText the message shows
+	Disputed  map[int64]bool   // customers with an invoice in dispute
 	Stages    []int
 	NewStages bool // false for the review: no new alerts or stages
 }
@@ -114,7 +116,7 @@ func DecideCase(in SweepInput, c Case, asOf, live OverdueCustomer, shown string)
 	if c.Status.Terminal() {
 		return d, false
 	}
-	if len(live.Overdue) == 0 {
+	if len(live.Overdue) == 0 && !in.Disputed[c.CustomerID] {
 		d.Kind = DecideEnd
 		return d, true
 	}
@@ -122,10 +124,12 @@ func DecideCase(in SweepInput, c Case, asOf, live OverdueCustomer, shown string)
 	if len(asOf.Overdue) > 0 {
 		stage = StageFor(asOf.OldestDays, in.Stages)
 	}
-	snoozeOver := c.Status == CaseSnoozed && c.SnoozedUntil != nil && !c.SnoozedUntil.After(in.AsOf)
+	quietOver := c.SnoozedUntil != nil && !c.SnoozedUntil.After(in.AsOf)
 	switch {
-	case snoozeOver:
+	case quietOver && c.Status == CaseSnoozed:
 		d.Kind, d.Stage = DecideSnoozeEnded, max(stage, c.Stage)
+	case quietOver && c.Status == CaseFollowUp:
+		d.Kind, d.Stage = DecideFollowUpDue, max(stage, c.Stage)
 	case in.NewStages && !c.Status.Quiet() && stage > c.Stage:
 		d.Kind, d.Stage = DecideStage, stage
 	case shown != "" && shown != OverdueText(live.Overdue):

@@ -106,6 +106,43 @@ func actionLine(e collections.AuditEntry) string {
 			line += " (" + moneyList(d.Paid) + " received)"
 		}
 		return line
+	case collections.AuditContactLogged:
+		c := d.Contact
+		if c == nil {
+			return who + " logged a contact"
+		}
+		line := who + " logged " + contactWords(c.Channel) + ": " + c.Outcome.Label()
+		if c.FollowUp != nil {
+			line += "; follow up on " + c.FollowUp.String()
+		}
+		if n := strings.TrimSpace(c.Notes); n != "" {
+			line += " — " + reasonText(n, maxReasonRunes)
+		}
+		return line
+	case collections.AuditFollowUpDue:
+		line := "Follow up with " + nameOrCustomer(d.Customer) + " today"
+		if d.Owner != "" {
+			line += " — " + Mention(d.Owner)
+		}
+		return line
+	case collections.AuditPromised:
+		return who + " recorded a promise to pay" + promiseTerms(d)
+	case collections.AuditPromiseKept:
+		return "Promise kept" + promiseTerms(d) + paidSoFar(d)
+	case collections.AuditPromiseBroken:
+		line := "Promise broken" + promiseTerms(d) + paidSoFar(d)
+		if d.Owner != "" {
+			line += " — " + Mention(d.Owner)
+		}
+		return line
+	case collections.AuditDisputed:
+		line := who + " put " + invoiceNumbers(d.Invoices) + " in dispute"
+		if d.DisputeReason != "" {
+			line += " (" + d.DisputeReason.Label() + ")"
+		}
+		return reason(line)
+	case collections.AuditDisputeResolved:
+		return who + " resolved the dispute of " + invoiceNumbers(d.Invoices) + ": " + d.Resolution.Label()
 	case collections.AuditClosed:
 		line := "Closed — nothing is overdue any more, but not all of it was paid"
 		if len(d.Outstanding) > 0 {
@@ -124,4 +161,60 @@ func unknownLine(who string, e collections.AuditEntry) string {
 		name = "an action"
 	}
 	return who + " recorded " + quoted(name, 60)
+}
+
+// contactWords names a contact by its channel: "a call", "an email".
+func contactWords(c collections.ContactChannel) string {
+	switch c {
+	case collections.ContactEmail:
+		return "an email"
+	case collections.ContactOther:
+		return "a contact"
+	case "":
+		return "a contact"
+	}
+	return "a " + Escape(c.Label())
+}
+
+func nameOrCustomer(name string) string {
+	if strings.TrimSpace(name) == "" {
+		return "the customer"
+	}
+	return "*" + Escape(truncate(strings.TrimSpace(name), maxNameRunes)) + "*"
+}
+
+// promiseTerms is " of USD 500.00 by 2026-06-20", or "".
+func promiseTerms(d collections.AuditDetails) string {
+	var s string
+	if d.Promised != nil {
+		s += " of " + d.Promised.String()
+	}
+	if d.PromisedBy != nil {
+		s += " by " + d.PromisedBy.String()
+	}
+	return s
+}
+
+// paidSoFar is ": USD 300.00 received", or "".
+func paidSoFar(d collections.AuditDetails) string {
+	if len(d.Paid) == 0 {
+		return ""
+	}
+	return ": " + moneyList(d.Paid) + " received"
+}
+
+// invoiceNumbers lists invoice numbers as code: "`A-1`, `A-2`".
+func invoiceNumbers(numbers []string) string {
+	if len(numbers) == 0 {
+		return "invoices"
+	}
+	parts := make([]string, 0, len(numbers))
+	for i, n := range numbers {
+		if i == 10 {
+			parts = append(parts, more(len(numbers)-10))
+			break
+		}
+		parts = append(parts, codeSpan(truncate(n, maxInvoiceRunes)))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -22,6 +22,9 @@ func Alert(v collections.CaseView) Message {
 	if len(v.Invoices) > 0 {
 		blocks = append(blocks, section(invoiceList(v.Invoices, true)))
 	}
+	if len(v.Disputed) > 0 {
+		blocks = append(blocks, section(disputedList(v.Disputed)))
+	}
 	if p := planSection(v); p != nil {
 		blocks = append(blocks, p)
 	}
@@ -70,7 +73,29 @@ func overview(v collections.CaseView) string {
 	if v.Customer.OwnerSlackID != "" {
 		lines = append(lines, "Owner: "+Mention(v.Customer.OwnerSlackID))
 	}
+	if c := strings.TrimPrefix(contactLine(v.Customer), "\n"); c != "" {
+		lines = append(lines, c)
+	}
 	return strings.Join(lines, "\n")
+}
+
+// disputedList lists the invoices in dispute: "*In dispute*" and one line
+// each, with the reason.
+func disputedList(invs []collections.OpenInvoice) string {
+	lines := []string{"*In dispute*"}
+	for i, in := range invs {
+		if i == maxInvoices {
+			lines = append(lines, more(len(invs)-maxInvoices))
+			break
+		}
+		line := fmt.Sprintf("%s due %s · %s", codeSpan(truncate(in.Number, maxInvoiceRunes)), date(in.DueOn),
+			collections.Money{Minor: in.Balance, Currency: in.Currency})
+		if in.DisputeReason != "" {
+			line += " · " + in.DisputeReason.Label()
+		}
+		lines = append(lines, line)
+	}
+	return joinLimited(lines, MaxSectionText, more)
 }
 
 // invoiceList lists up to ten invoices (number, due date, days overdue,
@@ -144,6 +169,27 @@ func stateLine(v collections.CaseView) string {
 		line := "Escalated to " + e.Target.Label()
 		if e.DecidedBy != "" {
 			line += " — approved by " + Mention(e.DecidedBy)
+		}
+		return line
+	case collections.CasePromised:
+		line := "Promised to pay"
+		if p := v.Promise; p != nil && p.Status == collections.PromiseOpen {
+			line += " " + p.Amount.String() + " by " + date(p.DueOn)
+			if p.MadeBy != "" {
+				line += " (recorded by " + Mention(p.MadeBy) + ")"
+			}
+			if p.Paid > 0 {
+				line += " — " + collections.Money{Minor: p.Paid, Currency: p.Amount.Currency}.String() + " received"
+			}
+		}
+		return line
+	case collections.CaseFollowUp:
+		line := "Follow-up"
+		if v.Case.SnoozedUntil != nil {
+			line += " on " + date(*v.Case.SnoozedUntil)
+		}
+		if c := lastAction(v.LastActions, collections.AuditContactLogged); c != nil {
+			line += " — logged by " + Mention(c.Actor)
 		}
 		return line
 	case collections.CaseSettled:

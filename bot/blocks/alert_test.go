@@ -61,12 +61,12 @@ func TestAlert_ButtonsDependOnState(t *testing.T) {
 		view collections.CaseView
 		want []string
 	}{
-		{"open", openCase(), []string{"snooze=Snooze", "plan=Payment plan", "escalate=Escalate"}},
-		{"snoozed", snoozedCase(), []string{"snooze=Snooze", "plan=Payment plan", "escalate=Escalate"}},
-		{"plan_proposed", planProposedCase(), []string{"plan_agreed=Customer agreed", "plan_cancel=Cancel plan"}},
-		{"plan_active", planActiveCase(), []string{"plan_cancel=Cancel plan"}},
-		{"escalation_pending", escalationPendingCase(), []string{"withdraw=Withdraw escalation"}},
-		{"escalated", escalatedCase(), nil},
+		{"open", openCase(), []string{"snooze=Snooze", "plan=Payment plan", "escalate=Escalate", "log_contact=Log contact", "promise=Promise to pay", "dispute=Dispute"}},
+		{"snoozed", snoozedCase(), []string{"snooze=Snooze", "plan=Payment plan", "escalate=Escalate", "log_contact=Log contact", "promise=Promise to pay", "dispute=Dispute"}},
+		{"plan_proposed", planProposedCase(), []string{"plan_agreed=Customer agreed", "plan_cancel=Cancel plan", "log_contact=Log contact", "dispute=Dispute"}},
+		{"plan_active", planActiveCase(), []string{"plan_cancel=Cancel plan", "log_contact=Log contact", "dispute=Dispute"}},
+		{"escalation_pending", escalationPendingCase(), []string{"withdraw=Withdraw escalation", "log_contact=Log contact", "dispute=Dispute"}},
+		{"escalated", escalatedCase(), []string{"log_contact=Log contact", "dispute=Dispute"}},
 		{"settled", settledCase(), nil},
 	}
 	for _, tt := range tests {
@@ -193,8 +193,9 @@ func TestAlert_EscalatedWordingIsExact(t *testing.T) {
 	if !strings.Contains(contextTexts(m), "Escalated to collections agency — approved by <@UCFO>") {
 		t.Errorf("context = %q", contextTexts(m))
 	}
-	if len(buttons(t, m)) != 0 {
-		t.Errorf("escalated alert has buttons %q", buttons(t, m))
+	// Escalated, the case keeps only its records: contacts and disputes.
+	if got := strings.Join(buttons(t, m), ","); got != "log_contact=Log contact,dispute=Dispute" {
+		t.Errorf("escalated alert has buttons %q", got)
 	}
 }
 

@@ -38,7 +38,11 @@ var caseButtons = map[collections.CaseAction]caseButton{
 					" will be withdrawn and the case reopened. Only the person who asked can withdraw it.",
 				"Withdraw", "Keep it")
 		}},
-	collections.ActApprove: {actionID: ActionApprove, label: "Approve"},
+	collections.ActLogContact:     {actionID: ActionLogContact, label: "Log contact"},
+	collections.ActPromise:        {actionID: ActionPromise, label: "Promise to pay"},
+	collections.ActDispute:        {actionID: ActionDispute, label: "Dispute"},
+	collections.ActResolveDispute: {actionID: ActionResolveDispute, label: "Resolve dispute"},
+	collections.ActApprove:        {actionID: ActionApprove, label: "Approve"},
 	collections.ActReject:  {actionID: ActionReject, label: "Reject"},
 }
 

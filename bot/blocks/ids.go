@@ -19,6 +19,11 @@ const (
 	ActionApprove     = "approve"      // approve an escalation
 	ActionReject      = "reject"       // reject an escalation: opens the reject modal
 	ActionPlanPreview = "plan_preview" // an input of the plan modal changed: redraw the schedule
+
+	ActionLogContact     = "log_contact"     // opens the log contact modal
+	ActionPromise        = "promise"         // opens the promise to pay modal
+	ActionDispute        = "dispute"         // opens the dispute modal
+	ActionResolveDispute = "resolve_dispute" // opens the resolve dispute modal
 )
 
 // Callback IDs of owed's modals.
@@ -27,6 +32,10 @@ const (
 	CallbackPlan     = "plan_modal"
 	CallbackEscalate = "escalate_modal"
 	CallbackReject   = "reject_modal"
+	CallbackContact  = "contact_modal"
+	CallbackPromise  = "promise_modal"
+	CallbackDispute  = "dispute_modal"
+	CallbackResolve  = "resolve_modal"
 )
 
 // Block IDs of modal inputs; response_action errors are keyed by them.
@@ -42,6 +51,18 @@ const (
 	BlockEscalateTarget  = "escalate_target"
 	BlockEscalateReason  = "escalate_reason"
 	BlockRejectReason    = "reject_reason" // plain_text_input, optional
+	BlockContactChannel  = "contact_channel"   // radio: call, email, meeting, letter, other
+	BlockContactOutcome  = "contact_outcome"   // static_select
+	BlockContactNotes    = "contact_notes"     // plain_text_input, optional
+	BlockContactFollowUp = "contact_follow_up" // datepicker, optional
+	BlockPromiseCurrency = "promise_currency"  // static_select, shown when several currencies are overdue
+	BlockPromiseAmount   = "promise_amount"    // plain_text_input
+	BlockPromiseDate     = "promise_date"      // datepicker
+	BlockDisputeInvoices = "dispute_invoices"  // multi_static_select of overdue invoices
+	BlockDisputeReason   = "dispute_reason"    // static_select
+	BlockDisputeNote     = "dispute_note"      // plain_text_input, optional
+	BlockResolveInvoices = "resolve_invoices"  // multi_static_select of disputed invoices
+	BlockResolveHow      = "resolve_how"       // radio: pay, credit
 	BlockPlanSchedule    = "plan_schedule" // the schedule preview section
 )
 

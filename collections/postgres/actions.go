@@ -17,13 +17,27 @@ import (
 // writes the status it leads to with the audit entry and the Slack
 // messages that show it, in one transaction. It decides nothing itself.
 
-// customerOverdueQuery sums one customer's overdue balances as of $1.
+// liveDispute is the SQL condition of a dispute (alias d) of an invoice
+// (alias i) that keeps the invoice out of the chase: open, or resolved
+// "we will credit it" while the invoice is as it was then.
+const liveDispute = `(d.resolved_at IS NULL OR
+	(d.resolution = 'credit' AND d.amount_at_resolve = i.amount_minor AND d.paid_at_resolve = i.paid_minor))`
+
+// inDispute is the SQL condition of an invoice (alias i) out of the chase.
+const inDispute = `EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AND ` + liveDispute + `)`
+
+// disputedInvoices lists the invoices out of the chase, with the reason.
+const disputedInvoices = `SELECT DISTINCT ON (d.invoice_id) d.invoice_id, d.reason FROM disputes d JOIN invoices i ON i.id = d.invoice_id
+	WHERE ` + liveDispute + ` ORDER BY d.invoice_id, d.id DESC`
+
+// customerOverdueQuery sums one customer's overdue balances as of $1,
+// disputed invoices aside.
 const customerOverdueQuery = openInvoicesAsOf + `
-SELECT currency AS "currency", sum(balance_minor) AS "minor"
-  FROM open_invoices
- WHERE customer_id = $2 AND due_on < $1
- GROUP BY currency
- ORDER BY currency`
+SELECT o.currency AS "currency", sum(o.balance_minor) AS "minor"
+  FROM open_invoices o JOIN invoices i ON i.id = o.id
+ WHERE o.customer_id = $2 AND o.due_on < $1 AND NOT ` + inDispute + `
+ GROUP BY o.currency
+ ORDER BY o.currency`
 
 // facts gathers what the lifecycle looks at for a locked case.
 func (s *CaseService) facts(ctx context.Context, tx *sqlx.Tx, c collections.Case, esc *collections.Escalation) (collections.CaseFacts, error) {
@@ -33,6 +47,9 @@ func (s *CaseService) facts(ctx context.Context, tx *sqlx.Tx, c collections.Case
 	}
 	if err := tx.SelectContext(ctx, &f.Overdue, customerOverdueQuery, s.today(), c.CustomerID); err != nil {
 		return f, fmt.Errorf("overdue of case %d: %w", c.ID, err)
+	}
+	if err := tx.GetContext(ctx, &f.Disputed, `SELECT EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = $1 AND `+inDispute+`)`, c.CustomerID); err != nil {
+		return f, fmt.Errorf("disputes of case %d: %w", c.ID, err)
 	}
 	if esc == nil {
 		var r escalationRow
@@ -71,7 +88,7 @@ func (s *CaseService) act(ctx context.Context, tx *sqlx.Tx, caseID int64, action
 // writeStatus records a case's new status, as the lifecycle decided.
 func writeStatus(ctx context.Context, tx *sqlx.Tx, caseID int64, to collections.CaseStatus, action collections.CaseAction, actor string, until *time.Time) (collections.Case, error) {
 	var snoozed any
-	if to == collections.CaseSnoozed && until != nil {
+	if to.Dated() && until != nil {
 		snoozed = *until
 	}
 	var r caseRow

@@ -22,7 +22,9 @@ type CaseService struct {
 	stages    []int
 	channel   string
 	graceDays int
-	today     func() time.Time
+	// promiseGraceDays: days after a promised date before it is broken
+	promiseGraceDays int
+	today            func() time.Time
 }
 
 // CaseConfig configures a CaseService.
@@ -30,6 +32,9 @@ type CaseConfig struct {
 	Stages    []int  // days overdue that raise a stage
 	Channel   string // Slack channel ID of the alerts
 	GraceDays int    // days after an instalment's due date before a plan is broken
+	// PromiseGraceDays: days after a promised date before the promise is
+	// broken; 0 means collections.DefaultPromiseGraceDays (use -1 for none).
+	PromiseGraceDays int
 	// Today returns the business date (midnight UTC of the date in the
 	// business time zone); default: today in UTC.
 	Today func() time.Time
@@ -43,8 +48,14 @@ func NewCaseService(db *DB, cfg CaseConfig) *CaseService {
 	if cfg.Today == nil {
 		cfg.Today = func() time.Time { return collections.DateIn(time.Now(), time.UTC) }
 	}
+	switch {
+	case cfg.PromiseGraceDays == 0:
+		cfg.PromiseGraceDays = collections.DefaultPromiseGraceDays
+	case cfg.PromiseGraceDays < 0:
+		cfg.PromiseGraceDays = 0
+	}
 	return &CaseService{db: db, ledger: NewLedgerService(db), stages: cfg.Stages, channel: cfg.Channel,
-		graceDays: cfg.GraceDays, today: cfg.Today}
+		graceDays: cfg.GraceDays, promiseGraceDays: cfg.PromiseGraceDays, today: cfg.Today}
 }
 
 var _ collections.CaseService = (*CaseService)(nil)
@@ -229,7 +240,7 @@ func showOverdue(ctx context.Context, tx *sqlx.Tx, caseID int64, overdueText str
 	_, err := tx.ExecContext(ctx, `
 		UPDATE cases SET overdue_text = $2, updated_at = now(), overdue_invoices = (
 		       SELECT coalesce(array_agg(i.id ORDER BY i.id), '{}') FROM invoices i
-		        WHERE i.customer_id = cases.customer_id AND i.due_on < $3 AND i.paid_minor < i.amount_minor)
+		        WHERE i.customer_id = cases.customer_id AND i.due_on < $3 AND i.paid_minor < i.amount_minor AND NOT `+inDispute+`)
 		 WHERE id = $1`, caseID, overdueText, today)
 	if err != nil {
 		return fmt.Errorf("record overdue of case %d: %w", caseID, err)
@@ -239,12 +250,28 @@ func showOverdue(ctx context.Context, tx *sqlx.Tx, caseID int64, overdueText str
 
 // --- the sweep ---
 
+// overdueCustomersQuery sums each customer's overdue balances as of $1,
+// disputed invoices aside.
 const overdueCustomersQuery = openInvoicesAsOf + `
-SELECT customer_id, currency, sum(balance_minor) AS overdue_minor, max($1::date - due_on) AS oldest_days
-  FROM open_invoices
- WHERE due_on < $1
- GROUP BY customer_id, currency
- ORDER BY customer_id, currency`
+SELECT o.customer_id, o.currency, sum(o.balance_minor) AS overdue_minor, max($1::date - o.due_on) AS oldest_days
+  FROM open_invoices o LEFT JOIN (` + disputedInvoices + `) x ON x.invoice_id = o.id
+ WHERE o.due_on < $1 AND x.invoice_id IS NULL
+ GROUP BY o.customer_id, o.currency
+ ORDER BY o.customer_id, o.currency`
+
+// disputingCustomers returns the customers with an invoice in dispute.
+func (s *CaseService) disputingCustomers(ctx context.Context) (map[int64]bool, error) {
+	var ids []int64
+	if err := s.db.SelectContext(ctx, &ids, `SELECT DISTINCT i.customer_id FROM disputes d JOIN invoices i ON i.id = d.invoice_id
+		WHERE d.resolution IS DISTINCT FROM 'pay' AND `+inDispute); err != nil {
+		return nil, fmt.Errorf("customers with disputes: %w", err)
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
 
 func (s *CaseService) overdueCustomers(ctx context.Context, asOf time.Time) ([]collections.OverdueCustomer, error) {
 	rows, err := s.db.QueryContext(ctx, overdueCustomersQuery, asOf)
@@ -307,6 +334,9 @@ func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStag
 		if err := s.checkPlans(ctx, live, &res); err != nil {
 			return res, err
 		}
+		if err := s.checkPromises(ctx, live, &res); err != nil {
+			return res, err
+		}
 	}
 	overdue, err := s.overdueCustomers(ctx, asOf)
 	if err != nil {
@@ -322,8 +352,12 @@ func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStag
 	if err != nil {
 		return res, err
 	}
+	disputed, err := s.disputingCustomers(ctx)
+	if err != nil {
+		return res, err
+	}
 	in := collections.SweepInput{AsOf: asOf, Overdue: overdue, Live: liveOverdue, Cases: cases, Shown: shown,
-		Stages: s.stages, NewStages: newStages}
+		Disputed: disputed, Stages: s.stages, NewStages: newStages}
 	decisions := collections.DecideSweep(in)
 	customers, err := s.alertedCustomers(ctx, decisions)
 	if err != nil {
@@ -350,6 +384,9 @@ func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStag
 		if outcome.payment {
 			res.Payments++
 		}
+		if outcome.followUp {
+			res.FollowUps++
+		}
 	}
 	return res, nil
 }
@@ -359,6 +396,7 @@ type applied struct {
 	alerted  bool                   // an alert or a further stage was raised
 	reopened bool                   // a snooze ended
 	payment  bool                   // a change of the overdue amount was told
+	followUp bool                   // a follow-up date came
 	ended    collections.CaseStatus // settled or closed, when the case ended
 }
 
@@ -417,6 +455,30 @@ func (s *CaseService) apply(ctx context.Context, in collections.SweepInput, d co
 				return err
 			}
 			out.reopened, out.alerted = true, true
+			if d.Stage > c.Stage {
+				_, err := s.raiseStage(ctx, tx, c, d, live)
+				return err
+			}
+			return nil
+		case collections.DecideFollowUpDue:
+			if _, err := collections.Decide(collections.CaseFacts{Case: c}, collections.ActEndFollowUp, collections.OwedActor); err != nil {
+				return err
+			}
+			if _, err := writeStatus(ctx, tx, c.ID, collections.CaseOpen, collections.ActEndFollowUp, collections.SystemActor, nil); err != nil {
+				return err
+			}
+			var who struct {
+				Name  string `db:"name"`
+				Owner string `db:"owner"`
+			}
+			if err := tx.GetContext(ctx, &who, `SELECT name, coalesce(owner_slack_id, '') AS owner FROM customers WHERE id = $1`, c.CustomerID); err != nil {
+				return fmt.Errorf("customer of case %d: %w", c.ID, err)
+			}
+			if err := logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, collections.AuditFollowUpDue,
+				collections.AuditDetails{Until: collections.DateOf(*c.SnoozedUntil), Customer: who.Name, Owner: who.Owner}); err != nil {
+				return err
+			}
+			out.followUp, out.alerted = true, true
 			if d.Stage > c.Stage {
 				_, err := s.raiseStage(ctx, tx, c, d, live)
 				return err

@@ -42,9 +42,9 @@ WITH later AS (
 )`
 
 const agingQuery = openInvoicesAsOf + `
-SELECT currency, ($1::date - due_on) AS days_overdue, sum(balance_minor) AS balance_minor
-  FROM open_invoices
- GROUP BY currency, due_on`
+SELECT o.currency, ($1::date - o.due_on) AS days_overdue, sum(o.balance_minor) AS balance_minor, x.invoice_id IS NOT NULL AS disputed
+  FROM open_invoices o LEFT JOIN (` + disputedInvoices + `) x ON x.invoice_id = o.id
+ GROUP BY o.currency, o.due_on, x.invoice_id IS NOT NULL`
 
 // Aging returns the whole ledger's aging report as of asOf.
 func (s *LedgerService) Aging(ctx context.Context, asOf time.Time) (collections.AgingReport, error) {
@@ -58,10 +58,15 @@ func (s *LedgerService) Aging(ctx context.Context, asOf time.Time) (collections.
 		var currency string
 		var days int
 		var balance int64
-		if err := rows.Scan(&currency, &days, &balance); err != nil {
+		var disputed bool
+		if err := rows.Scan(&currency, &days, &balance, &disputed); err != nil {
 			return report, fmt.Errorf("aging: %w", err)
 		}
-		report.Add(currency, days, balance)
+		if disputed {
+			report.AddDisputed(currency, days, balance)
+		} else {
+			report.Add(currency, days, balance)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return report, fmt.Errorf("aging: %w", err)
@@ -186,22 +191,27 @@ type openInvoiceRow struct {
 	Balance    int64     `db:"balance_minor"`
 	IssuedOn   time.Time `db:"issued_on"`
 	DueOn      time.Time `db:"due_on"`
+	// DisputeReason is set when the invoice is in dispute.
+	DisputeReason sql.NullString `db:"dispute_reason"`
 }
 
 func (r openInvoiceRow) invoice(asOf time.Time) collections.OpenInvoice {
 	return collections.OpenInvoice{ID: r.ID, Number: r.Number, CustomerID: r.CustomerID, Currency: r.Currency,
 		Amount: r.Amount, Balance: r.Balance, IssuedOn: r.IssuedOn, DueOn: r.DueOn,
-		DaysOverdue: collections.DaysBetween(r.DueOn, asOf)}
+		DaysOverdue: collections.DaysBetween(r.DueOn, asOf),
+		Disputed:    r.DisputeReason.Valid, DisputeReason: collections.DisputeReason(r.DisputeReason.String)}
 }
 
 // customerOpenInvoices is openInvoicesAsOf for one customer ($2), using
 // the customer's invoices rather than the whole ledger.
 const customerOpenInvoices = `
 SELECT i.id, i.number, i.customer_id, i.currency, i.amount_minor, i.issued_on, i.due_on,
-       i.amount_minor - coalesce(p.paid, 0) AS balance_minor
+       i.amount_minor - coalesce(p.paid, 0) AS balance_minor, x.reason AS dispute_reason
   FROM invoices i
   LEFT JOIN LATERAL (SELECT sum(amount_minor) AS paid FROM payments
                       WHERE invoice_id = i.id AND paid_on <= $1) p ON true
+  LEFT JOIN LATERAL (SELECT d.reason FROM disputes d WHERE d.invoice_id = i.id AND ` + liveDispute + `
+                      ORDER BY d.id DESC LIMIT 1) x ON true
  WHERE i.customer_id = $2 AND i.issued_on <= $1
    AND i.amount_minor - coalesce(p.paid, 0) > 0
  ORDER BY i.due_on, i.number`
@@ -222,7 +232,11 @@ func (s *LedgerService) CustomerSummary(ctx context.Context, id int64, asOf time
 	for _, r := range rows {
 		inv := r.invoice(asOf)
 		sum.Invoices = append(sum.Invoices, inv)
-		report.Add(inv.Currency, inv.DaysOverdue, inv.Balance)
+		if inv.Disputed {
+			report.AddDisputed(inv.Currency, inv.DaysOverdue, inv.Balance)
+		} else {
+			report.Add(inv.Currency, inv.DaysOverdue, inv.Balance)
+		}
 	}
 	if report.Currencies != nil {
 		sum.Outstanding = report.Currencies

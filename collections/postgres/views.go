@@ -25,12 +25,18 @@ func (s *CaseService) FindCaseView(ctx context.Context, caseID int64, asOf time.
 	}
 	v.Customer, v.Outstanding = sum.Customer, sum.Outstanding
 	for _, inv := range sum.Invoices {
-		if inv.DaysOverdue > 0 {
+		switch {
+		case inv.Disputed:
+			v.Disputed = append(v.Disputed, inv)
+		case inv.DaysOverdue > 0:
 			v.Invoices = append(v.Invoices, inv)
 			v.OldestDays = max(v.OldestDays, inv.DaysOverdue)
 		}
 	}
 	if v.Plan, err = s.latestPlan(ctx, s.db, c); err != nil {
+		return v, err
+	}
+	if v.Promise, err = s.latestPromise(ctx, s.db, c, asOf); err != nil {
 		return v, err
 	}
 	var e escalationRow
