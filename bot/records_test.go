@@ -1,0 +1,265 @@
+package bot_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/owedhq/owed/bot/blocks"
+	"github.com/owedhq/owed/bot/sandbox"
+	"github.com/owedhq/owed/collections"
+)
+
+// Journeys of the records on a case: contacts, promises, disputes.
+
+// withOwner loads the journey ledger with Acme owned by the member.
+func withOwner(h *harness) {
+	h.importCSV(collections.ImportCustomers, "name,email,phone,owner,tier\nACME Corp.,ap@acme.example,+1 555 0100,"+member+",A\n")
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+}
+
+func lastLine(t testing.TB, h *harness, alert sandbox.Message) sandbox.Message {
+	t.Helper()
+	m := h.refresh(alert)
+	if len(m.Replies) == 0 {
+		t.Fatalf("no thread under %q", m.Text)
+	}
+	return m.Replies[len(m.Replies)-1]
+}
+
+func TestRecords_ACallWithAFollowUpIsQuietUntilThenAlertsTheOwner(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	if !strings.Contains(acme.Content(), "ap@acme.example") || !strings.Contains(acme.Content(), "+1 555 0100") {
+		t.Errorf("the alert lacks the customer's contact details: %s", acme.Content())
+	}
+
+	h.click(member, acme, blocks.ActionLogContact)
+	modal := h.modal(member, blocks.CallbackContact)
+	res := h.submit(member, modal, sandbox.Values{
+		blocks.BlockContactChannel:  {blocks.BlockContactChannel: sandbox.Pick("call")},
+		blocks.BlockContactOutcome:  {blocks.BlockContactOutcome: sandbox.Pick("left_message")},
+		blocks.BlockContactNotes:    {blocks.BlockContactNotes: sandbox.Text("voicemail of Sam in AP")},
+		blocks.BlockContactFollowUp: {blocks.BlockContactFollowUp: sandbox.Date("2026-06-05")},
+	})
+	if !res.Closed {
+		t.Fatalf("log contact: %+v", res)
+	}
+	h.settle()
+	if line := lastLine(t, h, acme); !shows(line, "logged a call: left a message; follow up on 2026-06-05 — voicemail of Sam in AP") {
+		t.Errorf("thread line = %q", line.Text)
+	}
+	if acme = h.refresh(acme); !strings.Contains(acme.Content(), "Follow-up on 2026-06-05") {
+		t.Errorf("alert while waiting: %s", acme.Content())
+	}
+
+	// Quiet until the follow-up date: the sweep of 2026-06-04 tells
+	// nothing in Acme's thread.
+	h.setToday("2026-06-04")
+	before := len(h.refresh(acme).Replies)
+	h.sweep()
+	if n := len(h.refresh(acme).Replies); n != before {
+		t.Errorf("a case waiting for its follow-up got %d new thread lines", n-before)
+	}
+	h.setToday("2026-06-05")
+	res2 := h.sweep()
+	if res2.FollowUps != 1 {
+		t.Errorf("follow-ups due = %d, want 1", res2.FollowUps)
+	}
+	line := lastLine(t, h, acme)
+	if !strings.Contains(line.Content(), "Follow up with *ACME Corp.* today — <@"+member+">") {
+		t.Errorf("follow-up line = %q", line.Content())
+	}
+	if acme = h.refresh(acme); !hasButton(acme, blocks.ActionSnooze) || strings.Contains(acme.Content(), "Follow-up on") {
+		t.Errorf("after the follow-up date: buttons %v, %s", buttons(acme), acme.Content())
+	}
+}
+
+// promise records a promise to pay amount USD by date on the alert.
+func promise(t testing.TB, h *harness, alert sandbox.Message, amount, by string) {
+	t.Helper()
+	h.click(member, alert, blocks.ActionPromise)
+	modal := h.modal(member, blocks.CallbackPromise)
+	res := h.submit(member, modal, sandbox.Values{
+		blocks.BlockPromiseCurrency: {blocks.BlockPromiseCurrency: sandbox.Pick("USD")},
+		blocks.BlockPromiseAmount:   {blocks.BlockPromiseAmount: sandbox.Text(amount)},
+		blocks.BlockPromiseDate:     {blocks.BlockPromiseDate: sandbox.Date(by)},
+	})
+	if !res.Closed {
+		t.Fatalf("promise: %+v", res)
+	}
+	h.settle()
+}
+
+func TestRecords_APromiseKeptByTwoPartialPayments(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	promise(t, h, acme, "100.00", "2026-06-10")
+	if acme = h.refresh(acme); !strings.Contains(acme.Content(), "Promised to pay USD 100.00 by 2026-06-10") || hasButton(acme, blocks.ActionSnooze) {
+		t.Fatalf("promised alert: buttons %v, %s", buttons(acme), acme.Content())
+	}
+	if line := lastLine(t, h, acme); !shows(line, "recorded a promise to pay of USD 100.00 by 2026-06-10") {
+		t.Errorf("thread line = %q", line.Text)
+	}
+
+	h.importCSV(collections.ImportPayments, "invoice,amount,paid_on,reference\nA-1,40.00,2026-06-03,P-1\n")
+	h.setToday("2026-06-04")
+	if res := h.review(); res.PromisesKept != 0 {
+		t.Fatalf("kept after USD 40.00 of 100.00")
+	}
+	h.importCSV(collections.ImportPayments, "invoice,amount,paid_on,reference\nA-1,60.00,2026-06-08,P-2\n")
+	h.setToday("2026-06-08")
+	if res := h.review(); res.PromisesKept != 1 {
+		t.Fatalf("promises kept = %d, want 1", res.PromisesKept)
+	}
+	found := false
+	for _, r := range h.refresh(acme).Replies {
+		found = found || shows(r, "Promise kept of USD 100.00 by 2026-06-10: USD 100.00 received")
+	}
+	if !found {
+		t.Errorf("no 'Promise kept' line in the thread")
+	}
+	if n := h.count(`SELECT count(*) FROM promises WHERE status = 'kept'`); n != 1 {
+		t.Errorf("kept promises = %d", n)
+	}
+}
+
+func TestRecords_ABrokenPromiseBringsTheAlertBackToTheOwner(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	promise(t, h, acme, "100.00", "2026-06-05")
+	h.importCSV(collections.ImportPayments, "invoice,amount,paid_on,reference\nA-1,30.00,2026-06-04,P-1\n")
+
+	// Grace is 2 days: still open on 2026-06-07, broken on 2026-06-08.
+	h.setToday("2026-06-07")
+	if res := h.review(); res.PromisesBroken != 0 {
+		t.Fatalf("broken within the grace days")
+	}
+	h.setToday("2026-06-08")
+	if res := h.review(); res.PromisesBroken != 1 {
+		t.Fatalf("promises broken = %d, want 1", res.PromisesBroken)
+	}
+	line := lastLine(t, h, acme)
+	for _, r := range h.refresh(acme).Replies {
+		if shows(r, "Promise broken") {
+			line = r
+		}
+	}
+	if !strings.Contains(line.Content(), "Promise broken of USD 100.00 by 2026-06-05: USD 30.00 received — <@"+member+">") {
+		t.Errorf("broken line = %q", line.Content())
+	}
+	if acme = h.refresh(acme); !hasButton(acme, blocks.ActionSnooze) || !hasButton(acme, blocks.ActionPromise) {
+		t.Errorf("the alert did not come back: buttons %v", buttons(acme))
+	}
+}
+
+func TestRecords_AContactWithThePromisedOutcomeRecordsThePromise(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	h.click(member, acme, blocks.ActionLogContact)
+	modal := h.modal(member, blocks.CallbackContact)
+	values := sandbox.Values{
+		blocks.BlockContactChannel: {blocks.BlockContactChannel: sandbox.Pick("call")},
+		blocks.BlockContactOutcome: {blocks.BlockContactOutcome: sandbox.Pick("promised")},
+		blocks.BlockPromiseAmount:  {blocks.BlockPromiseAmount: sandbox.Text("")},
+	}
+	res := h.submit(member, modal, values)
+	if res.Closed || res.Errors[blocks.BlockPromiseAmount] == "" || res.Errors[blocks.BlockPromiseDate] == "" {
+		t.Fatalf("promised outcome without a promise: %+v", res)
+	}
+	values[blocks.BlockPromiseCurrency] = map[string]sandbox.Value{blocks.BlockPromiseCurrency: sandbox.Pick("EUR")}
+	values[blocks.BlockPromiseAmount] = map[string]sandbox.Value{blocks.BlockPromiseAmount: sandbox.Text("50.00")}
+	values[blocks.BlockPromiseDate] = map[string]sandbox.Value{blocks.BlockPromiseDate: sandbox.Date("2026-06-12")}
+	if res = h.submit(member, modal, values); !res.Closed {
+		t.Fatalf("contact with a promise: %+v", res)
+	}
+	h.settle()
+	if acme = h.refresh(acme); !strings.Contains(acme.Content(), "Promised to pay EUR 50.00 by 2026-06-12") {
+		t.Errorf("alert: %s", acme.Content())
+	}
+	if n := h.count(`SELECT count(*) FROM contacts WHERE outcome = 'promised'`); n != 1 {
+		t.Errorf("contacts = %d", n)
+	}
+}
+
+func TestRecords_ADisputedInvoiceLeavesTheChaseUntilResolved(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	var a1 int64
+	if err := h.db.GetContext(h.ctx, &a1, `SELECT id FROM invoices WHERE number = 'A-1'`); err != nil {
+		t.Fatal(err)
+	}
+
+	h.click(member, acme, blocks.ActionDispute)
+	modal := h.modal(member, blocks.CallbackDispute)
+	res := h.submit(member, modal, sandbox.Values{
+		blocks.BlockDisputeInvoices: {blocks.BlockDisputeInvoices: {Options: []string{strconv.FormatInt(a1, 10)}}},
+		blocks.BlockDisputeReason:   {blocks.BlockDisputeReason: sandbox.Pick("pricing")},
+		blocks.BlockDisputeNote:     {blocks.BlockDisputeNote: sandbox.Text("charged the old price list")},
+	})
+	if !res.Closed {
+		t.Fatalf("dispute: %+v", res)
+	}
+	h.settle()
+	acme = h.refresh(acme)
+	content := acme.Content()
+	if strings.Contains(content, "USD 100.00 overdue") || !strings.Contains(content, "*EUR 50.00* overdue") ||
+		!strings.Contains(content, "*In dispute*") || !strings.Contains(content, "`A-1` due 2026-05-01 · USD 100.00 · pricing") {
+		t.Errorf("alert with A-1 in dispute: %s", content)
+	}
+	if line := lastLine(t, h, acme); !shows(line, "put `A-1` in dispute (pricing): charged the old price list") {
+		t.Errorf("thread line = %q", line.Text)
+	}
+
+	// On 2026-06-20 A-1 would be 50 days overdue; without it Acme's oldest
+	// is A-2 at 31 days: stage 30, already alerted, so nothing new.
+	h.setToday("2026-06-20")
+	h.sweep()
+	if n := h.count(`SELECT count(*) FROM case_alerts WHERE stage > 30`); n != 0 {
+		t.Errorf("a disputed invoice raised a stage")
+	}
+	// Nor can it be escalated alone: pay A-2, and the case has nothing
+	// overdue but stays open for the dispute.
+	h.importCSV(collections.ImportPayments, "invoice,amount,paid_on,reference\nA-2,50.00,2026-06-20,P-2\n")
+	h.review()
+	if acme = h.refresh(acme); hasButton(acme, blocks.ActionEscalate) || !hasButton(acme, blocks.ActionResolveDispute) {
+		t.Errorf("only a dispute left: buttons %v", buttons(acme))
+	}
+
+	h.click(member, acme, blocks.ActionResolveDispute)
+	resolve := h.modal(member, blocks.CallbackResolve)
+	res = h.submit(member, resolve, sandbox.Values{
+		blocks.BlockResolveHow: {blocks.BlockResolveHow: sandbox.Pick("pay")},
+	})
+	if !res.Closed {
+		t.Fatalf("resolve: %+v", res)
+	}
+	h.settle()
+	h.sweep()
+	acme = h.refresh(acme)
+	if !strings.Contains(acme.Content(), "*USD 100.00* overdue") || strings.Contains(acme.Content(), "*In dispute*") {
+		t.Errorf("after 'customer will pay': %s", acme.Content())
+	}
+	// Back in the chase, with days overdue counted from its original due
+	// date (2026-05-01): 50 days on 2026-06-20.
+	if !strings.Contains(acme.Content(), "Oldest invoice 50 days overdue") {
+		t.Errorf("days overdue not from the original due date: %s", acme.Content())
+	}
+	found := false
+	for _, r := range acme.Replies {
+		found = found || shows(r, "resolved the dispute of `A-1`: the customer will pay")
+	}
+	if !found {
+		t.Errorf("no thread line for the resolution")
+	}
+}
