@@ -43,7 +43,7 @@ var caseButtons = map[collections.CaseAction]caseButton{
 	collections.ActDispute:        {actionID: ActionDispute, label: "Dispute"},
 	collections.ActResolveDispute: {actionID: ActionResolveDispute, label: "Resolve dispute"},
 	collections.ActApprove:        {actionID: ActionApprove, label: "Approve"},
-	collections.ActReject:  {actionID: ActionReject, label: "Reject"},
+	collections.ActReject:         {actionID: ActionReject, label: "Reject"},
 }
 
 // pendingEscalationRef is what a button on the pending escalation

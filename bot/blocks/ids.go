@@ -50,7 +50,7 @@ const (
 	BlockPlanDownPayment = "plan_down_payment"
 	BlockEscalateTarget  = "escalate_target"
 	BlockEscalateReason  = "escalate_reason"
-	BlockRejectReason    = "reject_reason" // plain_text_input, optional
+	BlockRejectReason    = "reject_reason"     // plain_text_input, optional
 	BlockContactChannel  = "contact_channel"   // radio: call, email, meeting, letter, other
 	BlockContactOutcome  = "contact_outcome"   // static_select
 	BlockContactNotes    = "contact_notes"     // plain_text_input, optional
@@ -63,7 +63,7 @@ const (
 	BlockDisputeNote     = "dispute_note"      // plain_text_input, optional
 	BlockResolveInvoices = "resolve_invoices"  // multi_static_select of disputed invoices
 	BlockResolveHow      = "resolve_how"       // radio: pay, credit
-	BlockPlanSchedule    = "plan_schedule" // the schedule preview section
+	BlockPlanSchedule    = "plan_schedule"     // the schedule preview section
 )
 
 // Block IDs of the button rows on messages.
