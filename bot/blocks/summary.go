@@ -40,7 +40,7 @@ func Summary(sum collections.CustomerSummary, v *collections.CaseView, history [
 		if c.OwnerSlackID != "" {
 			nothing += "\nOwner: " + Mention(c.OwnerSlackID)
 		}
-		blocks = append(blocks, section(nothing))
+		blocks = append(blocks, section(nothing+contactLine(c)))
 	} else {
 		text = fmt.Sprintf("%s: %s outstanding", customerText(c), truncate(moneyList(outstanding), 1000))
 		if len(overdue) > 0 {
@@ -74,8 +74,19 @@ func Summary(sum collections.CustomerSummary, v *collections.CaseView, history [
 			blocks = append(blocks, agingSection(a))
 			shown++
 		}
-		if len(sum.Invoices) > 0 {
-			blocks = append(blocks, section(invoiceList(sum.Invoices, false)))
+		var chased, disputed []collections.OpenInvoice
+		for _, in := range sum.Invoices {
+			if in.Disputed {
+				disputed = append(disputed, in)
+			} else {
+				chased = append(chased, in)
+			}
+		}
+		if len(chased) > 0 {
+			blocks = append(blocks, section(invoiceList(chased, false)))
+		}
+		if len(disputed) > 0 {
+			blocks = append(blocks, section(disputedList(disputed)))
 		}
 	}
 	if v != nil {
@@ -112,7 +123,7 @@ func summaryOverview(c collections.Customer, outstanding, overdue []collections.
 	if c.OwnerSlackID != "" {
 		line += "\nOwner: " + Mention(c.OwnerSlackID)
 	}
-	return line
+	return line + contactLine(c)
 }
 
 // agingSection shows one currency's aging buckets and total as fields.
