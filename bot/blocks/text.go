@@ -180,3 +180,18 @@ func capitalize(s string) string {
 	r := []rune(s)
 	return strings.ToUpper(string(r[0])) + string(r[1:])
 }
+
+// plainReplacer turns owed's own mrkdwn back into plain text: mentions
+// become @IDs, escapes become characters, bold and code markers go.
+var plainReplacer = strings.NewReplacer("<@", "@", "&lt;", "<", "&gt;", ">", "&amp;", "&", "*", "", "`", "")
+
+// PlainText is a sentence owed wrote in mrkdwn (an ActionLine) as plain
+// text for a terminal: "<@U1> snoozed *this*" becomes "@U1 snoozed this".
+// User text in it was escaped with Escape, whose look-alikes stay.
+func PlainText(mrkdwn string) string {
+	s := plainReplacer.Replace(mrkdwn)
+	return mentionEnd.ReplaceAllString(s, "@$1")
+}
+
+// mentionEnd matches what is left of a mention after "<@" became "@".
+var mentionEnd = regexp.MustCompile(`@([UW][A-Z0-9]{1,20})>`)

@@ -56,6 +56,7 @@ func commands() []command {
 		{"sweep", "run the overdue sweep once [--as-of DATE] [--dry-run]", runSweep},
 		{"show", "what a customer owes: owed show CUSTOMER [--as-of DATE] [--json]", runShow},
 		{"aging", "aging report per currency [--as-of DATE] [--json]", runAging},
+		{"history", "every action, contact and email of a customer: owed history CUSTOMER [--json]", runHistory},
 		{"version", "print version and commit", runVersion},
 	}
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"math"
 	"database/sql"
 	"fmt"
 	"time"
@@ -204,8 +205,12 @@ func (s *CaseService) caseHistory(ctx context.Context, caseID int64, limit int) 
 	return s.auditEntries(ctx, `case_id = $1`, caseID, limit)
 }
 
-// History returns a customer's audit trail, newest first.
+// History returns a customer's audit trail, newest first; all of it when
+// limit is 0.
 func (s *CaseService) History(ctx context.Context, customerID int64, limit int) ([]collections.AuditEntry, error) {
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
 	return s.auditEntries(ctx, `customer_id = $1`, customerID, limit)
 }
 
