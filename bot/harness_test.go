@@ -94,7 +94,8 @@ func newHarness(t testing.TB, opts harnessOptions) *harness {
 	h.sb.SetBaseURL(sbSrv.URL)
 
 	client := slack.New(botToken, slack.OptionAPIURL(sbSrv.URL+"/api/"), slack.OptionAppLevelToken(appToken))
-	h.cases = postgres.NewCaseService(h.db, postgres.CaseConfig{Stages: []int{1, 7, 14, 30, 60, 90}, Channel: channel, GraceDays: 3, Today: h.date})
+	h.cases = postgres.NewCaseService(h.db, postgres.CaseConfig{Stages: []int{1, 7, 14, 30, 60, 90}, Channel: channel, GraceDays: 3,
+		PromiseGraceDays: collections.DefaultPromiseGraceDays, Today: h.date})
 	h.bot = bot.New(bot.Options{
 		Slack: client, Ledger: postgres.NewLedgerService(h.db), Cases: h.cases, Outbox: postgres.NewOutboxService(h.db),
 		SigningSecret: secret, Channel: channel, Approvers: []string{approver, approverSG},

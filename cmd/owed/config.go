@@ -26,6 +26,7 @@ type Config struct {
 	Stages        []int
 	Addr          string
 	GraceDays     int
+	PromiseGrace  int // days after a promised date before the promise is broken
 	LogJSON       bool
 }
 
@@ -116,6 +117,10 @@ func loadConfig(getenv func(string) string, needs configNeeds) (Config, error) {
 	stages := get("OWED_STAGES", "1,7,14,30,60,90")
 	if cfg.Stages, err = collections.ParseStages(stages); err != nil {
 		bad("OWED_STAGES %q: %s", stages, collections.ErrorMessage(err))
+	}
+	promiseGrace := get("OWED_PROMISE_GRACE_DAYS", "2")
+	if cfg.PromiseGrace, err = strconv.Atoi(promiseGrace); err != nil || cfg.PromiseGrace < 0 {
+		bad("OWED_PROMISE_GRACE_DAYS %q is not a whole number of days", promiseGrace)
 	}
 	grace := get("OWED_PLAN_GRACE_DAYS", "3")
 	if cfg.GraceDays, err = strconv.Atoi(grace); err != nil || cfg.GraceDays < 0 {

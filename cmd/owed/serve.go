@@ -77,7 +77,8 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) 
 		return nil, err
 	}
 	today := func() time.Time { return collections.DateIn(time.Now(), cfg.Location) }
-	cases := postgres.NewCaseService(db, postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays, Today: today})
+	cases := postgres.NewCaseService(db, postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays,
+		PromiseGraceDays: cfg.PromiseGrace, Today: today})
 	slackOpts := []slack.Option{slack.OptionAPIURL(cfg.APIURL)}
 	if cfg.AppToken != "" {
 		slackOpts = append(slackOpts, slack.OptionAppLevelToken(cfg.AppToken))
@@ -245,7 +246,8 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 	}
 	defer db.Close()
 	cases := postgres.NewCaseService(db, postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays,
-		Today: func() time.Time { return asOf }})
+		PromiseGraceDays: cfg.PromiseGrace,
+		Today:            func() time.Time { return asOf }})
 	res, err := cases.Sweep(ctx, asOf, *dryRun)
 	if err != nil {
 		return err

@@ -33,7 +33,7 @@ type CaseConfig struct {
 	Channel   string // Slack channel ID of the alerts
 	GraceDays int    // days after an instalment's due date before a plan is broken
 	// PromiseGraceDays: days after a promised date before the promise is
-	// broken; 0 means collections.DefaultPromiseGraceDays (use -1 for none).
+	// broken (collections.DefaultPromiseGraceDays is the usual).
 	PromiseGraceDays int
 	// Today returns the business date (midnight UTC of the date in the
 	// business time zone); default: today in UTC.
@@ -47,12 +47,6 @@ func NewCaseService(db *DB, cfg CaseConfig) *CaseService {
 	}
 	if cfg.Today == nil {
 		cfg.Today = func() time.Time { return collections.DateIn(time.Now(), time.UTC) }
-	}
-	switch {
-	case cfg.PromiseGraceDays == 0:
-		cfg.PromiseGraceDays = collections.DefaultPromiseGraceDays
-	case cfg.PromiseGraceDays < 0:
-		cfg.PromiseGraceDays = 0
 	}
 	return &CaseService{db: db, ledger: NewLedgerService(db), stages: cfg.Stages, channel: cfg.Channel,
 		graceDays: cfg.GraceDays, promiseGraceDays: cfg.PromiseGraceDays, today: cfg.Today}

@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"context"
-	"math"
 	"database/sql"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jmoiron/sqlx"
