@@ -79,3 +79,108 @@ func TestHistory_EveryRecordOldestFirstInTheBusinessTimeZone(t *testing.T) {
 		t.Errorf("history without a customer: exit %d", r.code)
 	}
 }
+
+func TestShowAndAging_AgreeWithAnIndependentSumOfDisputedAndUndisputedInvoices(t *testing.T) {
+	ctx := context.Background()
+	c := newCLI(t)
+	type inv struct {
+		number, customer, currency string
+		minor                      int64
+		due                        string
+		disputed                   bool
+	}
+	invoices := []inv{
+		{"A-1", "ACME Corp.", "USD", 100_00, "2026-05-01", true},
+		{"A-2", "ACME Corp.", "USD", 250_50, "2026-05-20", false},
+		{"A-3", "ACME Corp.", "EUR", 80_00, "2026-04-10", true},
+		{"A-4", "ACME Corp.", "EUR", 19_99, "2026-07-01", false}, // not yet due
+		{"B-1", "Bluebird", "EUR", 45_00, "2026-05-25", false},
+		{"B-2", "Bluebird", "USD", 12_34, "2026-03-01", true},
+	}
+	csv := "number,customer,currency,amount,issued_on,due_on\n"
+	for _, in := range invoices {
+		csv += in.number + "," + in.customer + "," + in.currency + "," + collections.FormatAmount(in.minor, in.currency) + ",2026-03-01," + in.due + "\n"
+	}
+	c.must("import", "invoices", c.file("invoices.csv", csv))
+	db, err := postgres.Open(ctx, c.env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	today, _ := collections.ParseDate("2026-06-01")
+	cs := postgres.NewCaseService(db, postgres.CaseConfig{Channel: "C0COLLECT", Today: func() time.Time { return today }})
+	for _, customer := range []string{"ACME Corp.", "Bluebird"} {
+		var customerID int64
+		if err := db.GetContext(ctx, &customerID, `SELECT id FROM customers WHERE name = $1`, customer); err != nil {
+			t.Fatal(err)
+		}
+		kase, err := cs.OpenCase(ctx, customerID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, in := range invoices {
+			if in.customer == customer && in.disputed {
+				var id int64
+				if err := db.GetContext(ctx, &id, `SELECT id FROM invoices WHERE number = $1`, in.number); err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, id)
+			}
+		}
+		if _, err := cs.Dispute(ctx, collections.Actor{UserID: "U0DANA"}, kase.ID, collections.DisputeInput{InvoiceIDs: ids, Reason: collections.DisputePricing}); err != nil {
+			t.Fatalf("dispute %s: %v", customer, err)
+		}
+	}
+
+	// The independent sums, per currency: everything, and what is disputed.
+	total, disputed := map[string]int64{}, map[string]int64{}
+	for _, in := range invoices {
+		total[in.currency] += in.minor
+		if in.disputed {
+			disputed[in.currency] += in.minor
+		}
+	}
+	var aging agingDoc
+	c.json(&aging, "aging", "--as-of", "2026-06-01")
+	if len(aging.Currencies) != 2 {
+		t.Fatalf("aging: %+v", aging)
+	}
+	for _, a := range aging.Currencies {
+		cur := a["currency"]
+		if a["total"] != collections.FormatAmount(total[cur], cur) || a["disputed"] != collections.FormatAmount(disputed[cur], cur) {
+			t.Errorf("aging %s: total %s disputed %s; want %s and %s", cur, a["total"], a["disputed"],
+				collections.FormatAmount(total[cur], cur), collections.FormatAmount(disputed[cur], cur))
+		}
+	}
+	shown, shownDisputed := map[string]int64{}, map[string]int64{}
+	for _, customer := range []string{"acme", "bluebird"} {
+		var doc struct {
+			Outstanding []map[string]string `json:"outstanding"`
+			Invoices    []struct {
+				Number   string `json:"number"`
+				Disputed bool   `json:"disputed"`
+			} `json:"invoices"`
+		}
+		c.json(&doc, "show", customer, "--as-of", "2026-06-01")
+		for _, o := range doc.Outstanding {
+			cur := o["currency"]
+			tm, _ := collections.ParseAmount(o["total"], cur)
+			dm, _ := collections.ParseAmount(o["disputed"], cur)
+			shown[cur] += tm
+			shownDisputed[cur] += dm
+		}
+		for _, got := range doc.Invoices {
+			for _, in := range invoices {
+				if in.number == got.Number && in.disputed != got.Disputed {
+					t.Errorf("show %s: %s disputed = %v, want %v", customer, got.Number, got.Disputed, in.disputed)
+				}
+			}
+		}
+	}
+	for cur := range total {
+		if shown[cur] != total[cur] || shownDisputed[cur] != disputed[cur] {
+			t.Errorf("show %s summed over customers: %d (disputed %d); want %d (%d)", cur, shown[cur], shownDisputed[cur], total[cur], disputed[cur])
+		}
+	}
+}

@@ -95,7 +95,8 @@ type agingJSON map[string]string
 func agingToJSON(list []collections.Aging) []agingJSON {
 	out := make([]agingJSON, 0, len(list))
 	for _, a := range list {
-		m := agingJSON{"currency": a.Currency, "total": collections.FormatAmount(a.Total(), a.Currency)}
+		m := agingJSON{"currency": a.Currency, "total": collections.FormatAmount(a.Total(), a.Currency),
+			"disputed": collections.FormatAmount(a.Disputed, a.Currency)}
 		for b, v := range a.Buckets {
 			m[collections.BucketNames[b]] = collections.FormatAmount(v, a.Currency)
 		}
@@ -110,13 +111,13 @@ func writeAgingTable(w io.Writer, list []collections.Aging) {
 	for _, n := range collections.BucketNames {
 		fmt.Fprintf(tw, "%s\t", strings.ToUpper(n))
 	}
-	fmt.Fprint(tw, "TOTAL\t\n")
+	fmt.Fprint(tw, "TOTAL\tIN DISPUTE\t\n")
 	for _, a := range list {
 		fmt.Fprintf(tw, "%s\t", a.Currency)
 		for _, v := range a.Buckets {
 			fmt.Fprintf(tw, "%s\t", collections.FormatAmount(v, a.Currency))
 		}
-		fmt.Fprintf(tw, "%s\t\n", collections.FormatAmount(a.Total(), a.Currency))
+		fmt.Fprintf(tw, "%s\t%s\t\n", collections.FormatAmount(a.Total(), a.Currency), collections.FormatAmount(a.Disputed, a.Currency))
 	}
 	tw.Flush()
 }
@@ -206,8 +207,11 @@ func runShow(ctx context.Context, env *Env, args []string) error {
 
 func summaryJSON(sum collections.CustomerSummary) map[string]any {
 	customer := map[string]any{"name": sum.Customer.Name, "ref": sum.Customer.Ref}
-	if sum.Customer.OwnerSlackID != "" {
-		customer["owner"] = sum.Customer.OwnerSlackID
+	for k, v := range map[string]string{"owner": sum.Customer.OwnerSlackID, "email": sum.Customer.Email,
+		"phone": sum.Customer.Phone, "tier": sum.Customer.Tier} {
+		if v != "" {
+			customer[k] = v
+		}
 	}
 	invoices := make([]map[string]any, 0, len(sum.Invoices))
 	for _, inv := range sum.Invoices {
@@ -218,6 +222,7 @@ func summaryJSON(sum collections.CustomerSummary) map[string]any {
 			"issued_on":    inv.IssuedOn.Format(collections.DateLayout),
 			"due_on":       inv.DueOn.Format(collections.DateLayout),
 			"days_overdue": max(inv.DaysOverdue, 0),
+			"disputed":     inv.Disputed,
 		})
 	}
 	return map[string]any{"as_of": sum.AsOf.Format(collections.DateLayout), "customer": customer,
@@ -225,7 +230,14 @@ func summaryJSON(sum collections.CustomerSummary) map[string]any {
 }
 
 func printSummary(w io.Writer, sum collections.CustomerSummary) {
-	fmt.Fprintf(w, "%s — as of %s\n\n", sum.Customer.Label(), sum.AsOf.Format(collections.DateLayout))
+	fmt.Fprintf(w, "%s — as of %s\n", sum.Customer.Label(), sum.AsOf.Format(collections.DateLayout))
+	c := sum.Customer
+	for _, f := range [][2]string{{"Owner", c.OwnerSlackID}, {"Email", c.Email}, {"Phone", c.Phone}, {"Tier", c.Tier}} {
+		if f[1] != "" {
+			fmt.Fprintf(w, "%s: %s\n", f[0], f[1])
+		}
+	}
+	fmt.Fprintln(w)
 	if len(sum.Invoices) == 0 {
 		fmt.Fprintln(w, "Nothing is owed.")
 		return
@@ -235,9 +247,13 @@ func printSummary(w io.Writer, sum collections.CustomerSummary) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "INVOICE\tCURRENCY\tAMOUNT\tBALANCE\tISSUED\tDUE\tOVERDUE")
 	for _, inv := range sum.Invoices {
+		overdue := overdueText(inv.DaysOverdue)
+		if inv.Disputed {
+			overdue = "in dispute (" + inv.DisputeReason.Label() + ")"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", inv.Number, inv.Currency,
 			collections.FormatAmount(inv.Amount, inv.Currency), collections.FormatAmount(inv.Balance, inv.Currency),
-			inv.IssuedOn.Format(collections.DateLayout), inv.DueOn.Format(collections.DateLayout), overdueText(inv.DaysOverdue))
+			inv.IssuedOn.Format(collections.DateLayout), inv.DueOn.Format(collections.DateLayout), overdue)
 	}
 	tw.Flush()
 }
