@@ -438,13 +438,7 @@ func (s *CaseService) apply(ctx context.Context, in collections.SweepInput, d co
 			out.payment = true
 			return s.tellPayment(ctx, tx, r, d, live)
 		case collections.DecideSnoozeEnded:
-			if _, err := collections.Decide(collections.CaseFacts{Case: c}, collections.ActEndSnooze, collections.OwedActor); err != nil {
-				return err
-			}
-			if _, err := writeStatus(ctx, tx, c.ID, collections.CaseOpen, collections.ActEndSnooze, collections.SystemActor, nil); err != nil {
-				return err
-			}
-			if err := logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, collections.AuditSnoozeEnded,
+			if err := owedActs(ctx, tx, c, collections.ActEndSnooze, collections.AuditSnoozeEnded,
 				collections.AuditDetails{Until: collections.DateOf(*c.SnoozedUntil)}); err != nil {
 				return err
 			}
@@ -455,12 +449,6 @@ func (s *CaseService) apply(ctx context.Context, in collections.SweepInput, d co
 			}
 			return nil
 		case collections.DecideFollowUpDue:
-			if _, err := collections.Decide(collections.CaseFacts{Case: c}, collections.ActEndFollowUp, collections.OwedActor); err != nil {
-				return err
-			}
-			if _, err := writeStatus(ctx, tx, c.ID, collections.CaseOpen, collections.ActEndFollowUp, collections.SystemActor, nil); err != nil {
-				return err
-			}
 			var who struct {
 				Name  string `db:"name"`
 				Owner string `db:"owner"`
@@ -468,7 +456,7 @@ func (s *CaseService) apply(ctx context.Context, in collections.SweepInput, d co
 			if err := tx.GetContext(ctx, &who, `SELECT name, coalesce(owner_slack_id, '') AS owner FROM customers WHERE id = $1`, c.CustomerID); err != nil {
 				return fmt.Errorf("customer of case %d: %w", c.ID, err)
 			}
-			if err := logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, collections.AuditFollowUpDue,
+			if err := owedActs(ctx, tx, c, collections.ActEndFollowUp, collections.AuditFollowUpDue,
 				collections.AuditDetails{Until: collections.DateOf(*c.SnoozedUntil), Customer: who.Name, Owner: who.Owner}); err != nil {
 				return err
 			}
@@ -485,6 +473,19 @@ func (s *CaseService) apply(ctx context.Context, in collections.SweepInput, d co
 		return nil
 	})
 	return out, err
+}
+
+// owedActs applies one of owed's own actions to a locked case, as the
+// lifecycle decides, with its audit entry and the messages that show it.
+func owedActs(ctx context.Context, tx *sqlx.Tx, c collections.Case, action collections.CaseAction, auditAction string, details collections.AuditDetails) error {
+	d, err := collections.Decide(collections.CaseFacts{Case: c}, action, collections.OwedActor)
+	if err != nil {
+		return err
+	}
+	if _, err := writeStatus(ctx, tx, c.ID, d.To, action, collections.SystemActor, nil); err != nil {
+		return err
+	}
+	return logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, auditAction, details)
 }
 
 // raiseStage alerts a case at a further stage, once per stage whatever
@@ -566,13 +567,6 @@ func (s *CaseService) endCase(ctx context.Context, tx *sqlx.Tx, r caseRow) (coll
 	if unpaid > 0 {
 		action, auditAction = collections.ActClose, collections.AuditClosed
 	}
-	dec, err := collections.Decide(collections.CaseFacts{Case: c}, action, collections.OwedActor)
-	if err != nil {
-		return "", err
-	}
-	if _, err := writeStatus(ctx, tx, c.ID, dec.To, action, collections.SystemActor, nil); err != nil {
-		return "", err
-	}
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET overdue_text = '' WHERE id = $1`, c.ID); err != nil {
 		return "", fmt.Errorf("end case %d: %w", c.ID, err)
 	}
@@ -591,12 +585,16 @@ func (s *CaseService) endCase(ctx context.Context, tx *sqlx.Tx, r caseRow) (coll
 		return "", fmt.Errorf("end case %d: %w", c.ID, err)
 	}
 	details := collections.AuditDetails{Paid: paid}
-	if dec.To == collections.CaseClosed {
+	if action == collections.ActClose {
 		if err := tx.SelectContext(ctx, &details.Outstanding, outstandingQuery, c.CustomerID); err != nil {
 			return "", fmt.Errorf("outstanding of customer %d: %w", c.CustomerID, err)
 		}
 	}
-	return dec.To, logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, auditAction, details)
+	if err := owedActs(ctx, tx, c, action, auditAction, details); err != nil {
+		return "", err
+	}
+	t, _ := collections.TransitionFor(c.Status, action)
+	return t.To, nil
 }
 
 // alertedCustomers loads, in one query, the customers of the decisions

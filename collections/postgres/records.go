@@ -270,20 +270,13 @@ func (s *CaseService) checkPromises(ctx context.Context, asOf time.Time, res *co
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil // another replica did it
 			}
-			d, err := collections.Decide(collections.CaseFacts{Case: c}, action, collections.OwedActor)
-			if err != nil {
-				return err
-			}
-			if _, err := writeStatus(ctx, tx, c.ID, d.To, action, collections.SystemActor, nil); err != nil {
-				return err
-			}
 			owner, err := customerOwner(ctx, tx, c.CustomerID)
 			if err != nil {
 				return err
 			}
 			amount := p.Amount
 			done = true
-			return logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, auditAction, collections.AuditDetails{
+			return owedActs(ctx, tx, c, action, auditAction, collections.AuditDetails{
 				Promised: &amount, PromisedBy: collections.DateOf(p.DueOn),
 				Paid: []collections.Money{{Minor: p.Paid, Currency: p.Amount.Currency}}, Owner: owner})
 		})

@@ -155,15 +155,8 @@ func (s *CaseService) checkPlans(ctx context.Context, asOf time.Time, res *colle
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil // another replica did it
 			}
-			d, err := collections.Decide(collections.CaseFacts{Case: c}, action, collections.OwedActor)
-			if err != nil {
-				return err
-			}
-			if _, err := writeStatus(ctx, tx, c.ID, d.To, action, collections.SystemActor, nil); err != nil {
-				return err
-			}
 			done = true
-			return logAndShow(ctx, tx, c.ID, c.CustomerID, collections.SystemActor, auditAction, details)
+			return owedActs(ctx, tx, c, action, auditAction, details)
 		})
 		if err != nil {
 			return err
