@@ -58,9 +58,8 @@ func StartCluster() (stop func(), err error) {
 	}
 	os.Setenv(EnvURL, c.URL("postgres"))
 	return func() {
-		c.Stop(ctx)
+		c.Remove(ctx)
 		os.RemoveAll(dir)
-		os.RemoveAll(c.SocketDir)
 	}, nil
 }
 

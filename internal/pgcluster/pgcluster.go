@@ -32,8 +32,11 @@ type Cluster struct {
 	SocketDir string // directory holding the server's unix socket
 	Port      int    // socket file suffix; no TCP port is opened
 	Started   bool   // Start started the server (it was not already running)
-	binDir    string
-	asRoot    bool
+	// Link is the path Start was given when the data lives elsewhere (see
+	// Start): a symbolic link to DataDir. Empty when DataDir is that path.
+	Link   string
+	binDir string
+	asRoot bool
 }
 
 // Options tunes a cluster. The zero value is a durable cluster.
@@ -75,6 +78,12 @@ func isExecutable(p string) bool {
 // reuses the server already running there. The socket lives in
 // dataDir/../run when that path is short enough for a unix socket, else in a
 // directory under the system temp dir derived from dataDir.
+//
+// As root, the server runs as the postgres user, which may not be allowed
+// into the directory holding dataDir (a checkout under /root, or in a
+// mode-700 temp dir). Rather than loosen that directory, Start then keeps
+// the cluster in the postgres user's home, under owed/, and makes dataDir a
+// symbolic link to it: the link is how the next Start finds it again.
 func Start(ctx context.Context, dataDir string, opts Options) (*Cluster, error) {
 	binDir, err := FindBinDir()
 	if err != nil {
@@ -85,6 +94,15 @@ func Start(ctx context.Context, dataDir string, opts Options) (*Cluster, error) 
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	c := &Cluster{DataDir: dataDir, Port: 5432, binDir: binDir, asRoot: os.Geteuid() == 0}
+	if c.asRoot {
+		if c.DataDir, err = c.placeForServer(ctx, dataDir); err != nil {
+			return nil, err
+		}
+		if c.DataDir != dataDir {
+			c.Link = dataDir
+		}
+	}
+	dataDir = c.DataDir
 	c.SocketDir = filepath.Join(filepath.Dir(dataDir), "run")
 	if len(c.SocketDir)+len("/.s.PGSQL.5432") > 100 {
 		sum := sha256.Sum256([]byte(dataDir))
@@ -124,6 +142,83 @@ func Start(ctx context.Context, dataDir string, opts Options) (*Cluster, error) 
 	return c, nil
 }
 
+// placeForServer returns where the data of the cluster named by dataDir
+// lives: dataDir itself when the server user can reach it, else a directory
+// in the server user's home that dataDir links to. An existing link is
+// followed; an existing data directory is used where it is.
+func (c *Cluster) placeForServer(ctx context.Context, dataDir string) (string, error) {
+	if target, err := os.Readlink(dataDir); err == nil {
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(dataDir), target)
+		}
+		return target, nil
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "PG_VERSION")); err == nil {
+		return dataDir, nil
+	}
+	holder := filepath.Dir(filepath.Dir(dataDir)) // the directory that holds dataDir's parent
+	if err := os.MkdirAll(holder, 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", holder, err)
+	}
+	if c.serverCanEnter(ctx, holder) {
+		return dataDir, nil
+	}
+	u, err := user.Lookup(serverUser)
+	if err != nil {
+		return "", fmt.Errorf("running as root needs the %q system user (created by the postgresql package): %w", serverUser, err)
+	}
+	if u.HomeDir == "" || !c.serverCanEnter(ctx, u.HomeDir) {
+		return "", fmt.Errorf("the %s user cannot enter %s, and its home directory %q cannot hold the data instead", serverUser, holder, u.HomeDir)
+	}
+	sum := sha256.Sum256([]byte(dataDir))
+	base := filepath.Join(u.HomeDir, "owed", hex.EncodeToString(sum[:6]))
+	real := filepath.Join(base, "pgdata")
+	// Nothing links here any more (the link was removed to start afresh):
+	// whatever is left is an orphan of this same data directory.
+	if c.serverRunning(ctx, real) {
+		if out, err := c.run(ctx, "pg_ctl", "stop", "-w", "-m", "fast", "-D", real); err != nil {
+			return "", fmt.Errorf("stop the orphaned server on %s: %w: %s", real, err, lastLines(out))
+		}
+	}
+	if err := os.RemoveAll(base); err != nil {
+		return "", fmt.Errorf("clear %s: %w", base, err)
+	}
+	for _, d := range []string{filepath.Dir(base), base, real} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return "", fmt.Errorf("create %s: %w", d, err)
+		}
+	}
+	if err := c.chownToServerUser(filepath.Dir(base)); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(dataDir), 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", filepath.Dir(dataDir), err)
+	}
+	if err := os.Remove(dataDir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("replace the empty %s with a link: %w", dataDir, err)
+	}
+	if err := os.Symlink(real, dataDir); err != nil {
+		return "", fmt.Errorf("link %s to %s: %w", dataDir, real, err)
+	}
+	return real, nil
+}
+
+// serverCanEnter reports whether the server user may enter dir (and every
+// directory above it), as the kernel decides, ACLs included.
+func (c *Cluster) serverCanEnter(ctx context.Context, dir string) bool {
+	cmd := exec.CommandContext(ctx, "runuser", "-u", serverUser, "--", "test", "-x", dir)
+	cmd.Dir = "/"
+	return cmd.Run() == nil
+}
+
+func (c *Cluster) serverRunning(ctx context.Context, dataDir string) bool {
+	if _, err := os.Stat(filepath.Join(dataDir, "PG_VERSION")); err != nil {
+		return false
+	}
+	_, err := c.run(ctx, "pg_ctl", "status", "-D", dataDir)
+	return err == nil
+}
+
 // URL returns a connection URL for database db on this cluster.
 func (c *Cluster) URL(db string) string {
 	q := url.Values{"host": {c.SocketDir}, "port": {strconv.Itoa(c.Port)}, "sslmode": {"disable"}}
@@ -136,6 +231,26 @@ func (c *Cluster) Stop(ctx context.Context) error {
 		return fmt.Errorf("pg_ctl stop: %w: %s", err, lastLines(out))
 	}
 	return nil
+}
+
+// Remove stops the server and deletes the cluster: its data, socket and
+// log, wherever Start placed them, and the link to them.
+func (c *Cluster) Remove(ctx context.Context) error {
+	var errs []error
+	if c.running(ctx) {
+		errs = append(errs, c.Stop(ctx))
+	}
+	dirs := []string{c.DataDir, c.SocketDir}
+	if c.Link != "" {
+		// The relocated cluster's own directory holds its data, socket and log.
+		dirs = append(dirs, filepath.Dir(c.DataDir), c.Link)
+	}
+	for _, d := range dirs {
+		if err := os.RemoveAll(d); err != nil {
+			errs = append(errs, fmt.Errorf("remove %s: %w", d, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (c *Cluster) running(ctx context.Context) bool {
@@ -151,7 +266,7 @@ func (c *Cluster) run(ctx context.Context, tool string, args ...string) ([]byte,
 	} else {
 		cmd = exec.CommandContext(ctx, bin, args...)
 	}
-	cmd.Dir = os.TempDir()
+	cmd.Dir = "/" // a directory every user may enter
 	return cmd.CombinedOutput()
 }
 
