@@ -127,7 +127,7 @@ func (a *App) Run(ctx context.Context) error {
 		mux.Handle("/", a.opts.Extra)
 		handler = mux
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(handler)
 	errc := make(chan error, 2)
 	go func() {
 		if err := srv.Serve(a.listener); !errors.Is(err, http.ErrServerClosed) {
