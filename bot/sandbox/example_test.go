@@ -3,12 +3,16 @@ package sandbox_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/owedhq/owed/bot/sandbox"
+	"github.com/owedhq/owed/bot/slacksig"
 )
 
 // A test serves the sandbox, points the bot's slack-go client at it, and
@@ -41,22 +45,43 @@ func Example() {
 }
 
 // owed dev serves the sandbox and the bot on one port: the sandbox owns the
-// page, /api/, /hooks/ and /link/; the bot keeps /slack/ and its probes.
+// page, /api/, /hooks/ and /link/; the bot keeps /slack/ and its probes. A
+// member's slash command reaches the bot signed, and its answer shows only
+// to that member.
 func Example_dev() {
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
 	cfg := sandbox.DemoConfig()
 	cfg.SigningSecret = "dev-signing-secret"
-	cfg.CommandURL = "http://localhost:8080/slack/commands"
-	cfg.InteractionURL = "http://localhost:8080/slack/interactions"
+	cfg.CommandURL = srv.URL + "/slack/commands"
+	cfg.InteractionURL = srv.URL + "/slack/interactions"
 	sb := sandbox.New(cfg)
-	sb.SetBaseURL("http://localhost:8080")
+	defer sb.Close()
+	sb.SetBaseURL(srv.URL)
 
-	var bot http.Handler = http.NotFoundHandler() // the bot's HTTP routes
-	mux := http.NewServeMux()
+	// The bot's routes: it checks Slack's signature, then answers.
 	mux.Handle("/", sb.Handler())
-	mux.Handle("/slack/", bot)
-	// The bot runs with SLACK_API_URL=http://localhost:8080/api/,
-	// SLACK_BOT_TOKEN=xoxb-sandbox (cfg.BotToken) and the same signing secret;
-	// with SLACK_APP_TOKEN=xapp-sandbox it connects over Socket Mode instead.
-	srv := &http.Server{Addr: ":8080", Handler: mux}
-	_ = srv // srv.ListenAndServe()
+	mux.HandleFunc("POST /slack/commands", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := slacksig.Verify(r.Header, body, cfg.SigningSecret, time.Now()); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		form, _ := url.ParseQuery(string(body))
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"text": "%s asked about %s"}`, form.Get("user_name"), form.Get("text"))
+	})
+	// The bot itself runs with SLACK_API_URL=srv.URL+"/api/", the sandbox's
+	// bot token and the same signing secret.
+
+	ctx := context.Background()
+	if _, err := sb.SlashCommand(ctx, sandbox.DemoMember, sandbox.DemoChannel, "/owed", "acme"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	answer, _ := sb.FindEphemeral(sandbox.DemoMember, "asked about")
+	fmt.Println(answer.Text, "· visible to", answer.VisibleTo)
+	// Output: dana asked about acme · visible to U0MEMBER
 }

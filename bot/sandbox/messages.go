@@ -20,7 +20,7 @@ type conversation struct {
 	created int64
 
 	messages []*message          // top-level and ephemeral messages, oldest first
-	byTS     map[string]*message // every message, replies included
+	byTS     map[string]*message `persist:"-"` // every message, replies included (rebuilt on load)
 }
 
 // message is a stored message. Replies live in their parent's replies.

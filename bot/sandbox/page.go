@@ -53,6 +53,14 @@ type pageState struct {
 	Conversations []pageConv        `json:"conversations"`
 	Views         []pageView        `json:"views"`
 	SocketMode    bool              `json:"socket_mode"`
+	Posting       *pagePosting      `json:"posting,omitempty"` // while the app's queue drains (SetBacklog)
+}
+
+// pagePosting says how far the app is through its queue: it is posting
+// message Current of Total.
+type pagePosting struct {
+	Current int `json:"current"`
+	Total   int `json:"total"`
 }
 
 type pageMember struct {
@@ -95,13 +103,23 @@ type pageView struct {
 	Notice string                      `json:"notice"`
 }
 
+// longPoll is how long the page's poll waits for a change.
+const longPoll = 25 * time.Second
+
 // serveState answers the page's long poll: the state as the member sees it,
-// once it has changed since the version the page has (or after 25 s).
+// once it has changed since the version the page has (or after 25 s, or at
+// once when the sandbox closes).
 func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
 	since, _ := strconv.ParseUint(r.URL.Query().Get("since"), 10, 64)
-	ctx, cancel := context.WithTimeout(r.Context(), 25*time.Second)
+	// The poll outlasts the server's usual request timeouts.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(longPoll + 10*time.Second))
+	_ = rc.SetWriteDeadline(time.Now().Add(longPoll + 10*time.Second))
+	ctx, cancel := context.WithTimeout(r.Context(), longPoll)
 	defer cancel()
+	s.countPoll(+1)
 	s.waitChange(ctx, since)
+	s.countPoll(-1)
 	me := r.URL.Query().Get("user")
 	if _, ok := s.member(me); !ok && len(s.cfg.Members) > 0 {
 		me = s.cfg.Members[0].ID
@@ -122,6 +140,9 @@ func (s *Server) pageStateFor(me string) pageState {
 		Channels:   map[string]string{},
 		Groups:     map[string]string{},
 		SocketMode: s.sockets.connected(),
+	}
+	if b := s.backlog; b.total > 0 {
+		st.Posting = &pagePosting{Current: min(b.total-b.pending+1, b.total), Total: b.total}
 	}
 	for id, m := range s.members {
 		st.Users[id] = m.Name
@@ -195,6 +216,22 @@ func (s *Server) pageStateFor(me string) pageState {
 		st.Views = append(st.Views, pv)
 	}
 	return st
+}
+
+// countPoll records a long poll starting (+1) or ending (-1) to wait.
+func (s *Server) countPoll(delta int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.polls += delta
+	s.wakeLocked()
+}
+
+// Polls reports how many of the page's long polls are waiting for a change
+// (Await sees it change).
+func (s *Server) Polls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.polls
 }
 
 func byTS(a, b pageMsg) int { return strings.Compare(a.TS, b.TS) }

@@ -2,10 +2,12 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"io/fs"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -209,7 +211,9 @@ func TestPage_CloseEndsPendingPolls(t *testing.T) {
 	v := getState(t, e, dana, 0).Version
 	got := make(chan pageState, 1)
 	go func() { got <- getState(t, e, dana, v) }()
-	time.Sleep(5 * time.Millisecond)
+	if err := e.sb.Await(e.ctx, func() bool { return e.sb.Polls() == 1 }); err != nil {
+		t.Fatal(err)
+	}
 	e.sb.Close()
 	select {
 	case st := <-got:
@@ -219,4 +223,46 @@ func TestPage_CloseEndsPendingPolls(t *testing.T) {
 	case <-e.ctx.Done():
 		t.Fatal("Close left the poll hanging")
 	}
+}
+
+func TestPage_SaysHowFarTheAppIsThroughItsQueue(t *testing.T) {
+	e := newEnv(t)
+	queue := make(chan int, 1)
+	queue <- 0
+	pending := func(context.Context) (int, error) {
+		n := <-queue
+		queue <- n
+		return n, nil
+	}
+	e.sb.watchBacklog(pending, time.Millisecond)
+	set := func(n int) {
+		<-queue
+		queue <- n
+	}
+	// waitFor long-polls the page until it shows want (nil: no banner).
+	waitFor := func(want *pagePosting) {
+		t.Helper()
+		st := getState(t, e, dana, 0)
+		for !reflect.DeepEqual(st.Posting, want) {
+			if e.ctx.Err() != nil {
+				t.Fatalf("the page shows %+v, want %+v", st.Posting, want)
+			}
+			st = getState(t, e, dana, st.Version)
+		}
+	}
+	if st := getState(t, e, dana, 0); st.Posting != nil {
+		t.Fatalf("an empty queue shows %+v", st.Posting)
+	}
+	set(33)
+	waitFor(&pagePosting{Current: 1, Total: 33})
+	set(13)
+	waitFor(&pagePosting{Current: 21, Total: 33})
+	set(15) // two more queued meanwhile
+	waitFor(&pagePosting{Current: 21, Total: 35})
+	set(1)
+	waitFor(&pagePosting{Current: 35, Total: 35})
+	set(0)
+	waitFor(nil)
+	set(2)
+	waitFor(&pagePosting{Current: 1, Total: 2})
 }

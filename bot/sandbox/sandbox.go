@@ -5,6 +5,7 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -76,6 +77,10 @@ type Config struct {
 
 	// HTTPClient sends requests to the app; nil means a default client.
 	HTTPClient *http.Client
+
+	// Logger receives the sandbox's own notices (the saved workspace, see
+	// KeepState); nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // IDs of the demo workspace (DemoConfig).
@@ -126,13 +131,22 @@ type Server struct {
 	members map[string]Member
 	groups  map[string]UserGroup
 	sockets *socketHub
+	log     *slog.Logger
 	done    chan struct{} // closed by Close
 	closing sync.Once
+	life    context.Context // ends when Close is called
+	endLife context.CancelFunc
+	bg      sync.WaitGroup // the sandbox's own goroutines, stopped by Close
+	saveMu  sync.Mutex     // one save at a time
 
 	mu           sync.Mutex
 	baseURL      string
 	version      uint64
-	changed      chan struct{}
+	changed      chan struct{} // closed and replaced on every change (and when polls come and go)
+	polls        int           // page long polls waiting for a change
+	backlog      backlog       // the app's messages still to post (SetBacklog)
+	statePath    string        // the saved workspace (KeepState)
+	stateTag     string
 	seq          uint64
 	lastTS       int64 // microseconds of the last message ts handed out
 	convs        map[string]*conversation
@@ -157,6 +171,7 @@ func New(cfg Config) *Server {
 		cfg:          cfg,
 		now:          cfg.Now,
 		client:       cfg.HTTPClient,
+		log:          cfg.Logger,
 		members:      map[string]Member{},
 		groups:       map[string]UserGroup{},
 		sockets:      newSocketHub(),
@@ -176,6 +191,10 @@ func New(cfg Config) *Server {
 	if s.client == nil {
 		s.client = &http.Client{}
 	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.life, s.endLife = context.WithCancel(context.Background())
 	for _, m := range cfg.Members {
 		s.members[m.ID] = m
 	}
@@ -254,6 +273,12 @@ func (s *Server) nextTSLocked() string {
 // touchLocked records a change that the page and Await should see.
 func (s *Server) touchLocked() {
 	s.version++
+	s.wakeLocked()
+}
+
+// wakeLocked wakes Await and the long polls to look again, without a
+// change of state for the page.
+func (s *Server) wakeLocked() {
 	close(s.changed)
 	s.changed = make(chan struct{})
 }

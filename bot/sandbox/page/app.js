@@ -98,12 +98,22 @@
     tr.textContent = d.socket_mode ? "Socket Mode" : "HTTP request URLs";
     tr.dataset.transport = d.socket_mode ? "socket" : "http";
     renderMembers();
+    renderPosting();
     const conv = currentConv();
     if (conv) S.conv = conv.id;
     renderSidebar();
     renderConversation(conv);
     renderThread(conv);
     renderModal();
+  }
+
+  // While the app's queue drains (Slack takes about one message per second
+  // per channel), say how far it has come.
+  function renderPosting() {
+    const p = $("posting");
+    const q = S.data.posting;
+    p.hidden = !q;
+    p.textContent = q ? `${S.data.bot.name} is posting ${q.current} of ${q.total} — Slack takes about one message per second per channel` : "";
   }
 
   function renderMembers() {
