@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -25,51 +22,8 @@ const screenshotDir = "../../testdata/screenshots"
 // database holding a small ledger, and returns the sandbox URL.
 func startDev(t *testing.T, c *cli) string {
 	t.Helper()
-	c.must("import", "invoices", c.file("ledger.csv", `number,customer,currency,amount,issued_on,due_on
-A-1,ACME Corp.,USD,1200.00,2026-01-05,2026-02-04
-A-2,ACME Corp.,USD,300.00,2026-02-01,2026-03-03
-B-1,Bluebird Bakery,EUR,450.00,2026-02-10,2026-03-12
-`))
-	c.env["OWED_ADDR"] = "127.0.0.1:0"
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan int, 1)
-	go func() {
-		env := &Env{Stdin: strings.NewReader(""), Stdout: pw, Stderr: io.Discard, Getenv: func(k string) string { return c.env[k] }}
-		done <- Main(ctx, env, []string{"dev"})
-		pw.Close()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("owed dev exited %d after Ctrl+C", code)
-			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("owed dev did not stop")
-		}
-	})
-	url := make(chan string, 1)
-	go func() {
-		re := regexp.MustCompile(`Open (http://\S+)`)
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				url <- m[1]
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
-	select {
-	case u := <-url:
-		return u
-	case code := <-done:
-		t.Fatalf("owed dev exited %d before serving", code)
-	case <-time.After(30 * time.Second):
-		t.Fatal("owed dev did not print its URL")
-	}
-	return ""
+	c.must("import", "invoices", c.file("ledger.csv", devLedger))
+	return startDevRun(t, c, filepath.Join(t.TempDir(), "sandbox.json")).url
 }
 
 func chromium(t *testing.T) string {
@@ -160,6 +114,7 @@ func TestBrowser_EscalateAndApproveInTheSandbox(t *testing.T) {
 	p := newPage(t)
 	p.run("open the sandbox", chromedp.Navigate(url+"/?as="+sandbox.DemoMember))
 	p.until("the alerts", messageWith("#messages", "ACME Corp.")+` && `+messageWith("#messages", "Bluebird Bakery")+` !== undefined`)
+	p.until("no posting notice once the outbox is empty", `document.querySelector('#posting').hidden`)
 	p.screenshot("1-alerts")
 
 	// /owed on a demo customer: the answer only the caller sees.

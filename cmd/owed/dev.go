@@ -15,11 +15,26 @@ import (
 	"github.com/owedhq/owed/internal/demodata"
 )
 
+// localSandboxFile is where `owed dev` keeps the sandbox workspace.
+const localSandboxFile = ".owed/sandbox.json"
+
 func runDev(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "dev", "dev\n\nRuns owed against the built-in Slack sandbox: a local Postgres under .owed/ (unless\nDATABASE_URL is set), the demo data set when the database is empty, and the real\nbot in HTTP mode. Open the printed URL to try it; OWED_ADDR sets the address.")
+	fs := newFlagSet(env, "dev", "dev\n\nRuns owed against the built-in Slack sandbox: a local Postgres under .owed/ (unless\nDATABASE_URL is set), the demo data set when the database is empty, and the real\nbot in HTTP mode. The sandbox workspace (channel, threads, DMs) is kept in\n.owed/sandbox.json. Open the printed URL to try it; OWED_ADDR sets the address.")
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
+	return dev(ctx, env, devOptions{sandboxFile: localSandboxFile})
+}
+
+// devOptions adapt `owed dev` for tests.
+type devOptions struct {
+	// sandboxFile keeps the sandbox workspace across restarts.
+	sandboxFile string
+	// started, when set, is called with the sandbox once owed is serving.
+	started func(*sandbox.Server)
+}
+
+func dev(ctx context.Context, env *Env, opts devOptions) error {
 	url, stopDB, err := databaseURL(ctx, env, true)
 	if err != nil {
 		return err
@@ -36,14 +51,6 @@ func runDev(ctx context.Context, env *Env, args []string) error {
 	base := "http://" + browsable(ln.Addr().String())
 
 	secret, botToken, appToken := randomToken("sandbox-secret-"), randomToken("xoxb-sandbox-"), randomToken("xapp-sandbox-")
-	sbCfg := sandbox.DemoConfig()
-	sbCfg.BotToken, sbCfg.AppToken, sbCfg.SigningSecret = botToken, appToken, secret
-	sbCfg.BotUserID, sbCfg.BotID, sbCfg.BotName, sbCfg.AppID = "U0OWEDBOT", "B0OWED", "owed", "A0OWED"
-	sbCfg.CommandURL, sbCfg.InteractionURL = base+"/slack/commands", base+"/slack/interactions"
-	sb := sandbox.New(sbCfg)
-	sb.SetBaseURL(base)
-	defer sb.Close()
-
 	getenv := func(k string) string {
 		switch k {
 		case "DATABASE_URL":
@@ -67,13 +74,33 @@ func runDev(ctx context.Context, env *Env, args []string) error {
 	}
 	cfg, err := loadConfig(getenv, configNeeds{database: true, slack: true, approve: true})
 	if err != nil {
+		ln.Close()
 		return err
 	}
 	log := newLogger(env.Stderr, cfg.LogJSON)
+
+	sbCfg := sandbox.DemoConfig()
+	sbCfg.BotToken, sbCfg.AppToken, sbCfg.SigningSecret = botToken, appToken, secret
+	sbCfg.BotUserID, sbCfg.BotID, sbCfg.BotName, sbCfg.AppID = "U0OWEDBOT", "B0OWED", "owed", "A0OWED"
+	sbCfg.CommandURL, sbCfg.InteractionURL = base+"/slack/commands", base+"/slack/interactions"
+	sbCfg.Logger = log
+	sb := sandbox.New(sbCfg)
+	sb.SetBaseURL(base)
+	// Closed last, once the bot has stopped, the sandbox saves its last
+	// changes; Ctrl-C closes it at once too, which ends the page's long
+	// polls so that the server stops without waiting for them.
+	defer sb.Close()
+	defer context.AfterFunc(ctx, sb.Close)()
+
 	app, err := NewApp(ctx, cfg, log, AppOptions{Listener: ln, Extra: sb.Handler(), SweepAtStart: true})
 	if err != nil {
 		return err
 	}
+	if err := sb.KeepState(opts.sandboxFile, databaseIdentity(ctx, app.DB())); err != nil {
+		return err
+	}
+	outbox := postgres.NewOutboxService(app.DB())
+	sb.SetBacklog(outbox.PendingOutboxItems)
 	loaded, err := loadDemoData(ctx, app.DB(), collections.DateIn(time.Now(), cfg.Location), []string{sandbox.DemoMember, sandbox.DemoApprover, sandbox.DemoApprover2})
 	if err != nil {
 		return err
@@ -86,7 +113,22 @@ func runDev(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "  Open %s\n\n", base)
 	fmt.Fprintf(env.Stdout, "  Try /owed acme, then the buttons on an alert; switch members (bottom left) to approve.\n")
 	fmt.Fprintf(env.Stdout, "  Press Ctrl+C to stop. Data stays in .owed/ for next time.\n\n")
+	if opts.started != nil {
+		opts.started(sb)
+	}
 	return app.Run(ctx)
+}
+
+// databaseIdentity names the database the sandbox workspace belongs to:
+// its cluster's system identifier and its name, so that a workspace saved
+// against another database (or a cluster made afresh) is not shown.
+func databaseIdentity(ctx context.Context, db *postgres.DB) string {
+	var id string
+	err := db.GetContext(ctx, &id, `SELECT (SELECT system_identifier::text FROM pg_control_system()) || '/' || current_database()`)
+	if err != nil {
+		db.GetContext(ctx, &id, `SELECT current_database()`)
+	}
+	return id
 }
 
 // browsable turns a listen address into one a browser can open.

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/owedhq/owed/bot/blocks"
+	"github.com/owedhq/owed/bot/sandbox"
+	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
+)
+
+// devLedger is a small ledger with two overdue customers.
+const devLedger = `number,customer,currency,amount,issued_on,due_on
+A-1,ACME Corp.,USD,1200.00,2026-01-05,2026-02-04
+A-2,ACME Corp.,USD,300.00,2026-02-01,2026-03-03
+B-1,Bluebird Bakery,EUR,450.00,2026-02-10,2026-03-12
+`
+
+// devRun is one run of `owed dev`.
+type devRun struct {
+	t    *testing.T
+	url  string
+	sb   *sandbox.Server
+	stop func() time.Duration // Ctrl-C: returns how long owed took to exit
+}
+
+// startDevRun runs `owed dev` as a user would, on a random port, against the
+// cli's database, keeping the sandbox workspace in sandboxFile.
+func startDevRun(t *testing.T, c *cli, sandboxFile string) *devRun {
+	t.Helper()
+	c.env["OWED_ADDR"] = "127.0.0.1:0"
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	started := make(chan *sandbox.Server, 1)
+	go func() {
+		env := &Env{Stdin: strings.NewReader(""), Stdout: pw, Stderr: io.Discard, Getenv: func(k string) string { return c.env[k] }}
+		done <- dev(ctx, env, devOptions{sandboxFile: sandboxFile, started: func(sb *sandbox.Server) { started <- sb }})
+		pw.Close()
+	}()
+	stopped := false
+	r := &devRun{t: t}
+	r.stop = func() time.Duration {
+		t.Helper()
+		if stopped {
+			return 0
+		}
+		stopped = true
+		begin := time.Now()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("owed dev failed after Ctrl+C: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatalf("owed dev did not stop")
+		}
+		return time.Since(begin)
+	}
+	t.Cleanup(func() { r.stop() })
+	url := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`Open (http://\S+)`)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				url <- m[1]
+			}
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	select {
+	case r.url = <-url:
+	case err := <-done:
+		t.Fatalf("owed dev exited before serving: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("owed dev did not print its URL")
+	}
+	r.sb = <-started
+	return r
+}
+
+// pageState is the part of the page's state the tests read.
+type pageState struct {
+	Version       uint64 `json:"version"`
+	Conversations []struct {
+		ID       string    `json:"id"`
+		Kind     string    `json:"kind"`
+		Messages []pageMsg `json:"messages"`
+	} `json:"conversations"`
+	Views []struct {
+		ID string `json:"id"`
+	} `json:"views"`
+	Posting *struct {
+		Current int `json:"current"`
+		Total   int `json:"total"`
+	} `json:"posting"`
+}
+
+type pageMsg struct {
+	TS      string          `json:"ts"`
+	Text    string          `json:"text"`
+	Blocks  json.RawMessage `json:"blocks"`
+	Replies []pageMsg       `json:"replies"`
+}
+
+func (st pageState) conversation(kind string) []pageMsg {
+	for _, c := range st.Conversations {
+		if c.Kind == kind {
+			return c.Messages
+		}
+	}
+	return nil
+}
+
+// state long-polls the page as member: it returns the first state, newer
+// than since, for which cond holds.
+func (r *devRun) state(member string, cond func(pageState) bool) pageState {
+	r.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var since uint64
+	for {
+		resp, err := http.Get(fmt.Sprintf("%s/sandbox/state?user=%s&since=%d", r.url, member, since))
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		var st pageState
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if cond(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("the page never showed what was expected; last state: %+v", st)
+		}
+		since = st.Version
+	}
+}
+
+// act posts what a page's button or form sends.
+func (r *devRun) act(path string, body map[string]any) {
+	r.t.Helper()
+	raw, _ := json.Marshal(body)
+	resp, err := http.Post(r.url+path, "application/json", bytes.NewReader(raw))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out["ok"] != true {
+		r.t.Fatalf("%s %v: %v %v", path, body, out, err)
+	}
+}
+
+func hasAction(m pageMsg, actionID string) bool {
+	return bytes.Contains(m.Blocks, []byte(`"action_id":"`+actionID+`"`))
+}
+
+// The sandbox workspace outlives `owed dev`: after a restart the page shows
+// the same messages, and an approval requested before it is decided after
+// it. Ctrl-C with the page open stops owed at once.
+func TestDev_ARestartKeepsTheWorkspaceAndItsPendingApproval(t *testing.T) {
+	c := newCLI(t)
+	c.must("import", "invoices", c.file("ledger.csv", devLedger))
+	file := filepath.Join(t.TempDir(), ".owed", "sandbox.json")
+
+	first := startDevRun(t, c, file)
+	alerts := func(st pageState) bool {
+		return len(st.conversation("channel")) == 2 && st.Posting == nil
+	}
+	st := first.state(sandbox.DemoApprover, alerts)
+	acme := st.conversation("channel")[slices.IndexFunc(st.conversation("channel"), func(m pageMsg) bool { return strings.Contains(m.Text, "ACME") })]
+
+	// cfo asks to escalate ACME; controller gets the approval request.
+	first.act("/sandbox/action", map[string]any{"user": sandbox.DemoApprover, "channel": sandbox.DemoChannel, "ts": acme.TS, "action_id": blocks.ActionEscalate})
+	st = first.state(sandbox.DemoApprover, func(st pageState) bool { return len(st.Views) == 1 })
+	first.act("/sandbox/view/submit", map[string]any{"user": sandbox.DemoApprover, "view_id": st.Views[0].ID, "values": sandbox.Values{
+		blocks.BlockEscalateTarget: {blocks.BlockEscalateTarget: sandbox.Pick(string(collections.TargetAgency))},
+		blocks.BlockEscalateReason: {blocks.BlockEscalateReason: sandbox.Text("three reminders ignored")},
+	}})
+	pending := func(st pageState) bool {
+		dm := st.conversation("im")
+		return len(dm) == 1 && hasAction(dm[0], blocks.ActionApprove) && st.Posting == nil
+	}
+	before := first.state(sandbox.DemoApprover2, pending)
+
+	// Ctrl-C while the page waits for news.
+	poll := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(fmt.Sprintf("%s/sandbox/state?user=%s&since=%d", first.url, sandbox.DemoApprover2, before.Version+1000))
+		if err == nil {
+			resp.Body.Close()
+		}
+		poll <- err
+	}()
+	if err := first.sb.Await(context.Background(), func() bool { return first.sb.Polls() == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	if took := first.stop(); took > 3*time.Second {
+		t.Errorf("Ctrl-C with the page open took %v to stop owed", took)
+	}
+	if err := <-poll; err != nil {
+		t.Errorf("the page's pending poll failed instead of ending: %v", err)
+	}
+
+	second := startDevRun(t, c, file)
+	after := second.state(sandbox.DemoApprover2, pending)
+	summary := func(msgs []pageMsg) []string {
+		var out []string
+		for _, m := range msgs {
+			out = append(out, m.TS+" "+m.Text)
+			for _, r := range m.Replies {
+				out = append(out, "  "+r.TS+" "+r.Text)
+			}
+		}
+		return out
+	}
+	for _, kind := range []string{"channel", "im"} {
+		if got, want := summary(after.conversation(kind)), summary(before.conversation(kind)); !slices.Equal(got, want) {
+			t.Errorf("%s after the restart:\n%s\nwant\n%s", kind, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+
+	// The approval requested before the restart is decided after it.
+	request := after.conversation("im")[0]
+	second.act("/sandbox/action", map[string]any{"user": sandbox.DemoApprover2, "channel": second.sb.DMChannel(sandbox.DemoApprover2), "ts": request.TS, "action_id": blocks.ActionApprove})
+	second.state(sandbox.DemoApprover2, func(st pageState) bool {
+		for _, m := range st.conversation("channel") {
+			if m.TS == acme.TS && strings.Contains(string(m.Blocks), "Escalated to collections agency — approved by") {
+				return true
+			}
+		}
+		return false
+	})
+	db, err := postgres.Open(context.Background(), c.env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var approved int
+	if err := db.GetContext(context.Background(), &approved, `SELECT count(*) FROM escalations WHERE status = 'approved'`); err != nil || approved != 1 {
+		t.Errorf("approved escalations = %d (%v), want 1", approved, err)
+	}
+}
