@@ -97,6 +97,7 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 		return err
 	}
 	if err := sb.KeepState(opts.sandboxFile, databaseIdentity(ctx, app.DB())); err != nil {
+		app.DB().Close()
 		return err
 	}
 	outbox := postgres.NewOutboxService(app.DB())
