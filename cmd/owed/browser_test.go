@@ -22,7 +22,11 @@ const screenshotDir = "../../testdata/screenshots"
 // database holding a small ledger, and returns the sandbox URL.
 func startDev(t *testing.T, c *cli) string {
 	t.Helper()
-	c.must("import", "invoices", c.file("ledger.csv", devLedger))
+	c.must("import", "invoices", c.file("ledger.csv", `number,customer,currency,amount,issued_on,due_on
+A-1,ACME Corp.,USD,1200.00,2026-01-05,2026-02-04
+A-2,ACME Corp.,USD,300.00,2026-02-01,2026-03-03
+B-1,Bluebird Bakery,EUR,450.00,2026-02-10,2026-03-12
+`))
 	return startDevRun(t, c, filepath.Join(t.TempDir(), "sandbox.json")).url
 }
 

@@ -21,11 +21,17 @@ import (
 	"github.com/owedhq/owed/collections/postgres"
 )
 
-// devLedger is a small ledger with two overdue customers.
+// devLedger is a small ledger with seven overdue customers: more alerts
+// than Slack lets out at once, so the page shows them being posted.
 const devLedger = `number,customer,currency,amount,issued_on,due_on
 A-1,ACME Corp.,USD,1200.00,2026-01-05,2026-02-04
 A-2,ACME Corp.,USD,300.00,2026-02-01,2026-03-03
 B-1,Bluebird Bakery,EUR,450.00,2026-02-10,2026-03-12
+C-1,Copper Kettle,USD,80.00,2026-02-10,2026-03-12
+D-1,Dovetail Joinery,USD,90.00,2026-02-10,2026-03-12
+E-1,Elm Street Dental,USD,100.00,2026-02-10,2026-03-12
+F-1,Fennel & Co,USD,110.00,2026-02-10,2026-03-12
+G-1,Granite Works,USD,120.00,2026-02-10,2026-03-12
 `
 
 // devRun is one run of `owed dev`.
@@ -181,8 +187,13 @@ func TestDev_ARestartKeepsTheWorkspaceAndItsPendingApproval(t *testing.T) {
 	file := filepath.Join(t.TempDir(), ".owed", "sandbox.json")
 
 	first := startDevRun(t, c, file)
+	// The page says how far the posting has come, then that it is done.
+	posting := first.state(sandbox.DemoApprover, func(st pageState) bool { return st.Posting != nil })
+	if p := posting.Posting; p.Total < 2 || p.Total > 7 || p.Current < 1 || p.Current > p.Total {
+		t.Errorf("the page shows posting %d of %d, for 7 alerts", p.Current, p.Total)
+	}
 	alerts := func(st pageState) bool {
-		return len(st.conversation("channel")) == 2 && st.Posting == nil
+		return len(st.conversation("channel")) == 7 && st.Posting == nil
 	}
 	st := first.state(sandbox.DemoApprover, alerts)
 	acme := st.conversation("channel")[slices.IndexFunc(st.conversation("channel"), func(m pageMsg) bool { return strings.Contains(m.Text, "ACME") })]
