@@ -114,8 +114,10 @@ func (s *Server) loadLocked() {
 			s.convOrder = append(s.convOrder, id)
 		}
 	}
-	if saved.IMs != nil {
-		s.ims = saved.IMs
+	for user, id := range saved.IMs {
+		if c := s.convs[id]; c != nil && c.isIM {
+			s.ims[user] = id
+		}
 	}
 	for id, v := range views {
 		if v != nil {
