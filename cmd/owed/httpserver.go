@@ -53,8 +53,8 @@ func limitedServer(handler http.Handler, max int) (*http.Server, *connLimiter) {
 
 // connLimiter holds the server to max connections. The server reports every
 // connection's state to track: a new one is admitted at once when there is
-// room, else in place of the oldest connection that is not busy (closed on
-// the spot); when every connection is busy, accepting waits for one to end
+// room, else in place of the connection longest unused that is not busy
+// (closed on the spot); when every connection is busy, accepting waits for one to end
 // (each is bounded by the server's timeouts). A connection is busy from the
 // moment its request has been read in full until its handler returns.
 type connLimiter struct {
@@ -63,7 +63,7 @@ type connLimiter struct {
 	mu      sync.Mutex
 	freed   *sync.Cond                 // signalled when a connection ends
 	changed *sync.Cond                 // broadcast when the connections held change
-	conns   map[net.Conn]*list.Element // of *limitedConn, oldest first
+	conns   map[net.Conn]*list.Element // of *limitedConn, longest unused first
 	order   *list.List
 	stopped bool
 }
@@ -139,11 +139,16 @@ func (l *connLimiter) forget(c net.Conn) {
 	}
 }
 
+// setBusy marks a connection busy or not; one that has just been served
+// goes to the back of the line, so the oldest are those longest unused.
 func (l *connLimiter) setBusy(c net.Conn, busy bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if e, ok := l.conns[c]; ok {
 		e.Value.(*limitedConn).busy = busy
+		if !busy {
+			l.order.MoveToBack(e)
+		}
 	}
 }
 

@@ -351,3 +351,29 @@ func TestHTTPServer_ASlowBodyIsEvictedButABusyHandlerIsNot(t *testing.T) {
 		t.Errorf("busy request answered %q", body)
 	}
 }
+
+func TestHTTPServer_AConnectionJustServedIsEvictedLast(t *testing.T) {
+	t.Parallel()
+	addr, l := serveLimited(t, testHandler(), 2)
+	used := dial(t, addr, l, 1, "")
+	unused := dial(t, addr, l, 2, "")
+	// The first connection serves a request and stays open (keep-alive).
+	io.WriteString(used, "GET /healthz HTTP/1.1\r\nHost: owed\r\n\r\n")
+	br := bufio.NewReader(used)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("keep-alive request: %v %v", resp, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+
+	if got := get(t, addr, "/healthz"); got != "200 OK ok\n" {
+		t.Fatalf("/healthz at the cap: %q", got)
+	}
+	if !closedByServer(t, unused) {
+		t.Error("the connection never used was not the one closed")
+	}
+	io.WriteString(used, "GET /healthz HTTP/1.1\r\nHost: owed\r\nConnection: close\r\n\r\n")
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("the recently used connection was closed: %v %v", resp, err)
+	}
+}
