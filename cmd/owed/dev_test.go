@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -267,5 +270,130 @@ func TestDev_ARestartKeepsTheWorkspaceAndItsPendingApproval(t *testing.T) {
 	var approved int
 	if err := db.GetContext(context.Background(), &approved, `SELECT count(*) FROM escalations WHERE status = 'approved'`); err != nil || approved != 1 {
 		t.Errorf("approved escalations = %d (%v), want 1", approved, err)
+	}
+}
+
+// devProcessEnv makes the test binary run `owed dev` in its working
+// directory, as `make run` does, until interrupted.
+const devProcessEnv = "OWED_TEST_DEV_PROCESS"
+
+// TestDev_Process is `owed dev` in a process of its own, for
+// TestDev_AsRootFromADirectoryThePostgresUserCannotEnter.
+func TestDev_Process(t *testing.T) {
+	if os.Getenv(devProcessEnv) == "" {
+		t.Skip("run by TestDev_AsRootFromADirectoryThePostgresUserCannotEnter")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	if code := Main(ctx, env, []string{"dev"}); code != 0 {
+		t.Fatalf("owed dev exited %d", code)
+	}
+}
+
+// `make run` as root from a checkout the postgres user cannot enter
+// (/root/owed, a mktemp -d): the local Postgres starts, the directories keep
+// their mode, and a restart finds the data and the workspace again.
+func TestDev_AsRootFromADirectoryThePostgresUserCannotEnter(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: as another user Postgres runs as that user")
+	}
+	private := t.TempDir()
+	if err := os.Chmod(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	checkout := filepath.Join(private, "owed")
+	if err := os.Mkdir(checkout, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if target, err := os.Readlink(filepath.Join(checkout, ".owed", "pgdata")); err == nil {
+			os.RemoveAll(filepath.Dir(target))
+		}
+	})
+
+	// run runs owed dev until the page shows more than after alerts, and
+	// returns how many it showed at first and at the end.
+	run := func(wantData string, after int) (first, last int) {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestDev_Process$", "-test.count=1", "-test.timeout=2m")
+		cmd.Dir = checkout
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "DATABASE_URL=") {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		// The process needs no test database: a URL keeps TestMain from starting one.
+		cmd.Env = append(cmd.Env, devProcessEnv+"=1", "TEST_DATABASE_URL=unused", "OWED_ADDR=127.0.0.1:0")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := false
+		defer func() {
+			if !exited {
+				cmd.Process.Kill()
+				cmd.Wait()
+			}
+		}()
+		sc := bufio.NewScanner(stdout)
+		var said []string
+		var url string
+		for sc.Scan() {
+			said = append(said, sc.Text())
+			if m := regexp.MustCompile(`Open (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+				url = m[1]
+				break
+			}
+		}
+		if url == "" {
+			t.Fatalf("owed dev did not start:\n%s\n%s", strings.Join(said, "\n"), stderr.String())
+		}
+		go io.Copy(io.Discard, stdout)
+		if !strings.Contains(strings.Join(said, "\n"), wantData) {
+			t.Errorf("owed dev said %q, want %q", said, wantData)
+		}
+		resp, err := http.Get(url + "/sandbox/state?user=" + sandbox.DemoMember)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st pageState
+		json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		first = len(st.conversation("channel"))
+		// Stay until the bot has posted.
+		deadline := time.Now().Add(time.Minute)
+		for since := st.Version; len(st.conversation("channel")) <= after; since = st.Version {
+			if time.Now().After(deadline) {
+				t.Fatalf("the bot posted nothing after %d alerts", after)
+			}
+			resp, err := http.Get(fmt.Sprintf("%s/sandbox/state?user=%s&since=%d", url, sandbox.DemoMember, since))
+			if err != nil {
+				t.Fatal(err)
+			}
+			json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+		}
+		cmd.Process.Signal(os.Interrupt)
+		exited = true
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("owed dev after Ctrl-C: %v\n%s", err, stderr.String())
+		}
+		return first, len(st.conversation("channel"))
+	}
+
+	_, posted := run("the demo data set (just loaded)", 0)
+	if restored, _ := run("the existing data in the database", posted); restored < posted {
+		t.Errorf("after a restart the page showed %d alerts, want the %d posted before", restored, posted)
+	}
+	for dir, mode := range map[string]os.FileMode{private: 0o700, checkout: 0o700} {
+		if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v (%v), want %v", dir, st.Mode().Perm(), err, mode)
+		}
 	}
 }
