@@ -12,6 +12,13 @@ type backlog struct {
 	pending int
 }
 
+// pagePosting says on the page how far the app is through its queue: it is
+// posting message Current of Total.
+type pagePosting struct {
+	Current int `json:"current"`
+	Total   int `json:"total"`
+}
+
 // backlogEvery is how often the app's queue is counted.
 const backlogEvery = 500 * time.Millisecond
 

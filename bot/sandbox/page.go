@@ -46,6 +46,7 @@ type pageState struct {
 	Team          map[string]string `json:"team"`
 	Bot           map[string]string `json:"bot"`
 	Me            string            `json:"me"`
+	Posting       *pagePosting      `json:"posting,omitempty"` // while the app's queue drains (SetBacklog)
 	Members       []pageMember      `json:"members"`
 	Users         map[string]string `json:"users"`
 	Channels      map[string]string `json:"channels"`
@@ -53,14 +54,6 @@ type pageState struct {
 	Conversations []pageConv        `json:"conversations"`
 	Views         []pageView        `json:"views"`
 	SocketMode    bool              `json:"socket_mode"`
-	Posting       *pagePosting      `json:"posting,omitempty"` // while the app's queue drains (SetBacklog)
-}
-
-// pagePosting says how far the app is through its queue: it is posting
-// message Current of Total.
-type pagePosting struct {
-	Current int `json:"current"`
-	Total   int `json:"total"`
 }
 
 type pageMember struct {

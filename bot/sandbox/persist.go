@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,15 +38,19 @@ type savedWorkspace struct {
 // on saves every change there, so that after a restart the page shows the
 // same messages and their buttons still work. The tag names what the
 // workspace belongs to (owed dev uses the database's identity): a file saved
-// with another tag is not loaded. A missing, unreadable or foreign file is
-// logged and the workspace starts empty; an unreadable one is kept beside as
-// path.corrupt. Call it once, before the sandbox is used.
-func (s *Server) KeepState(path, tag string) error {
+// with another tag is not loaded. Every Close saves too. A missing, unreadable or foreign file is
+// logged to log (nil: slog.Default()) and the workspace starts empty; an
+// unreadable one is kept beside as path.corrupt. Call it once, before the
+// sandbox is used.
+func (s *Server) KeepState(path, tag string, log *slog.Logger) error {
+	if log == nil {
+		log = slog.Default()
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("sandbox state: %w", err)
 	}
 	s.mu.Lock()
-	s.statePath, s.stateTag = path, tag
+	s.statePath, s.stateTag, s.log = path, tag, log
 	s.loadLocked()
 	since := s.version
 	s.mu.Unlock()
@@ -166,8 +171,11 @@ func (s *Server) saveChanges(since uint64) {
 	}
 }
 
-// saveOnClose waits for the sandbox's goroutines and saves the workspace.
-func (s *Server) saveOnClose() {
+// stopOwnWork stops the sandbox's goroutines (Close) and saves the
+// workspace. The Web API keeps answering after Close, so every Close saves:
+// a last one after the app has stopped keeps its last changes too.
+func (s *Server) stopOwnWork() {
+	s.endLife()
 	s.bg.Wait()
 	if err := s.save(); err != nil {
 		s.log.Warn("sandbox: cannot save the workspace", "file", s.statePath, "error", err)

@@ -32,9 +32,8 @@ func startWorkspace(t *testing.T, file, tag string, app *testApp, clock *fakeClo
 	cfg.Now = clock.Now
 	cfg.CommandURL = app.srv.URL + "/slack/commands"
 	cfg.InteractionURL = app.srv.URL + "/slack/interactions"
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	sb := New(cfg)
-	if err := sb.KeepState(file, tag); err != nil {
+	if err := sb.KeepState(file, tag, slog.New(slog.NewTextHandler(logs, nil))); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(sb.Handler())

@@ -77,10 +77,6 @@ type Config struct {
 
 	// HTTPClient sends requests to the app; nil means a default client.
 	HTTPClient *http.Client
-
-	// Logger receives the sandbox's own notices (the saved workspace, see
-	// KeepState); nil means slog.Default().
-	Logger *slog.Logger
 }
 
 // IDs of the demo workspace (DemoConfig).
@@ -131,7 +127,7 @@ type Server struct {
 	members map[string]Member
 	groups  map[string]UserGroup
 	sockets *socketHub
-	log     *slog.Logger
+	log     *slog.Logger  // for the saved workspace (KeepState)
 	done    chan struct{} // closed by Close
 	closing sync.Once
 	life    context.Context // ends when Close is called
@@ -171,7 +167,6 @@ func New(cfg Config) *Server {
 		cfg:          cfg,
 		now:          cfg.Now,
 		client:       cfg.HTTPClient,
-		log:          cfg.Logger,
 		members:      map[string]Member{},
 		groups:       map[string]UserGroup{},
 		sockets:      newSocketHub(),
@@ -190,9 +185,6 @@ func New(cfg Config) *Server {
 	}
 	if s.client == nil {
 		s.client = &http.Client{}
-	}
-	if s.log == nil {
-		s.log = slog.Default()
 	}
 	s.life, s.endLife = context.WithCancel(context.Background())
 	for _, m := range cfg.Members {

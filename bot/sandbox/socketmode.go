@@ -210,16 +210,11 @@ func (h *socketHub) deliver(ctx context.Context, kind string, payload any, timeo
 }
 
 // Close ends the app's Socket Mode connections and the page's pending
-// polls, so that the HTTP server the handler runs in can shut down at once,
-// and stops the sandbox's own work. It does not stop that server: the Web
-// API keeps answering. With KeepState, every call saves the workspace, so
-// a last call after the app has stopped saves its last changes too.
+// polls, so that the HTTP server the handler runs in can shut down at once.
+// It does not stop that server.
 func (s *Server) Close() {
-	s.closing.Do(func() {
-		close(s.done)
-		s.endLife()
-	})
-	defer s.saveOnClose()
+	s.closing.Do(func() { close(s.done) })
+	defer s.stopOwnWork()
 	h := s.sockets
 	h.mu.Lock()
 	conns := append([]*socketConn(nil), h.conns...)

@@ -51,6 +51,18 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 	base := "http://" + browsable(ln.Addr().String())
 
 	secret, botToken, appToken := randomToken("sandbox-secret-"), randomToken("xoxb-sandbox-"), randomToken("xapp-sandbox-")
+	sbCfg := sandbox.DemoConfig()
+	sbCfg.BotToken, sbCfg.AppToken, sbCfg.SigningSecret = botToken, appToken, secret
+	sbCfg.BotUserID, sbCfg.BotID, sbCfg.BotName, sbCfg.AppID = "U0OWEDBOT", "B0OWED", "owed", "A0OWED"
+	sbCfg.CommandURL, sbCfg.InteractionURL = base+"/slack/commands", base+"/slack/interactions"
+	sb := sandbox.New(sbCfg)
+	sb.SetBaseURL(base)
+	defer sb.Close()
+	// Ctrl-C closes the sandbox at once, ending the page's long polls so
+	// that the server stops without waiting for them; the deferred Close
+	// above saves the workspace again once the bot has stopped.
+	defer context.AfterFunc(ctx, sb.Close)()
+
 	getenv := func(k string) string {
 		switch k {
 		case "DATABASE_URL":
@@ -74,29 +86,14 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 	}
 	cfg, err := loadConfig(getenv, configNeeds{database: true, slack: true, approve: true})
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	log := newLogger(env.Stderr, cfg.LogJSON)
-
-	sbCfg := sandbox.DemoConfig()
-	sbCfg.BotToken, sbCfg.AppToken, sbCfg.SigningSecret = botToken, appToken, secret
-	sbCfg.BotUserID, sbCfg.BotID, sbCfg.BotName, sbCfg.AppID = "U0OWEDBOT", "B0OWED", "owed", "A0OWED"
-	sbCfg.CommandURL, sbCfg.InteractionURL = base+"/slack/commands", base+"/slack/interactions"
-	sbCfg.Logger = log
-	sb := sandbox.New(sbCfg)
-	sb.SetBaseURL(base)
-	// Closed last, once the bot has stopped, the sandbox saves its last
-	// changes; Ctrl-C closes it at once too, which ends the page's long
-	// polls so that the server stops without waiting for them.
-	defer sb.Close()
-	defer context.AfterFunc(ctx, sb.Close)()
-
 	app, err := NewApp(ctx, cfg, log, AppOptions{Listener: ln, Extra: sb.Handler(), SweepAtStart: true})
 	if err != nil {
 		return err
 	}
-	if err := sb.KeepState(opts.sandboxFile, databaseIdentity(ctx, app.DB())); err != nil {
+	if err := sb.KeepState(opts.sandboxFile, databaseIdentity(ctx, app.DB()), log); err != nil {
 		app.DB().Close()
 		return err
 	}

@@ -90,23 +90,6 @@
     return convs.find((c) => c.id === S.conv) || convs.find((c) => c.kind === "channel") || convs[0] || null;
   }
 
-  function render() {
-    const d = S.data;
-    document.title = `${d.team.name} · owed sandbox`;
-    $("workspace-name").textContent = d.team.name;
-    const tr = $("transport");
-    tr.textContent = d.socket_mode ? "Socket Mode" : "HTTP request URLs";
-    tr.dataset.transport = d.socket_mode ? "socket" : "http";
-    renderMembers();
-    renderPosting();
-    const conv = currentConv();
-    if (conv) S.conv = conv.id;
-    renderSidebar();
-    renderConversation(conv);
-    renderThread(conv);
-    renderModal();
-  }
-
   // While the app's queue drains (Slack takes about one message per second
   // per channel), say how far it has come.
   function renderPosting() {
@@ -114,6 +97,23 @@
     const q = S.data.posting;
     p.hidden = !q;
     p.textContent = q ? `${S.data.bot.name} is posting ${q.current} of ${q.total} — Slack takes about one message per second per channel` : "";
+  }
+
+  function render() {
+    const d = S.data;
+    document.title = `${d.team.name} · owed sandbox`;
+    renderPosting();
+    $("workspace-name").textContent = d.team.name;
+    const tr = $("transport");
+    tr.textContent = d.socket_mode ? "Socket Mode" : "HTTP request URLs";
+    tr.dataset.transport = d.socket_mode ? "socket" : "http";
+    renderMembers();
+    const conv = currentConv();
+    if (conv) S.conv = conv.id;
+    renderSidebar();
+    renderConversation(conv);
+    renderThread(conv);
+    renderModal();
   }
 
   function renderMembers() {
