@@ -213,8 +213,8 @@ func (h *socketHub) deliver(ctx context.Context, kind string, payload any, timeo
 // polls, so that the HTTP server the handler runs in can shut down at once.
 // It does not stop that server.
 func (s *Server) Close() {
-	s.closing.Do(func() { close(s.done) })
 	defer s.stopOwnWork()
+	s.closing.Do(func() { close(s.done) })
 	h := s.sockets
 	h.mu.Lock()
 	conns := append([]*socketConn(nil), h.conns...)

@@ -58,10 +58,6 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 	sb := sandbox.New(sbCfg)
 	sb.SetBaseURL(base)
 	defer sb.Close()
-	// Ctrl-C closes the sandbox at once, ending the page's long polls so
-	// that the server stops without waiting for them; the deferred Close
-	// above saves the workspace again once the bot has stopped.
-	defer context.AfterFunc(ctx, sb.Close)()
 
 	getenv := func(k string) string {
 		switch k {
@@ -99,6 +95,10 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 	}
 	outbox := postgres.NewOutboxService(app.DB())
 	sb.SetBacklog(outbox.PendingOutboxItems)
+	// Ctrl-C closes the sandbox at once, ending the page's long polls so
+	// that the server stops without waiting for them; the deferred Close
+	// above saves the workspace again once the bot has stopped.
+	defer context.AfterFunc(ctx, sb.Close)()
 	loaded, err := loadDemoData(ctx, app.DB(), collections.DateIn(time.Now(), cfg.Location), []string{sandbox.DemoMember, sandbox.DemoApprover, sandbox.DemoApprover2})
 	if err != nil {
 		return err
@@ -115,18 +115,6 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 		opts.started(sb)
 	}
 	return app.Run(ctx)
-}
-
-// databaseIdentity names the database the sandbox workspace belongs to:
-// its cluster's system identifier and its name, so that a workspace saved
-// against another database (or a cluster made afresh) is not shown.
-func databaseIdentity(ctx context.Context, db *postgres.DB) string {
-	var id string
-	err := db.GetContext(ctx, &id, `SELECT (SELECT system_identifier::text FROM pg_control_system()) || '/' || current_database()`)
-	if err != nil {
-		db.GetContext(ctx, &id, `SELECT current_database()`)
-	}
-	return id
 }
 
 // browsable turns a listen address into one a browser can open.
@@ -173,4 +161,16 @@ func loadDemoData(ctx context.Context, db *postgres.DB, today time.Time, owners 
 		}
 	}
 	return true, nil
+}
+
+// databaseIdentity names the database the sandbox workspace belongs to:
+// its cluster's system identifier and its name, so that a workspace saved
+// against another database (or a cluster made afresh) is not shown.
+func databaseIdentity(ctx context.Context, db *postgres.DB) string {
+	var id string
+	err := db.GetContext(ctx, &id, `SELECT (SELECT system_identifier::text FROM pg_control_system()) || '/' || current_database()`)
+	if err != nil {
+		db.GetContext(ctx, &id, `SELECT current_database()`)
+	}
+	return id
 }
