@@ -71,7 +71,7 @@ func TestJourney_SnoozeIsQuietUntilItEnds(t *testing.T) {
 	h.click(member, acme, blocks.ActionSnooze)
 	modal := h.modal(member, blocks.CallbackSnooze)
 	res := h.submit(member, modal, sandbox.Values{
-		blocks.BlockSnoozeFor:    {blocks.BlockSnoozeFor: sandbox.Value{Option: "7"}},
+		blocks.BlockSnoozeUntil:  {blocks.BlockSnoozeUntil: sandbox.Date("2026-07-05")},
 		blocks.BlockSnoozeReason: {blocks.BlockSnoozeReason: sandbox.Text("waiting for their PO")},
 	})
 	if !res.Closed || len(res.Errors) > 0 {
@@ -79,20 +79,28 @@ func TestJourney_SnoozeIsQuietUntilItEnds(t *testing.T) {
 	}
 	h.settle()
 	acme = h.refresh(acme)
-	if !shows(acme, "Snoozed until 2026-06-08") || len(acme.Replies) != 1 {
+	if !shows(acme, "Snoozed until 2026-07-05") || len(acme.Replies) != 1 {
 		t.Fatalf("snoozed alert: %q, %d replies", acme.Text, len(acme.Replies))
 	}
 
-	h.setToday("2026-06-05")
+	// On 2026-07-01 Acme's oldest invoice is 61 days overdue, past stage
+	// 60: a later stage exists, and the snooze keeps it quiet.
+	h.setToday("2026-07-01")
 	h.sweep()
 	if n := len(h.refresh(acme).Replies); n != 1 {
 		t.Errorf("a snoozed case made %d new thread lines", n-1)
 	}
-	h.setToday("2026-06-08")
+	if n := h.count(`SELECT count(*) FROM case_alerts WHERE stage = 60`); n != 0 {
+		t.Errorf("stage 60 was raised while snoozed")
+	}
+	h.setToday("2026-07-05")
 	res2 := h.sweep()
 	acme = h.refresh(acme)
-	if res2.Reopened != 1 || !hasButton(acme, blocks.ActionSnooze) || shows(acme, "Snoozed until") || len(acme.Replies) < 2 {
+	if res2.Reopened != 1 || !hasButton(acme, blocks.ActionSnooze) || shows(acme, "Snoozed until") || len(acme.Replies) < 3 {
 		t.Errorf("after the snooze: reopened %d, text %q, replies %d", res2.Reopened, acme.Text, len(acme.Replies))
+	}
+	if !shows(acme.Replies[len(acme.Replies)-1], "stage 60") {
+		t.Errorf("the stage reached during the snooze was not alerted when it ended: %q", acme.Replies[len(acme.Replies)-1].Text)
 	}
 }
 
