@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Column is a field owed reads from a CSV file, with the header names that
@@ -108,14 +110,33 @@ func (e *ImportError) Error() string {
 		lines = append(lines, p.String())
 	}
 	if e.More > 0 {
-		lines = append(lines, fmt.Sprintf("… and %d more problems", e.More))
+		lines = append(lines, fmt.Sprintf("… and %s more", Plural(e.More, "problem", "problems")))
 	}
 	return strings.Join(lines, "\n")
 }
 
+// Summary is the one-line verdict on the file: "3 problems; nothing was
+// imported".
+func (e *ImportError) Summary() string {
+	return Plural(e.Len(), "problem", "problems") + "; nothing was imported"
+}
+
 // Unwrap makes an ImportError an EINVALID *Error.
 func (e *ImportError) Unwrap() error {
-	return &Error{Code: EINVALID, Message: fmt.Sprintf("the file has %d problems; nothing was imported", len(e.Problems)+e.More)}
+	return &Error{Code: EINVALID, Message: "the file has " + e.Summary()}
+}
+
+// Sort orders the problems by line, keeping the order of those on one line.
+func (e *ImportError) Sort() {
+	slices.SortStableFunc(e.Problems, func(a, b Problem) int { return a.Line - b.Line })
+}
+
+// Plural writes n with the singular or plural noun: "1 problem", "2 problems".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // Add records a problem, keeping at most maxProblems.
@@ -137,16 +158,23 @@ type RowReader struct {
 	Kind    ImportKind
 	File    string
 	csv     *csv.Reader
+	cells   *cellReader
 	index   map[string]int    // column name → field index
 	headers map[string]string // column name → header as written in the file
+	names   []string          // every header as written, for problems
 }
+
+// MaxValueChars is the longest value owed stores from a cell of a column it
+// reads (a name, an invoice number, a reference).
+const MaxValueChars = 500
 
 // Record is one data row, addressed by column name.
 type Record struct {
-	File   string
-	Line   int
-	fields []string
-	r      *RowReader
+	File     string
+	Line     int
+	fields   []string
+	r        *RowReader
+	problems []Problem // cells that cannot be read: too long, not UTF-8, NUL
 }
 
 // NewRowReader reads the header row of a file of the given kind. Missing
@@ -160,9 +188,10 @@ func NewRowReader(r io.Reader, file string, kind ImportKind) (*RowReader, error)
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
 		br.Discard(3)
 	}
-	cr := csv.NewReader(br)
+	cells := newCellReader(br)
+	cr := csv.NewReader(cells)
 	cr.FieldsPerRecord = -1
-	rr := &RowReader{Kind: kind, File: file, csv: cr, index: map[string]int{}, headers: map[string]string{}}
+	rr := &RowReader{Kind: kind, File: file, csv: cr, cells: cells, index: map[string]int{}, headers: map[string]string{}}
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, &ImportError{Problems: []Problem{{File: file, Line: 1, Column: "header", Message: "the file is empty; a header row is required"}}}
@@ -172,16 +201,23 @@ func NewRowReader(r io.Reader, file string, kind ImportKind) (*RowReader, error)
 	}
 	headerLine, _ := cr.FieldPos(0)
 	ie := &ImportError{}
+	if cut := cells.takeOverflows(headerLine); len(cut) > 0 {
+		ie.Add(Problem{File: file, Line: headerLine, Column: "header", Message: overflowMessage(cut[0])})
+		return nil, ie
+	}
+	for _, h := range header {
+		rr.names = append(rr.names, printable(strings.TrimSpace(h), 40))
+	}
 	for i, h := range header {
 		name := MatchHeader(kind, h)
 		if name == "" {
 			continue
 		}
 		if prev, dup := rr.headers[name]; dup {
-			ie.Add(Problem{File: file, Line: headerLine, Column: strings.TrimSpace(h), Message: fmt.Sprintf("means the same as column %q (%s); keep one", prev, name)})
+			ie.Add(Problem{File: file, Line: headerLine, Column: rr.names[i], Message: fmt.Sprintf("means the same as column %q (%s); keep one", prev, name)})
 			continue
 		}
-		rr.index[name], rr.headers[name] = i, strings.TrimSpace(h)
+		rr.index[name], rr.headers[name] = i, rr.names[i]
 	}
 	for _, c := range Columns[kind] {
 		if _, ok := rr.index[c.Name]; c.Required && !ok {
@@ -208,8 +244,34 @@ func (r *RowReader) Header(column string) string {
 	return column
 }
 
+// printable makes a header safe and short enough to quote in a problem.
+func printable(s string, max int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\ufffd"), "\x00", "")
+	if utf8.RuneCountInString(s) > max {
+		s = string([]rune(s)[:max]) + "…"
+	}
+	return s
+}
+
+// columnName names field i of a row in problems: its header, or its place.
+func (r *RowReader) columnName(i int) string {
+	if i < len(r.names) && r.names[i] != "" {
+		return r.names[i]
+	}
+	return fmt.Sprintf("column %d", i+1)
+}
+
+func overflowMessage(o cellOverflow) string {
+	if o.row {
+		return fmt.Sprintf("the row is longer than %d bytes, the most owed reads in a row", MaxRecordBytes)
+	}
+	return fmt.Sprintf("the cell is longer than %d bytes, the most owed reads in a cell", MaxCellBytes)
+}
+
 // Next returns the next data row, skipping rows with no values, or io.EOF.
-// A malformed CSV line gives an *ImportError.
+// A malformed CSV line gives an *ImportError. Cells that cannot be read
+// (cut short, not UTF-8, a NUL byte, too long to store) are the row's
+// Problems; the rest of the file is still read.
 func (r *RowReader) Next() (Record, error) {
 	for {
 		fields, err := r.csv.Read()
@@ -225,11 +287,64 @@ func (r *RowReader) Next() (Record, error) {
 			return Record{}, &ImportError{Problems: []Problem{{File: r.File, Line: line, Column: "csv", Message: csvMessage(err)}}}
 		}
 		line, _ := r.csv.FieldPos(0)
+		cut := r.cells.takeOverflows(line)
 		if blank(fields) {
 			continue
 		}
-		return Record{File: r.File, Line: line, fields: fields, r: r}, nil
+		rec := Record{File: r.File, Line: line, fields: fields, r: r}
+		flagged := map[int]bool{}
+		for _, o := range cut {
+			column := r.columnName(o.field)
+			if o.row {
+				column = "row"
+			}
+			rec.problems = append(rec.problems, Problem{File: r.File, Line: line, Column: column, Message: overflowMessage(o)})
+			flagged[o.field] = true
+		}
+		for _, c := range Columns[r.Kind] {
+			i, ok := r.index[c.Name]
+			if !ok || i >= len(fields) || flagged[i] {
+				continue
+			}
+			if msg := cellProblem(fields[i]); msg != "" {
+				rec.problems = append(rec.problems, Problem{File: r.File, Line: line, Column: r.headers[c.Name], Message: msg})
+			}
+		}
+		return rec, nil
 	}
+}
+
+// cellProblem says why a value cannot be stored, or "".
+func cellProblem(v string) string {
+	switch {
+	case !utf8.ValidString(v):
+		return "is not valid UTF-8 text; save the file as CSV UTF-8"
+	case strings.IndexByte(v, 0) >= 0:
+		return "contains a NUL byte; is this a text file?"
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(v)); n > MaxValueChars {
+		return fmt.Sprintf("is %d characters long; at most %d", n, MaxValueChars)
+	}
+	return ""
+}
+
+// Problems returns what makes cells of the row unreadable: cut short, not
+// UTF-8, a NUL byte, or too long to store. Such a row is not stored.
+func (rec Record) Problems() []Problem { return rec.problems }
+
+// WithProblems returns the row's own problems followed by those found by
+// validating it, leaving out what validation said about unreadable cells.
+func (rec Record) WithProblems(ps []Problem) []Problem {
+	if len(rec.problems) == 0 {
+		return ps
+	}
+	out := slices.Clone(rec.problems)
+	for _, p := range ps {
+		if !slices.ContainsFunc(rec.problems, func(q Problem) bool { return q.Column == p.Column }) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func blank(fields []string) bool {

@@ -61,7 +61,9 @@ type LedgerService interface {
 	FindCustomer(ctx context.Context, query string) (Customer, error)
 	// CustomerSummary returns what customer id owes as of asOf.
 	CustomerSummary(ctx context.Context, id int64, asOf time.Time) (CustomerSummary, error)
-	// TopDebtors returns the largest overdue balances as of asOf.
+	// TopDebtors returns, in each currency, the limit largest overdue
+	// balances as of asOf, ordered by currency then balance. Balances in
+	// different currencies are never ranked against each other.
 	TopDebtors(ctx context.Context, asOf time.Time, limit int) ([]Debtor, error)
 }
 

@@ -59,6 +59,31 @@ func openDB(ctx context.Context, env *Env) (*postgres.DB, error) {
 	return db, nil
 }
 
+// openReadOnlyDB connects for a command that only reads. It never
+// migrates: when migrations are pending it refuses, saying to run
+// `owed migrate`.
+func openReadOnlyDB(ctx context.Context, env *Env) (*postgres.DB, error) {
+	url, _, err := databaseURL(ctx, env, false)
+	if err != nil {
+		return nil, err
+	}
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := db.PendingMigrations(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if pending > 0 {
+		db.Close()
+		return nil, collections.Errorf(collections.EINVALID, "the database schema is out of date (%s pending); run `owed migrate` first",
+			collections.Plural(pending, "migration", "migrations"))
+	}
+	return db, nil
+}
+
 // businessLocation returns OWED_TIMEZONE (default UTC).
 func businessLocation(getenv func(string) string) (*time.Location, error) {
 	name := strings.TrimSpace(getenv("OWED_TIMEZONE"))

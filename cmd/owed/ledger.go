@@ -77,16 +77,26 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	fmt.Fprintln(env.Stdout, importSummary(name, kind, res, *dryRun))
+	return nil
+}
+
+// importSummary says what an import did (or would do, on a dry run).
+func importSummary(name string, kind collections.ImportKind, res collections.ImportResult, dryRun bool) string {
+	if res.Rows == 0 {
+		return name + ": the file has a header row and no data rows; nothing was imported"
+	}
 	verb := "imported"
-	if *dryRun {
+	if dryRun {
 		verb = "dry run, nothing changed: would import"
 	}
-	fmt.Fprintf(env.Stdout, "%s: %s %d %s rows: %d created, %d updated, %d unchanged", name, verb, res.Rows, kind, res.Created, res.Updated, res.Unchanged)
+	noun := strings.TrimSuffix(string(kind), "s")
+	out := fmt.Sprintf("%s: %s %s: %d created, %d updated, %d unchanged", name, verb,
+		collections.Plural(res.Rows, noun+" row", noun+" rows"), res.Created, res.Updated, res.Unchanged)
 	if res.Customers > 0 {
-		fmt.Fprintf(env.Stdout, "; %d new customers", res.Customers)
+		out += "; " + collections.Plural(res.Customers, "new customer", "new customers")
 	}
-	fmt.Fprintln(env.Stdout)
-	return nil
+	return out
 }
 
 // agingJSON is the JSON shape of one currency's aging.
@@ -143,7 +153,7 @@ func runAging(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env)
+	db, err := openReadOnlyDB(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -184,7 +194,7 @@ func runShow(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env)
+	db, err := openReadOnlyDB(ctx, env)
 	if err != nil {
 		return err
 	}

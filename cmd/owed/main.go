@@ -90,7 +90,7 @@ func Main(ctx context.Context, env *Env, args []string) int {
 		}
 	case errors.As(err, &imp):
 		fmt.Fprintln(env.Stderr, imp.Error())
-		fmt.Fprintf(env.Stderr, "owed: %d problems; nothing was imported\n", imp.Len())
+		fmt.Fprintf(env.Stderr, "owed: %s\n", imp.Summary())
 	case collections.ErrorCode(err) == collections.EINTERNAL:
 		fmt.Fprintf(env.Stderr, "owed: %v\n", err)
 	default:

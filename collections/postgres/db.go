@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -22,11 +23,12 @@ type DB struct {
 	*sqlx.DB
 }
 
-// Open connects to the database at url and checks that it answers.
+// Open connects to the database at url and checks that it answers. Its
+// errors never show the password written in url.
 func Open(ctx context.Context, url string) (*DB, error) {
 	db, err := sqlx.Open("postgres", url)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("open database: %w", RedactError(err, url))
 	}
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(10)
@@ -35,7 +37,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connect to database: %w", err)
+		return nil, fmt.Errorf("connect to database: %w", RedactError(err, url))
 	}
 	return &DB{DB: db}, nil
 }
@@ -84,17 +86,41 @@ func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
 	return nil
 }
 
-// MigrationsCurrent reports whether every migration has been applied.
+// MigrationsCurrent reports whether every migration has been applied. It
+// only reads: a database never migrated has every migration pending.
 func (db *DB) MigrationsCurrent(ctx context.Context) (bool, error) {
+	n, err := db.PendingMigrations(ctx)
+	return n == 0, err
+}
+
+// PendingMigrations returns the number of migrations not yet applied,
+// reading goose's version table without creating or locking anything, so
+// that read-only commands can refuse to run on an old schema.
+func (db *DB) PendingMigrations(ctx context.Context) (int, error) {
 	p, err := db.migrator()
 	if err != nil {
-		return false, err
+		return 0, err
 	}
-	pending, err := p.HasPending(ctx)
+	var versions []int64
+	err = db.SelectContext(ctx, &versions, `
+SELECT version_id FROM (
+    SELECT DISTINCT ON (version_id) version_id, is_applied
+      FROM goose_db_version ORDER BY version_id, id DESC) v
+ WHERE is_applied`)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "42P01" { // no version table: never migrated
+		versions, err = nil, nil
+	}
 	if err != nil {
-		return false, fmt.Errorf("check migrations: %w", err)
+		return 0, fmt.Errorf("check migrations: %w", err)
 	}
-	return !pending, nil
+	pending := 0
+	for _, src := range p.ListSources() {
+		if !slices.Contains(versions, src.Version) {
+			pending++
+		}
+	}
+	return pending, nil
 }
 
 // Transact runs fn in a transaction, committing when it returns nil and

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/owedhq/owed/collections"
 )
@@ -52,12 +54,14 @@ func (s *ImportService) Import(ctx context.Context, kind collections.ImportKind,
 	}
 	var fileErr *collections.ImportError
 	if errors.As(err, &fileErr) {
+		fileErr.Sort()
 		return res, fileErr
 	}
 	if err != nil {
 		return res, fmt.Errorf("import %s from %s: %w", kind, opts.File, err)
 	}
 	if problems.Len() > 0 {
+		problems.Sort()
 		return res, problems
 	}
 	if opts.DryRun {
@@ -76,11 +80,15 @@ type importer struct {
 	problems *collections.ImportError
 }
 
-// stage streams every row of the file through parse and COPYs the good
-// ones into table. It returns the number of data rows read.
+// stage streams every row of the file through parse and COPYs it into
+// table, with a last column ok saying whether the row is valid. Invalid
+// rows are staged too (their keys take part in the checks across rows),
+// except rows whose cells cannot be read at all. It returns the number of
+// data rows read, then takes the import lock: imports are applied one at a
+// time, so that two files touching the same invoices cannot collide.
 func stage[T any](ctx context.Context, imp *importer, table string, cols []string,
 	parse func(collections.Record) (T, []collections.Problem), values func(T) []any) (int, error) {
-	stmt, err := imp.tx.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+") FROM STDIN")
+	stmt, err := imp.tx.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+", ok) FROM STDIN")
 	if err != nil {
 		return 0, fmt.Errorf("copy into %s: %w", table, err)
 	}
@@ -92,17 +100,25 @@ func stage[T any](ctx context.Context, imp *importer, table string, cols []strin
 			break
 		}
 		if err != nil {
+			var fileErr *collections.ImportError
+			if errors.As(err, &fileErr) {
+				for _, p := range fileErr.Problems {
+					imp.problems.Add(p)
+				}
+				return n, imp.problems
+			}
 			return n, err
 		}
 		n++
 		row, ps := parse(rec)
+		ps = rec.WithProblems(ps)
 		for _, p := range ps {
 			imp.problems.Add(p)
 		}
-		if len(ps) > 0 || imp.problems.Len() > 0 {
-			continue // the file is rejected; keep reading to report every bad row
+		if len(rec.Problems()) > 0 {
+			continue // cells that cannot be read are not stored
 		}
-		if _, err := stmt.ExecContext(ctx, values(row)...); err != nil {
+		if _, err := stmt.ExecContext(ctx, append(values(row), len(ps) == 0)...); err != nil {
 			return n, fmt.Errorf("copy into %s: %w", table, err)
 		}
 	}
@@ -112,8 +128,15 @@ func stage[T any](ctx context.Context, imp *importer, table string, cols []strin
 	if _, err := imp.tx.ExecContext(ctx, "ANALYZE "+table); err != nil {
 		return n, fmt.Errorf("analyze %s: %w", table, err)
 	}
+	if _, err := imp.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, importLockID); err != nil {
+		return n, fmt.Errorf("wait for other imports: %w", err)
+	}
 	return n, nil
 }
+
+// importLockID is the transaction-level advisory lock that serialises
+// imports.
+const importLockID = 0x6f776564_696d70 // "owed" "imp"
 
 // report runs a query returning (line, column, message) rows and records
 // each as a problem.
@@ -175,12 +198,13 @@ const createCustomerStage = `
 CREATE TEMP TABLE stage_customers (
     line int, name text, search_name text, ref text, email text, phone text, timezone text,
     owner_slack_id text, credit_limit_minor bigint, credit_currency text, tier text,
-    customer_id bigint
+    ok boolean, customer_id bigint
 ) ON COMMIT DROP`
 
 const customerDuplicates = `
 SELECT line, 'name', format('same customer as line %s', first_line) FROM (
-    SELECT line, min(line) OVER (PARTITION BY search_name) AS first_line FROM stage_customers) d
+    SELECT line, min(line) OVER (PARTITION BY search_name) AS first_line
+      FROM stage_customers WHERE search_name <> '') d
  WHERE line <> first_line
 UNION ALL
 SELECT line, 'ref', format('ref %s is also on line %s', ref, first_line) FROM (
@@ -244,11 +268,14 @@ func (imp *importer) customers(ctx context.Context) (collections.ImportResult, e
 			nullable(r.Timezone), nullable(r.OwnerSlackID), limit, cur, nullable(r.Tier)}
 	})
 	res.Rows = n
-	if err != nil || imp.problems.Len() > 0 {
+	if err != nil {
 		return res, err
 	}
 	if err := imp.report(ctx, customerDuplicates); err != nil {
 		return res, err
+	}
+	if _, err := imp.tx.ExecContext(ctx, `DELETE FROM stage_customers WHERE NOT ok`); err != nil {
+		return res, fmt.Errorf("stage customers: %w", err)
 	}
 	if _, err := imp.tx.ExecContext(ctx, resolveStagedCustomers); err != nil {
 		return res, fmt.Errorf("match customers: %w", err)
@@ -276,7 +303,7 @@ func (imp *importer) customers(ctx context.Context) (collections.ImportResult, e
 const createInvoiceStage = `
 CREATE TEMP TABLE stage_invoices (
     line int, number text, customer text, customer_key text, currency char(3),
-    amount_minor bigint, balance_minor bigint, issued_on date, due_on date
+    amount_minor bigint, balance_minor bigint, issued_on date, due_on date, ok boolean
 ) ON COMMIT DROP;
 CREATE TEMP TABLE stage_invoice_customers (
     customer text PRIMARY KEY, customer_key text, first_line int, customer_id bigint
@@ -285,9 +312,26 @@ CREATE TEMP TABLE stage_invoice_customers (
 const invoiceDuplicates = `
 SELECT s.line, 'number', format('invoice %s is also on line %s', s.number, d.first_line)
   FROM stage_invoices s
-  JOIN (SELECT number, min(line) AS first_line FROM stage_invoices GROUP BY number HAVING count(*) > 1) d
+  JOIN (SELECT number, min(line) AS first_line FROM stage_invoices WHERE number <> ''
+         GROUP BY number HAVING count(*) > 1) d
     ON d.number = s.number AND s.line <> d.first_line
 ORDER BY 1`
+
+// newInvoicesOverlap reports whether any staged invoice is already in the
+// ledger; when none is, the file is inserted directly.
+const newInvoicesOverlap = `
+SELECT EXISTS (SELECT 1 FROM stage_invoices s JOIN invoices i ON i.number = s.number)`
+
+const insertNewInvoices = `
+INSERT INTO invoices (number, customer_id, currency, amount_minor, issued_on, due_on)
+SELECT s.number, sc.customer_id, s.currency, s.amount_minor, s.issued_on, s.due_on
+  FROM stage_invoices s JOIN stage_invoice_customers sc ON sc.customer = s.customer`
+
+const insertNewOpeningBalances = `
+INSERT INTO payments (invoice_id, amount_minor, paid_on, reference)
+SELECT i.id, s.amount_minor - s.balance_minor, $1::date, '` + OpeningBalanceReference + `'
+  FROM stage_invoices s JOIN invoices i ON i.number = s.number
+ WHERE s.balance_minor < s.amount_minor`
 
 // resolveInvoiceCustomers matches each distinct customer of the file by ref,
 // then by normalised name, and creates the customers still unknown.
@@ -381,25 +425,44 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 	}
 	cols := []string{"line", "number", "customer", "customer_key", "currency", "amount_minor", "balance_minor", "issued_on", "due_on"}
 	n, err := stage(ctx, imp, "stage_invoices", cols, collections.ParseInvoiceRow, func(r collections.InvoiceRow) []any {
-		var balance any
+		var balance, currency any
 		if r.Balance != nil {
 			balance = *r.Balance
 		}
-		return []any{r.Line, r.Number, r.Customer, r.CustomerKey, r.Currency, r.Amount, balance,
-			r.IssuedOn.Format(collections.DateLayout), r.DueOn.Format(collections.DateLayout)}
+		if collections.ValidCurrency(r.Currency) {
+			currency = r.Currency
+		}
+		return []any{r.Line, r.Number, r.Customer, r.CustomerKey, currency, r.Amount, balance,
+			dateOrNull(r.IssuedOn), dateOrNull(r.DueOn)}
 	})
 	res.Rows = n
-	if err != nil || imp.problems.Len() > 0 {
+	if err != nil {
 		return res, err
 	}
-	if err := imp.report(ctx, invoiceDuplicates); err != nil || imp.problems.Len() > 0 {
+	resolved := false
+	if imp.problems.Len() == 0 {
+		// Every row is valid: resolve the customers, and insert the file
+		// at once when all its invoices are new. A number repeated in the
+		// file breaks the unique key; then the checks below say where.
+		if err := imp.resolveInvoiceCustomers(ctx, &res); err != nil {
+			return res, err
+		}
+		resolved = true
+		done, err := imp.insertNewInvoices(ctx, &res)
+		if err != nil || done {
+			return res, err
+		}
+	}
+	if err := imp.report(ctx, invoiceDuplicates); err != nil {
 		return res, err
 	}
-	if _, err := imp.tx.ExecContext(ctx, resolveInvoiceCustomers); err != nil {
-		return res, fmt.Errorf("match customers: %w", err)
+	if _, err := imp.tx.ExecContext(ctx, `DELETE FROM stage_invoices WHERE NOT ok`); err != nil {
+		return res, fmt.Errorf("stage invoices: %w", err)
 	}
-	if err := imp.tx.GetContext(ctx, &res.Customers, insertInvoiceCustomers); err != nil {
-		return res, fmt.Errorf("create customers: %w", err)
+	if !resolved {
+		if err := imp.resolveInvoiceCustomers(ctx, &res); err != nil {
+			return res, err
+		}
 	}
 	if _, err := imp.tx.ExecContext(ctx, invoicePlan); err != nil {
 		return res, fmt.Errorf("plan invoices: %w", err)
@@ -426,17 +489,70 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 	return res, nil
 }
 
+// resolveInvoiceCustomers finds the customer of each staged invoice and
+// creates those still unknown.
+func (imp *importer) resolveInvoiceCustomers(ctx context.Context, res *collections.ImportResult) error {
+	if _, err := imp.tx.ExecContext(ctx, resolveInvoiceCustomers); err != nil {
+		return fmt.Errorf("match customers: %w", err)
+	}
+	if err := imp.tx.GetContext(ctx, &res.Customers, insertInvoiceCustomers); err != nil {
+		return fmt.Errorf("create customers: %w", err)
+	}
+	return nil
+}
+
+// insertNewInvoices inserts a file of valid rows whose invoices are all new,
+// and their opening balances. It reports false, having changed nothing, when
+// some invoice is already in the ledger or a number is repeated in the file.
+func (imp *importer) insertNewInvoices(ctx context.Context, res *collections.ImportResult) (bool, error) {
+	var overlap bool
+	if err := imp.tx.GetContext(ctx, &overlap, newInvoicesOverlap); err != nil {
+		return false, fmt.Errorf("find known invoices: %w", err)
+	}
+	if overlap {
+		return false, nil
+	}
+	if _, err := imp.tx.ExecContext(ctx, `SAVEPOINT new_invoices`); err != nil {
+		return false, fmt.Errorf("insert invoices: %w", err)
+	}
+	in, err := imp.tx.ExecContext(ctx, insertNewInvoices)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "invoices_number_key" {
+		if _, err := imp.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT new_invoices`); err != nil {
+			return false, fmt.Errorf("insert invoices: %w", err)
+		}
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("insert invoices: %w", err)
+	}
+	if _, err := imp.tx.ExecContext(ctx, insertNewOpeningBalances, imp.opts.Today); err != nil {
+		return false, fmt.Errorf("insert opening balances: %w", err)
+	}
+	created, _ := in.RowsAffected()
+	res.Created = int(created)
+	res.Unchanged = res.Rows - res.Created
+	return true, nil
+}
+
+func dateOrNull(d time.Time) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d.Format(collections.DateLayout)
+}
+
 // --- payments ---
 
 const createPaymentStage = `
 CREATE TEMP TABLE stage_payments (
-    line int, invoice text, units bigint, scale int, paid_on date, reference text
+    line int, invoice text, units bigint, scale int, paid_on date, reference text, ok boolean
 ) ON COMMIT DROP`
 
 const unknownInvoices = `
 SELECT s.line, 'invoice', format('no invoice numbered %s', s.invoice)
   FROM stage_payments s LEFT JOIN invoices i ON i.number = s.invoice
- WHERE i.id IS NULL
+ WHERE i.id IS NULL AND s.invoice <> ''
  ORDER BY 1`
 
 // paymentPlan resolves each staged payment: its invoice, its amount in
@@ -499,14 +615,17 @@ func (imp *importer) payments(ctx context.Context) (collections.ImportResult, er
 	}
 	cols := []string{"line", "invoice", "units", "scale", "paid_on", "reference"}
 	n, err := stage(ctx, imp, "stage_payments", cols, collections.ParsePaymentRow, func(r collections.PaymentRow) []any {
-		return []any{r.Line, r.Invoice, r.Amount.Units, r.Amount.Scale, r.PaidOn.Format(collections.DateLayout), nullable(r.Reference)}
+		return []any{r.Line, r.Invoice, r.Amount.Units, r.Amount.Scale, dateOrNull(r.PaidOn), nullable(r.Reference)}
 	})
 	res.Rows = n
-	if err != nil || imp.problems.Len() > 0 {
+	if err != nil {
 		return res, err
 	}
-	if err := imp.report(ctx, unknownInvoices); err != nil || imp.problems.Len() > 0 {
+	if err := imp.report(ctx, unknownInvoices); err != nil {
 		return res, err
+	}
+	if _, err := imp.tx.ExecContext(ctx, `DELETE FROM stage_payments WHERE NOT ok`); err != nil {
+		return res, fmt.Errorf("stage payments: %w", err)
 	}
 	err = imp.loadCurrencyDigits(ctx, `SELECT DISTINCT i.currency FROM stage_payments s JOIN invoices i ON i.number = s.invoice`)
 	if err != nil {

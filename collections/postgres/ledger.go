@@ -244,19 +244,23 @@ func (s *LedgerService) CustomerSummary(ctx context.Context, id int64, asOf time
 	return sum, nil
 }
 
+// topDebtorsQuery ranks overdue balances within each currency: amounts in
+// different currencies are never compared.
 const topDebtorsQuery = openInvoicesAsOf + `
-SELECT c.id, c.name, c.ref, c.owner_slack_id, o.currency,
-       sum(o.balance_minor) AS overdue_minor,
-       max($1::date - o.due_on) AS oldest_days,
-       count(*) AS invoices
-  FROM open_invoices o JOIN customers c ON c.id = o.customer_id
- WHERE o.due_on < $1
- GROUP BY c.id, c.name, c.ref, c.owner_slack_id, o.currency
- ORDER BY overdue_minor DESC, c.name
- LIMIT $2`
+SELECT id, name, ref, owner_slack_id, currency, overdue_minor, oldest_days, invoices FROM (
+    SELECT c.id, c.name, c.ref, c.owner_slack_id, o.currency,
+           sum(o.balance_minor) AS overdue_minor,
+           max($1::date - o.due_on) AS oldest_days,
+           count(*) AS invoices,
+           row_number() OVER (PARTITION BY o.currency ORDER BY sum(o.balance_minor) DESC, c.name, c.id) AS rank
+      FROM open_invoices o JOIN customers c ON c.id = o.customer_id
+     WHERE o.due_on < $1
+     GROUP BY c.id, c.name, c.ref, c.owner_slack_id, o.currency) ranked
+ WHERE rank <= $2
+ ORDER BY currency, rank`
 
-// TopDebtors returns the largest overdue balances as of asOf, one row per
-// customer and currency.
+// TopDebtors returns, in each currency, the limit largest overdue balances
+// as of asOf: one row per customer and currency, by currency, largest first.
 func (s *LedgerService) TopDebtors(ctx context.Context, asOf time.Time, limit int) ([]collections.Debtor, error) {
 	rows, err := s.db.QueryContext(ctx, topDebtorsQuery, asOf, limit)
 	if err != nil {
@@ -274,5 +278,8 @@ func (s *LedgerService) TopDebtors(ctx context.Context, asOf time.Time, limit in
 		d.Customer.Ref, d.Customer.OwnerSlackID = ref.String, owner.String
 		out = append(out, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("top debtors: %w", err)
+	}
+	return out, nil
 }

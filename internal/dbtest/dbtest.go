@@ -80,16 +80,16 @@ func New(t testing.TB) *postgres.DB {
 	ctx := context.Background()
 	templateOnce.Do(func() { templateName, templateErr = ensureTemplate(ctx, admin) })
 	if templateErr != nil {
-		t.Fatalf("template database: %v", templateErr)
+		t.Fatalf("template database: %v", postgres.RedactError(templateErr, admin))
 	}
 	name := "owed_test_" + randomHex(6)
 	adminDB, err := sqlx.Open("postgres", admin)
 	if err != nil {
-		t.Fatalf("open admin connection: %v", err)
+		t.Fatalf("open admin connection: %v", postgres.RedactError(err, admin))
 	}
 	defer adminDB.Close()
 	if _, err := adminDB.ExecContext(ctx, "CREATE DATABASE "+name+" TEMPLATE "+templateName); err != nil {
-		t.Fatalf("create test database: %v", err)
+		t.Fatalf("create test database: %v", postgres.RedactError(err, admin))
 	}
 	db, err := postgres.Open(ctx, withDatabase(admin, name))
 	if err != nil {
