@@ -110,7 +110,7 @@ func (e *ImportError) Error() string {
 		lines = append(lines, p.String())
 	}
 	if e.More > 0 {
-		lines = append(lines, fmt.Sprintf("… and %s more", Plural(e.More, "problem", "problems")))
+		lines = append(lines, "… and "+Plural(e.More, "more problem", "more problems"))
 	}
 	return strings.Join(lines, "\n")
 }

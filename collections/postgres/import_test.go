@@ -1,0 +1,257 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
+	"github.com/owedhq/owed/internal/dbtest"
+)
+
+// importReader imports a file read from r, returning what the importer says.
+func importReader(db *postgres.DB, kind collections.ImportKind, file string, r io.Reader) (collections.ImportResult, error) {
+	rows, err := collections.NewRowReader(r, file, kind)
+	if err != nil {
+		return collections.ImportResult{}, err
+	}
+	return postgres.NewImportService(db).Import(context.Background(), kind, rows,
+		collections.ImportOptions{File: file, Today: date("2026-06-01")})
+}
+
+func importBody(db *postgres.DB, kind collections.ImportKind, file, body string) (collections.ImportResult, error) {
+	return importReader(db, kind, file, strings.NewReader(body))
+}
+
+// problemsOf returns the problems of an import as people see them; any
+// other error fails the test.
+func problemsOf(t *testing.T, err error) []string {
+	t.Helper()
+	var ie *collections.ImportError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v (%T), want an *ImportError listing FILE:LINE: column: problem", err, err)
+	}
+	var out []string
+	for _, p := range ie.Problems {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// expectProblems checks that the problems are exactly those given, each as
+// a prefix "FILE:LINE: column: " and words the message contains.
+func expectProblems(t *testing.T, got []string, want ...[2]string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(got[i], w[0]) || !strings.Contains(got[i], w[1]) {
+			t.Errorf("problem %d = %q, want %q … %q", i, got[i], w[0], w[1])
+		}
+	}
+}
+
+const invoiceHeader = "number,customer,currency,amount,issued_on,due_on\n"
+
+// repeatReader gives n bytes of b without holding them in memory.
+type repeatReader struct {
+	b byte
+	n int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	p = p[:min(len(p), r.n)]
+	for i := range p {
+		p[i] = r.b
+	}
+	r.n -= len(p)
+	return len(p), nil
+}
+
+func TestImport_UnreadableCellsAreProblemsNotDriverErrors(t *testing.T) {
+	db := dbtest.New(t)
+	file := io.MultiReader(strings.NewReader(invoiceHeader+
+		"INV-1,Acme,USD,10.00,2026-01-01,2026-02-01\n"+
+		"INV-2,Caf\xe9 Latin-1,USD,10.00,2026-01-01,2026-02-01\n"+
+		"INV-\x003,Acme,USD,10.00,2026-01-01,2026-02-01\n"+
+		"INV-4,\""), &repeatReader{b: 'x', n: 10 << 20}, strings.NewReader("\",USD,10.00,2026-01-01,2026-02-01\n"+
+		"INV-5,"+strings.Repeat("y", 600)+",USD,10.00,2026-01-01,2026-02-01\n"+
+		"INV-6,Acme,USD,10.00,2026-01-01,2026-02-01\n"))
+	_, err := importReader(db, collections.ImportInvoices, "inv.csv", file)
+	expectProblems(t, problemsOf(t, err),
+		[2]string{"inv.csv:3: customer: ", "not valid UTF-8"},
+		[2]string{"inv.csv:4: number: ", "NUL byte"},
+		[2]string{"inv.csv:5: customer: ", "longer than 65536 bytes"},
+		[2]string{"inv.csv:6: customer: ", "is 600 characters long; at most 500"},
+	)
+	if n := count(t, db, `SELECT count(*) FROM invoices`); n != 0 {
+		t.Errorf("%d invoices stored from a rejected file", n)
+	}
+}
+
+func TestImport_CROnlyLineEndings(t *testing.T) {
+	db := dbtest.New(t)
+	body := strings.ReplaceAll(invoiceHeader+
+		"INV-1,Acme,USD,10.00,2026-01-01,2026-02-01\n"+
+		"INV-2,\"Bluebird\rBakery\",USD,12.00,2026-01-01,2026-02-01\n", "\n", "\r")
+	res, err := importBody(db, collections.ImportInvoices, "mac.csv", body)
+	if err != nil {
+		t.Fatalf("a file with CR line endings: %v", err)
+	}
+	if res.Created != 2 {
+		t.Errorf("created %d invoices, want 2", res.Created)
+	}
+	if n := count(t, db, `SELECT count(*) FROM invoices WHERE issued_on = '2026-01-01' AND due_on = '2026-02-01'`); n != 2 {
+		t.Errorf("%d invoices with the file's dates, want 2", n)
+	}
+	// And CRLF, with the problem on the right line.
+	_, err = importBody(db, collections.ImportInvoices, "dos.csv", strings.ReplaceAll(invoiceHeader+
+		"INV-3,Acme,USD,10.00,2026-01-01,2026-02-01\n"+
+		"INV-4,Acme,USD,10.00,2026-01-01,\n", "\n", "\r\n"))
+	expectProblems(t, problemsOf(t, err), [2]string{"dos.csv:3: due_on: ", "is required"})
+}
+
+func TestImport_HeaderOnlyFileImportsNothing(t *testing.T) {
+	db := dbtest.New(t)
+	res, err := importBody(db, collections.ImportInvoices, "empty.csv", invoiceHeader)
+	if err != nil || res.Rows != 0 || res.Created != 0 {
+		t.Fatalf("header-only file: %+v, %v", res, err)
+	}
+}
+
+func TestImport_ReportsEveryProblemInOnePass(t *testing.T) {
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportInvoices, invoiceHeader+"INV-0,Acme,USD,10.00,2026-01-01,2026-02-01\n")
+	t.Run("Invoices", func(t *testing.T) {
+		_, err := importBody(db, collections.ImportInvoices, "inv.csv", invoiceHeader+
+			"INV-1,Acme,USD,10.00,2026-01-01,2026-02-01\n"+
+			"INV-2,Acme,XYZ,10.00,2026-01-01,2026-02-01\n"+
+			"INV-3,Acme,USD,10.00,2026-01-01,2026-02-01\n"+
+			"INV-4,Acme,USD,10.00,2026-01-01,2026-02-01\n"+
+			"INV-5,Acme,USD,10.00,2026-01-01,2026-02-01\n"+
+			"INV-6,Acme,USD,10.00,2026-01-01,2026-02-01\n"+
+			"INV-1,Acme,USD,10.00,2026-01-01,2026-02-01\n")
+		expectProblems(t, problemsOf(t, err),
+			[2]string{"inv.csv:3: currency: ", "not an ISO 4217 currency code"},
+			[2]string{"inv.csv:8: number: ", "invoice INV-1 is also on line 2"},
+		)
+	})
+	t.Run("Customers", func(t *testing.T) {
+		_, err := importBody(db, collections.ImportCustomers, "cust.csv", "name,ref,email\n"+
+			"Acme,C-1,not-an-email\n"+
+			"Bluebird,C-2,\n"+
+			"ACME,C-3,\n")
+		expectProblems(t, problemsOf(t, err),
+			[2]string{"cust.csv:2: email: ", "not an email address"},
+			[2]string{"cust.csv:4: name: ", "same customer as line 2"},
+		)
+	})
+	t.Run("Payments", func(t *testing.T) {
+		_, err := importBody(db, collections.ImportPayments, "pay.csv", "invoice,amount,paid_on,reference\n"+
+			"INV-0,1.00,2026-13-01,T-1\n"+
+			"INV-404,1.00,2026-03-01,T-2\n"+
+			"INV-0,20.00,2026-03-01,T-3\n")
+		expectProblems(t, problemsOf(t, err),
+			[2]string{"pay.csv:2: paid_on: ", ""},
+			[2]string{"pay.csv:3: invoice: ", "no invoice numbered INV-404"},
+			[2]string{"pay.csv:4: amount: ", "exceeds the balance 10.00 USD"},
+		)
+	})
+	var ie *collections.ImportError
+	_, err := importBody(db, collections.ImportInvoices, "one.csv", invoiceHeader+"INV-9,Acme,USD,,2026-01-01,2026-02-01\n")
+	if !errors.As(err, &ie) || ie.Summary() != "1 problem; nothing was imported" {
+		t.Errorf("summary of one problem = %q", ie.Summary())
+	}
+}
+
+// overlapping writes invoices from..to-1, for customers shared by both files.
+func overlapping(from, to int) string {
+	var b strings.Builder
+	b.WriteString(invoiceHeader)
+	for i := from; i < to; i++ {
+		fmt.Fprintf(&b, "INV-%05d,Customer %03d,USD,100.00,2026-01-01,2026-02-01\n", i, i%300)
+	}
+	return b.String()
+}
+
+func TestImport_ConcurrentOverlappingFilesAreSerialised(t *testing.T) {
+	db := dbtest.New(t)
+	files := []string{overlapping(0, 3000), overlapping(1500, 4500)}
+	for round := range 3 {
+		var wg sync.WaitGroup
+		errs := make([]error, len(files))
+		start := make(chan struct{})
+		for i, body := range files {
+			wg.Go(func() {
+				<-start
+				_, errs[i] = importBody(db, collections.ImportInvoices, fmt.Sprintf("f%d.csv", i), body)
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, file %d: %v", round, i, err)
+			}
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM invoices`); n != 4500 {
+		t.Errorf("%d invoices, want 4500", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM customers`); n != 300 {
+		t.Errorf("%d customers, want 300", n)
+	}
+
+	// Two payment files that together overpay INV-00000: one goes in, the
+	// other is refused in words, whichever comes first.
+	pay := func(ref string) string {
+		return "invoice,amount,paid_on,reference\nINV-00000,60.00,2026-03-01," + ref + "\n"
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	start := make(chan struct{})
+	for i, body := range []string{pay("A"), pay("B")} {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = importBody(db, collections.ImportPayments, fmt.Sprintf("p%d.csv", i), body)
+		})
+	}
+	close(start)
+	wg.Wait()
+	failed := 0
+	for _, err := range errs {
+		if err != nil {
+			failed++
+			expectProblems(t, problemsOf(t, err), [2]string{"", "exceeds the balance 40.00 USD of invoice INV-00000"})
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d of the two overpaying files failed, want exactly one: %v", failed, errs)
+	}
+}
+
+func TestImport_UnreferencedPaymentsOnDifferentDatesAreTwoPayments(t *testing.T) {
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportInvoices, invoiceHeader+"INV-1,Acme,USD,100.00,2026-01-01,2026-02-01\n")
+	for _, paidOn := range []string{"2026-03-01", "2026-04-01", "2026-03-01"} {
+		if _, err := importBody(db, collections.ImportPayments, "p-"+paidOn+".csv",
+			"invoice,amount,paid_on\nINV-1,10.00,"+paidOn+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM payments`); n != 2 {
+		t.Errorf("%d payments, want 2: the same amount on two dates, the first file imported twice", n)
+	}
+	if n := count(t, db, `SELECT paid_minor FROM invoices WHERE number = 'INV-1'`); n != 2000 {
+		t.Errorf("paid %d, want 2000", n)
+	}
+}
