@@ -1,0 +1,41 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/owedhq/owed/collections/postgres"
+)
+
+func TestOpen_ErrorsNeverShowThePassword(t *testing.T) {
+	for _, conn := range []string{
+		"postgres://owed:pa55:word@localhost:notaport/owed",
+		"postgres://owed:pa55@word@db host/owed",
+		"postgres://owed:pa55%40word@127.0.0.1:1/owed?sslmode=bogus",
+		"postgres://owed@127.0.0.1:1/owed?password=pa55word&sslmode=nope",
+		"host=/nonexistent password=pa55word port=notaport",
+		"host=/nonexistent password = 'pa55 word' sslmode=bogus",
+	} {
+		_, err := postgres.Open(context.Background(), conn)
+		if err == nil {
+			t.Fatalf("Open(%q) succeeded", conn)
+		}
+		if msg := err.Error(); strings.Contains(msg, "pa55") {
+			t.Errorf("Open(%q) error shows the password: %s", conn, msg)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for _, c := range []struct{ in, conn, want string }{
+		{`parse "postgres://u:p%2Fw@h:x/d": invalid port`, "postgres://u:p%2Fw@h:x/d", `parse "postgres://u:xxxxx@h:x/d": invalid port`},
+		{`dial postgres://a:b@c/d failed`, "", `dial postgres://a:xxxxx@c/d failed`},
+		{`bad conn host=h password='it''s' x`, "host=h password='it''s'", `bad conn host=h password=xxxxx x`},
+		{`the user owed is fine`, "postgres://owed@h/d", `the user owed is fine`},
+	} {
+		if got := postgres.Redact(c.in, c.conn); got != c.want {
+			t.Errorf("Redact(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
