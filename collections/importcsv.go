@@ -316,6 +316,9 @@ func (r *RowReader) Next() (Record, error) {
 
 // cellProblem says why a value cannot be stored, or "".
 func cellProblem(v string) string {
+	if len(v) <= MaxValueChars && plainASCII(v) {
+		return ""
+	}
 	switch {
 	case !utf8.ValidString(v):
 		return "is not valid UTF-8 text; save the file as CSV UTF-8"
@@ -326,6 +329,16 @@ func cellProblem(v string) string {
 		return fmt.Sprintf("is %d characters long; at most %d", n, MaxValueChars)
 	}
 	return ""
+}
+
+// plainASCII reports whether s is ASCII without NUL bytes.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 || s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Problems returns what makes cells of the row unreadable: cut short, not
@@ -523,7 +536,39 @@ func requiredDate(rec Record, column string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, Errorf(EINVALID, "is required")
 	}
+	if d, ok := parseISODate(s); ok {
+		return d, nil
+	}
 	return ParseDate(s)
+}
+
+// parseISODate is ParseDate's fast path for a valid YYYY-MM-DD; it reports
+// false for anything else, which ParseDate then explains.
+func parseISODate(s string) (time.Time, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, false
+	}
+	num := func(part string) (int, bool) {
+		n := 0
+		for i := 0; i < len(part); i++ {
+			if part[i] < '0' || part[i] > '9' {
+				return 0, false
+			}
+			n = n*10 + int(part[i]-'0')
+		}
+		return n, true
+	}
+	y, ok1 := num(s[:4])
+	m, ok2 := num(s[5:7])
+	d, ok3 := num(s[8:])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d { // 2026-02-30
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // PaymentRow is a validated row of a payments file. Its amount is checked

@@ -60,9 +60,7 @@ func (c *cellReader) Read(p []byte) (int, error) {
 		}
 		c.out, c.pos = c.out[:0], 0
 		n, err := c.r.Read(c.in)
-		for _, b := range c.in[:n] {
-			c.process(b)
-		}
+		c.processAll(c.in[:n])
 		if err != nil {
 			if errors.Is(err, io.EOF) && c.dropping && c.quoted && !c.inQuotes {
 				c.out = append(c.out, '"') // close the cut cell at the end of the file
@@ -75,6 +73,32 @@ func (c *cellReader) Read(p []byte) (int, error) {
 	c.pos += n
 	return n, nil
 }
+
+// processAll passes runs of ordinary bytes on at once, and each quote,
+// comma and line end through process.
+func (c *cellReader) processAll(in []byte) {
+	for i := 0; i < len(in); {
+		if !c.skipLF && !c.dropping {
+			room := min(MaxCellBytes-c.cellLen, MaxRecordBytes-c.rowLen)
+			j := i
+			for j < len(in) && j-i < room && !csvSpecial[in[j]] {
+				j++
+			}
+			if j > i {
+				c.out = append(c.out, in[i:j]...)
+				c.cellLen += j - i
+				c.rowLen += j - i
+				i = j
+				continue
+			}
+		}
+		c.process(in[i])
+		i++
+	}
+}
+
+// csvSpecial marks the bytes that change the reader's state.
+var csvSpecial = [256]bool{'"': true, ',': true, '\n': true, '\r': true}
 
 func (c *cellReader) process(b byte) {
 	if b == '\n' && c.skipLF {

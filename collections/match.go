@@ -11,6 +11,9 @@ import (
 // every run of punctuation or space becomes one space, trimmed.
 // "ACME Corp." and "acme  corp" both become "acme corp".
 func NormalizeName(s string) string {
+	if n, ok := normalizeASCII(s); ok {
+		return n
+	}
 	var b strings.Builder
 	space := false
 	for _, r := range strings.ToLower(s) {
@@ -28,6 +31,37 @@ func NormalizeName(s string) string {
 		space = true
 	}
 	return b.String()
+}
+
+// normalizeASCII is NormalizeName for ASCII text, without allocating when
+// s is already normal. It reports false for other text.
+func normalizeASCII(s string) (string, bool) {
+	var buf [64]byte
+	b := buf[:0]
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80:
+			return "", false
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c >= 'A' && c <= 'Z':
+			if space && len(b) > 0 {
+				b = append(b, ' ')
+			}
+			space = false
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+		case c == '\'':
+		default:
+			space = true
+		}
+	}
+	if string(b) == s {
+		return s, true
+	}
+	return string(b), true
 }
 
 // MatchKind says how well a customer matches a query, best first.

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/owedhq/owed/collections"
 )
@@ -227,4 +228,28 @@ func TestAmbiguousError(t *testing.T) {
 			t.Fatalf("ErrorMessage = %q, want the candidates listed", msg)
 		}
 	})
+}
+
+func TestNormalizeName_ASCIIFastPathAgreesWithUnicodePath(t *testing.T) {
+	for _, s := range []string{"", "acme", "ACME Corp.", "  O'Brien & Sons, Ltd  ", "a--b", "x1 y2", "Customer 000123",
+		"trailing ", " leading", "it’s", "Café", "a\tb\nc", strings.Repeat("Long Name ", 20)} {
+		want := ""
+		space := false
+		for _, r := range strings.ToLower(s) {
+			switch {
+			case unicode.IsLetter(r) || unicode.IsDigit(r):
+				if space && want != "" {
+					want += " "
+				}
+				space = false
+				want += string(r)
+			case r == '\'' || r == '’':
+			default:
+				space = true
+			}
+		}
+		if got := collections.NormalizeName(s); got != want {
+			t.Errorf("NormalizeName(%q) = %q, want %q", s, got, want)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/text/currency"
 )
@@ -19,13 +20,21 @@ type Money struct {
 // CurrencyDigits returns the number of minor-unit digits of an ISO 4217
 // currency code: 2 for USD, 0 for JPY, 3 for BHD.
 func CurrencyDigits(code string) (int, error) {
+	if d, ok := knownDigits.Load(code); ok {
+		return d.(int), nil
+	}
 	unit, err := currency.ParseISO(code)
 	if err != nil || code != strings.ToUpper(code) || len(code) != 3 {
 		return 0, Errorf(EINVALID, "%q is not an ISO 4217 currency code", code)
 	}
 	scale, _ := currency.Standard.Rounding(unit)
+	knownDigits.Store(code, scale)
 	return scale, nil
 }
+
+// knownDigits remembers the minor digits of the valid codes seen, so that
+// a large import parses each code once.
+var knownDigits sync.Map
 
 // ValidCurrency reports whether code is a known ISO 4217 code in upper case.
 func ValidCurrency(code string) bool {

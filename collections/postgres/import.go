@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,13 +37,18 @@ const OpeningBalanceReference = "opening balance"
 // is bad (an *collections.ImportError lists every problem) or opts.DryRun.
 func (s *ImportService) Import(ctx context.Context, kind collections.ImportKind, rows *collections.RowReader, opts collections.ImportOptions) (collections.ImportResult, error) {
 	var res collections.ImportResult
-	tx, err := s.db.BeginTxx(ctx, nil)
+	conn, err := s.db.Connx(ctx)
+	if err != nil {
+		return res, fmt.Errorf("import %s: connect: %w", kind, err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
 		return res, fmt.Errorf("import %s: begin: %w", kind, err)
 	}
 	defer tx.Rollback()
 	problems := &collections.ImportError{}
-	imp := &importer{tx: tx, rows: rows, opts: opts, problems: problems}
+	imp := &importer{conn: conn, tx: tx, rows: rows, opts: opts, problems: problems}
 	switch kind {
 	case collections.ImportCustomers:
 		res, err = imp.customers(ctx)
@@ -74,6 +81,7 @@ func (s *ImportService) Import(ctx context.Context, kind collections.ImportKind,
 }
 
 type importer struct {
+	conn     *sqlx.Conn // the transaction's connection, for COPY
 	tx       *sqlx.Tx
 	rows     *collections.RowReader
 	opts     collections.ImportOptions
@@ -88,41 +96,55 @@ type importer struct {
 // time, so that two files touching the same invoices cannot collide.
 func stage[T any](ctx context.Context, imp *importer, table string, cols []string,
 	parse func(collections.Record) (T, []collections.Problem), values func(T) []any) (int, error) {
-	stmt, err := imp.tx.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+", ok) FROM STDIN")
-	if err != nil {
-		return 0, fmt.Errorf("copy into %s: %w", table, err)
-	}
-	defer stmt.Close()
 	n := 0
-	for {
-		rec, err := imp.rows.Next()
-		if errors.Is(err, io.EOF) {
-			break
+	err := imp.conn.Raw(func(driverConn any) error {
+		prep, ok := driverConn.(driver.ConnPrepareContext)
+		if !ok {
+			return fmt.Errorf("the database driver cannot COPY")
 		}
+		st, err := prep.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+", ok) FROM STDIN")
 		if err != nil {
-			var fileErr *collections.ImportError
-			if errors.As(err, &fileErr) {
-				for _, p := range fileErr.Problems {
-					imp.problems.Add(p)
-				}
-				return n, imp.problems
-			}
-			return n, err
+			return err
 		}
-		n++
-		row, ps := parse(rec)
-		ps = rec.WithProblems(ps)
-		for _, p := range ps {
+		defer st.Close()
+		cp, ok := st.(copier)
+		if !ok {
+			return fmt.Errorf("the database driver cannot COPY")
+		}
+		var line []byte
+		for {
+			rec, err := imp.rows.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			n++
+			row, ps := parse(rec)
+			ps = rec.WithProblems(ps)
+			for _, p := range ps {
+				imp.problems.Add(p)
+			}
+			if len(rec.Problems()) > 0 {
+				continue // cells that cannot be read are not stored
+			}
+			line = appendCopyRow(line[:0], append(values(row), len(ps) == 0))
+			if _, err := cp.CopyData(ctx, string(line)); err != nil {
+				return err
+			}
+		}
+		_, err = cp.Exec(nil) //nolint:staticcheck // lib/pq ends a COPY with an empty Exec
+		return err
+	})
+	var fileErr *collections.ImportError
+	if errors.As(err, &fileErr) {
+		for _, p := range fileErr.Problems {
 			imp.problems.Add(p)
 		}
-		if len(rec.Problems()) > 0 {
-			continue // cells that cannot be read are not stored
-		}
-		if _, err := stmt.ExecContext(ctx, append(values(row), len(ps) == 0)...); err != nil {
-			return n, fmt.Errorf("copy into %s: %w", table, err)
-		}
+		return n, imp.problems
 	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
+	if err != nil {
 		return n, fmt.Errorf("copy into %s: %w", table, err)
 	}
 	if _, err := imp.tx.ExecContext(ctx, "ANALYZE "+table); err != nil {
@@ -132,6 +154,53 @@ func stage[T any](ctx context.Context, imp *importer, table string, cols []strin
 		return n, fmt.Errorf("wait for other imports: %w", err)
 	}
 	return n, nil
+}
+
+// copier is lib/pq's COPY statement, which takes rows already in COPY's
+// text format.
+type copier interface {
+	driver.Stmt
+	CopyData(ctx context.Context, line string) (driver.Result, error)
+}
+
+// appendCopyRow appends one row in COPY's text format: tab-separated, \N
+// for NULL, backslash escapes in text.
+func appendCopyRow(buf []byte, vals []any) []byte {
+	for i, v := range vals {
+		if i > 0 {
+			buf = append(buf, '\t')
+		}
+		switch v := v.(type) {
+		case nil:
+			buf = append(buf, `\N`...)
+		case string:
+			for j := 0; j < len(v); j++ {
+				switch c := v[j]; c {
+				case '\\':
+					buf = append(buf, `\\`...)
+				case '\t':
+					buf = append(buf, `\t`...)
+				case '\n':
+					buf = append(buf, `\n`...)
+				case '\r':
+					buf = append(buf, `\r`...)
+				default:
+					buf = append(buf, c)
+				}
+			}
+		case int:
+			buf = strconv.AppendInt(buf, int64(v), 10)
+		case int64:
+			buf = strconv.AppendInt(buf, v, 10)
+		case bool:
+			buf = strconv.AppendBool(buf, v)
+		case time.Time:
+			buf = v.AppendFormat(buf, collections.DateLayout)
+		default:
+			panic(fmt.Sprintf("appendCopyRow: unsupported %T", v))
+		}
+	}
+	return buf
 }
 
 // importLockID is the transaction-level advisory lock that serialises
@@ -539,7 +608,7 @@ func dateOrNull(d time.Time) any {
 	if d.IsZero() {
 		return nil
 	}
-	return d.Format(collections.DateLayout)
+	return d
 }
 
 // --- payments ---

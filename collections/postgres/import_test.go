@@ -255,3 +255,29 @@ func TestImport_UnreferencedPaymentsOnDifferentDatesAreTwoPayments(t *testing.T)
 		t.Errorf("paid %d, want 2000", n)
 	}
 }
+
+func TestImport_TextReachesTheLedgerAsWritten(t *testing.T) {
+	db := dbtest.New(t)
+	name := "Back\\slash \\N\tTab\r\nNew line"
+	if _, err := importBody(db, collections.ImportInvoices, "inv.csv", invoiceHeader+
+		"INV-1,\""+name+"\",USD,10.00,2024-02-29,2024-03-31\n"); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Name   string `db:"name"`
+		Issued string `db:"issued_on"`
+		Due    string `db:"due_on"`
+	}
+	if err := db.Get(&got, `SELECT c.name, i.issued_on::text, i.due_on::text FROM invoices i JOIN customers c ON c.id = i.customer_id`); err != nil {
+		t.Fatal(err)
+	}
+	// CSV reading turns the CRLF inside the quoted cell into LF.
+	if want := "Back\\slash \\N\tTab\nNew line"; got.Name != want || got.Issued != "2024-02-29" || got.Due != "2024-03-31" {
+		t.Errorf("stored %q %s %s, want %q 2024-02-29 2024-03-31", got.Name, got.Issued, got.Due, want)
+	}
+	_, err := importBody(db, collections.ImportInvoices, "bad.csv", invoiceHeader+
+		"INV-2,Acme,USD,10.00,2026-02-29,2026-03-31\nINV-3,Acme,USD,10.00,2026-1-01,2026-03-31\n")
+	expectProblems(t, problemsOf(t, err),
+		[2]string{"bad.csv:2: issued_on: ", `"2026-02-29" is not a date`},
+		[2]string{"bad.csv:3: issued_on: ", `"2026-1-01" is not a date`})
+}
