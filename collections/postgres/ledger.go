@@ -99,19 +99,17 @@ func (r customerRow) customer() collections.Customer {
 	return c
 }
 
-// Customer lookups, tried in order until one finds someone: the ref or the
-// whole name (unique indexes), a prefix of the name or of one of its words
-// (pattern and trigram indexes), then similar spellings (trigram index).
+// Customer lookups, tried in order until one finds someone: the ref, the
+// whole name or a prefix of the name or of one of its words (unique,
+// pattern and trigram indexes; exact matches first), then similar
+// spellings (trigram index).
 const (
-	findExact = `
-SELECT ` + customerColumns + `, 1::float8 AS similarity
-  FROM customers WHERE search_name = $1 OR lower(ref) = lower($2)
- LIMIT 25`
-	findPrefix = `
+	findExactOrPrefix = `
 SELECT ` + customerColumns + `, similarity(search_name, $1)::float8 AS similarity
   FROM customers
- WHERE search_name LIKE $2 ESCAPE '\' OR search_name LIKE $3 ESCAPE '\'
- ORDER BY search_name
+ WHERE search_name = $1 OR lower(ref) = lower($2)
+    OR search_name LIKE $3 ESCAPE '\' OR search_name LIKE $4 ESCAPE '\'
+ ORDER BY (search_name = $1 OR lower(ref) = lower($2)) DESC, search_name
  LIMIT 25`
 	findSimilar = `
 SELECT ` + customerColumns + `, similarity(search_name, $1)::float8 AS similarity
@@ -132,8 +130,7 @@ func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collect
 		sql  string
 		args []any
 	}{
-		{findExact, []any{key, strings.TrimSpace(query)}},
-		{findPrefix, []any{key, like + "%", "% " + like + "%"}},
+		{findExactOrPrefix, []any{key, strings.TrimSpace(query), like + "%", "% " + like + "%"}},
 		{findSimilar, []any{key}},
 	} {
 		var rows []customerRow
