@@ -195,7 +195,7 @@ func BenchmarkLedger(b *testing.B) {
 }
 
 // benchSweepDecision times the sweep's decision over every invoice (a dry
-// run) against the bare SQL query behind it. Target: ≤ 3 s, ≤ 1.5×.
+// run) against the bare SQL query behind it. Target: ≤ 1.3×.
 func benchSweepDecision(b *testing.B, db *postgres.DB) {
 	cs := postgres.NewCaseService(db, postgres.CaseConfig{Channel: "C0BENCH"})
 	asOf := date("2026-07-01")
@@ -224,7 +224,7 @@ func benchSweepDecision(b *testing.B, db *postgres.DB) {
 }
 
 // benchCustomerLookup is the server side of /owed CUSTOMER: find the
-// customer forgivingly and sum up what it owes. Target: p99 ≤ 25 ms.
+// customer forgivingly and sum up what it owes. Target: p99 ≤ 15 ms.
 func benchCustomerLookup(b *testing.B, db *postgres.DB) {
 	ledger := postgres.NewLedgerService(db)
 	ctx := context.Background()
