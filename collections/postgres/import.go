@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -47,6 +45,12 @@ func (s *ImportService) Import(ctx context.Context, kind collections.ImportKind,
 		return res, fmt.Errorf("import %s: begin: %w", kind, err)
 	}
 	defer tx.Rollback()
+	// Room for the staging tables and the joins of a large file in the
+	// server's memory rather than on disk (temp_buffers only takes effect
+	// before the session's first temporary table).
+	if _, err := tx.ExecContext(ctx, `SET LOCAL temp_buffers = '256MB'; SET LOCAL work_mem = '64MB'`); err != nil {
+		return res, fmt.Errorf("import %s: %w", kind, err)
+	}
 	problems := &collections.ImportError{}
 	imp := &importer{conn: conn, tx: tx, rows: rows, opts: opts, problems: problems}
 	switch kind {
@@ -95,7 +99,7 @@ type importer struct {
 // data rows read, then takes the import lock: imports are applied one at a
 // time, so that two files touching the same invoices cannot collide.
 func stage[T any](ctx context.Context, imp *importer, table string, cols []string,
-	parse func(collections.Record) (T, []collections.Problem), values func(T) []any) (int, error) {
+	parse func(collections.Record) (T, []collections.Problem), values func(T, *copyRows)) (int, error) {
 	n := 0
 	err := imp.conn.Raw(func(driverConn any) error {
 		prep, ok := driverConn.(driver.ConnPrepareContext)
@@ -111,7 +115,7 @@ func stage[T any](ctx context.Context, imp *importer, table string, cols []strin
 		if !ok {
 			return fmt.Errorf("the database driver cannot COPY")
 		}
-		var line []byte
+		rows := &copyRows{cp: cp, buf: make([]byte, 0, copyBatch+4096)}
 		for {
 			rec, err := imp.rows.Next()
 			if errors.Is(err, io.EOF) {
@@ -129,10 +133,15 @@ func stage[T any](ctx context.Context, imp *importer, table string, cols []strin
 			if len(rec.Problems()) > 0 {
 				continue // cells that cannot be read are not stored
 			}
-			line = appendCopyRow(line[:0], append(values(row), len(ps) == 0))
-			if _, err := cp.CopyData(ctx, string(line)); err != nil {
+			values(row, rows)
+			rows.Bool(len(ps) == 0)
+			if err := rows.endRow(ctx); err != nil {
 				return err
 			}
+		}
+		rows.trimNewline()
+		if err := rows.flush(ctx); err != nil {
+			return err
 		}
 		_, err = cp.Exec(nil) //nolint:staticcheck // lib/pq ends a COPY with an empty Exec
 		return err
@@ -154,53 +163,6 @@ func stage[T any](ctx context.Context, imp *importer, table string, cols []strin
 		return n, fmt.Errorf("wait for other imports: %w", err)
 	}
 	return n, nil
-}
-
-// copier is lib/pq's COPY statement, which takes rows already in COPY's
-// text format.
-type copier interface {
-	driver.Stmt
-	CopyData(ctx context.Context, line string) (driver.Result, error)
-}
-
-// appendCopyRow appends one row in COPY's text format: tab-separated, \N
-// for NULL, backslash escapes in text.
-func appendCopyRow(buf []byte, vals []any) []byte {
-	for i, v := range vals {
-		if i > 0 {
-			buf = append(buf, '\t')
-		}
-		switch v := v.(type) {
-		case nil:
-			buf = append(buf, `\N`...)
-		case string:
-			for j := 0; j < len(v); j++ {
-				switch c := v[j]; c {
-				case '\\':
-					buf = append(buf, `\\`...)
-				case '\t':
-					buf = append(buf, `\t`...)
-				case '\n':
-					buf = append(buf, `\n`...)
-				case '\r':
-					buf = append(buf, `\r`...)
-				default:
-					buf = append(buf, c)
-				}
-			}
-		case int:
-			buf = strconv.AppendInt(buf, int64(v), 10)
-		case int64:
-			buf = strconv.AppendInt(buf, v, 10)
-		case bool:
-			buf = strconv.AppendBool(buf, v)
-		case time.Time:
-			buf = v.AppendFormat(buf, collections.DateLayout)
-		default:
-			panic(fmt.Sprintf("appendCopyRow: unsupported %T", v))
-		}
-	}
-	return buf
 }
 
 // importLockID is the transaction-level advisory lock that serialises
@@ -253,13 +215,6 @@ const createCurrencyDigits = `
 CREATE TEMP TABLE currency_digits (currency char(3) PRIMARY KEY, digits int NOT NULL) ON COMMIT DROP;
 CREATE OR REPLACE FUNCTION pg_temp.money_text(minor bigint, cur char(3)) RETURNS text LANGUAGE sql STABLE AS
   $$ SELECT round(minor::numeric / 10::numeric ^ d.digits, d.digits)::text || ' ' || cur FROM currency_digits d WHERE d.currency = cur $$`
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
 
 // --- customers ---
 
@@ -328,13 +283,21 @@ func (imp *importer) customers(ctx context.Context) (collections.ImportResult, e
 		return res, fmt.Errorf("stage customers: %w", err)
 	}
 	cols := []string{"line", "name", "search_name", "ref", "email", "phone", "timezone", "owner_slack_id", "credit_limit_minor", "credit_currency", "tier"}
-	n, err := stage(ctx, imp, "stage_customers", cols, collections.ParseCustomerRow, func(r collections.CustomerRow) []any {
-		var limit, cur any
-		if r.CreditLimit != nil {
-			limit, cur = r.CreditLimit.Minor, r.CreditLimit.Currency
+	n, err := stage(ctx, imp, "stage_customers", cols, collections.ParseCustomerRow, func(r collections.CustomerRow, w *copyRows) {
+		w.Int(int64(r.Line))
+		w.Text(r.Name)
+		w.Text(r.SearchName)
+		for _, s := range []string{r.Ref, r.Email, r.Phone, r.Timezone, r.OwnerSlackID} {
+			w.TextOrNull(s)
 		}
-		return []any{r.Line, r.Name, r.SearchName, nullable(r.Ref), nullable(r.Email), nullable(r.Phone),
-			nullable(r.Timezone), nullable(r.OwnerSlackID), limit, cur, nullable(r.Tier)}
+		if r.CreditLimit != nil {
+			w.Int(r.CreditLimit.Minor)
+			w.Text(r.CreditLimit.Currency)
+		} else {
+			w.Null()
+			w.Null()
+		}
+		w.TextOrNull(r.Tier)
 	})
 	res.Rows = n
 	if err != nil {
@@ -493,16 +456,20 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 		return res, fmt.Errorf("stage invoices: %w", err)
 	}
 	cols := []string{"line", "number", "customer", "customer_key", "currency", "amount_minor", "balance_minor", "issued_on", "due_on"}
-	n, err := stage(ctx, imp, "stage_invoices", cols, collections.ParseInvoiceRow, func(r collections.InvoiceRow) []any {
-		var balance, currency any
-		if r.Balance != nil {
-			balance = *r.Balance
-		}
+	n, err := stage(ctx, imp, "stage_invoices", cols, collections.ParseInvoiceRow, func(r collections.InvoiceRow, w *copyRows) {
+		w.Int(int64(r.Line))
+		w.Text(r.Number)
+		w.Text(r.Customer)
+		w.Text(r.CustomerKey)
 		if collections.ValidCurrency(r.Currency) {
-			currency = r.Currency
+			w.Text(r.Currency)
+		} else {
+			w.Null() // the row is invalid; its currency would not fit char(3)
 		}
-		return []any{r.Line, r.Number, r.Customer, r.CustomerKey, currency, r.Amount, balance,
-			dateOrNull(r.IssuedOn), dateOrNull(r.DueOn)}
+		w.Int(r.Amount)
+		w.IntOrNull(r.Balance)
+		w.Date(r.IssuedOn)
+		w.Date(r.DueOn)
 	})
 	res.Rows = n
 	if err != nil {
@@ -604,13 +571,6 @@ func (imp *importer) insertNewInvoices(ctx context.Context, res *collections.Imp
 	return true, nil
 }
 
-func dateOrNull(d time.Time) any {
-	if d.IsZero() {
-		return nil
-	}
-	return d
-}
-
 // --- payments ---
 
 const createPaymentStage = `
@@ -683,8 +643,13 @@ func (imp *importer) payments(ctx context.Context) (collections.ImportResult, er
 		return res, fmt.Errorf("stage payments: %w", err)
 	}
 	cols := []string{"line", "invoice", "units", "scale", "paid_on", "reference"}
-	n, err := stage(ctx, imp, "stage_payments", cols, collections.ParsePaymentRow, func(r collections.PaymentRow) []any {
-		return []any{r.Line, r.Invoice, r.Amount.Units, r.Amount.Scale, dateOrNull(r.PaidOn), nullable(r.Reference)}
+	n, err := stage(ctx, imp, "stage_payments", cols, collections.ParsePaymentRow, func(r collections.PaymentRow, w *copyRows) {
+		w.Int(int64(r.Line))
+		w.Text(r.Invoice)
+		w.Int(r.Amount.Units)
+		w.Int(int64(r.Amount.Scale))
+		w.Date(r.PaidOn)
+		w.TextOrNull(r.Reference)
 	})
 	res.Rows = n
 	if err != nil {
