@@ -117,33 +117,71 @@ func peakRSS(b *testing.B, reset bool) float64 {
 }
 
 // BenchmarkImportInvoices loads the whole ledger in one file, into a new
-// database, and the same file by the bare SQL path into another. Targets:
-// ≤ 1.0× the bare SQL path, ≤ 15 s, VmHWM ≤ 100 MB.
+// database, and the same file by the bare SQL path into another, in turns
+// (OWED_BENCH_ROUNDS of each, default 1; the fastest of each is kept, as
+// the machine may be busy). Targets: ≤ 1.0× the bare SQL path, ≤ 15 s,
+// VmHWM ≤ 100 MB.
 func BenchmarkImportInvoices(b *testing.B) {
 	n, m := benchScale()
+	rounds := 1
+	if s := os.Getenv("OWED_BENCH_ROUNDS"); s != "" {
+		rounds, _ = strconv.Atoi(s)
+	}
 	path := writeInvoicesCSV(b, n, m)
-	ctx := context.Background()
-
-	var bare time.Duration
-	if psql, err := exec.LookPath("psql"); err == nil {
-		url := dbtest.URL(b)
-		script := filepath.Join(b.TempDir(), "bare.sql")
-		if err := os.WriteFile(script, []byte(fmt.Sprintf(bareImportSQL, path)), 0o600); err != nil {
-			b.Fatal(err)
-		}
-		checkpoint(b, url)
-		start := time.Now()
-		cmd := exec.Command(psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", script, "--dbname", url)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("bare SQL path: %v: %s", err, out)
-		}
-		bare = time.Since(start)
-	} else {
+	psql, err := exec.LookPath("psql")
+	if err != nil {
 		b.Log("no psql: the bare SQL path is not measured")
 	}
+	var bare, took time.Duration
+	var rss float64
+	b.ResetTimer()
+	for round := range max(rounds, 1) {
+		if psql != "" {
+			d := bareImport(b, psql, path)
+			b.Logf("round %d: bare SQL path %v", round+1, d)
+			if bare == 0 || d < bare {
+				bare = d
+			}
+		}
+		d, peak := owedImport(b, path, n)
+		b.Logf("round %d: owed import %v, VmHWM %.1f MB", round+1, d, peak)
+		if took == 0 || d < took {
+			took = d
+		}
+		rss = max(rss, peak)
+	}
+	b.StopTimer()
+	b.ReportMetric(took.Seconds(), "s/import")
+	b.ReportMetric(rss, "MB-VmHWM")
+	if bare > 0 {
+		b.ReportMetric(bare.Seconds(), "s/bare-sql")
+		b.ReportMetric(took.Seconds()/bare.Seconds(), "x-bare")
+	}
+}
 
+// bareImport runs the bare SQL path into a new database.
+func bareImport(b *testing.B, psql, path string) time.Duration {
+	b.Helper()
 	url := dbtest.URL(b)
-	db, err := postgres.Open(ctx, url)
+	script := filepath.Join(b.TempDir(), "bare.sql")
+	if err := os.WriteFile(script, []byte(fmt.Sprintf(bareImportSQL, path)), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	checkpoint(b, url)
+	start := time.Now()
+	cmd := exec.Command(psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", script, "--dbname", url)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("bare SQL path: %v: %s", err, out)
+	}
+	return time.Since(start)
+}
+
+// owedImport imports the file into a new database and returns the time it
+// took and the process's peak resident memory meanwhile.
+func owedImport(b *testing.B, path string, n int) (time.Duration, float64) {
+	b.Helper()
+	url := dbtest.URL(b)
+	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -151,20 +189,13 @@ func BenchmarkImportInvoices(b *testing.B) {
 	checkpoint(b, url)
 	runtime.GC()
 	peakRSS(b, true)
-	b.ResetTimer()
 	start := time.Now()
 	res := importFile(b, db, collections.ImportInvoices, path)
 	took := time.Since(start)
-	b.StopTimer()
 	if res.Created != n {
 		b.Fatalf("created %d invoices, want %d", res.Created, n)
 	}
-	b.ReportMetric(took.Seconds(), "s/import")
-	b.ReportMetric(peakRSS(b, false), "MB-VmHWM")
-	if bare > 0 {
-		b.ReportMetric(bare.Seconds(), "s/bare-sql")
-		b.ReportMetric(took.Seconds()/bare.Seconds(), "x-bare")
-	}
+	return took, peakRSS(b, false)
 }
 
 // checkpoint flushes the server's dirty pages, so that one run does not pay

@@ -93,7 +93,8 @@ type importer struct {
 }
 
 // stage streams every row of the file through parse and COPYs it into
-// table, with a last column ok saying whether the row is valid. Invalid
+// table, with a last column ok saying whether the row is valid (callers
+// analyze the table before checks that need its statistics). Invalid
 // rows are staged too (their keys take part in the checks across rows),
 // except rows whose cells cannot be read at all. It returns the number of
 // data rows read, then takes the import lock: imports are applied one at a
@@ -156,13 +157,19 @@ func stage[T any](ctx context.Context, imp *importer, table string, cols []strin
 	if err != nil {
 		return n, fmt.Errorf("copy into %s: %w", table, err)
 	}
-	if _, err := imp.tx.ExecContext(ctx, "ANALYZE "+table); err != nil {
-		return n, fmt.Errorf("analyze %s: %w", table, err)
-	}
 	if _, err := imp.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, importLockID); err != nil {
 		return n, fmt.Errorf("wait for other imports: %w", err)
 	}
 	return n, nil
+}
+
+// analyze gathers the statistics of a staging table, for the plans of the
+// checks that join it with the ledger.
+func (imp *importer) analyze(ctx context.Context, table string) error {
+	if _, err := imp.tx.ExecContext(ctx, "ANALYZE "+table); err != nil {
+		return fmt.Errorf("analyze %s: %w", table, err)
+	}
+	return nil
 }
 
 // importLockID is the transaction-level advisory lock that serialises
@@ -301,6 +308,9 @@ func (imp *importer) customers(ctx context.Context) (collections.ImportResult, e
 	})
 	res.Rows = n
 	if err != nil {
+		return res, err
+	}
+	if err := imp.analyze(ctx, "stage_customers"); err != nil {
 		return res, err
 	}
 	if err := imp.report(ctx, customerDuplicates); err != nil {
@@ -489,6 +499,9 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 			return res, err
 		}
 	}
+	if err := imp.analyze(ctx, "stage_invoices"); err != nil {
+		return res, err
+	}
 	if err := imp.report(ctx, invoiceDuplicates); err != nil {
 		return res, err
 	}
@@ -653,6 +666,9 @@ func (imp *importer) payments(ctx context.Context) (collections.ImportResult, er
 	})
 	res.Rows = n
 	if err != nil {
+		return res, err
+	}
+	if err := imp.analyze(ctx, "stage_payments"); err != nil {
 		return res, err
 	}
 	if err := imp.report(ctx, unknownInvoices); err != nil {
