@@ -29,7 +29,7 @@ func runHistory(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env)
+	db, err := openReadOnlyDB(ctx, env)
 	if err != nil {
 		return err
 	}

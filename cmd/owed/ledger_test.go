@@ -20,7 +20,7 @@ func TestReadOnlyCommands_RefuseAnOldSchemaAndNeverMigrate(t *testing.T) {
 	if err := db.MigrateDownTo(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"show", "acme"}, {"aging", "--json"}} {
+	for _, args := range [][]string{{"show", "acme"}, {"aging", "--json"}, {"history", "acme"}} {
 		r := c.run("", args...)
 		if r.code != 1 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 ||
 			!strings.Contains(r.stderr, "run `owed migrate`") || !strings.Contains(r.stderr, "pending") {
