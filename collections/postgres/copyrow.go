@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -14,11 +15,59 @@ type copier interface {
 	CopyData(ctx context.Context, line string) (driver.Result, error)
 }
 
+// copySender sends batches of rows to a COPY statement from a goroutine of
+// its own, so that the file is read and checked while the server takes in
+// the rows before. Its owner calls close, which waits for the goroutine.
+type copySender struct {
+	batches chan string
+	failed  chan struct{} // closed when a send fails; err says why
+	done    chan struct{}
+	err     error
+	once    sync.Once
+}
+
+func startCopySender(ctx context.Context, cp copier) *copySender {
+	s := &copySender{batches: make(chan string, 4), failed: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		for batch := range s.batches {
+			// lib/pq watches a cancellable context with a goroutine per
+			// call; the reader checks the context between batches instead.
+			if _, err := cp.CopyData(context.WithoutCancel(ctx), batch); err != nil {
+				s.err = err
+				close(s.failed)
+				for range s.batches {
+				}
+				return
+			}
+		}
+	}()
+	return s
+}
+
+// send queues a batch, or returns the error of an earlier one.
+func (s *copySender) send(batch string) error {
+	select {
+	case s.batches <- batch:
+		return nil
+	case <-s.failed:
+		return s.err
+	}
+}
+
+// close waits until every queued batch is sent and returns the first
+// error. It may be called more than once.
+func (s *copySender) close() error {
+	s.once.Do(func() { close(s.batches) })
+	<-s.done
+	return s.err
+}
+
 // copyRows builds rows in COPY's text format — tab-separated, \N for
-// NULL, backslash escapes in text — and hands them to a COPY statement in
-// batches, so that a large file costs few allocations and few calls.
+// NULL, backslash escapes in text — and hands them on in batches, so that
+// a large file costs few allocations and few calls.
 type copyRows struct {
-	cp   copier
+	send func(batch string) error
 	buf  []byte
 	cols int // columns written in the current row
 }
@@ -44,9 +93,7 @@ func (r *copyRows) flush(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// lib/pq watches a cancellable context with a goroutine per call; the
-	// context is checked above instead.
-	_, err := r.cp.CopyData(context.WithoutCancel(ctx), string(r.buf))
+	err := r.send(string(r.buf))
 	r.buf = r.buf[:0]
 	return err
 }

@@ -45,10 +45,8 @@ func (s *ImportService) Import(ctx context.Context, kind collections.ImportKind,
 		return res, fmt.Errorf("import %s: begin: %w", kind, err)
 	}
 	defer tx.Rollback()
-	// Room for the staging tables and the joins of a large file in the
-	// server's memory rather than on disk (temp_buffers only takes effect
-	// before the session's first temporary table).
-	if _, err := tx.ExecContext(ctx, `SET LOCAL temp_buffers = '256MB'; SET LOCAL work_mem = '64MB'`); err != nil {
+	// Room for the joins of a large file in memory rather than on disk.
+	if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
 		return res, fmt.Errorf("import %s: %w", kind, err)
 	}
 	problems := &collections.ImportError{}
@@ -116,7 +114,9 @@ func stage[T any](ctx context.Context, imp *importer, table string, cols []strin
 		if !ok {
 			return fmt.Errorf("the database driver cannot COPY")
 		}
-		rows := &copyRows{cp: cp, buf: make([]byte, 0, copyBatch+4096)}
+		sender := startCopySender(ctx, cp)
+		defer sender.close()
+		rows := &copyRows{send: sender.send, buf: make([]byte, 0, copyBatch+4096)}
 		for {
 			rec, err := imp.rows.Next()
 			if errors.Is(err, io.EOF) {
@@ -142,6 +142,9 @@ func stage[T any](ctx context.Context, imp *importer, table string, cols []strin
 		}
 		rows.trimNewline()
 		if err := rows.flush(ctx); err != nil {
+			return err
+		}
+		if err := sender.close(); err != nil {
 			return err
 		}
 		_, err = cp.Exec(nil) //nolint:staticcheck // lib/pq ends a COPY with an empty Exec

@@ -281,3 +281,39 @@ func TestImport_TextReachesTheLedgerAsWritten(t *testing.T) {
 		[2]string{"bad.csv:2: issued_on: ", `"2026-02-29" is not a date`},
 		[2]string{"bad.csv:3: issued_on: ", `"2026-1-01" is not a date`})
 }
+
+// cancelAfter reads r and cancels the import's context after n bytes.
+type cancelAfter struct {
+	r      io.Reader
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if c.n -= n; c.n <= 0 {
+		c.cancel()
+	}
+	return n, err
+}
+
+func TestImport_CancelledMidFileStopsAndChangesNothing(t *testing.T) {
+	db := dbtest.New(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	body := overlapping(0, 20000)
+	rows, err := collections.NewRowReader(&cancelAfter{r: strings.NewReader(body), n: len(body) / 2, cancel: cancel}, "big.csv", collections.ImportInvoices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = postgres.NewImportService(db).Import(ctx, collections.ImportInvoices, rows,
+		collections.ImportOptions{File: "big.csv", Today: date("2026-06-01")})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM invoices`); n != 0 {
+		t.Errorf("%d invoices stored by a cancelled import", n)
+	}
+	// The database is still usable at once.
+	importCSV(t, db, collections.ImportInvoices, invoiceHeader+"INV-1,Acme,USD,10.00,2026-01-01,2026-02-01\n")
+}
