@@ -228,8 +228,9 @@ func BenchmarkLedger(b *testing.B) {
 // benchSweepDecision times the sweep's decision over every invoice (a dry
 // run) against the bare SQL query behind it. Target: ≤ 1.3×.
 func benchSweepDecision(b *testing.B, db *postgres.DB) {
-	cs := postgres.NewCaseService(db, postgres.CaseConfig{Channel: "C0BENCH"})
 	asOf := date("2026-07-01")
+	// The sweep of the day: as of today.
+	cs := postgres.NewCaseService(db, postgres.CaseConfig{Channel: "C0BENCH", Today: func() time.Time { return asOf }})
 	ctx := context.Background()
 	b.ResetTimer()
 	start := time.Now()
