@@ -251,13 +251,15 @@ SELECT id, name, ref, owner_slack_id, currency, overdue_minor, oldest_days, invo
            count(*) AS invoices,
            row_number() OVER (PARTITION BY o.currency ORDER BY sum(o.balance_minor) DESC, c.name, c.id) AS rank
       FROM open_invoices o JOIN customers c ON c.id = o.customer_id
-     WHERE o.due_on < $1
+      LEFT JOIN (` + disputedInvoices + `) x ON x.invoice_id = o.id
+     WHERE o.due_on < $1 AND x.invoice_id IS NULL
      GROUP BY c.id, c.name, c.ref, c.owner_slack_id, o.currency) ranked
  WHERE rank <= $2
  ORDER BY currency, rank`
 
 // TopDebtors returns, in each currency, the limit largest overdue balances
-// as of asOf: one row per customer and currency, by currency, largest first.
+// as of asOf (invoices in dispute aside): one row per customer and
+// currency, by currency, largest first.
 func (s *LedgerService) TopDebtors(ctx context.Context, asOf time.Time, limit int) ([]collections.Debtor, error) {
 	rows, err := s.db.QueryContext(ctx, topDebtorsQuery, asOf, limit)
 	if err != nil {

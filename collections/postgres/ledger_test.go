@@ -41,3 +41,28 @@ E-1,Euro GmbH,EUR,10.00,2026-01-01,2026-12-01
 		t.Errorf("Small US LLC: %+v", d)
 	}
 }
+
+func TestTopDebtors_LeaveInvoicesInDisputeOut(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	var a1 int64
+	if err := db.GetContext(ctx, &a1, `SELECT id FROM invoices WHERE number = 'A-1'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Dispute(ctx, collections.Actor{UserID: "U0ALICE"}, c.ID, collections.DisputeInput{InvoiceIDs: []int64{a1}, Reason: collections.DisputeQuality}); err != nil {
+		t.Fatal(err)
+	}
+	top, err := postgres.NewLedgerService(db).TopDebtors(ctx, date("2026-06-01"), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range top {
+		if d.Customer.Name == "Acme" && d.Overdue.Currency == "USD" {
+			t.Errorf("Acme's disputed USD 100.00 is ranked: %+v", d)
+		}
+	}
+	if len(top) != 2 { // Acme EUR 50.00, Bluebird USD 30.00
+		t.Errorf("top = %+v", top)
+	}
+}
