@@ -62,6 +62,8 @@ var apiMethods = map[string]apiMethod{
 	"users.info":            {handle: (*Server).usersInfo},
 	"usergroups.users.list": {handle: (*Server).usergroupsUsersList},
 	"conversations.open":    {handle: (*Server).conversationsOpen},
+	"conversations.history": {handle: (*Server).conversationsHistory},
+	"conversations.replies": {handle: (*Server).conversationsReplies},
 	"apps.connections.open": {appToken: true, handle: (*Server).appsConnectionsOpen},
 }
 
@@ -84,11 +86,19 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, name, a, nil, err)
 		return
 	}
-	if f, ok := s.nextFailure(name); ok {
+	f, failing := s.nextFailure(name)
+	if failing && !f.takesEffect() {
 		s.answer(w, name, a, nil, f.apiError())
 		return
 	}
 	body, err := m.handle(s, r, a)
+	if failing {
+		// The call has taken effect; its answer is lost, late or preceded
+		// by the test's hook.
+		if !s.afterEffect(w, r, name, a, f) {
+			return
+		}
+	}
 	s.answer(w, name, a, body, err)
 }
 

@@ -14,6 +14,8 @@ type content struct {
 	hasBlocks      bool
 	attachments    json.RawMessage
 	hasAttachments bool
+	metadata       json.RawMessage
+	hasMetadata    bool
 }
 
 func (c content) empty() bool {
@@ -45,6 +47,13 @@ func readContent(a args) (content, error) {
 		}
 		c.attachments, c.hasAttachments = json.RawMessage(raw), true
 	}
+	if raw, ok := a["metadata"]; ok && raw != "" && raw != "null" {
+		md, err := readMetadata(raw)
+		if err != nil {
+			return c, err
+		}
+		c.metadata, c.hasMetadata = md, true
+	}
 	return c, nil
 }
 
@@ -57,6 +66,7 @@ func (s *Server) botMessage(c content, threadTS string) *message {
 		blocks:      c.blocks,
 		attachments: c.attachments,
 		threadTS:    threadTS,
+		metadata:    c.metadata,
 	}
 }
 
@@ -105,6 +115,9 @@ func (s *Server) chatUpdate(_ *http.Request, a args) (map[string]any, error) {
 	}
 	if c.hasAttachments {
 		next.attachments = c.attachments
+	}
+	if c.hasMetadata {
+		next.metadata = c.metadata
 	}
 	if next.text == "" && len(next.blocks) <= 2 && len(next.attachments) <= 2 {
 		return nil, slackErr("no_text")

@@ -37,6 +37,9 @@ type message struct {
 	editedTS     string
 	ephemeralFor string
 	replies      []*message
+	// metadata is the message's metadata ({"event_type":…,"event_payload":{…}}),
+	// returned by conversations.history and .replies with include_all_metadata.
+	metadata json.RawMessage
 }
 
 // MessageRef names a message: its channel and its ts (message_ts for
@@ -58,8 +61,9 @@ type Message struct {
 	Attachments json.RawMessage
 	Edited      bool
 	Ephemeral   bool
-	VisibleTo   string    // the only member who sees an ephemeral message
-	Replies     []Message // thread replies of a top-level message, oldest first
+	VisibleTo   string          // the only member who sees an ephemeral message
+	Replies     []Message       // thread replies of a top-level message, oldest first
+	Metadata    json.RawMessage // message metadata set by the app, if any
 }
 
 // Ref returns the message's reference.
@@ -215,6 +219,7 @@ func (m *message) snapshot() Message {
 		Edited:      m.editedTS != "",
 		Ephemeral:   m.ephemeralFor != "",
 		VisibleTo:   m.ephemeralFor,
+		Metadata:    m.metadata,
 	}
 	for _, r := range m.replies {
 		out.Replies = append(out.Replies, r.snapshot())
