@@ -48,6 +48,9 @@ type Options struct {
 	// RetryBase is the first delay before resending a message after a
 	// server or network error; it doubles with each attempt (default 2 s).
 	RetryBase time.Duration
+	// CallTimeout bounds each Web API call the sender makes (default
+	// 10 s); a queued item is leased for four times as long.
+	CallTimeout time.Duration
 	Logger    *slog.Logger
 }
 
@@ -81,6 +84,9 @@ func New(opts Options) *Bot {
 	}
 	if opts.RetryBase == 0 {
 		opts.RetryBase = 2 * time.Second
+	}
+	if opts.CallTimeout == 0 {
+		opts.CallTimeout = DefaultCallTimeout
 	}
 	b := &Bot{opts: opts, log: opts.Logger, teamID: opts.TeamID, metrics: newMetrics()}
 	b.approvers = newApprovers(opts.Approvers, opts.Slack, opts.Now)

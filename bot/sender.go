@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,74 +17,143 @@ import (
 
 // Sender tuning.
 const (
-	outboxLease  = 30 * time.Second // an item's lease while it is being sent
-	outboxIdle   = 250 * time.Millisecond
-	maxAttempts  = 25
-	maxBackoff   = 10 * time.Minute
-	firstBackoff = 2 * time.Second
+	sendWorkers  = 8                // items sent at once (one per case at a time)
+	maxAttempts  = 25               // attempts before an item is given up
+	maxBackoff   = 10 * time.Minute // longest wait before a retry
+	idleCheck    = 30 * time.Second // look at the queue at least this often
+	noWatchPoll  = time.Second      // ... and this often without notifications
+	paceSleepMax = 50 * time.Millisecond
+	// lookBack widens the window searched for an earlier attempt's post,
+	// for the difference between our clock and Slack's.
+	lookBack = 2 * time.Minute
+	// historyPage is the page size of conversations.history / .replies.
+	historyPage = 200
+	// MessageEventType is the event_type of the metadata owed puts on every
+	// message it posts; its payload's "key" names the message (the case's
+	// alert, a thread line, an approval request in one conversation).
+	MessageEventType = "owed_message"
 )
 
-// sender sends the outbox: alerts posted or updated from the case's current
-// state, thread lines, approval requests. It paces each channel, honours
-// 429 Retry-After and retries failures with backoff.
+// sender sends the outbox: alerts posted or updated from the case's live
+// state, thread lines, approval requests. Posts carry a key in their
+// metadata, so that a post whose answer was lost is found and adopted
+// instead of posted twice. New posts are paced per channel (429
+// Retry-After holds the channel); edits are not.
 type sender struct {
-	b *Bot
+	b    *Bot
+	kick chan struct{} // a worker finished: items of its case may be due
 
 	mu       sync.Mutex
-	nextPost map[string]time.Time // channel → earliest next message
+	nextPost map[string]time.Time   // channel → earliest next post
+	slots    map[slotKey]time.Time // a paced post's reserved time
+}
+
+type slotKey struct {
+	item    int64
+	channel string
 }
 
 func newSender(b *Bot) *sender {
-	return &sender{b: b, nextPost: map[string]time.Time{}}
+	return &sender{b: b, kick: make(chan struct{}, 1), nextPost: map[string]time.Time{}, slots: map[slotKey]time.Time{}}
 }
 
-// RunSender sends queued messages until ctx ends. isLeader (optional)
-// gates sending to one replica, so that the per-channel pace holds across
+// lease is how long a claimed item is held: longer than the calls its
+// sending may make, so that no other sender takes it while it is in flight.
+func (b *Bot) lease() time.Duration { return 4 * b.opts.CallTimeout }
+
+// itemDeadline bounds the work on one item, inside its lease.
+func (b *Bot) itemDeadline() time.Duration { return 3 * b.opts.CallTimeout }
+
+// RunSender sends queued messages until ctx ends, then waits for the sends
+// in flight to finish (they are not cut off mid-call). It is woken when
+// items are queued (WatchOutbox), when a retry or a paced post falls due,
+// and checks the queue every 30 s besides. isLeader (optional) gates
+// sending to one replica, so that the per-channel pace holds across
 // replicas.
 func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool) {
+	s := b.sender
+	var wake <-chan struct{}
+	var stopWatch func() error
+	defer func() {
+		if stopWatch != nil {
+			stopWatch()
+		}
+	}()
+	free := make(chan struct{}, sendWorkers)
+	for range sendWorkers {
+		free <- struct{}{}
+	}
+	var inflight sync.WaitGroup
+	defer inflight.Wait()
+	watchFailed := false
 	for ctx.Err() == nil {
+		if wake == nil {
+			w, stop, err := b.opts.Outbox.WatchOutbox(ctx)
+			switch {
+			case err == nil:
+				wake, stopWatch, watchFailed = w, stop, false
+			case !watchFailed && ctx.Err() == nil:
+				b.log.WarnContext(ctx, "outbox notifications unavailable; checking every second", "error", err)
+				watchFailed = true
+			}
+		}
 		if isLeader != nil && !isLeader(ctx) {
-			sleep(ctx, time.Second)
+			s.idle(ctx, wake, time.Second)
 			continue
 		}
-		sent, err := b.SendPending(ctx, 1)
-		if err != nil && ctx.Err() == nil {
-			b.log.ErrorContext(ctx, "outbox", "error", err)
+		n := len(free)
+		if n == 0 {
+			s.idle(ctx, nil, idleCheck)
+			continue
 		}
-		if sent == 0 {
-			sleep(ctx, outboxIdle)
+		items, err := b.opts.Outbox.ClaimOutboxItems(ctx, b.lease(), n)
+		if err != nil {
+			if ctx.Err() == nil {
+				b.log.ErrorContext(ctx, "outbox", "error", err)
+			}
+			s.idle(ctx, wake, time.Second)
+			continue
 		}
+		for _, it := range items {
+			<-free
+			inflight.Add(1)
+			go func() {
+				defer inflight.Done()
+				s.handle(context.WithoutCancel(ctx), it)
+				free <- struct{}{}
+				s.poke()
+			}()
+		}
+		if len(items) > 0 {
+			continue
+		}
+		wait := idleCheck
+		if wake == nil {
+			wait = noWatchPoll
+		}
+		if next, ok, err := b.opts.Outbox.NextOutboxDue(ctx); err == nil && ok {
+			wait = min(wait, max(next, time.Millisecond))
+		}
+		s.idle(ctx, wake, wait)
 	}
 }
 
-// SendPending sends up to max queued items that are due now, and returns
-// how many it handled.
-func (b *Bot) SendPending(ctx context.Context, max int) (int, error) {
-	n := 0
-	for ; n < max; n++ {
-		item, err := b.opts.Outbox.ClaimOutboxItem(ctx, outboxLease)
-		if err != nil || item == nil {
-			return n, err
-		}
-		b.sender.handle(ctx, item)
+// idle waits for a wake-up, a finished send, d, or the end of ctx.
+func (s *sender) idle(ctx context.Context, wake <-chan struct{}, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-wake:
+	case <-s.kick:
+	case <-t.C:
 	}
-	return n, nil
 }
 
-// Drain sends everything queued, waiting out retries, until the outbox is
-// empty or ctx ends.
-func (b *Bot) Drain(ctx context.Context) error {
-	for {
-		left, err := b.opts.Outbox.PendingOutboxItems(ctx)
-		if err != nil || left == 0 {
-			return err
-		}
-		if _, err := b.SendPending(ctx, 100); err != nil {
-			return err
-		}
-		if err := sleep(ctx, outboxIdle); err != nil {
-			return fmt.Errorf("%d Slack messages still queued: %w", left, err)
-		}
+func (s *sender) poke() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -97,23 +168,49 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (s *sender) handle(ctx context.Context, it *collections.OutboxItem) {
+// attempt is one try at sending an item.
+type attempt struct {
+	*collections.OutboxItem
+	// unrecorded: a post may be in Slack that the database does not know
+	// of yet; if the attempt fails now, the next one must look for it.
+	unrecorded bool
+}
+
+// pacedError says that a post must wait for its channel's pace.
+type pacedError struct{ wait time.Duration }
+
+func (e *pacedError) Error() string { return fmt.Sprintf("channel paced for %v", e.wait) }
+
+func (s *sender) handle(ctx context.Context, it collections.OutboxItem) {
 	b := s.b
-	err := s.send(ctx, it)
+	work, cancel := context.WithTimeout(ctx, b.itemDeadline())
+	a := &attempt{OutboxItem: &it}
+	err := s.send(work, a)
+	cancel()
+	book, cancel := context.WithTimeout(ctx, b.opts.CallTimeout)
+	defer cancel()
 	outcome := "sent"
+	var paced *pacedError
 	switch {
 	case err == nil:
-		err = b.opts.Outbox.OutboxDone(ctx, it.ID)
+		if err = b.opts.Outbox.OutboxDone(book, it.ID); err != nil {
+			// Sent, but not recorded: the next attempt looks before posting.
+			err = errors.Join(err, b.opts.Outbox.OutboxRetry(book, it.ID, b.opts.RetryBase, err.Error(), true))
+		}
+	case errors.As(err, &paced):
+		outcome = "paced"
+		err = b.opts.Outbox.OutboxPace(book, it.ID, paced.wait)
 	default:
 		retryAfter, permanent := classify(err, it.Attempts, b.opts.RetryBase)
 		if permanent {
 			outcome = "failed"
 			b.log.ErrorContext(ctx, "gave up on a Slack message", "kind", it.Kind, "case", it.CaseID, "attempts", it.Attempts, "error", err)
-			err = b.opts.Outbox.OutboxFail(ctx, it.ID, err.Error())
+			err = b.opts.Outbox.OutboxFail(book, it.ID, err.Error())
 		} else {
 			outcome = "retry"
-			b.log.WarnContext(ctx, "Slack message will be retried", "kind", it.Kind, "case", it.CaseID, "after", retryAfter, "error", err)
-			err = b.opts.Outbox.OutboxRetry(ctx, it.ID, retryAfter, err.Error())
+			b.log.WarnContext(ctx, "Slack message will be retried", "kind", it.Kind, "case", it.CaseID, "after", retryAfter,
+				"in_doubt", a.unrecorded, "error", err)
+			err = b.opts.Outbox.OutboxRetry(book, it.ID, retryAfter, err.Error(), a.unrecorded)
 		}
 	}
 	b.metrics.sent.WithLabelValues(string(it.Kind), outcome).Inc()
@@ -136,87 +233,248 @@ func classify(err error, attempts int, base time.Duration) (time.Duration, bool)
 	var slackErr slack.SlackErrorResponse
 	if errors.As(err, &slackErr) {
 		switch slackErr.Err {
-		case "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "cant_update_message":
+		case "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "cant_update_message",
+			"invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large":
 			return 0, true // our message is wrong: retrying sends the same
 		}
 	}
-	backoff := base << min(attempts-1, 10)
+	backoff := base << min(max(attempts-1, 0), 10)
 	return min(backoff, maxBackoff), false
 }
 
-// pace waits until channel may receive another message.
-func (s *sender) pace(ctx context.Context, channel string) error {
+// answered reports whether Slack answered a call (so its outcome is
+// known), as opposed to a lost or late answer.
+func answered(err error) bool {
+	var rl *slack.RateLimitedError
+	var se slack.SlackErrorResponse
+	var sc slack.StatusCodeError
+	switch {
+	case err == nil, errors.As(err, &rl), errors.As(err, &se):
+		return true
+	case errors.As(err, &sc):
+		return sc.Code < 500
+	}
+	return false
+}
+
+// reserve returns how long an item must wait before posting to channel,
+// or 0 when it may post now (its slot is taken). A waiting item keeps a
+// reserved slot, so that paced posts go out in turn, one per interval.
+func (s *sender) reserve(item int64, channel string) time.Duration {
 	s.mu.Lock()
-	wait := time.Until(s.nextPost[channel])
-	s.mu.Unlock()
-	if wait > 0 {
-		if err := sleep(ctx, wait); err != nil {
-			return err
+	defer s.mu.Unlock()
+	now := time.Now()
+	key := slotKey{item, channel}
+	if at, ok := s.slots[key]; ok {
+		if !now.Before(at) {
+			delete(s.slots, key)
+			return 0
+		}
+		return at.Sub(now)
+	}
+	next := s.nextPost[channel]
+	if !now.Before(next) {
+		s.nextPost[channel] = now.Add(s.b.opts.ChannelInterval)
+		return 0
+	}
+	if len(s.slots) > 10000 { // slots of items that never came back
+		for k, at := range s.slots {
+			if now.Sub(at) > time.Hour {
+				delete(s.slots, k)
+			}
 		}
 	}
-	s.mu.Lock()
-	s.nextPost[channel] = time.Now().Add(s.b.opts.ChannelInterval)
-	s.mu.Unlock()
-	return nil
+	s.slots[key] = next
+	s.nextPost[channel] = next.Add(s.b.opts.ChannelInterval)
+	return next.Sub(now)
 }
 
-// hold keeps a channel quiet after Slack said to slow down.
+// hold keeps a channel quiet after Slack said to slow down: no post goes
+// to it before Retry-After, whichever case it is for.
 func (s *sender) hold(channel string, err error) {
 	var rl *slack.RateLimitedError
-	if errors.As(err, &rl) {
-		s.mu.Lock()
-		s.nextPost[channel] = time.Now().Add(rl.RetryAfter)
-		s.mu.Unlock()
+	if !errors.As(err, &rl) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextPost[channel] = time.Now().Add(rl.RetryAfter)
+	for k := range s.slots {
+		if k.channel == channel {
+			delete(s.slots, k)
+		}
 	}
 }
 
-func (s *sender) post(ctx context.Context, channel string, msg blocks.Message, opts ...slack.MsgOption) (string, error) {
-	if err := s.pace(ctx, channel); err != nil {
-		return "", err
+// call bounds one Web API call.
+func (s *sender) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.b.opts.CallTimeout)
+}
+
+// post is one message to post.
+type post struct {
+	channel  string
+	threadTS string // a reply in this thread
+	key      string // names the message in its metadata
+	msg      blocks.Message
+}
+
+// post posts a message once: when an earlier attempt may have posted it,
+// it looks for it first and returns its ts (found). It waits for the
+// channel's pace, or returns a pacedError when the wait is long.
+func (s *sender) post(ctx context.Context, a *attempt, p post) (ts string, found bool, err error) {
+	if a.InDoubt {
+		ts, err := s.find(ctx, a, p)
+		if err != nil || ts != "" {
+			return ts, ts != "", err
+		}
 	}
-	opts = append([]slack.MsgOption{slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)}, opts...)
-	_, ts, err := s.b.opts.Slack.PostMessageContext(ctx, channel, opts...)
-	s.hold(channel, err)
-	return ts, err
+	if wait := s.reserve(a.ID, p.channel); wait > 0 {
+		if wait > paceSleepMax {
+			return "", false, &pacedError{wait}
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return "", false, err
+		}
+	}
+	opts := []slack.MsgOption{
+		slack.MsgOptionText(p.msg.Text, false), slack.MsgOptionBlocks(p.msg.Blocks...),
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: MessageEventType,
+			EventPayload: map[string]any{"key": p.key, "outbox_id": strconv.FormatInt(a.ID, 10)}}),
+	}
+	if p.threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(p.threadTS))
+	}
+	callCtx, cancel := s.call(ctx)
+	defer cancel()
+	a.unrecorded = true
+	_, ts, err = s.b.opts.Slack.PostMessageContext(callCtx, p.channel, opts...)
+	if err != nil && answered(err) {
+		a.unrecorded = false // Slack refused it: nothing was posted
+	}
+	s.hold(p.channel, err)
+	if err != nil {
+		return "", false, fmt.Errorf("post to %s: %w", p.channel, err)
+	}
+	return ts, false, nil
+}
+
+// find looks for the message an earlier attempt posted, by the key in its
+// metadata, among the messages posted since the item was queued (the
+// thread's replies for a reply). It returns the first such message's ts,
+// or "" when there is none.
+func (s *sender) find(ctx context.Context, a *attempt, p post) (string, error) {
+	since := s.b.opts.Now().Add(-a.Age - lookBack)
+	oldest := fmt.Sprintf("%d.000000", since.Unix())
+	var first string
+	cursor := ""
+	for {
+		callCtx, cancel := s.call(ctx)
+		var msgs []slack.Message
+		var err error
+		if p.threadTS == "" {
+			var resp *slack.GetConversationHistoryResponse
+			resp, err = s.b.opts.Slack.GetConversationHistoryContext(callCtx, &slack.GetConversationHistoryParameters{
+				ChannelID: p.channel, Oldest: oldest, Limit: historyPage, Cursor: cursor, IncludeAllMetadata: true})
+			if err == nil {
+				msgs, cursor = resp.Messages, resp.ResponseMetaData.NextCursor
+				if !resp.HasMore {
+					cursor = ""
+				}
+			}
+		} else {
+			var more bool
+			msgs, more, cursor, err = s.b.opts.Slack.GetConversationRepliesContext(callCtx, &slack.GetConversationRepliesParameters{
+				ChannelID: p.channel, Timestamp: p.threadTS, Oldest: oldest, Limit: historyPage, Cursor: cursor, IncludeAllMetadata: true})
+			if !more {
+				cursor = ""
+			}
+		}
+		cancel()
+		if err != nil {
+			return "", fmt.Errorf("look for an earlier post in %s: %w", p.channel, err)
+		}
+		for _, m := range msgs {
+			md := m.Msg.Metadata
+			if md.EventType == MessageEventType && md.EventPayload["key"] == p.key && m.Timestamp != p.threadTS {
+				if first == "" || tsBefore(m.Timestamp, first) {
+					first = m.Timestamp
+				}
+			}
+		}
+		if cursor == "" {
+			break
+		}
+	}
+	if first != "" {
+		s.b.log.InfoContext(ctx, "found the message an earlier attempt posted", "channel", p.channel, "ts", first, "key", p.key)
+	}
+	return first, nil
+}
+
+// tsBefore orders Slack timestamps ("1712345678.000123").
+func tsBefore(a, b string) bool { return tsMicros(a) < tsMicros(b) }
+
+func tsMicros(ts string) int64 {
+	sec, frac, _ := strings.Cut(ts, ".")
+	s, _ := strconv.ParseInt(sec, 10, 64)
+	f, _ := strconv.ParseInt((frac + "000000")[:6], 10, 64)
+	return s*1e6 + f
 }
 
 // update edits a message. Slack's one-message-per-second-per-channel
-// limit is on new messages; edits have a separate, larger allowance.
+// limit is on new messages; edits are not paced.
 func (s *sender) update(ctx context.Context, m collections.MessageRef, msg blocks.Message) error {
-	_, _, _, err := s.b.opts.Slack.UpdateMessageContext(ctx, m.ChannelID, m.TS,
+	callCtx, cancel := s.call(ctx)
+	defer cancel()
+	_, _, _, err := s.b.opts.Slack.UpdateMessageContext(callCtx, m.ChannelID, m.TS,
 		slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
 	s.hold(m.ChannelID, err)
-	return err
+	if err != nil {
+		return fmt.Errorf("update %s %s: %w", m.ChannelID, m.TS, err)
+	}
+	return nil
 }
 
-func (s *sender) send(ctx context.Context, it *collections.OutboxItem) error {
+func alertKey(caseID int64) string { return fmt.Sprintf("case/%d/alert", caseID) }
+
+func threadLineKey(caseID, auditID int64) string {
+	return fmt.Sprintf("case/%d/audit/%d", caseID, auditID)
+}
+
+func approvalKey(escalationID int64, channel string) string {
+	return fmt.Sprintf("escalation/%d/%s", escalationID, channel)
+}
+
+func (s *sender) send(ctx context.Context, a *attempt) error {
 	b := s.b
-	v, err := b.opts.Cases.FindCaseView(ctx, it.CaseID, b.today())
+	v, err := b.opts.Cases.FindCaseView(ctx, a.CaseID, b.today())
 	if err != nil {
 		return err
 	}
-	switch it.Kind {
+	switch a.Kind {
 	case collections.OutboxAlert:
-		_, err := s.showAlert(ctx, v)
+		_, err := s.showAlert(ctx, a, v)
 		return err
 	case collections.OutboxThread:
-		ts, err := s.ensureAlert(ctx, v)
+		ts, err := s.ensureAlert(ctx, a, v)
 		if err != nil {
 			return err
 		}
-		entry, err := b.opts.Outbox.FindAuditEntry(ctx, it.AuditID)
+		entry, err := b.opts.Outbox.FindAuditEntry(ctx, a.AuditID)
 		if err != nil {
 			return err
 		}
 		line := blocks.ActionLine(entry)
-		_, err = s.post(ctx, v.Case.ChannelID, blocks.Message{Text: line, Blocks: []slack.Block{
-			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, line, false, false), nil, nil)}},
-			slack.MsgOptionTS(ts))
+		_, _, err = s.post(ctx, a, post{channel: v.Case.ChannelID, threadTS: ts, key: threadLineKey(a.CaseID, a.AuditID),
+			msg: blocks.Message{Text: line, Blocks: []slack.Block{
+				// verbatim: URLs and #channels that people typed stay text.
+				slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, line, false, true), nil, nil)}}})
 		return err
 	case collections.OutboxApproval:
-		return s.sendApproval(ctx, v, it.EscalationID)
+		return s.sendApproval(ctx, a, v)
 	case collections.OutboxApprovalUpdate:
-		e, err := b.opts.Cases.FindEscalation(ctx, it.EscalationID)
+		e, err := b.opts.Cases.FindEscalation(ctx, a.EscalationID)
 		if err != nil {
 			return err
 		}
@@ -232,36 +490,47 @@ func (s *sender) send(ctx context.Context, it *collections.OutboxItem) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown outbox kind %q", it.Kind)
+	return fmt.Errorf("unknown outbox kind %q", a.Kind)
 }
 
-// showAlert posts the case's message, or updates it when it exists.
-func (s *sender) showAlert(ctx context.Context, v collections.CaseView) (string, error) {
+// showAlert posts the case's message, or updates it when it exists. A
+// message an earlier attempt posted is adopted and brought up to date.
+func (s *sender) showAlert(ctx context.Context, a *attempt, v collections.CaseView) (string, error) {
 	msg := blocks.Alert(v)
-	if v.Case.MessageTS != "" {
-		return v.Case.MessageTS, s.update(ctx, collections.MessageRef{ChannelID: v.Case.ChannelID, TS: v.Case.MessageTS}, msg)
+	ref := collections.MessageRef{ChannelID: v.Case.ChannelID, TS: v.Case.MessageTS}
+	if ref.TS != "" {
+		return ref.TS, s.update(ctx, ref, msg)
 	}
-	ts, err := s.post(ctx, v.Case.ChannelID, msg)
+	ts, found, err := s.post(ctx, a, post{channel: v.Case.ChannelID, key: alertKey(v.Case.ID), msg: msg})
 	if err != nil {
 		return "", err
 	}
-	return ts, s.b.opts.Outbox.SetCaseMessage(ctx, v.Case.ID, collections.MessageRef{ChannelID: v.Case.ChannelID, TS: ts})
+	ref.TS = ts
+	if err := s.b.opts.Outbox.SetCaseMessage(ctx, v.Case.ID, ref); err != nil {
+		return "", err
+	}
+	a.unrecorded = false
+	if found {
+		// The earlier attempt's message may show an older state.
+		return ts, s.update(ctx, ref, msg)
+	}
+	return ts, nil
 }
 
 // ensureAlert returns the case's message, posting it first if it has none.
-func (s *sender) ensureAlert(ctx context.Context, v collections.CaseView) (string, error) {
+func (s *sender) ensureAlert(ctx context.Context, a *attempt, v collections.CaseView) (string, error) {
 	if v.Case.MessageTS != "" {
 		return v.Case.MessageTS, nil
 	}
-	return s.showAlert(ctx, v)
+	return s.showAlert(ctx, a, v)
 }
 
 // sendApproval posts the approval request in the alert's thread and as a
 // DM to each approver but the requester. Requests already sent (on an
 // earlier attempt) are not sent again.
-func (s *sender) sendApproval(ctx context.Context, v collections.CaseView, escalationID int64) error {
+func (s *sender) sendApproval(ctx context.Context, a *attempt, v collections.CaseView) error {
 	b := s.b
-	e, err := b.opts.Cases.FindEscalation(ctx, escalationID)
+	e, err := b.opts.Cases.FindEscalation(ctx, a.EscalationID)
 	if err != nil {
 		return err
 	}
@@ -277,16 +546,23 @@ func (s *sender) sendApproval(ctx context.Context, v collections.CaseView, escal
 	if e.Status != collections.EscalationPending {
 		msg = blocks.ApprovalDecided(v, e)
 	}
-	ts, err := s.ensureAlert(ctx, v)
+	ts, err := s.ensureAlert(ctx, a, v)
 	if err != nil {
 		return err
 	}
-	if !done[v.Case.ChannelID] {
-		reqTS, err := s.post(ctx, v.Case.ChannelID, msg, slack.MsgOptionTS(ts))
+	record := func(channel, threadTS string) error {
+		reqTS, _, err := s.post(ctx, a, post{channel: channel, threadTS: threadTS, key: approvalKey(e.ID, channel), msg: msg})
 		if err != nil {
 			return err
 		}
-		if err := b.opts.Outbox.AddEscalationMessage(ctx, e.ID, collections.MessageRef{ChannelID: v.Case.ChannelID, TS: reqTS}); err != nil {
+		if err := b.opts.Outbox.AddEscalationMessage(ctx, e.ID, collections.MessageRef{ChannelID: channel, TS: reqTS}); err != nil {
+			return err
+		}
+		a.unrecorded = false
+		return nil
+	}
+	if !done[v.Case.ChannelID] {
+		if err := record(v.Case.ChannelID, ts); err != nil {
 			return err
 		}
 	}
@@ -298,18 +574,16 @@ func (s *sender) sendApproval(ctx context.Context, v collections.CaseView, escal
 		if u == e.RequestedBy {
 			continue
 		}
-		dm, _, _, err := b.opts.Slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{u}})
+		callCtx, cancel := s.call(ctx)
+		dm, _, _, err := b.opts.Slack.OpenConversationContext(callCtx, &slack.OpenConversationParameters{Users: []string{u}})
+		cancel()
 		if err != nil {
 			return fmt.Errorf("open DM with %s: %w", u, err)
 		}
 		if done[dm.ID] {
 			continue
 		}
-		dmTS, err := s.post(ctx, dm.ID, msg)
-		if err != nil {
-			return err
-		}
-		if err := b.opts.Outbox.AddEscalationMessage(ctx, e.ID, collections.MessageRef{ChannelID: dm.ID, TS: dmTS}); err != nil {
+		if err := record(dm.ID, ""); err != nil {
 			return err
 		}
 	}

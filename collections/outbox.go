@@ -25,6 +25,13 @@ type OutboxItem struct {
 	EscalationID int64
 	AuditID      int64
 	Attempts     int // including this one
+	// InDoubt says that an earlier attempt may have reached Slack (the
+	// sender died, or lost the answer): look for what it posted before
+	// posting again.
+	InDoubt bool
+	// Age is how long ago the item was queued, by the database's clock:
+	// anything an earlier attempt posted is younger.
+	Age time.Duration
 }
 
 // MessageRef locates a Slack message.
@@ -36,14 +43,25 @@ type MessageRef struct {
 // OutboxService hands queued Slack messages to one sender at a time, in
 // order per case, and records what was sent.
 type OutboxService interface {
-	// ClaimOutboxItem leases the oldest sendable item (nil when there is
-	// none) for lease: items of a case go out in order, and an item whose
-	// lease runs out is handed out again.
-	ClaimOutboxItem(ctx context.Context, lease time.Duration) (*OutboxItem, error)
+	// ClaimOutboxItems leases up to max of the oldest sendable items for
+	// lease, at most one per case: items of a case go out in order, and an
+	// item whose lease runs out is handed out again (in doubt).
+	ClaimOutboxItems(ctx context.Context, lease time.Duration, max int) ([]OutboxItem, error)
+	// NextOutboxDue returns how long until the next item may be claimed;
+	// ok is false when nothing is waiting.
+	NextOutboxDue(ctx context.Context) (wait time.Duration, ok bool, err error)
+	// WatchOutbox returns a channel that receives soon after items are
+	// queued (one value may stand for many), until stop is called or ctx
+	// ends.
+	WatchOutbox(ctx context.Context) (wake <-chan struct{}, stop func() error, err error)
 	// OutboxDone marks an item sent.
 	OutboxDone(ctx context.Context, id int64) error
-	// OutboxRetry hands an item out again after a delay.
-	OutboxRetry(ctx context.Context, id int64, after time.Duration, reason string) error
+	// OutboxRetry hands an item out again after a delay; inDoubt records
+	// that the failed attempt may have reached Slack.
+	OutboxRetry(ctx context.Context, id int64, after time.Duration, reason string, inDoubt bool) error
+	// OutboxPace hands an item out again after a delay that is not a
+	// failure (its channel's pace): the attempt is not counted.
+	OutboxPace(ctx context.Context, id int64, after time.Duration) error
 	// OutboxFail gives up on an item that can never be sent, keeping it.
 	OutboxFail(ctx context.Context, id int64, reason string) error
 	// SetCaseMessage records the message that shows a case.

@@ -28,6 +28,7 @@ type Config struct {
 	GraceDays     int
 	PromiseGrace  int // days after a promised date before the promise is broken
 	LogJSON       bool
+	SlackTimeout  time.Duration // bounds each Slack Web API call
 }
 
 // SocketMode reports whether the bot connects over Socket Mode.
@@ -125,6 +126,10 @@ func loadConfig(getenv func(string) string, needs configNeeds) (Config, error) {
 	grace := get("OWED_PLAN_GRACE_DAYS", "3")
 	if cfg.GraceDays, err = strconv.Atoi(grace); err != nil || cfg.GraceDays < 0 {
 		bad("OWED_PLAN_GRACE_DAYS %q is not a whole number of days", grace)
+	}
+	timeout := get("OWED_SLACK_TIMEOUT", "10s")
+	if cfg.SlackTimeout, err = time.ParseDuration(timeout); err != nil || cfg.SlackTimeout <= 0 {
+		bad("OWED_SLACK_TIMEOUT %q is not a duration (like 10s)", timeout)
 	}
 	if len(problems) > 0 {
 		return cfg, collections.Errorf(collections.EINVALID, "the configuration is incomplete:\n  - %s", strings.Join(problems, "\n  - "))

@@ -13,6 +13,7 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/owedhq/owed/bot"
 	"github.com/owedhq/owed/collections"
@@ -79,7 +80,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) 
 	today := func() time.Time { return collections.DateIn(time.Now(), cfg.Location) }
 	cases := postgres.NewCaseService(db, postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays,
 		PromiseGraceDays: cfg.PromiseGrace, Today: today})
-	slackOpts := []slack.Option{slack.OptionAPIURL(cfg.APIURL)}
+	slackOpts := []slack.Option{slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(bot.HTTPClient(cfg.SlackTimeout, log))}
 	if cfg.AppToken != "" {
 		slackOpts = append(slackOpts, slack.OptionAppLevelToken(cfg.AppToken))
 	}
@@ -87,7 +88,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) 
 		Slack:  slack.New(cfg.BotToken, slackOpts...),
 		Ledger: postgres.NewLedgerService(db), Cases: cases, Outbox: postgres.NewOutboxService(db),
 		SigningSecret: cfg.SigningSecret, Channel: cfg.Channel, Approvers: cfg.Approvers,
-		Location: cfg.Location, Logger: log,
+		Location: cfg.Location, Logger: log, CallTimeout: cfg.SlackTimeout,
 		Ready: func(ctx context.Context) error {
 			ok, err := db.MigrationsCurrent(ctx)
 			if err == nil && !ok {
@@ -112,8 +113,11 @@ func (a *App) Addr() string { return a.listener.Addr().String() }
 // DB is the app's database.
 func (a *App) DB() *postgres.DB { return a.db }
 
-// Run serves until ctx ends, then shuts down gracefully: the HTTP server
-// finishes its requests, the scheduler its jobs, and the lead is released.
+// Run serves until ctx ends, then shuts down in order: it stops taking
+// work (the HTTP server finishes its requests, Socket Mode and the
+// scheduler stop), finishes what is in flight (the Slack message being
+// sent goes out and is recorded), releases the lead, and closes the
+// database. Every goroutine it starts is waited for.
 func (a *App) Run(ctx context.Context) error {
 	defer a.db.Close()
 	defer a.leader.Resign()
@@ -128,50 +132,85 @@ func (a *App) Run(ctx context.Context) error {
 		handler = mux
 	}
 	srv := newHTTPServer(handler)
-	errc := make(chan error, 2)
-	go func() {
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
 		if err := srv.Serve(a.listener); !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("http server: %w", err)
+			return fmt.Errorf("http server: %w", err)
 		}
-	}()
-	if err := a.bot.Start(ctx); err != nil {
-		shutdown(srv)
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		shutdown(srv) // stop taking work first
+		return nil
+	})
+	if err := a.start(gctx, g); err != nil {
+		cancel()
+		g.Wait()
+		a.bot.Wait()
 		return err
-	}
-	sched, err := a.startScheduler(ctx)
-	if err != nil {
-		shutdown(srv)
-		return err
-	}
-	defer sched.Shutdown()
-	if a.opts.SweepAtStart {
-		go a.sweepNow(ctx)
-	}
-	go a.bot.RunSender(ctx, a.leader.Leading)
-	if a.cfg.SocketMode() {
-		client := socketmode.New(slack.New(a.cfg.BotToken, slack.OptionAPIURL(a.cfg.APIURL), slack.OptionAppLevelToken(a.cfg.AppToken)))
-		go func() {
-			if err := a.bot.RunSocketMode(ctx, client); ctx.Err() == nil {
-				errc <- fmt.Errorf("socket mode: %w", err)
-			}
-		}()
 	}
 	mode := "HTTP request URLs"
 	if a.cfg.SocketMode() {
 		mode = "Socket Mode"
 	}
 	a.log.Info("owed is serving", "addr", a.Addr(), "mode", mode, "channel", a.cfg.Channel)
+	<-gctx.Done()
+	if ctx.Err() != nil {
+		a.log.Info("shutting down")
+	}
+	err := g.Wait()
+	a.bot.Wait() // work that continued after an ack
+	if err != nil {
+		a.log.Error("stopped", "error", err)
+	}
+	return err
+}
 
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		a.log.Error("stopping", "error", err)
-		shutdown(srv)
+// start connects to Slack and starts the scheduler, the sender, Socket
+// Mode and the ledger watch, each owned by g.
+func (a *App) start(ctx context.Context, g *errgroup.Group) error {
+	if err := a.bot.Start(ctx); err != nil {
 		return err
 	}
-	a.log.Info("shutting down")
-	shutdown(srv)
-	a.bot.Wait()
+	sched, err := a.startScheduler(ctx)
+	if err != nil {
+		return err
+	}
+	g.Go(func() error {
+		<-ctx.Done()
+		if err := sched.Shutdown(); err != nil {
+			return fmt.Errorf("scheduler: %w", err)
+		}
+		return nil
+	})
+	if a.opts.SweepAtStart {
+		g.Go(func() error {
+			a.sweepNow(ctx)
+			return nil
+		})
+	}
+	g.Go(func() error {
+		a.bot.RunSender(ctx, a.leader.Leading)
+		return nil
+	})
+	g.Go(func() error {
+		a.reviewOnLedgerChanges(ctx)
+		return nil
+	})
+	if a.cfg.SocketMode() {
+		client := socketmode.New(slack.New(a.cfg.BotToken, slack.OptionAPIURL(a.cfg.APIURL), slack.OptionAppLevelToken(a.cfg.AppToken),
+			slack.OptionHTTPClient(bot.HTTPClient(a.cfg.SlackTimeout, a.log))))
+		g.Go(func() error {
+			if err := a.bot.RunSocketMode(ctx, client); ctx.Err() == nil {
+				return fmt.Errorf("socket mode: %w", err)
+			}
+			return nil
+		})
+	}
 	return nil
 }
 
@@ -179,6 +218,88 @@ func shutdown(srv *http.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv.Shutdown(ctx)
+}
+
+// How a change to the ledger (an import while owed runs) reaches Slack:
+// the leader reviews the cases once the burst of notifications has been
+// quiet for ledgerQuiet, or ledgerMaxDelay after the first.
+const (
+	ledgerQuiet    = 300 * time.Millisecond
+	ledgerMaxDelay = 3 * time.Second
+)
+
+// reviewOnLedgerChanges reviews the cases (settlements, payments, stages
+// no longer due) soon after invoices or payments change, on the leader,
+// one review at a time, until ctx ends.
+func (a *App) reviewOnLedgerChanges(ctx context.Context) {
+	var l *postgres.Listener
+	for l == nil {
+		var err error
+		if l, err = a.db.Listen(ctx, postgres.LedgerChannel); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			a.log.WarnContext(ctx, "ledger notifications unavailable; retrying", "error", err)
+			if sleepCtx(ctx, 5*time.Second) != nil {
+				return
+			}
+		}
+	}
+	defer l.Close()
+	wake := l.Wake(postgres.LedgerChannel)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		}
+		if !coalesce(ctx, wake, ledgerQuiet, ledgerMaxDelay) {
+			return
+		}
+		if !a.leader.Leading(ctx) {
+			continue
+		}
+		res, err := a.cases.Review(ctx, a.today())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.ErrorContext(ctx, "review after a ledger change failed", "error", err)
+		case err == nil:
+			a.log.InfoContext(ctx, "reviewed cases after a ledger change", "settled", res.Settled,
+				"plans_broken", res.Broken, "plans_completed", res.Completed)
+		}
+	}
+}
+
+// coalesce waits until wake has been quiet for quiet, or max has passed;
+// it reports false when ctx ended first.
+func coalesce(ctx context.Context, wake <-chan struct{}, quiet, max time.Duration) bool {
+	deadline := time.NewTimer(max)
+	defer deadline.Stop()
+	q := time.NewTimer(quiet)
+	defer q.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-wake:
+			q.Reset(quiet)
+		case <-q.C:
+			return true
+		case <-deadline.C:
+			return true
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // reviewEvery is how often snoozes, plans and settlements are checked
@@ -219,77 +340,4 @@ func (a *App) sweepNow(ctx context.Context) {
 	}
 	a.log.InfoContext(ctx, "sweep done", "alerts", len(res.Alerts), "settled", res.Settled,
 		"snoozes_ended", res.Reopened, "plans_broken", res.Broken, "plans_completed", res.Completed)
-}
-
-func runSweep(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "sweep", "sweep [--as-of DATE] [--dry-run]\n\nRuns the overdue sweep once and posts its alerts. --dry-run prints them and posts nothing.")
-	asOfFlag := fs.String("as-of", "", "sweep as of `DATE` (YYYY-MM-DD; default today in OWED_TIMEZONE)")
-	dryRun := fs.Bool("dry-run", false, "print the alerts the sweep would post; change and post nothing")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("sweep takes no arguments, got %q", joinArgs(pos))
-	}
-	cfg, err := loadConfig(env.Getenv, configNeeds{slack: !*dryRun})
-	if err != nil {
-		return err
-	}
-	asOf, err := asOfDate(env, *asOfFlag)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	cases := postgres.NewCaseService(db, postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays,
-		PromiseGraceDays: cfg.PromiseGrace,
-		Today:            func() time.Time { return asOf }})
-	res, err := cases.Sweep(ctx, asOf, *dryRun)
-	if err != nil {
-		return err
-	}
-	printSweep(env.Stdout, res, *dryRun)
-	if *dryRun {
-		return nil
-	}
-	b := bot.New(bot.Options{
-		Slack:  slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL)),
-		Ledger: postgres.NewLedgerService(db), Cases: cases, Outbox: postgres.NewOutboxService(db),
-		Channel: cfg.Channel, Approvers: cfg.Approvers, Location: cfg.Location,
-		Logger: newLogger(env.Stderr, cfg.LogJSON),
-		// Alerts show days overdue as of the sweep's date.
-		Now: func() time.Time {
-			y, m, d := asOf.Date()
-			return time.Date(y, m, d, 12, 0, 0, 0, cfg.Location)
-		},
-	})
-	drainCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	if err := b.Drain(drainCtx); err != nil {
-		return fmt.Errorf("post alerts: %w (they stay queued; `owed serve` sends them)", err)
-	}
-	return nil
-}
-
-func printSweep(w io.Writer, res collections.SweepResult, dryRun bool) {
-	verb := "posted"
-	if dryRun {
-		verb = "would post"
-	}
-	fmt.Fprintf(w, "Sweep as of %s: %s %d alerts\n", res.AsOf.Format(collections.DateLayout), verb, len(res.Alerts))
-	for _, a := range res.Alerts {
-		kind := "new"
-		if !a.New {
-			kind = "next stage"
-		}
-		fmt.Fprintf(w, "  %-32s stage %-3d oldest %3d days overdue  %s (%s)\n", a.Customer.Label(), a.Stage, a.OldestDays,
-			collections.OverdueText(a.Overdue), kind)
-	}
-	if !dryRun && (res.Settled+res.Reopened+res.Broken+res.Completed) > 0 {
-		fmt.Fprintf(w, "Also: %d settled, %d snoozes ended, %d plans broken, %d plans completed\n", res.Settled, res.Reopened, res.Broken, res.Completed)
-	}
 }

@@ -21,6 +21,7 @@ import (
 // DB is a connection pool to owed's database.
 type DB struct {
 	*sqlx.DB
+	url string // for listeners, which hold a connection of their own
 }
 
 // Open connects to the database at url and checks that it answers. Its
@@ -39,7 +40,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", RedactError(err, url))
 	}
-	return &DB{DB: db}, nil
+	return &DB{DB: db, url: url}, nil
 }
 
 // migrationLockID is the advisory lock key held while migrating, so that

@@ -1,8 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/owedhq/owed/collections"
@@ -19,55 +22,108 @@ func NewOutboxService(db *DB) *OutboxService { return &OutboxService{db: db} }
 
 var _ collections.OutboxService = (*OutboxService)(nil)
 
-// claimOutbox leases the oldest due item whose case has no older item
-// still waiting, so that a case's messages go out in order.
-const claimOutbox = `
-UPDATE outbox SET not_before = now() + $1 * interval '1 millisecond', attempts = attempts + 1
- WHERE id = (
-    SELECT o.id FROM outbox o
-     WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.not_before <= now()
+// sendable is an item that may be claimed now or later: not sent, not
+// failed, and no older item of its case still waiting, so that a case's
+// messages go out in order.
+const sendable = `o.sent_at IS NULL AND o.failed_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM outbox e
                         WHERE e.case_id = o.case_id AND e.id < o.id
-                          AND e.sent_at IS NULL AND e.failed_at IS NULL)
-     ORDER BY o.id
-     LIMIT 1
-     FOR UPDATE SKIP LOCKED)
-RETURNING id, kind, case_id, coalesce(escalation_id, 0), coalesce(audit_id, 0), attempts`
+                          AND e.sent_at IS NULL AND e.failed_at IS NULL)`
 
-// ClaimOutboxItem leases the next item to send.
-func (s *OutboxService) ClaimOutboxItem(ctx context.Context, lease time.Duration) (*collections.OutboxItem, error) {
-	var it collections.OutboxItem
-	err := s.db.QueryRowxContext(ctx, claimOutbox, lease.Milliseconds()).
-		Scan(&it.ID, &it.Kind, &it.CaseID, &it.EscalationID, &it.AuditID, &it.Attempts)
-	if noRows(err) {
-		return nil, nil
-	}
+// claimOutbox leases the oldest due items, one per case. An item claimed
+// while still marked claimed was held by a sender that died: what it
+// posted may be in Slack, so the item is in doubt.
+const claimOutbox = `
+UPDATE outbox SET not_before = now() + $1 * interval '1 millisecond', attempts = attempts + 1,
+                  claimed = true, in_doubt = in_doubt OR claimed
+ WHERE id IN (
+    SELECT o.id FROM outbox o
+     WHERE o.not_before <= now() AND ` + sendable + `
+     ORDER BY o.id
+     LIMIT $2
+     FOR UPDATE SKIP LOCKED)
+RETURNING id, kind, case_id, coalesce(escalation_id, 0), coalesce(audit_id, 0), attempts, in_doubt,
+          (extract(epoch FROM now() - created_at) * 1000)::bigint`
+
+// ClaimOutboxItems leases the next items to send, oldest first.
+func (s *OutboxService) ClaimOutboxItems(ctx context.Context, lease time.Duration, max int) ([]collections.OutboxItem, error) {
+	rows, err := s.db.QueryContext(ctx, claimOutbox, lease.Milliseconds(), max)
 	if err != nil {
-		return nil, fmt.Errorf("claim outbox item: %w", err)
+		return nil, fmt.Errorf("claim outbox items: %w", err)
 	}
-	return &it, nil
+	defer rows.Close()
+	var out []collections.OutboxItem
+	for rows.Next() {
+		var it collections.OutboxItem
+		var ageMS int64
+		if err := rows.Scan(&it.ID, &it.Kind, &it.CaseID, &it.EscalationID, &it.AuditID, &it.Attempts, &it.InDoubt, &ageMS); err != nil {
+			return nil, fmt.Errorf("claim outbox items: %w", err)
+		}
+		it.Age = time.Duration(ageMS) * time.Millisecond
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim outbox items: %w", err)
+	}
+	slices.SortFunc(out, func(a, b collections.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// NextOutboxDue returns how long until the next item may be claimed.
+func (s *OutboxService) NextOutboxDue(ctx context.Context) (time.Duration, bool, error) {
+	var ms sql.NullInt64
+	err := s.db.GetContext(ctx, &ms, `SELECT (extract(epoch FROM min(o.not_before) - now()) * 1000)::bigint FROM outbox o WHERE `+sendable)
+	if err != nil {
+		return 0, false, fmt.Errorf("next outbox item: %w", err)
+	}
+	if !ms.Valid {
+		return 0, false, nil
+	}
+	return max(time.Duration(ms.Int64)*time.Millisecond, 0), true, nil
+}
+
+// WatchOutbox wakes the caller when items are queued (the enqueueing
+// transaction notifies owed_outbox) and after the database connection
+// comes back, when a notification may have been missed.
+func (s *OutboxService) WatchOutbox(ctx context.Context) (<-chan struct{}, func() error, error) {
+	l, err := s.db.Listen(ctx, OutboxChannel)
+	if err != nil {
+		return nil, nil, err
+	}
+	return l.Wake(OutboxChannel), l.Close, nil
 }
 
 // OutboxDone marks an item sent.
 func (s *OutboxService) OutboxDone(ctx context.Context, id int64) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET sent_at = now(), last_error = NULL WHERE id = $1`, id); err != nil {
+	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET sent_at = now(), claimed = false, last_error = NULL WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("outbox item %d sent: %w", id, err)
 	}
 	return nil
 }
 
 // OutboxRetry hands an item out again after a delay.
-func (s *OutboxService) OutboxRetry(ctx context.Context, id int64, after time.Duration, reason string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET not_before = now() + $2 * interval '1 millisecond', last_error = $3 WHERE id = $1`,
-		id, after.Milliseconds(), reason); err != nil {
+func (s *OutboxService) OutboxRetry(ctx context.Context, id int64, after time.Duration, reason string, inDoubt bool) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET not_before = now() + $2 * interval '1 millisecond', last_error = $3,
+		claimed = false, in_doubt = in_doubt OR $4 WHERE id = $1`,
+		id, after.Milliseconds(), reason, inDoubt); err != nil {
 		return fmt.Errorf("retry outbox item %d: %w", id, err)
+	}
+	return nil
+}
+
+// OutboxPace hands an item out again after its channel's pace allows,
+// without counting the attempt.
+func (s *OutboxService) OutboxPace(ctx context.Context, id int64, after time.Duration) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET not_before = now() + $2 * interval '1 millisecond',
+		claimed = false, attempts = greatest(attempts - 1, 0) WHERE id = $1`, id, after.Milliseconds()); err != nil {
+		return fmt.Errorf("pace outbox item %d: %w", id, err)
 	}
 	return nil
 }
 
 // OutboxFail gives up on an item, keeping it for inspection.
 func (s *OutboxService) OutboxFail(ctx context.Context, id int64, reason string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET failed_at = now(), last_error = $2 WHERE id = $1`, id, reason); err != nil {
+	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET failed_at = now(), claimed = false, last_error = $2 WHERE id = $1`, id, reason); err != nil {
 		return fmt.Errorf("fail outbox item %d: %w", id, err)
 	}
 	return nil

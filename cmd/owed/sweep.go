@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/owedhq/owed/bot/sandbox"
+	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
+)
+
+// drainPoll is how often `owed sweep --wait` looks at the queue.
+const drainPoll = 200 * time.Millisecond
+
+func runSweep(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "sweep", "sweep [--as-of DATE] [--dry-run] [--wait]\n\n"+
+		"Runs the overdue sweep once and queues its alerts in the database; the running owed server\n"+
+		"(`owed serve`, or `make run`) posts them, showing each case as it is now. Without DATABASE_URL\n"+
+		"it works on the local database of `make run` (under .owed/). --dry-run prints the alerts and\n"+
+		"changes nothing.")
+	asOfFlag := fs.String("as-of", "", "sweep as of `DATE` (YYYY-MM-DD; default today in OWED_TIMEZONE)")
+	dryRun := fs.Bool("dry-run", false, "print the alerts the sweep would queue; change nothing")
+	wait := fs.Bool("wait", false, "wait until the running server has posted every queued message")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("sweep takes no arguments, got %q", joinArgs(pos))
+	}
+	cfg, err := loadConfig(sweepEnv(env.Getenv), configNeeds{})
+	if err != nil {
+		return err
+	}
+	if cfg.Channel == "" && !*dryRun {
+		return collections.Errorf(collections.EINVALID, "OWED_CHANNEL is not set (the ID of the collections channel, like C0123ABCD)")
+	}
+	asOf, err := asOfDate(env, *asOfFlag)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cases := postgres.NewCaseService(db, postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays,
+		PromiseGraceDays: cfg.PromiseGrace, Today: func() time.Time { return asOf }})
+	res, err := cases.Sweep(ctx, asOf, *dryRun)
+	if err != nil {
+		return err
+	}
+	printSweep(env.Stdout, res, *dryRun)
+	if *dryRun {
+		return nil
+	}
+	outbox := postgres.NewOutboxService(db)
+	queued, err := outbox.PendingOutboxItems(ctx)
+	if err != nil {
+		return err
+	}
+	running, err := serverRunning(ctx, db)
+	if err != nil {
+		return err
+	}
+	switch {
+	case queued == 0:
+		return nil
+	case !running:
+		fmt.Fprintf(env.Stdout, "%s queued. No owed server is running: they go out when `owed serve` (or `make run`) runs.\n", messages(queued))
+		if *wait {
+			return collections.Errorf(collections.EINVALID, "--wait: no owed server is running to post them")
+		}
+		return nil
+	case !*wait:
+		fmt.Fprintf(env.Stdout, "%s queued; the running owed server is posting them.\n", messages(queued))
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "%s queued; waiting for the running owed server to post them…\n", messages(queued))
+	tick := time.NewTicker(drainPoll)
+	defer tick.Stop()
+	for queued > 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s still queued (the server keeps posting them): %w", messages(queued), ctx.Err())
+		case <-tick.C:
+		}
+		if queued, err = outbox.PendingOutboxItems(ctx); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(env.Stdout, "All posted.")
+	return nil
+}
+
+// sweepEnv is the environment of `owed sweep`: on the local database of
+// `make run` (no DATABASE_URL), alerts go to the sandbox's channel unless
+// OWED_CHANNEL says otherwise.
+func sweepEnv(getenv func(string) string) func(string) string {
+	return func(k string) string {
+		v := getenv(k)
+		if k == "OWED_CHANNEL" && v == "" && getenv("DATABASE_URL") == "" {
+			return sandbox.DemoChannel
+		}
+		return v
+	}
+}
+
+// serverRunning reports whether an owed server leads (holds the leader
+// lock), and so sends what is queued.
+func serverRunning(ctx context.Context, db *postgres.DB) (bool, error) {
+	l := postgres.NewLeader(db)
+	err := l.IsLeader(ctx)
+	switch {
+	case errors.Is(err, postgres.ErrNotLeader):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	l.Resign()
+	return false, nil
+}
+
+func messages(n int) string {
+	if n == 1 {
+		return "1 Slack message"
+	}
+	return fmt.Sprintf("%d Slack messages", n)
+}
+
+func printSweep(w io.Writer, res collections.SweepResult, dryRun bool) {
+	verb := "queued"
+	if dryRun {
+		verb = "would post"
+	}
+	fmt.Fprintf(w, "Sweep as of %s: %s %d alerts\n", res.AsOf.Format(collections.DateLayout), verb, len(res.Alerts))
+	for _, a := range res.Alerts {
+		kind := "new"
+		if !a.New {
+			kind = "next stage"
+		}
+		fmt.Fprintf(w, "  %-32s stage %-3d oldest %3d days overdue  %s (%s)\n", a.Customer.Label(), a.Stage, a.OldestDays,
+			collections.OverdueText(a.Overdue), kind)
+	}
+	if !dryRun && (res.Settled+res.Reopened+res.Broken+res.Completed) > 0 {
+		fmt.Fprintf(w, "Also: %d settled, %d snoozes ended, %d plans broken, %d plans completed\n", res.Settled, res.Reopened, res.Broken, res.Completed)
+	}
+}
