@@ -51,7 +51,7 @@ type Options struct {
 	// CallTimeout bounds each Web API call the sender makes (default
 	// 10 s); a queued item is leased for four times as long.
 	CallTimeout time.Duration
-	Logger    *slog.Logger
+	Logger      *slog.Logger
 }
 
 // Bot is owed's Slack surface.

@@ -44,7 +44,7 @@ type sender struct {
 	kick chan struct{} // a worker finished: items of its case may be due
 
 	mu       sync.Mutex
-	nextPost map[string]time.Time   // channel → earliest next post
+	nextPost map[string]time.Time  // channel → earliest next post
 	slots    map[slotKey]time.Time // a paced post's reserved time
 }
 
