@@ -1,0 +1,174 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
+	"github.com/owedhq/owed/internal/dbtest"
+)
+
+func awaitWake(t *testing.T, ctx context.Context, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-ctx.Done():
+		t.Fatalf("no wake-up for %s", what)
+	}
+}
+
+func TestListener_WakesOnlyTheNotifiedChannel(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db := dbtest.New(t)
+	l, err := db.Listen(ctx, "owed_a", "owed_b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for range 3 {
+		if _, err := db.ExecContext(ctx, `SELECT pg_notify('owed_a', '')`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	awaitWake(t, ctx, l.Wake("owed_a"), "owed_a")
+	// Notifications arrive in order: a wake-up for owed_b would be here now.
+	if _, err := db.ExecContext(ctx, `SELECT pg_notify('owed_a', 'last')`); err != nil {
+		t.Fatal(err)
+	}
+	awaitWake(t, ctx, l.Wake("owed_a"), "owed_a again")
+	select {
+	case <-l.Wake("owed_b"):
+		t.Errorf("owed_b was woken by notifications on owed_a")
+	default:
+	}
+	if l.Wake("owed_c") != nil {
+		t.Errorf("a channel not listened on has a wake-up channel")
+	}
+}
+
+func TestListener_ReconnectWakesEverySubscriber(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db := dbtest.New(t)
+	l, err := db.Listen(ctx, "owed_a", "owed_b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	// The listener's connection dies, as when Postgres restarts: whatever
+	// was notified meanwhile is lost, so every subscriber must look.
+	var n int
+	if err := db.GetContext(ctx, &n, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'`); err != nil || n != 1 {
+		t.Fatalf("terminate the listener's connection: %d, %v", n, err)
+	}
+	awaitWake(t, ctx, l.Wake("owed_a"), "owed_a after reconnecting")
+	awaitWake(t, ctx, l.Wake("owed_b"), "owed_b after reconnecting")
+	// And it listens again.
+	if _, err := db.ExecContext(ctx, `SELECT pg_notify('owed_b', '')`); err != nil {
+		t.Fatal(err)
+	}
+	awaitWake(t, ctx, l.Wake("owed_b"), "owed_b after a notification on the new connection")
+	if err := l.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+}
+
+// newOutboxItem queues one message for a new case, as the case service does.
+func newOutboxItem(t *testing.T, ctx context.Context, db *postgres.DB) int64 {
+	t.Helper()
+	var id int64
+	err := db.GetContext(ctx, &id, `
+WITH c AS (INSERT INTO customers (name, search_name) VALUES ('ACME Corp.', 'acme corp') RETURNING id),
+     k AS (INSERT INTO cases (customer_id, channel_id) SELECT id, 'C0COLLECT' FROM c RETURNING id)
+INSERT INTO outbox (kind, case_id) SELECT 'alert', id FROM k RETURNING id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestOutbox_AnItemHeldByADeadSenderIsInDoubt(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db := dbtest.New(t)
+	out := postgres.NewOutboxService(db)
+	id := newOutboxItem(t, ctx, db)
+	claim := func() collections.OutboxItem {
+		t.Helper()
+		items, err := out.ClaimOutboxItems(ctx, 0, 10) // a lease that has already run out
+		if err != nil || len(items) != 1 || items[0].ID != id {
+			t.Fatalf("claim: %+v, %v", items, err)
+		}
+		return items[0]
+	}
+	if it := claim(); it.InDoubt || it.Attempts != 1 {
+		t.Errorf("first claim: %+v, want attempt 1 not in doubt", it)
+	}
+	// The sender died holding it: its post may be in Slack.
+	if it := claim(); !it.InDoubt || it.Attempts != 2 {
+		t.Errorf("claim after a dead sender: %+v, want attempt 2 in doubt", it)
+	}
+}
+
+func TestOutbox_DoubtPacingAndTheNextDueItem(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db := dbtest.New(t)
+	out := postgres.NewOutboxService(db)
+	id := newOutboxItem(t, ctx, db)
+	claim := func() collections.OutboxItem {
+		t.Helper()
+		items, err := out.ClaimOutboxItems(ctx, time.Minute, 10)
+		if err != nil || len(items) != 1 || items[0].ID != id {
+			t.Fatalf("claim: %+v, %v", items, err)
+		}
+		return items[0]
+	}
+	claim()
+	if items, _ := out.ClaimOutboxItems(ctx, time.Minute, 10); len(items) != 0 {
+		t.Fatalf("a leased item was handed out twice")
+	}
+	if err := out.OutboxPace(ctx, id, 0); err != nil {
+		t.Fatal(err)
+	}
+	if it := claim(); it.Attempts != 1 || it.InDoubt {
+		t.Errorf("after pacing: %+v, want still attempt 1, not in doubt", it)
+	}
+	if err := out.OutboxRetry(ctx, id, 0, "Slack said no", false); err != nil {
+		t.Fatal(err)
+	}
+	if it := claim(); it.Attempts != 2 || it.InDoubt {
+		t.Errorf("after a refused attempt: %+v, want attempt 2, not in doubt", it)
+	}
+	if err := out.OutboxRetry(ctx, id, time.Hour, "answer lost", true); err != nil {
+		t.Fatal(err)
+	}
+	// A later item of the same case waits behind it, so nothing is due for an hour.
+	if _, err := db.ExecContext(ctx, `INSERT INTO outbox (kind, case_id) SELECT 'thread', case_id FROM outbox WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	wait, ok, err := out.NextOutboxDue(ctx)
+	if err != nil || !ok || wait < 59*time.Minute {
+		t.Errorf("next due = %v, %v, %v; want about an hour", wait, ok, err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE outbox SET not_before = now() WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if it := claim(); it.Attempts != 3 || !it.InDoubt {
+		t.Errorf("after a lost answer: %+v, want attempt 3 in doubt", it)
+	}
+	if err := out.OutboxDone(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := out.PendingOutboxItems(ctx); n != 1 {
+		t.Errorf("pending = %d, want the thread line", n)
+	}
+}
