@@ -1,0 +1,232 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/owedhq/owed/bot/sandbox"
+	"github.com/owedhq/owed/collections"
+)
+
+// Three customers overdue on 2026-06-01, and a part payment from each.
+const (
+	threeOverdue = `number,customer,currency,amount,issued_on,due_on
+A-1,ACME Corp.,USD,100.00,2026-04-01,2026-05-01
+B-1,Bluebird Bakery,USD,30.00,2026-05-01,2026-05-25
+C-1,Cobalt Co,USD,50.00,2026-04-01,2026-05-10
+`
+	threePartPayments = `invoice,amount,paid_on,reference
+A-1,10.00,2026-06-01,P-A
+B-1,5.00,2026-06-01,P-B
+C-1,5.00,2026-06-01,P-C
+`
+)
+
+// callsAfter returns the calls to method made at or after t (Slack's clock).
+func (h *harness) callsAfter(method string, t time.Time) []sandbox.Call {
+	var out []sandbox.Call
+	for _, c := range h.sb.CallsTo(method) {
+		if !c.At.Before(t) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// caseMessage returns the ts the database holds for a customer's case.
+func (h *harness) caseMessage(customer string) string {
+	h.t.Helper()
+	var ts string
+	if err := h.db.GetContext(h.ctx, &ts, `SELECT coalesce(k.message_ts, '') FROM cases k JOIN customers c ON c.id = k.customer_id WHERE c.name = $1`, customer); err != nil {
+		h.t.Fatal(err)
+	}
+	return ts
+}
+
+func TestDelivery_EditsGoOutAtOnceAndBeforeTheirThreadLines(t *testing.T) {
+	t.Parallel()
+	// Slack's pace: one new message per second per channel.
+	h := newDeliveryHarness(t, deliveryOptions{channelInterval: time.Second, postInterval: time.Second, postBurst: 1, callTimeout: 2 * time.Second})
+	h.importCSV(collections.ImportInvoices, threeOverdue)
+	h.sweep()
+	if n := len(h.alerts()); n != 3 {
+		t.Fatalf("%d alerts, want 3", n)
+	}
+	h.importCSV(collections.ImportPayments, threePartPayments)
+	start := h.now()
+	if _, err := h.cases.Review(h.ctx, h.date()); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	updates, posts := h.callsAfter("chat.update", start), h.callsAfter("chat.postMessage", start)
+	for _, a := range h.alerts() {
+		var edit, line *sandbox.Call
+		for i := range updates {
+			if updates[i].Params["ts"] == a.TS && edit == nil {
+				edit = &updates[i]
+			}
+		}
+		for i := range posts {
+			if posts[i].Params["thread_ts"] == a.TS && posts[i].OK() && line == nil {
+				line = &posts[i]
+			}
+		}
+		if edit == nil || line == nil {
+			t.Errorf("%s: edit %v, thread line %v", a.Text, edit != nil, line != nil)
+			continue
+		}
+		if took := edit.At.Sub(start); took > 700*time.Millisecond {
+			t.Errorf("%.30s: edited %v after the payments were reviewed; edits must not wait for the pace of new posts", a.Text, took)
+		}
+		if !edit.At.Before(line.At) {
+			t.Errorf("%.30s: the thread line went out before the edit", a.Text)
+		}
+	}
+}
+
+func TestDelivery_AfterA429TheChannelWaitsRetryAfter(t *testing.T) {
+	t.Parallel()
+	h := newDeliveryHarness(t, deliveryOptions{channelInterval: 5 * time.Millisecond, postInterval: 5 * time.Millisecond, postBurst: 50, callTimeout: 2 * time.Second})
+	h.importCSV(collections.ImportInvoices, threeOverdue)
+	h.sb.FailNext("chat.postMessage", sandbox.RateLimited(time.Second))
+	h.sweep()
+	posts := h.sb.CallsTo("chat.postMessage")
+	if len(posts) == 0 || posts[0].Status != 429 {
+		t.Fatalf("the first post was not refused: %+v", posts)
+	}
+	limited := posts[0].At
+	for _, p := range posts[1:] {
+		// The refused item and every other case posting to the channel wait.
+		if gap := p.At.Sub(limited); gap < time.Second {
+			t.Errorf("a post to %s went out %v after a 429 with Retry-After 1 s", p.Params["channel"], gap)
+		}
+	}
+	if n := len(h.alerts()); n != 3 {
+		t.Errorf("%d alerts, want 3", n)
+	}
+}
+
+func TestDelivery_LostAnswersAreFoundNotPostedTwice(t *testing.T) {
+	t.Parallel()
+	h := newDeliveryHarness(t, deliveryOptions{channelInterval: 5 * time.Millisecond, postInterval: 5 * time.Millisecond, postBurst: 50, callTimeout: 2 * time.Second})
+	h.importCSV(collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nA-1,ACME Corp.,USD,100.00,2026-04-01,2026-05-01\n")
+
+	// The alert reaches Slack, the answer is lost.
+	h.sb.FailNext("chat.postMessage", sandbox.LoseAnswer())
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	if got := h.caseMessage("ACME Corp."); got != acme.TS {
+		t.Errorf("the case's message is %q, want the one in Slack %q", got, acme.TS)
+	}
+	if len(h.sb.CallsTo("conversations.history")) == 0 {
+		t.Errorf("the sender did not look for its earlier post")
+	}
+	var md struct {
+		EventType    string            `json:"event_type"`
+		EventPayload map[string]string `json:"event_payload"`
+	}
+	if err := json.Unmarshal(acme.Metadata, &md); err != nil || md.EventType != "owed_message" || md.EventPayload["key"] == "" {
+		t.Errorf("the alert's metadata = %s", acme.Metadata)
+	}
+
+	// A thread line reaches Slack, the answer is lost.
+	h.importCSV(collections.ImportPayments, "invoice,amount,paid_on\nA-1,10.00,2026-06-01\n")
+	lines := len(acme.Replies)
+	h.sb.FailNext("chat.postMessage", sandbox.LoseAnswer())
+	if _, err := h.cases.Review(h.ctx, h.date()); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	acme = h.alert("ACME Corp.")
+	if n := len(acme.Replies) - lines; n != 1 {
+		t.Errorf("the payment got %d thread lines, want 1", n)
+	}
+	if len(h.sb.CallsTo("conversations.replies")) == 0 {
+		t.Errorf("the sender did not look in the thread for its earlier post")
+	}
+	if !acme.Contains("90.00") {
+		t.Errorf("the alert was not brought up to date: %s", acme.Text)
+	}
+}
+
+func TestDelivery_ShutdownFinishesTheSendInFlight(t *testing.T) {
+	t.Parallel()
+	h := newDeliveryHarness(t, deliveryOptions{channelInterval: 5 * time.Millisecond, postInterval: 5 * time.Millisecond, postBurst: 50, callTimeout: 2 * time.Second, noSender: true})
+	h.importCSV(collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nA-1,ACME Corp.,USD,100.00,2026-04-01,2026-05-01\n")
+	ctx, stop := context.WithCancel(h.ctx)
+	// SIGTERM arrives while Slack is taking the alert.
+	h.sb.FailNext("chat.postMessage", sandbox.AfterEffect(stop))
+	done := h.runSender(ctx)
+	if _, err := h.cases.Sweep(h.ctx, h.date(), false); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sender did not stop")
+	}
+	acme := h.alert("ACME Corp.")
+	if got := h.caseMessage("ACME Corp."); got != acme.TS {
+		t.Errorf("the send in flight was cut off: the case's message is %q, Slack has %q", got, acme.TS)
+	}
+	if n := h.count(`SELECT count(*) FROM outbox WHERE kind = 'alert' AND sent_at IS NULL`); n != 0 {
+		t.Errorf("the alert in flight is still queued")
+	}
+}
+
+func TestDelivery_AHungCallDoesNotStopTheSender(t *testing.T) {
+	t.Parallel()
+	h := newDeliveryHarness(t, deliveryOptions{channelInterval: 5 * time.Millisecond, postInterval: 5 * time.Millisecond, postBurst: 50, callTimeout: 300 * time.Millisecond})
+	h.importCSV(collections.ImportInvoices, threeOverdue)
+	// Slack takes the first alert and answers after 45 s.
+	h.sb.FailNext("chat.postMessage", sandbox.AnswerLate(45*time.Second))
+	start := time.Now()
+	h.sweep()
+	if took := time.Since(start); took > 8*time.Second {
+		t.Errorf("the alerts took %v", took)
+	}
+	for _, c := range []string{"ACME Corp.", "Bluebird Bakery", "Cobalt Co"} {
+		if m := h.alert(c); h.caseMessage(c) != m.TS {
+			t.Errorf("%s: the case does not hold its message", c)
+		}
+	}
+}
+
+func TestDelivery_ThreadLinesAreVerbatim(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, threeOverdue)
+	h.sweep()
+	h.importCSV(collections.ImportPayments, threePartPayments)
+	if _, err := h.cases.Review(h.ctx, h.date()); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	lines := 0
+	for _, a := range h.alerts() {
+		for _, r := range a.Replies {
+			var blocks []struct {
+				Text *struct {
+					Type     string `json:"type"`
+					Verbatim bool   `json:"verbatim"`
+				} `json:"text"`
+			}
+			if err := json.Unmarshal(r.Blocks, &blocks); err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range blocks {
+				if b.Text != nil && b.Text.Type == "mrkdwn" {
+					lines++
+					if !b.Text.Verbatim {
+						t.Errorf("thread line %q is not verbatim: URLs and #channels people typed would be linked", r.Text)
+					}
+				}
+			}
+		}
+	}
+	if lines < 3 {
+		t.Errorf("%d thread lines checked, want one payment line per case", lines)
+	}
+}
