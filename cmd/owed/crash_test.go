@@ -158,7 +158,7 @@ func (r *rig) checkExactlyOnce(first sandbox.Message) {
 		}
 	}
 	if cur, ok := r.sb.Message(first.Ref()); !ok || !cur.Edited {
-		r.t.Errorf("the first alert (%s) was not adopted and brought up to date: %+v", first.TS, cur)
+		r.t.Errorf("the first alert (%s) was not adopted and brought up to date (found %v, edited %v)", first.TS, ok, cur.Edited)
 	}
 }
 

@@ -47,6 +47,13 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if *wait && !*dryRun {
+		if running, err := serverRunning(ctx, db); err != nil {
+			return err
+		} else if !running {
+			return collections.Errorf(collections.EINVALID, "--wait: no owed server is running to post the alerts; nothing was swept")
+		}
+	}
 	cases := postgres.NewCaseService(db, postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays,
 		PromiseGraceDays: cfg.PromiseGrace, Today: func() time.Time { return asOf }})
 	res, err := cases.Sweep(ctx, asOf, *dryRun)
@@ -71,9 +78,6 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 		return nil
 	case !running:
 		fmt.Fprintf(env.Stdout, "%s queued. No owed server is running: they go out when `owed serve` (or `make run`) runs.\n", messages(queued))
-		if *wait {
-			return collections.Errorf(collections.EINVALID, "--wait: no owed server is running to post them")
-		}
 		return nil
 	case !*wait:
 		fmt.Fprintf(env.Stdout, "%s queued; the running owed server is posting them.\n", messages(queued))

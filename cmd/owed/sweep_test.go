@@ -1,11 +1,13 @@
 package main
 
 import (
-	"net/http/httptest"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/owedhq/owed/bot/sandbox"
+	"github.com/owedhq/owed/collections"
 )
 
 const sweepLedger = `number,customer,currency,amount,issued_on,due_on
@@ -29,33 +31,79 @@ func TestSweep_DryRunPrintsAlertsAndPostsNothing(t *testing.T) {
 	}
 }
 
-func TestSweep_PostsToSlackOnceAndSaysWhatItDid(t *testing.T) {
-	c := newCLI(t)
-	c.must("import", "invoices", c.file("ledger.csv", sweepLedger))
-	sb := sandbox.New(sandbox.Config{TeamID: "T0OWED", BotToken: "xoxb-cli", BotUserID: "U0OWEDBOT",
-		Channels: []sandbox.Channel{{ID: "C0COLLECT", Name: "collections"}}, PostInterval: 1, PostBurst: 10})
-	srv := httptest.NewServer(sb.Handler())
-	t.Cleanup(srv.Close)
-	t.Cleanup(sb.Close)
-	sb.SetBaseURL(srv.URL)
-	for k, v := range map[string]string{"SLACK_BOT_TOKEN": "xoxb-cli", "SLACK_API_URL": srv.URL + "/api/", "OWED_CHANNEL": "C0COLLECT"} {
-		c.env[k] = v
-	}
-	out := c.must("sweep", "--as-of", "2026-06-30")
-	if !strings.Contains(out, "posted 2 alerts") {
+func TestSweep_QueuesAndTheRunningServerPostsTheLiveState(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.cli.must("import", "invoices", r.cli.file("ledger.csv", sweepLedger))
+
+	// No server: the alerts wait in the database, and the CLI says so.
+	out := r.cli.must("sweep", "--as-of", "2026-06-30")
+	if !strings.Contains(out, "queued 2 alerts") || !strings.Contains(out, "No owed server is running") {
 		t.Errorf("output:\n%s", out)
 	}
-	if n := len(sb.Messages("C0COLLECT")); n != 2 {
+	if calls := r.sb.Calls(); len(calls) != 0 {
+		t.Errorf("owed sweep called Slack itself: %+v", calls)
+	}
+	if res := r.cli.run("", "sweep", "--wait"); res.code != 1 || !strings.Contains(res.stderr, "no owed server is running") ||
+		!strings.Contains(res.stderr, "nothing was swept") {
+		t.Errorf("--wait without a server: exit %d, %s", res.code, res.stderr)
+	}
+
+	// The server posts them, showing each case as it is today, not as of
+	// the sweep's date.
+	r.startApp(r.env)
+	r.await("the alerts", func() bool { return r.pending() == 0 })
+	if n := len(r.sb.Messages(rigChannel)); n != 2 {
 		t.Fatalf("the channel has %d alerts, want 2", n)
 	}
-	if acme, ok := sb.Find("C0COLLECT", "ACME Corp."); !ok || !acme.Contains("60 days") {
-		t.Errorf("the alert does not show days overdue as of the sweep: %+v", acme.Text)
+	today := collections.DateIn(time.Now(), time.UTC)
+	days := int(today.Sub(day(t, "2026-05-01")).Hours() / 24)
+	acme, ok := r.sb.Find(rigChannel, "ACME Corp.")
+	if !ok || !acme.Contains(fmt.Sprintf("%d days", days)) || acme.Contains("60 days") {
+		t.Errorf("the alert does not show ACME as it is today (%d days overdue): %s", days, acme.Text)
 	}
-	out = c.must("sweep", "--as-of", "2026-06-30")
-	if !strings.Contains(out, "posted 0 alerts") || len(sb.Messages("C0COLLECT")) != 2 {
-		t.Errorf("second sweep: %s; %d messages", out, len(sb.Messages("C0COLLECT")))
+
+	out = r.cli.must("sweep", "--as-of", "2026-06-30", "--wait")
+	if !strings.Contains(out, "queued 0 alerts") || len(r.sb.Messages(rigChannel)) != 2 {
+		t.Errorf("second sweep: %s; %d messages", out, len(r.sb.Messages(rigChannel)))
 	}
-	if r := c.run("", "sweep", "--as-of", "2026-06-30", "extra"); r.code != 2 {
-		t.Errorf("stray argument: exit %d", r.code)
+	r.cli.must("import", "invoices", r.cli.file("more.csv", "number,customer,currency,amount,issued_on,due_on\nD-1,Dune Ltd,USD,5.00,2026-06-01,2026-06-20\n"))
+	out = r.cli.must("sweep", "--as-of", "2026-06-30", "--wait")
+	if !strings.Contains(out, "the running owed server") || !strings.Contains(out, "All posted.") {
+		t.Errorf("sweep --wait with a server:\n%s", out)
 	}
+	if _, ok := r.sb.Find(rigChannel, "Dune Ltd"); !ok {
+		t.Errorf("--wait returned before the alert was posted")
+	}
+	if res := r.cli.run("", "sweep", "--as-of", "2026-06-30", "extra"); res.code != 2 {
+		t.Errorf("stray argument: exit %d", res.code)
+	}
+}
+
+func TestSweep_LocalDevDatabaseNeedsNoSlackSettings(t *testing.T) {
+	env := map[string]string{}
+	get := sweepEnv(func(k string) string { return env[k] })
+	if got := get("OWED_CHANNEL"); got != sandbox.DemoChannel {
+		t.Errorf("on the local database, alerts go to %q, want the sandbox's %s", got, sandbox.DemoChannel)
+	}
+	env["DATABASE_URL"] = "postgres://db/owed"
+	if got := get("OWED_CHANNEL"); got != "" {
+		t.Errorf("with DATABASE_URL, the channel defaults to %q", got)
+	}
+	env["OWED_CHANNEL"] = "C0OTHER"
+	if got := get("OWED_CHANNEL"); got != "C0OTHER" {
+		t.Errorf("OWED_CHANNEL is %q, want C0OTHER", got)
+	}
+	if _, err := loadConfig(sweepEnv(func(k string) string { return map[string]string{}[k] }), configNeeds{}); err != nil {
+		t.Errorf("owed sweep on the local database needs settings: %v", err)
+	}
+}
+
+func day(t *testing.T, s string) time.Time {
+	t.Helper()
+	d, err := collections.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
