@@ -1,13 +1,19 @@
 package bot_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/owedhq/owed/bot/blocks"
+	"github.com/owedhq/owed/bot/sandbox"
 	"github.com/owedhq/owed/collections"
 )
 
@@ -65,4 +71,147 @@ func BenchmarkClickAck(b *testing.B) {
 	}
 	slices.Sort(times)
 	b.ReportMetric(float64(times[clicks*99/100].Microseconds())/1000, "ms-slack-p99")
+}
+
+// BenchmarkClickToUpdate has 100 people snooze 100 alerts at once (each
+// submits the Snooze modal) and measures, for each, how long from the
+// submission until Slack has received the alert's chat.update, and how
+// long owed took to acknowledge the submission. New posts are paced (here
+// 10 per second per channel, so the 100 thread lines queue for 10 s);
+// edits must not wait behind them. The baseline is the bare chat.update
+// call under the same concurrency. Targets: p50 ≤ 50 ms, p99 ≤ 300 ms;
+// ack p99 ≤ 100 ms.
+func BenchmarkClickToUpdate(b *testing.B) {
+	const n = 100
+	h := newDeliveryHarness(b, deliveryOptions{channelInterval: 100 * time.Millisecond, postInterval: 50 * time.Millisecond, postBurst: 5,
+		callTimeout: 10 * time.Second, extraMembers: n})
+	var csv strings.Builder
+	csv.WriteString("number,customer,currency,amount,issued_on,due_on\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "INV-%03d,Customer %03d,USD,%d.00,2026-04-01,2026-05-01\n", i, i, 100+i)
+	}
+	h.importCSV(collections.ImportInvoices, csv.String())
+	h.sweep()
+	alerts := map[string]sandbox.Message{}
+	for _, a := range h.alerts() {
+		alerts[a.Text[:len("Customer 000")]] = a
+	}
+	if len(alerts) != n {
+		b.Fatalf("%d alerts, want %d", len(alerts), n)
+	}
+	modals := make([]sandbox.View, n)
+	targets := make([]sandbox.Message, n)
+	for i := range n {
+		targets[i] = alerts[fmt.Sprintf("Customer %03d", i)]
+		h.click(benchMember(i), targets[i], blocks.ActionSnooze)
+		modals[i] = h.modal(benchMember(i), blocks.CallbackSnooze)
+	}
+
+	starts := make([]time.Time, n)
+	acks := make([]time.Duration, n)
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			starts[i] = h.now()
+			res, err := h.sb.SubmitView(h.ctx, benchMember(i), modals[i].ID, sandbox.Values{
+				blocks.BlockSnoozeFor: {blocks.BlockSnoozeFor: sandbox.Value{Option: "7"}},
+			})
+			if err != nil || !res.Closed {
+				b.Errorf("submission %d: %+v, %v", i, res, err)
+			}
+			acks[i] = res.Elapsed
+		}()
+	}
+	wg.Wait()
+	updated := func() ([]time.Duration, bool) {
+		var out []time.Duration
+		calls := h.sb.CallsTo("chat.update")
+		for i, t := range targets {
+			found := false
+			for _, c := range calls {
+				if c.Params["ts"] == t.TS && !c.At.Before(starts[i]) {
+					out, found = append(out, c.At.Sub(starts[i])), true
+					break
+				}
+			}
+			if !found {
+				return nil, false
+			}
+		}
+		return out, true
+	}
+	var lat []time.Duration
+	ctx, cancel := context.WithTimeout(h.ctx, time.Minute)
+	defer cancel()
+	if err := h.sb.Await(ctx, func() bool {
+		var ok bool
+		lat, ok = updated()
+		return ok
+	}); err != nil {
+		b.Fatalf("not every alert was updated: %v", err)
+	}
+	b.StopTimer()
+
+	// Baseline: the same number of bare chat.update calls at once.
+	api := slack.New(botToken, slack.OptionAPIURL(h.sbURL()+"/api/"))
+	base := make([]time.Duration, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			if _, _, _, err := api.UpdateMessageContext(h.ctx, channel, targets[i].TS, slack.MsgOptionText(targets[i].Text, false)); err != nil {
+				b.Error(err)
+			}
+			base[i] = time.Since(start)
+		}()
+	}
+	wg.Wait()
+	{ // where the time goes: handling the submission (until queued), then sending
+		offset := h.now().Sub(time.Now())
+		type row struct {
+			ID      int64
+			Kind    string
+			Created time.Time `db:"created_at"`
+			Sent    time.Time `db:"sent_at"`
+		}
+		var rows []row
+		h.db.SelectContext(h.ctx, &rows, `SELECT id, kind, created_at, coalesce(sent_at, now()) AS sent_at FROM outbox WHERE kind = 'alert' ORDER BY id DESC LIMIT 100`)
+		var q, s []time.Duration
+		first := starts[0]
+		for _, st := range starts {
+			if st.Before(first) {
+				first = st
+			}
+		}
+		for _, r := range rows {
+			q = append(q, r.Created.Add(offset).Sub(first))
+			s = append(s, r.Sent.Sub(r.Created))
+		}
+		report(b, "queued-after-first-submit", q, nil)
+		report(b, "queued-to-sent", s, nil)
+	}
+	report(b, "update", lat, base)
+	report(b, "ack", acks, nil)
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'snoozed'`); n != 100 {
+		b.Errorf("snoozed audit rows = %d, want 100", n)
+	}
+}
+
+// report prints a latency's p50 and p99 in ms, and its baseline's.
+func report(b *testing.B, name string, d, baseline []time.Duration) {
+	pct := func(d []time.Duration, p int) float64 {
+		s := slices.Clone(d)
+		slices.Sort(s)
+		return float64(s[(len(s)-1)*p/100].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(d, 50), "ms-"+name+"-p50")
+	b.ReportMetric(pct(d, 99), "ms-"+name+"-p99")
+	if baseline != nil {
+		b.ReportMetric(pct(baseline, 50), "ms-"+name+"-baseline-p50")
+		b.ReportMetric(pct(baseline, 99), "ms-"+name+"-baseline-p99")
+	}
 }

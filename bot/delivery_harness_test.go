@@ -2,8 +2,10 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +24,11 @@ type deliveryOptions struct {
 	postBurst       int
 	callTimeout     time.Duration
 	noSender        bool
+	extraMembers    int // more ordinary members: benchMember(0), benchMember(1), …
 }
+
+// benchMember is the ID of the i-th extra member.
+func benchMember(i int) string { return fmt.Sprintf("U0BENCH%03d", i) }
 
 // newDeliveryHarness is newHarness (HTTP mode) with the pace and time
 // limits of the delivery tests. The sender, unless noSender, runs until
@@ -37,14 +43,18 @@ func newDeliveryHarness(t testing.TB, o deliveryOptions) *harness {
 	botSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { botHandler.ServeHTTP(w, r) }))
 	t.Cleanup(botSrv.Close)
 	h.botURL = botSrv.URL
+	members := []sandbox.Member{
+		{ID: member, Name: "dana", RealName: "Dana Member"},
+		{ID: approver, Name: "cfo", RealName: "Casey CFO"},
+		{ID: approver2, Name: "controller", RealName: "Robin Controller"},
+	}
+	for i := range o.extraMembers {
+		members = append(members, sandbox.Member{ID: benchMember(i), Name: fmt.Sprintf("member%d", i)})
+	}
 	h.sb = sandbox.New(sandbox.Config{
 		TeamID: teamID, BotToken: botToken, AppToken: appToken, BotUserID: "U0OWEDBOT", BotID: "B0OWED", BotName: "owed", AppID: "A0OWED",
 		SigningSecret: secret,
-		Members: []sandbox.Member{
-			{ID: member, Name: "dana", RealName: "Dana Member"},
-			{ID: approver, Name: "cfo", RealName: "Casey CFO"},
-			{ID: approver2, Name: "controller", RealName: "Robin Controller"},
-		},
+		Members:      members,
 		Channels:     []sandbox.Channel{{ID: channel, Name: "collections"}},
 		UserGroups:   []sandbox.UserGroup{{ID: approverSG, Handle: "approvers", Users: []string{approver2}}},
 		PostInterval: o.postInterval, PostBurst: o.postBurst,
@@ -55,6 +65,8 @@ func newDeliveryHarness(t testing.TB, o deliveryOptions) *harness {
 	t.Cleanup(sbSrv.Close)
 	t.Cleanup(h.sb.Close)
 	h.sb.SetBaseURL(sbSrv.URL)
+	sandboxURLs.Store(h, sbSrv.URL)
+	t.Cleanup(func() { sandboxURLs.Delete(h) })
 
 	client := slack.New(botToken, slack.OptionAPIURL(sbSrv.URL+"/api/"), slack.OptionHTTPClient(bot.HTTPClient(o.callTimeout, nil)))
 	h.cases = postgres.NewCaseService(h.db, postgres.CaseConfig{Stages: []int{1, 7, 14, 30, 60, 90}, Channel: channel, GraceDays: 3, Today: h.date})
@@ -88,4 +100,13 @@ func (h *harness) runSender(ctx context.Context) <-chan struct{} {
 		<-done
 	})
 	return done
+}
+
+// sandboxURLs holds the sandbox URL of each delivery harness.
+var sandboxURLs sync.Map
+
+// sbURL is the sandbox's base URL.
+func (h *harness) sbURL() string {
+	u, _ := sandboxURLs.Load(h)
+	return u.(string)
 }

@@ -258,9 +258,10 @@ func answered(err error) bool {
 }
 
 // reserve returns how long an item must wait before posting to channel,
-// or 0 when it may post now (its slot is taken). A waiting item keeps a
-// reserved slot, so that paced posts go out in turn, one per interval.
-func (s *sender) reserve(item int64, channel string) time.Duration {
+// or 0 when it may post now (its slot is taken; with keep, the slot is
+// kept for the item's next post). A waiting item keeps a reserved slot,
+// so that paced posts go out in turn, one per interval.
+func (s *sender) reserve(item int64, channel string, keep bool) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
@@ -275,6 +276,9 @@ func (s *sender) reserve(item int64, channel string) time.Duration {
 	next := s.nextPost[channel]
 	if !now.Before(next) {
 		s.nextPost[channel] = now.Add(s.b.opts.ChannelInterval)
+		if keep {
+			s.slots[key] = now
+		}
 		return 0
 	}
 	if len(s.slots) > 10000 { // slots of items that never came back
@@ -329,7 +333,7 @@ func (s *sender) post(ctx context.Context, a *attempt, p post) (ts string, found
 			return ts, ts != "", err
 		}
 	}
-	if wait := s.reserve(a.ID, p.channel); wait > 0 {
+	if wait := s.reserve(a.ID, p.channel, false); wait > 0 {
 		if wait > paceSleepMax {
 			return "", false, &pacedError{wait}
 		}
@@ -448,6 +452,14 @@ func approvalKey(escalationID int64, channel string) string {
 
 func (s *sender) send(ctx context.Context, a *attempt) error {
 	b := s.b
+	if a.Kind == collections.OutboxThread || a.Kind == collections.OutboxApproval {
+		// These post to the case's channel (the bot's, but for cases opened
+		// before a change of OWED_CHANNEL): wait for its pace before doing
+		// any work.
+		if wait := s.reserve(a.ID, b.opts.Channel, true); wait > paceSleepMax {
+			return &pacedError{wait}
+		}
+	}
 	v, err := b.opts.Cases.FindCaseView(ctx, a.CaseID, b.today())
 	if err != nil {
 		return err

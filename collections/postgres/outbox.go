@@ -30,7 +30,8 @@ const sendable = `o.sent_at IS NULL AND o.failed_at IS NULL
                         WHERE e.case_id = o.case_id AND e.id < o.id
                           AND e.sent_at IS NULL AND e.failed_at IS NULL)`
 
-// claimOutbox leases the oldest due items, one per case. An item claimed
+// claimOutbox leases the oldest due items, one per case, alerts first (an
+// edit is not held behind other cases' thread lines). An item claimed
 // while still marked claimed was held by a sender that died: what it
 // posted may be in Slack, so the item is in doubt.
 const claimOutbox = `
@@ -39,7 +40,7 @@ UPDATE outbox SET not_before = now() + $1 * interval '1 millisecond', attempts =
  WHERE id IN (
     SELECT o.id FROM outbox o
      WHERE o.not_before <= now() AND ` + sendable + `
-     ORDER BY o.id
+     ORDER BY o.kind <> 'alert', o.id
      LIMIT $2
      FOR UPDATE SKIP LOCKED)
 RETURNING id, kind, case_id, coalesce(escalation_id, 0), coalesce(audit_id, 0), attempts, in_doubt,
