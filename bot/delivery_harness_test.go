@@ -54,10 +54,10 @@ func newDeliveryHarness(t testing.TB, o deliveryOptions) *harness {
 	h.sb = sandbox.New(sandbox.Config{
 		TeamID: teamID, BotToken: botToken, AppToken: appToken, BotUserID: "U0OWEDBOT", BotID: "B0OWED", BotName: "owed", AppID: "A0OWED",
 		SigningSecret: secret,
-		Members:      members,
-		Channels:     []sandbox.Channel{{ID: channel, Name: "collections"}},
-		UserGroups:   []sandbox.UserGroup{{ID: approverSG, Handle: "approvers", Users: []string{approver2}}},
-		PostInterval: o.postInterval, PostBurst: o.postBurst,
+		Members:       members,
+		Channels:      []sandbox.Channel{{ID: channel, Name: "collections"}},
+		UserGroups:    []sandbox.UserGroup{{ID: approverSG, Handle: "approvers", Users: []string{approver2}}},
+		PostInterval:  o.postInterval, PostBurst: o.postBurst,
 		CommandURL: botSrv.URL + "/slack/commands", InteractionURL: botSrv.URL + "/slack/interactions",
 		Now: h.now,
 	})
