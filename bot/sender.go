@@ -267,11 +267,13 @@ func (s *sender) reserve(item int64, channel string, keep bool) time.Duration {
 	now := time.Now()
 	key := slotKey{item, channel}
 	if at, ok := s.slots[key]; ok {
-		if !now.Before(at) {
-			delete(s.slots, key)
-			return 0
+		if now.Before(at) {
+			return at.Sub(now)
 		}
-		return at.Sub(now)
+		if !keep { // the post takes its slot
+			delete(s.slots, key)
+		}
+		return 0
 	}
 	next := s.nextPost[channel]
 	if !now.Before(next) {
