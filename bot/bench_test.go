@@ -63,9 +63,25 @@ func BenchmarkClickAck(b *testing.B) {
 	mu.Lock()
 	clickAcks := acks[len(acks)-clicks:]
 	mu.Unlock()
-	slices.Sort(clickAcks)
-	b.ReportMetric(float64(clickAcks[clicks/2].Microseconds())/1000, "ms-ack-p50")
-	b.ReportMetric(float64(clickAcks[clicks*99/100].Microseconds())/1000, "ms-ack-p99")
+	// Baseline: the bare HTTP round trip to the same server (GET /healthz),
+	// 100 at once.
+	base := make([]time.Duration, clicks)
+	for i := range clicks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			resp, err := http.Get(h.botURL + "/healthz")
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			resp.Body.Close()
+			base[i] = time.Since(start)
+		}()
+	}
+	wg.Wait()
+	report(b, "ack", clickAcks, base)
 	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'plan_agreed'`); n != 1 {
 		b.Errorf("plan_agreed audit rows = %d, want 1", n)
 	}
