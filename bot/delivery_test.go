@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -228,5 +229,43 @@ func TestDelivery_ThreadLinesAreVerbatim(t *testing.T) {
 	}
 	if lines < 3 {
 		t.Errorf("%d thread lines checked, want one payment line per case", lines)
+	}
+}
+
+func TestDelivery_ApprovalRequestsArePostedOnceWhenAnswersAreLost(t *testing.T) {
+	t.Parallel()
+	h := newDeliveryHarness(t, deliveryOptions{channelInterval: 5 * time.Millisecond, postInterval: 5 * time.Millisecond, postBurst: 50, callTimeout: 2 * time.Second})
+	h.importCSV(collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nA-1,ACME Corp.,USD,100.00,2026-04-01,2026-05-01\n")
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	// The escalation's thread line goes through; then the request in the
+	// thread and the first DM reach Slack, and their answers are lost.
+	h.sb.FailNext("chat.postMessage", sandbox.AfterEffect(func() {
+		h.sb.FailNext("chat.postMessage", sandbox.LoseAnswer(), sandbox.LoseAnswer())
+	}))
+	escalate(t, h, member, acme, collections.TargetAgency, "Three reminders ignored")
+	requests := 0
+	for _, r := range h.refresh(acme).Replies {
+		if shows(r, "asks to escalate") {
+			requests++
+		}
+	}
+	if requests != 1 {
+		t.Errorf("%d approval requests in the thread, want 1", requests)
+	}
+	for _, u := range []string{approver, approver2} {
+		if n := len(h.sb.DMs(u)); n != 1 {
+			t.Errorf("%s got %d DMs, want 1", u, n)
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM escalation_messages`); n != 3 {
+		t.Errorf("%d approval requests recorded, want 3 (thread and two DMs)", n)
+	}
+	dmLooked := false
+	for _, c := range h.sb.CallsTo("conversations.history") {
+		dmLooked = dmLooked || strings.HasPrefix(c.Params["channel"], "D")
+	}
+	if !dmLooked {
+		t.Errorf("the sender did not look in the DM for its earlier request")
 	}
 }
