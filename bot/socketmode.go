@@ -11,8 +11,15 @@ import (
 // RunSocketMode serves slash commands and interactions over Socket Mode
 // until ctx ends. The handlers are the same as over HTTP; Slack has
 // authenticated the connection, so there is no request signature.
+//
+// It returns when both the connection and the loop that handles its
+// events have ended.
 func (b *Bot) RunSocketMode(ctx context.Context, client *socketmode.Client) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	events := make(chan struct{})
 	go func() {
+		defer close(events)
 		for {
 			select {
 			case <-ctx.Done():
@@ -25,7 +32,10 @@ func (b *Bot) RunSocketMode(ctx context.Context, client *socketmode.Client) erro
 			}
 		}
 	}()
-	return client.RunContext(ctx)
+	err := client.RunContext(ctx)
+	cancel() // the connection is gone: stop handling its events
+	<-events
+	return err
 }
 
 func (b *Bot) handleSocketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
