@@ -1,9 +1,11 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/owedhq/owed/bot/sandbox"
 	"github.com/owedhq/owed/collections"
 )
 
@@ -33,5 +35,38 @@ func TestServe_PaymentsImportedFromTheCommandLineReachSlackWithin10s(t *testing.
 	}
 	if n := len(r.alerts()["ACME Corp."]); n != 1 {
 		t.Errorf("ACME has %d alerts", n)
+	}
+}
+
+func TestServe_ShutdownFinishesTheSendInFlightThenStops(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.importLedger()
+	stop := r.startApp(r.env)
+	r.await("owed to connect to Slack", func() bool { return len(r.sb.CallsTo("auth.test")) == 1 })
+	stopped := make(chan struct{})
+	// SIGTERM arrives while Slack is taking the first alert.
+	r.sb.FailNext("chat.postMessage", sandbox.AfterEffect(func() {
+		go func() {
+			stop()
+			close(stopped)
+		}()
+	}))
+	r.cli.must("sweep")
+	select {
+	case <-stopped:
+	case <-time.After(15 * time.Second):
+		t.Fatal("owed serve did not stop")
+	}
+	first := r.firstPost()
+	for _, c := range rigCustomers {
+		if strings.Contains(first.Text, c) {
+			if got := r.caseTS(c); got != first.TS {
+				t.Errorf("the send in flight was cut off: %s's case holds %q, Slack has %q", c, got, first.TS)
+			}
+		}
+	}
+	if n := len(r.sb.Messages(rigChannel)); n != 1 {
+		t.Errorf("%d messages posted after the shutdown began, want only the one in flight", n-1)
 	}
 }
