@@ -48,6 +48,12 @@ type Options struct {
 	// RetryBase is the first delay before resending a message after a
 	// server or network error; it doubles with each attempt (default 2 s).
 	RetryBase time.Duration
+	// SenderCases and SenderOutbox, when set, are what the sender reads and
+	// records through instead of Cases and Outbox: a connection pool of its
+	// own, so that a burst of clicks holding the database does not hold up
+	// the messages that show them.
+	SenderCases  collections.CaseService
+	SenderOutbox collections.OutboxService
 	// CallTimeout bounds each Web API call the sender makes (default
 	// 10 s); a queued item is leased for four times as long.
 	CallTimeout time.Duration
@@ -84,6 +90,12 @@ func New(opts Options) *Bot {
 	}
 	if opts.RetryBase == 0 {
 		opts.RetryBase = 2 * time.Second
+	}
+	if opts.SenderCases == nil {
+		opts.SenderCases = opts.Cases
+	}
+	if opts.SenderOutbox == nil {
+		opts.SenderOutbox = opts.Outbox
 	}
 	if opts.CallTimeout == 0 {
 		opts.CallTimeout = DefaultCallTimeout

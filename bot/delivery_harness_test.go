@@ -70,8 +70,15 @@ func newDeliveryHarness(t testing.TB, o deliveryOptions) *harness {
 
 	client := slack.New(botToken, slack.OptionAPIURL(sbSrv.URL+"/api/"), slack.OptionHTTPClient(bot.HTTPClient(o.callTimeout, nil)))
 	h.cases = postgres.NewCaseService(h.db, postgres.CaseConfig{Stages: []int{1, 7, 14, 30, 60, 90}, Channel: channel, GraceDays: 3, Today: h.date})
+	senderDB, err := h.db.OpenPool(ctx, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { senderDB.Close() })
 	h.bot = bot.New(bot.Options{
 		Slack: client, Ledger: postgres.NewLedgerService(h.db), Cases: h.cases, Outbox: postgres.NewOutboxService(h.db),
+		SenderCases:  postgres.NewCaseService(senderDB, postgres.CaseConfig{Stages: []int{1, 7, 14, 30, 60, 90}, Channel: channel, GraceDays: 3, Today: h.date}),
+		SenderOutbox: postgres.NewOutboxService(senderDB),
 		SigningSecret: secret, Channel: channel, Approvers: []string{approver, approverSG},
 		Now: h.now, ChannelInterval: o.channelInterval, RetryBase: 50 * time.Millisecond, CallTimeout: o.callTimeout,
 	})

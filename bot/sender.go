@@ -88,7 +88,7 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 	watchFailed := false
 	for ctx.Err() == nil {
 		if wake == nil {
-			w, stop, err := b.opts.Outbox.WatchOutbox(ctx)
+			w, stop, err := b.opts.SenderOutbox.WatchOutbox(ctx)
 			switch {
 			case err == nil:
 				wake, stopWatch, watchFailed = w, stop, false
@@ -106,7 +106,7 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 			s.idle(ctx, nil, idleCheck)
 			continue
 		}
-		items, err := b.opts.Outbox.ClaimOutboxItems(ctx, b.lease(), n)
+		items, err := b.opts.SenderOutbox.ClaimOutboxItems(ctx, b.lease(), n)
 		if err != nil {
 			if ctx.Err() == nil {
 				b.log.ErrorContext(ctx, "outbox", "error", err)
@@ -131,7 +131,7 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 		if wake == nil {
 			wait = noWatchPoll
 		}
-		if next, ok, err := b.opts.Outbox.NextOutboxDue(ctx); err == nil && ok {
+		if next, ok, err := b.opts.SenderOutbox.NextOutboxDue(ctx); err == nil && ok {
 			wait = min(wait, max(next, time.Millisecond))
 		}
 		s.idle(ctx, wake, wait)
@@ -193,24 +193,24 @@ func (s *sender) handle(ctx context.Context, it collections.OutboxItem) {
 	var paced *pacedError
 	switch {
 	case err == nil:
-		if err = b.opts.Outbox.OutboxDone(book, it.ID); err != nil {
+		if err = b.opts.SenderOutbox.OutboxDone(book, it.ID); err != nil {
 			// Sent, but not recorded: the next attempt looks before posting.
-			err = errors.Join(err, b.opts.Outbox.OutboxRetry(book, it.ID, b.opts.RetryBase, err.Error(), true))
+			err = errors.Join(err, b.opts.SenderOutbox.OutboxRetry(book, it.ID, b.opts.RetryBase, err.Error(), true))
 		}
 	case errors.As(err, &paced):
 		outcome = "paced"
-		err = b.opts.Outbox.OutboxPace(book, it.ID, paced.wait)
+		err = b.opts.SenderOutbox.OutboxPace(book, it.ID, paced.wait)
 	default:
 		retryAfter, permanent := classify(err, it.Attempts, b.opts.RetryBase)
 		if permanent {
 			outcome = "failed"
 			b.log.ErrorContext(ctx, "gave up on a Slack message", "kind", it.Kind, "case", it.CaseID, "attempts", it.Attempts, "error", err)
-			err = b.opts.Outbox.OutboxFail(book, it.ID, err.Error())
+			err = b.opts.SenderOutbox.OutboxFail(book, it.ID, err.Error())
 		} else {
 			outcome = "retry"
 			b.log.WarnContext(ctx, "Slack message will be retried", "kind", it.Kind, "case", it.CaseID, "after", retryAfter,
 				"in_doubt", a.unrecorded, "error", err)
-			err = b.opts.Outbox.OutboxRetry(book, it.ID, retryAfter, err.Error(), a.unrecorded)
+			err = b.opts.SenderOutbox.OutboxRetry(book, it.ID, retryAfter, err.Error(), a.unrecorded)
 		}
 	}
 	b.metrics.sent.WithLabelValues(string(it.Kind), outcome).Inc()
@@ -462,7 +462,7 @@ func (s *sender) send(ctx context.Context, a *attempt) error {
 			return &pacedError{wait}
 		}
 	}
-	v, err := b.opts.Cases.FindCaseView(ctx, a.CaseID, b.today())
+	v, err := b.opts.SenderCases.FindCaseView(ctx, a.CaseID, b.today())
 	if err != nil {
 		return err
 	}
@@ -475,7 +475,7 @@ func (s *sender) send(ctx context.Context, a *attempt) error {
 		if err != nil {
 			return err
 		}
-		entry, err := b.opts.Outbox.FindAuditEntry(ctx, a.AuditID)
+		entry, err := b.opts.SenderOutbox.FindAuditEntry(ctx, a.AuditID)
 		if err != nil {
 			return err
 		}
@@ -488,11 +488,11 @@ func (s *sender) send(ctx context.Context, a *attempt) error {
 	case collections.OutboxApproval:
 		return s.sendApproval(ctx, a, v)
 	case collections.OutboxApprovalUpdate:
-		e, err := b.opts.Cases.FindEscalation(ctx, a.EscalationID)
+		e, err := b.opts.SenderCases.FindEscalation(ctx, a.EscalationID)
 		if err != nil {
 			return err
 		}
-		refs, err := b.opts.Outbox.EscalationMessages(ctx, e.ID)
+		refs, err := b.opts.SenderOutbox.EscalationMessages(ctx, e.ID)
 		if err != nil {
 			return err
 		}
@@ -520,7 +520,7 @@ func (s *sender) showAlert(ctx context.Context, a *attempt, v collections.CaseVi
 		return "", err
 	}
 	ref.TS = ts
-	if err := s.b.opts.Outbox.SetCaseMessage(ctx, v.Case.ID, ref); err != nil {
+	if err := s.b.opts.SenderOutbox.SetCaseMessage(ctx, v.Case.ID, ref); err != nil {
 		return "", err
 	}
 	a.unrecorded = false
@@ -544,11 +544,11 @@ func (s *sender) ensureAlert(ctx context.Context, a *attempt, v collections.Case
 // earlier attempt) are not sent again.
 func (s *sender) sendApproval(ctx context.Context, a *attempt, v collections.CaseView) error {
 	b := s.b
-	e, err := b.opts.Cases.FindEscalation(ctx, a.EscalationID)
+	e, err := b.opts.SenderCases.FindEscalation(ctx, a.EscalationID)
 	if err != nil {
 		return err
 	}
-	sent, err := b.opts.Outbox.EscalationMessages(ctx, e.ID)
+	sent, err := b.opts.SenderOutbox.EscalationMessages(ctx, e.ID)
 	if err != nil {
 		return err
 	}
@@ -569,7 +569,7 @@ func (s *sender) sendApproval(ctx context.Context, a *attempt, v collections.Cas
 		if err != nil {
 			return err
 		}
-		if err := b.opts.Outbox.AddEscalationMessage(ctx, e.ID, collections.MessageRef{ChannelID: channel, TS: reqTS}); err != nil {
+		if err := b.opts.SenderOutbox.AddEscalationMessage(ctx, e.ID, collections.MessageRef{ChannelID: channel, TS: reqTS}); err != nil {
 			return err
 		}
 		a.unrecorded = false

@@ -49,6 +49,7 @@ type App struct {
 	cfg      Config
 	log      *slog.Logger
 	db       *postgres.DB
+	senderDB *postgres.DB // the Slack sender's own connections
 	cases    *postgres.CaseService
 	bot      *bot.Bot
 	leader   *postgres.Leader
@@ -77,9 +78,15 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) 
 		db.Close()
 		return nil, err
 	}
+	senderDB, err := db.OpenPool(ctx, senderConns)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	today := func() time.Time { return collections.DateIn(time.Now(), cfg.Location) }
-	cases := postgres.NewCaseService(db, postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays,
-		PromiseGraceDays: cfg.PromiseGrace, Today: today})
+	caseCfg := postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays,
+		PromiseGraceDays: cfg.PromiseGrace, Today: today}
+	cases := postgres.NewCaseService(db, caseCfg)
 	slackOpts := []slack.Option{slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(bot.HTTPClient(cfg.SlackTimeout, log))}
 	if cfg.AppToken != "" {
 		slackOpts = append(slackOpts, slack.OptionAppLevelToken(cfg.AppToken))
@@ -89,6 +96,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) 
 		Ledger: postgres.NewLedgerService(db), Cases: cases, Outbox: postgres.NewOutboxService(db),
 		SigningSecret: cfg.SigningSecret, Channel: cfg.Channel, Approvers: cfg.Approvers,
 		Location: cfg.Location, Logger: log, CallTimeout: cfg.SlackTimeout,
+		SenderCases: postgres.NewCaseService(senderDB, caseCfg), SenderOutbox: postgres.NewOutboxService(senderDB),
 		Ready: func(ctx context.Context) error {
 			ok, err := db.MigrationsCurrent(ctx)
 			if err == nil && !ok {
@@ -100,12 +108,18 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) 
 	ln := opts.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			senderDB.Close()
 			db.Close()
 			return nil, fmt.Errorf("listen on %s: %w (set OWED_ADDR to use another address)", cfg.Addr, err)
 		}
 	}
-	return &App{cfg: cfg, log: log, db: db, cases: cases, bot: b, leader: postgres.NewLeader(db), listener: ln, opts: opts}, nil
+	return &App{cfg: cfg, log: log, db: db, senderDB: senderDB, cases: cases, bot: b, leader: postgres.NewLeader(db), listener: ln, opts: opts}, nil
 }
+
+// senderConns is the size of the Slack sender's own connection pool, so
+// that a burst of clicks holding the main pool does not hold up the
+// messages that show them.
+const senderConns = 8 // one per message the sender sends at once
 
 // Addr is the address the HTTP server listens on.
 func (a *App) Addr() string { return a.listener.Addr().String() }
@@ -120,6 +134,7 @@ func (a *App) DB() *postgres.DB { return a.db }
 // database. Every goroutine it starts is waited for.
 func (a *App) Run(ctx context.Context) error {
 	defer a.db.Close()
+	defer a.senderDB.Close()
 	defer a.leader.Resign()
 	handler := a.bot.Handler()
 	if a.opts.Extra != nil {
