@@ -77,8 +77,8 @@ func newDeliveryHarness(t testing.TB, o deliveryOptions) *harness {
 	t.Cleanup(func() { senderDB.Close() })
 	h.bot = bot.New(bot.Options{
 		Slack: client, Ledger: postgres.NewLedgerService(h.db), Cases: h.cases, Outbox: postgres.NewOutboxService(h.db),
-		SenderCases:  postgres.NewCaseService(senderDB, postgres.CaseConfig{Stages: []int{1, 7, 14, 30, 60, 90}, Channel: channel, GraceDays: 3, Today: h.date}),
-		SenderOutbox: postgres.NewOutboxService(senderDB),
+		SenderCases:   postgres.NewCaseService(senderDB, postgres.CaseConfig{Stages: []int{1, 7, 14, 30, 60, 90}, Channel: channel, GraceDays: 3, Today: h.date}),
+		SenderOutbox:  postgres.NewOutboxService(senderDB),
 		SigningSecret: secret, Channel: channel, Approvers: []string{approver, approverSG},
 		Now: h.now, ChannelInterval: o.channelInterval, RetryBase: 50 * time.Millisecond, CallTimeout: o.callTimeout,
 	})
