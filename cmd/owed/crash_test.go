@@ -112,6 +112,15 @@ func (r *rig) await(what string, cond func() bool) {
 	}
 }
 
+// led reports whether an owed server holds the lead.
+func (r *rig) led() bool {
+	ok, err := postgres.Led(r.ctx, r.db)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return ok
+}
+
 func (r *rig) pending() int {
 	n, err := postgres.NewOutboxService(r.db).PendingOutboxItems(r.ctx)
 	if err != nil {
@@ -250,7 +259,7 @@ func TestDelivery_ExactlyOnceAfterAKill(t *testing.T) {
 	r := newRig(t)
 	r.importLedger()
 	first := r.startProcess()
-	r.await("owed to connect to Slack", func() bool { return len(r.sb.CallsTo("auth.test")) == 1 })
+	r.await("owed serve to lead", r.led)
 	// Slack records the first alert; owed dies before it hears the ts.
 	killed := make(chan struct{})
 	r.sb.FailNext("chat.postMessage", sandbox.AfterEffect(func() {

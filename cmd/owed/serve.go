@@ -195,6 +195,9 @@ func (a *App) start(ctx context.Context, g *errgroup.Group) error {
 	if err != nil {
 		return err
 	}
+	// Take the lead now if it is free, so that a serving owed is seen to
+	// lead (owed sweep says who posts); another replica leading is normal.
+	a.leader.IsLeader(ctx)
 	g.Go(func() error {
 		<-ctx.Done()
 		if err := sched.Shutdown(); err != nil {

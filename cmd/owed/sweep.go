@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -116,16 +115,7 @@ func sweepEnv(getenv func(string) string) func(string) string {
 // serverRunning reports whether an owed server leads (holds the leader
 // lock), and so sends what is queued.
 func serverRunning(ctx context.Context, db *postgres.DB) (bool, error) {
-	l := postgres.NewLeader(db)
-	err := l.IsLeader(ctx)
-	switch {
-	case errors.Is(err, postgres.ErrNotLeader):
-		return true, nil
-	case err != nil:
-		return false, err
-	}
-	l.Resign()
-	return false, nil
+	return postgres.Led(ctx, db)
 }
 
 func messages(n int) string {

@@ -52,6 +52,7 @@ func TestSweep_QueuesAndTheRunningServerPostsTheLiveState(t *testing.T) {
 	// The server posts them, showing each case as it is today, not as of
 	// the sweep's date.
 	r.startApp(r.env)
+	r.await("owed serve to lead", r.led)
 	r.await("the alerts", func() bool { return r.pending() == 0 })
 	if n := len(r.sb.Messages(rigChannel)); n != 2 {
 		t.Fatalf("the channel has %d alerts, want 2", n)

@@ -71,3 +71,18 @@ func (l *Leader) Resign() {
 		l.conn = nil
 	}
 }
+
+// Led reports whether a replica (this one or another) holds the lead,
+// without taking it.
+func Led(ctx context.Context, db *DB) (bool, error) {
+	var held bool
+	err := db.GetContext(ctx, &held, `SELECT EXISTS (SELECT 1 FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND objsubid = 1
+		  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND classid::bigint = $1 AND objid::bigint = $2)`,
+		int64(uint64(leaderLockID)>>32), int64(uint64(leaderLockID)&0xffffffff))
+	if err != nil {
+		return false, fmt.Errorf("who leads: %w", err)
+	}
+	return held, nil
+}
