@@ -232,6 +232,18 @@ func benchSweepDecision(b *testing.B, db *postgres.DB) {
 	// The sweep of the day: as of today.
 	cs := postgres.NewCaseService(db, postgres.CaseConfig{Channel: "C0BENCH", Today: func() time.Time { return asOf }})
 	ctx := context.Background()
+	bareQuery := func() time.Duration {
+		start := time.Now()
+		rows, err := db.QueryContext(ctx, postgres.OverdueCustomersQuery, asOf)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+		return time.Since(start)
+	}
+	bareQuery() // both measured with the ledger in cache
 	b.ResetTimer()
 	start := time.Now()
 	res, err := cs.Sweep(ctx, asOf, true)
@@ -240,15 +252,7 @@ func benchSweepDecision(b *testing.B, db *postgres.DB) {
 	if err != nil || len(res.Alerts) == 0 {
 		b.Fatalf("sweep: %d alerts, %v", len(res.Alerts), err)
 	}
-	start = time.Now()
-	rows, err := db.QueryContext(ctx, postgres.OverdueCustomersQuery, asOf)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for rows.Next() {
-	}
-	rows.Close()
-	bare := time.Since(start)
+	bare := bareQuery()
 	b.ReportMetric(took.Seconds(), "s/sweep")
 	b.ReportMetric(bare.Seconds(), "s/bare-sql")
 	b.ReportMetric(took.Seconds()/bare.Seconds(), "x-bare")
