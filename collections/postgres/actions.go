@@ -30,14 +30,18 @@ const inDispute = `EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AN
 const disputedInvoices = `SELECT DISTINCT ON (d.invoice_id) d.invoice_id, d.reason FROM disputes d JOIN invoices i ON i.id = d.invoice_id
 	WHERE ` + liveDispute + ` ORDER BY d.invoice_id, d.id DESC`
 
-// customerOverdueQuery sums one customer's overdue balances as of $1,
-// disputed invoices aside.
-const customerOverdueQuery = openInvoicesAsOf + `
-SELECT o.currency AS "currency", sum(o.balance_minor) AS "minor"
-  FROM open_invoices o JOIN invoices i ON i.id = o.id
- WHERE o.customer_id = $2 AND o.due_on < $1 AND NOT ` + inDispute + `
- GROUP BY o.currency
- ORDER BY o.currency`
+// customerOverdueQuery sums one customer's ($2) overdue balances as of
+// $1, disputed invoices aside, from the customer's own invoices.
+const customerOverdueQuery = `
+SELECT currency AS "currency", sum(balance) AS "minor" FROM (
+    SELECT i.currency, i.amount_minor - coalesce(p.paid, 0) AS balance
+      FROM invoices i
+      LEFT JOIN LATERAL (SELECT sum(amount_minor) AS paid FROM payments
+                          WHERE invoice_id = i.id AND paid_on <= $1) p ON true
+     WHERE i.customer_id = $2 AND i.issued_on <= $1 AND i.due_on < $1 AND NOT ` + inDispute + `) o
+ WHERE balance > 0
+ GROUP BY currency
+ ORDER BY currency`
 
 // facts gathers what the lifecycle looks at for a locked case.
 func (s *CaseService) facts(ctx context.Context, tx *sqlx.Tx, c collections.Case, esc *collections.Escalation) (collections.CaseFacts, error) {
@@ -66,20 +70,38 @@ func (s *CaseService) facts(ctx context.Context, tx *sqlx.Tx, c collections.Case
 }
 
 // act locks a case and applies the lifecycle to an action on it. On a
-// decided change it writes the new status (and the snooze date, for a
-// snooze); a repeat changes nothing. The returned case is as it is now.
+// decided change it writes the new status (and the quiet-until date, for
+// a snooze or a follow-up); a repeat changes nothing. The returned case
+// is as it is now. It reads only the facts the action's guard needs, and
+// the customer's name only to word a refusal.
 func (s *CaseService) act(ctx context.Context, tx *sqlx.Tx, caseID int64, action collections.CaseAction, a collections.Actor, esc *collections.Escalation, until *time.Time) (collections.Case, collections.Decision, error) {
 	c, err := lockCase(ctx, tx, caseID)
 	if err != nil {
 		return c, collections.Decision{}, err
 	}
-	f, err := s.facts(ctx, tx, c, esc)
-	if err != nil {
-		return c, collections.Decision{}, err
+	f := collections.CaseFacts{Case: c, Escalation: esc}
+	if t, ok := collections.TransitionFor(c.Status, action); ok {
+		switch t.Guard {
+		case collections.NeedsOverdue:
+			if err := tx.SelectContext(ctx, &f.Overdue, customerOverdueQuery, s.today(), c.CustomerID); err != nil {
+				return c, collections.Decision{}, fmt.Errorf("overdue of case %d: %w", c.ID, err)
+			}
+		case collections.NeedsDispute:
+			if err := tx.GetContext(ctx, &f.Disputed, `SELECT EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = $1 AND `+inDispute+`)`, c.CustomerID); err != nil {
+				return c, collections.Decision{}, fmt.Errorf("disputes of case %d: %w", c.ID, err)
+			}
+		}
 	}
 	d, err := collections.Decide(f, action, a)
-	if err != nil || d.Repeat {
+	if err != nil {
+		if nameErr := tx.GetContext(ctx, &f.Customer, `SELECT name FROM customers WHERE id = $1`, c.CustomerID); nameErr != nil {
+			return c, d, fmt.Errorf("customer of case %d: %w", c.ID, nameErr)
+		}
+		_, err = collections.Decide(f, action, a) // the same refusal, naming the customer
 		return c, d, err
+	}
+	if d.Repeat {
+		return c, d, nil
 	}
 	c, err = writeStatus(ctx, tx, c.ID, d.To, action, a.UserID, until)
 	return c, d, err
