@@ -23,7 +23,7 @@ test:
 		$(GO) run ./internal/withpg -- $(GO) test -timeout 10m ./... ; \
 	fi
 
-## bench: the performance targets of SPEC §8 (large data; slow)
+## bench: the performance targets on 1M invoices / 100k customers, each beside its baseline (large data; slow)
 bench:
 	$(GO) run ./internal/withpg -- $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 

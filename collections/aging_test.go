@@ -34,7 +34,7 @@ func TestBucketOf(t *testing.T) {
 }
 
 func TestBucketString_UsesReportNames(t *testing.T) {
-	// SPEC §3: buckets current, 1-30, 31-60, 61-90, 90+, in that order.
+	// Buckets current, 1-30, 31-60, 61-90, 90+, in that order.
 	got := []string{
 		collections.BucketCurrent.String(),
 		collections.Bucket1To30.String(),
@@ -74,7 +74,7 @@ func TestAgingReportAdd(t *testing.T) {
 	})
 
 	t.Run("PutsEachBalanceInItsBucketAndSumsThem", func(t *testing.T) {
-		// The SPEC §3 example: USD current 120.00, 31-60 75.50, 90+ 10.00, total 205.50.
+		// The documented example: USD current 120.00, 31-60 75.50, 90+ 10.00, total 205.50.
 		var r collections.AgingReport
 		r.Add("USD", -5, 10000)
 		r.Add("USD", 0, 2000)

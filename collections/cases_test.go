@@ -105,7 +105,7 @@ func TestStageFor_UsesTheConfiguredStages(t *testing.T) {
 }
 
 func TestDefaultStages_AreTheSpecDefault(t *testing.T) {
-	// SPEC §4: OWED_STAGES defaults to 1,7,14,30,60,90.
+	// OWED_STAGES defaults to 1,7,14,30,60,90.
 	want, err := collections.ParseStages("1,7,14,30,60,90")
 	if err != nil {
 		t.Fatal(err)

@@ -98,7 +98,7 @@ func TestDaysBetween(t *testing.T) {
 		{"SameDay", day(2026, time.June, 30), day(2026, time.June, 30), 0},
 		{"NextDay", day(2026, time.June, 30), day(2026, time.July, 1), 1},
 		{"EarlierIsNegative", day(2026, time.July, 1), day(2026, time.June, 30), -1},
-		// SPEC §3: due 2026-05-01, as of 2026-06-30 → days_overdue 60.
+		// Due 2026-05-01, as of 2026-06-30 → days_overdue 60.
 		{"SpecExample", day(2026, time.May, 1), day(2026, time.June, 30), 60},
 		{"AcrossLeapDay", day(2028, time.February, 28), day(2028, time.March, 1), 2},
 		{"AcrossNewYear", day(2025, time.December, 31), day(2026, time.January, 1), 1},

@@ -149,7 +149,7 @@ func TestMatchHeader(t *testing.T) {
 		header string
 		want   string
 	}{
-		// SPEC §5 aliases.
+		// The documented header aliases.
 		{"InvoiceNumber", collections.ImportInvoices, "Invoice Number", "number"},
 		{"InvoiceNo", collections.ImportInvoices, "Invoice No", "number"},
 		{"InvoiceNoWithUnderscore", collections.ImportInvoices, "invoice_no", "number"},

@@ -254,7 +254,7 @@ func TestPlanProposalSchedule_MonthlyNeverDriftsFromTheDayOfMonth(t *testing.T) 
 }
 
 func TestPlanFrequencyLabel(t *testing.T) {
-	// SPEC §6: weekly, every 2 weeks, monthly.
+	// The frequencies offered: weekly, every 2 weeks, monthly.
 	for f, want := range map[collections.PlanFrequency]string{
 		collections.Weekly:   "weekly",
 		collections.Biweekly: "every 2 weeks",

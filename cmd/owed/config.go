@@ -12,7 +12,7 @@ import (
 	"github.com/owedhq/owed/collections"
 )
 
-// Config is owed's configuration, read from the environment (SPEC §4).
+// Config is owed's configuration, read from the environment.
 type Config struct {
 	DatabaseURL   string
 	BotToken      string

@@ -19,7 +19,8 @@ import (
 	"github.com/owedhq/owed/internal/dbtest"
 )
 
-// The scale of SPEC §8; OWED_BENCH_INVOICES makes it smaller for a quick look.
+// The scale of the targets, 1M invoices over 100k customers;
+// OWED_BENCH_INVOICES makes it smaller for a quick look.
 func benchScale() (invoices, customers int) {
 	invoices = 1_000_000
 	if s := os.Getenv("OWED_BENCH_INVOICES"); s != "" {
