@@ -116,7 +116,7 @@ func TestDefaultStages_AreTheSpecDefault(t *testing.T) {
 }
 
 func TestCaseStatusQuiet(t *testing.T) {
-	// SPEC §6: the sweep skips customers that are snoozed, on an active
+	// The sweep skips customers that are snoozed, on an active
 	// payment plan, or escalated (an escalation waiting for approval too).
 	tests := []struct {
 		status collections.CaseStatus
@@ -140,7 +140,7 @@ func TestCaseStatusQuiet(t *testing.T) {
 }
 
 func TestEscalationTarget(t *testing.T) {
-	// SPEC §6: final notice, collections agency, legal, internal manager.
+	// Final notice, collections agency, legal, internal manager.
 	tests := []struct {
 		name      string
 		target    collections.EscalationTarget
