@@ -106,12 +106,11 @@ func audit(ctx context.Context, tx *sqlx.Tx, caseID, customerID int64, actor, ac
 // enqueue queues a Slack message in the same transaction as the change it
 // shows, and wakes the sender.
 func enqueue(ctx context.Context, tx *sqlx.Tx, kind collections.OutboxKind, caseID, escalationID, auditID int64) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, case_id, escalation_id, audit_id) VALUES ($1, $2, $3, $4)`,
+	if _, err := tx.ExecContext(ctx, `
+		WITH queued AS (INSERT INTO outbox (kind, case_id, escalation_id, audit_id) VALUES ($1, $2, $3, $4) RETURNING id)
+		SELECT pg_notify('owed_outbox', '') FROM queued`,
 		kind, caseID, nullID(escalationID), nullID(auditID)); err != nil {
 		return fmt.Errorf("queue %s message: %w", kind, err)
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_notify('owed_outbox', '')`); err != nil {
-		return fmt.Errorf("notify outbox: %w", err)
 	}
 	return nil
 }
@@ -124,16 +123,23 @@ func nullID(id int64) any {
 }
 
 // logAndShow records an audit entry and queues the alert refresh plus a
-// thread line telling it.
+// thread line telling it (the alert first), in one statement.
 func logAndShow(ctx context.Context, tx *sqlx.Tx, caseID, customerID int64, actor, action string, details collections.AuditDetails) error {
-	auditID, err := audit(ctx, tx, caseID, customerID, actor, action, details)
+	b, err := json.Marshal(details)
 	if err != nil {
-		return err
+		return fmt.Errorf("audit %s: %w", action, err)
 	}
-	if err := enqueue(ctx, tx, collections.OutboxAlert, caseID, 0, 0); err != nil {
-		return err
+	if _, err := tx.ExecContext(ctx, `
+		WITH entry AS (INSERT INTO audit_log (case_id, customer_id, actor, action, details) VALUES ($1, $2, $3, $4, $5) RETURNING id),
+		     queued AS (INSERT INTO outbox (kind, case_id, audit_id)
+		                SELECT kind, $1, audit_id FROM (SELECT 1 AS n, 'alert' AS kind, NULL::bigint AS audit_id
+		                                                UNION ALL SELECT 2, 'thread', id FROM entry) k ORDER BY n
+		                RETURNING id)
+		SELECT pg_notify('owed_outbox', '') FROM (SELECT count(*) FROM queued) q`,
+		caseID, customerID, actor, action, b); err != nil {
+		return fmt.Errorf("audit %s and queue its messages: %w", action, err)
 	}
-	return enqueue(ctx, tx, collections.OutboxThread, caseID, 0, auditID)
+	return nil
 }
 
 // findCase returns one case.
