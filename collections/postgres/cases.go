@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/owedhq/owed/collections"
 )
@@ -253,10 +252,12 @@ func showOverdue(ctx context.Context, tx *sqlx.Tx, caseID int64, overdueText str
 // overdueCustomersQuery sums each customer's overdue balances as of $1,
 // disputed invoices aside.
 const overdueCustomersQuery = openInvoicesAsOf + `
-SELECT o.customer_id, o.currency, sum(o.balance_minor) AS overdue_minor, max($1::date - o.due_on) AS oldest_days
-  FROM open_invoices o LEFT JOIN (` + disputedInvoices + `) x ON x.invoice_id = o.id
- WHERE o.due_on < $1 AND x.invoice_id IS NULL
- GROUP BY o.customer_id, o.currency
+SELECT o.customer_id, c.name, coalesce(c.ref, ''), o.currency, o.overdue_minor, o.oldest_days FROM (
+    SELECT o.customer_id, o.currency, sum(o.balance_minor) AS overdue_minor, max($1::date - o.due_on) AS oldest_days
+      FROM open_invoices o LEFT JOIN (` + disputedInvoices + `) x ON x.invoice_id = o.id
+     WHERE o.due_on < $1 AND x.invoice_id IS NULL
+     GROUP BY o.customer_id, o.currency) o
+  JOIN customers c ON c.id = o.customer_id
  ORDER BY o.customer_id, o.currency`
 
 // disputingCustomers returns the customers with an invoice in dispute.
@@ -282,13 +283,13 @@ func (s *CaseService) overdueCustomers(ctx context.Context, asOf time.Time) ([]c
 	var out []collections.OverdueCustomer
 	for rows.Next() {
 		var id, minor int64
-		var currency string
+		var name, ref, currency string
 		var days int
-		if err := rows.Scan(&id, &currency, &minor, &days); err != nil {
+		if err := rows.Scan(&id, &name, &ref, &currency, &minor, &days); err != nil {
 			return nil, fmt.Errorf("overdue customers: %w", err)
 		}
 		if n := len(out); n == 0 || out[n-1].CustomerID != id {
-			out = append(out, collections.OverdueCustomer{CustomerID: id})
+			out = append(out, collections.OverdueCustomer{CustomerID: id, Customer: collections.Customer{ID: id, Name: name, Ref: ref}})
 		}
 		o := &out[len(out)-1]
 		o.Overdue = append(o.Overdue, collections.Money{Minor: minor, Currency: currency})
@@ -359,17 +360,17 @@ func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStag
 	in := collections.SweepInput{AsOf: asOf, Overdue: overdue, Live: liveOverdue, Cases: cases, Shown: shown,
 		Disputed: disputed, Stages: s.stages, NewStages: newStages}
 	decisions := collections.DecideSweep(in)
-	customers, err := s.alertedCustomers(ctx, decisions)
-	if err != nil {
-		return res, err
-	}
 	for _, d := range decisions {
 		outcome, err := s.apply(ctx, in, d, live, dryRun)
 		if err != nil {
 			return res, err
 		}
 		if outcome.alerted {
-			res.Alerts = append(res.Alerts, collections.SweepAlert{Customer: customers[d.CustomerID], Stage: d.Stage,
+			customer := d.Overdue.Customer
+			if customer.ID == 0 {
+				customer = d.Live.Customer
+			}
+			res.Alerts = append(res.Alerts, collections.SweepAlert{Customer: customer, Stage: d.Stage,
 				OldestDays: d.Overdue.OldestDays, Overdue: d.Overdue.Overdue, New: d.Kind == collections.DecideNewCase})
 		}
 		switch outcome.ended {
@@ -601,29 +602,6 @@ func (s *CaseService) endCase(ctx context.Context, tx *sqlx.Tx, r caseRow) (coll
 	}
 	t, _ := collections.TransitionFor(c.Status, action)
 	return t.To, nil
-}
-
-// alertedCustomers loads, in one query, the customers of the decisions
-// that raise an alert.
-func (s *CaseService) alertedCustomers(ctx context.Context, decisions []collections.SweepDecision) (map[int64]collections.Customer, error) {
-	var ids []int64
-	for _, d := range decisions {
-		if d.RaisesAlert() {
-			ids = append(ids, d.CustomerID)
-		}
-	}
-	out := make(map[int64]collections.Customer, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var rows []customerRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT `+customerColumns+`, 0::float8 AS similarity FROM customers WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
-		return nil, fmt.Errorf("customers to alert: %w", err)
-	}
-	for _, r := range rows {
-		out[r.ID] = r.customer()
-	}
-	return out, nil
 }
 
 // stageDetails records a stage alert: the stage, and how overdue the
