@@ -80,9 +80,9 @@ func NewData(c collections.Customer, invoices []collections.OpenInvoice, asOf ti
 	for _, inv := range invoices {
 		days := collections.DaysBetween(inv.DueOn, asOf)
 		i := Invoice{Number: inv.Number, IssuedOn: customerDate(inv.IssuedOn), DueOn: customerDate(inv.DueOn),
-			Currency: inv.Currency,
-			Amount:   collections.Money{Minor: inv.Amount, Currency: inv.Currency}.String(),
-			Balance:  collections.Money{Minor: inv.Balance, Currency: inv.Currency}.String(),
+			Currency:   inv.Currency,
+			Amount:     collections.Money{Minor: inv.Amount, Currency: inv.Currency}.String(),
+			Balance:    collections.Money{Minor: inv.Balance, Currency: inv.Currency}.String(),
 			PaymentURL: PaymentLink(inv.PaymentURL, paymentURL, inv, c.Ref)}
 		s := totals[inv.Currency]
 		if s == nil {
@@ -178,4 +178,3 @@ func sampleData() []Data {
 		asOf, Sender{Name: "Example Accounts", Email: "ar@example.com"}, "")
 	return []Data{full, sparse}
 }
-
