@@ -300,13 +300,8 @@ func courtesyLine(it collections.CourtesyItem) string {
 	case collections.CourtesyHeld:
 		line += " — held back (emailed recently, or the case is quiet)"
 	case collections.CourtesyQueued:
-		switch it.EmailState {
-		case collections.EmailSent:
-			line += " — sent"
-		case collections.EmailFailed:
+		if it.EmailState == collections.EmailFailed {
 			line += " — could not be delivered"
-		default:
-			line += " — queued"
 		}
 	}
 	return line
