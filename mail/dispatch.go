@@ -14,7 +14,8 @@ const (
 	emailLease       = 2 * time.Minute // longer than a delivery's timeout
 	maxEmailAttempts = 12
 	maxEmailBackoff  = time.Hour
-	idleCheck        = time.Minute // looks again without a wake-up, in case one was missed
+	idleCheck        = time.Minute            // looks again without a wake-up, in case one was missed
+	pollUnwoken      = 250 * time.Millisecond // how often to look when nothing wakes the dispatcher
 )
 
 // Dispatcher sends the queued emails through a Mailer: each under its
@@ -50,6 +51,9 @@ func (d *Dispatcher) Run(ctx context.Context, isLeader func(context.Context) boo
 			continue
 		}
 		next := idleCheck
+		if wake == nil {
+			next = pollUnwoken
+		}
 		if due, ok, err := d.Emails.NextEmailDue(ctx); err == nil && ok {
 			next = min(max(due, 10*time.Millisecond), idleCheck)
 		}
