@@ -58,7 +58,11 @@ func (b *Bot) reminderForm(ctx context.Context, v collections.CaseView, template
 		if err != nil {
 			return f, err
 		}
-		f.Invoices = sum.Invoices
+		for _, inv := range sum.Invoices {
+			if !inv.Disputed {
+				f.Invoices = append(f.Invoices, inv)
+			}
+		}
 	}
 	draft, err := b.opts.Composer.Compose(f.Template, v.Customer, f.Invoices, v.AsOf, person)
 	if err != nil {

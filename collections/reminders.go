@@ -152,6 +152,8 @@ func ReminderHolds(f ReminderFacts) []Hold {
 			out = append(out, Hold{Kind: HoldSnoozed, Until: c.SnoozedUntil})
 		case CasePlanActive:
 			out = append(out, Hold{Kind: HoldPlan})
+		case CasePromised:
+			out = append(out, Hold{Kind: HoldPromised})
 		case CaseEscalated:
 			if e := f.Escalation; e != nil && e.Status == EscalationApproved && (e.Target == TargetAgency || e.Target == TargetLegal) {
 				out = append(out, Hold{Kind: HoldEscalated, Target: e.Target})

@@ -28,6 +28,7 @@ SELECT i.id, i.number, i.customer_id, i.currency, i.amount_minor, i.amount_minor
  WHERE i.due_on >= $1 AND i.due_on <= $1::date + $2::int AND i.issued_on <= $1
    AND i.paid_minor < i.amount_minor AND coalesce(c.email, '') <> ''
    AND NOT EXISTS (SELECT 1 FROM courtesy_reminders r WHERE r.invoice_id = i.id)
+   AND NOT ` + inDispute + `
  ORDER BY i.customer_id, i.due_on, i.number`
 
 // SweepReminders makes the courtesy reminders due as of asOf and, in

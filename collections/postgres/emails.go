@@ -155,10 +155,15 @@ func (s *EmailService) ReminderFacts(ctx context.Context, caseID int64) (collect
 }
 
 // reminderInvoices are the invoices a reminder covers: the overdue ones,
-// or every open one when nothing is overdue.
+// or every open one when nothing is overdue; disputed ones are out of
+// the chase.
 func reminderInvoices(sum collections.CustomerSummary) []collections.OpenInvoice {
-	var overdue []collections.OpenInvoice
+	var overdue, open []collections.OpenInvoice
 	for _, inv := range sum.Invoices {
+		if inv.Disputed {
+			continue
+		}
+		open = append(open, inv)
 		if inv.DaysOverdue > 0 {
 			overdue = append(overdue, inv)
 		}
@@ -166,7 +171,7 @@ func reminderInvoices(sum collections.CustomerSummary) []collections.OpenInvoice
 	if len(overdue) > 0 {
 		return overdue
 	}
-	return sum.Invoices
+	return open
 }
 
 // sameText compares two message bodies as people would: line endings
