@@ -145,7 +145,9 @@ func (b *Bot) reminderSubmission(ctx context.Context, cb slack.InteractionCallba
 		if err != nil {
 			return nil, true
 		}
-		if _, err := b.opts.Emails.SendBatch(ctx, actor(cb), ref.BatchID); err != nil {
+		a := actor(cb)
+		a.Name = b.personName(ctx, cb)
+		if _, err := b.opts.Emails.SendBatch(ctx, a, ref.BatchID); err != nil {
 			b.reply(ctx, cb, b.refusalOf(ctx, "send courtesy reminders", err))
 		}
 		return nil, true
@@ -209,7 +211,9 @@ func (b *Bot) courtesyAction(ctx context.Context, cb slack.InteractionCallback, 
 	}
 	switch act.ActionID {
 	case blocks.ActionCourtesySendAll:
-		if _, err := b.opts.Emails.SendBatch(ctx, actor(cb), ref.BatchID); err != nil {
+		a := actor(cb)
+		a.Name = b.personName(ctx, cb)
+		if _, err := b.opts.Emails.SendBatch(ctx, a, ref.BatchID); err != nil {
 			b.reply(ctx, cb, b.refusalOf(ctx, "send courtesy reminders", err))
 		}
 	case blocks.ActionCourtesyReview:

@@ -31,6 +31,10 @@ type Dispatcher struct {
 	// RetryBase is the first delay before a retry; it doubles with each
 	// attempt (default 30 s).
 	RetryBase time.Duration
+	// Lease is how long an email being sent is held from other senders;
+	// if the process dies, another sends it after that, under the same
+	// Message-ID. It must outlast a delivery's timeout (default 2 min).
+	Lease time.Duration
 }
 
 // Run sends emails until ctx ends, on the leader only (isLeader nil: always).
@@ -83,7 +87,11 @@ func (d *Dispatcher) log() *slog.Logger {
 func (d *Dispatcher) SendDue(ctx context.Context, max int) (int, error) {
 	n := 0
 	for ; n < max; n++ {
-		e, err := d.Emails.ClaimEmail(ctx, emailLease)
+		lease := d.Lease
+		if lease <= 0 {
+			lease = emailLease
+		}
+		e, err := d.Emails.ClaimEmail(ctx, lease)
 		if err != nil || e == nil {
 			return n, err
 		}

@@ -10,6 +10,7 @@ import (
 	"net"
 	netmail "net/mail"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -101,6 +102,9 @@ type Message struct {
 	Date      time.Time
 }
 
+// replyCode matches an SMTP reply that starts with its code.
+var replyCode = regexp.MustCompile(`^[2-5][0-9][0-9]( |-|$)`)
+
 // DeliveryError is a delivery that did not happen: Permanent when the
 // server refused it for good (a 5xx answer), else worth retrying (a 4xx
 // answer, a network error, a timeout).
@@ -157,9 +161,10 @@ func (m *Mailer) Send(ctx context.Context, msg Message) (string, error) {
 	if err := client.DialAndSendWithContext(ctx, gm); err != nil {
 		return "", classify(err)
 	}
+	// go-mail keeps the text of the server's 250 reply, without the code.
 	answer := strings.TrimSpace(gm.ServerResponse())
-	if answer == "" {
-		answer = "250 accepted"
+	if !replyCode.MatchString(answer) {
+		answer = strings.TrimSpace("250 " + answer)
 	}
 	return answer, nil
 }

@@ -195,7 +195,11 @@ func EmailOff() Message {
 // emailLine is the sentence of an email's audit entry.
 func emailLine(e collections.AuditEntry) (string, bool) {
 	d := e.Details
-	to := Escape(truncate(d.To, 200))
+	addr := d.To
+	if a, err := netmail.ParseAddress(d.To); err == nil {
+		addr = a.Address
+	}
+	to := Escape(truncate(addr, 200))
 	switch e.Action {
 	case collections.AuditReminderEmailed:
 		what := "Reminder"
@@ -378,6 +382,9 @@ func CourtesyList(b collections.ReminderBatch) Message {
 	return message(plural(len(b.Items), "courtesy reminder", "courtesy reminders"), bs...)
 }
 
+// CourtesyItemBlock is the block ID of one invoice in the Review modal.
+func CourtesyItemBlock(invoiceID int64) string { return "courtesy_item_" + strconv.FormatInt(invoiceID, 10) }
+
 // CourtesyReviewModal lists a batch's courtesy reminders, each ready one
 // with Skip; submitting it sends the ready ones.
 func CourtesyReviewModal(b collections.ReminderBatch) slack.ModalViewRequest {
@@ -388,7 +395,7 @@ func CourtesyReviewModal(b collections.ReminderBatch) slack.ModalViewRequest {
 		if len(bs) >= MaxModalBlocks-1 {
 			break
 		}
-		s := section(courtesyLine(it))
+		s := sectionID(CourtesyItemBlock(it.InvoiceID), courtesyLine(it))
 		if it.Status == collections.CourtesyReady {
 			ready++
 			skip := button(ActionCourtesySkip, "Skip", BatchRef{BatchID: b.ID, InvoiceID: it.InvoiceID}.String())

@@ -228,7 +228,11 @@ func (s *EmailService) QueueReminder(ctx context.Context, a collections.Actor, c
 		if !sameText(r.Text, draft.Text) {
 			html = s.composer.HTMLFromText(r.Text)
 		}
-		e = collections.Email{CustomerID: c.CustomerID, CaseID: c.ID, Template: r.Template, To: to.String(),
+		toAddr := to.Address
+		if to.Name != "" {
+			toAddr = to.String()
+		}
+		e = collections.Email{CustomerID: c.CustomerID, CaseID: c.ID, Template: r.Template, To: toAddr,
 			Subject: strings.TrimSpace(r.Subject), Text: strings.TrimSpace(r.Text) + "\n", HTML: html,
 			InvoiceIDs: invoiceIDs(invoices), SentBy: a.UserID, SendAnyway: dec.SendAnyway}
 		if err := s.insertEmail(ctx, tx, &e, sum.Customer); err != nil {
@@ -268,11 +272,11 @@ func (s *EmailService) insertEmail(ctx context.Context, tx *sqlx.Tx, e *collecti
 	var r emailRow
 	err := tx.GetContext(ctx, &r, `
 		INSERT INTO emails (customer_id, case_id, batch_id, stage, template, message_id, from_addr, to_addr, bcc_addr, subject,
-		                    body_text, body_html, invoice_ids, sent_by, send_anyway, not_before)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		                    body_text, body_html, invoice_ids, sent_by, send_anyway, not_before, queued_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		RETURNING `+emailColumns,
 		e.CustomerID, nullID(e.CaseID), nullID(e.BatchID), stage, e.Template, e.MessageID, e.From, e.To, e.Bcc, e.Subject,
-		e.Text, e.HTML, pq.Array(e.InvoiceIDs), e.SentBy, e.SendAnyway, e.NotBefore)
+		e.Text, e.HTML, pq.Array(e.InvoiceIDs), e.SentBy, e.SendAnyway, e.NotBefore, s.now())
 	if err != nil {
 		return fmt.Errorf("queue email to customer %d: %w", e.CustomerID, err)
 	}
