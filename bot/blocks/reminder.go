@@ -383,7 +383,9 @@ func CourtesyList(b collections.ReminderBatch) Message {
 }
 
 // CourtesyItemBlock is the block ID of one invoice in the Review modal.
-func CourtesyItemBlock(invoiceID int64) string { return "courtesy_item_" + strconv.FormatInt(invoiceID, 10) }
+func CourtesyItemBlock(invoiceID int64) string {
+	return "courtesy_item_" + strconv.FormatInt(invoiceID, 10)
+}
 
 // CourtesyReviewModal lists a batch's courtesy reminders, each ready one
 // with Skip; submitting it sends the ready ones.
