@@ -177,11 +177,28 @@ func parseEmail(raw []byte) (Email, error) {
 		}
 		return v
 	}
-	e := Email{MessageID: msg.Header.Get("Message-Id"), From: dec("From"), To: dec("To"), Subject: dec("Subject")}
+	e := Email{MessageID: msg.Header.Get("Message-Id"), From: addresses(dec("From")), To: addresses(dec("To")), Subject: dec("Subject")}
 	if err := readPart(&e, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body); err != nil {
 		return Email{}, err
 	}
 	return e, nil
+}
+
+// addresses shows an address header as people write it: "Name
+// <addr>", or the bare address.
+func addresses(h string) string {
+	list, err := netmail.ParseAddressList(h)
+	if err != nil {
+		return h
+	}
+	out := make([]string, len(list))
+	for i, a := range list {
+		out[i] = a.Address
+		if a.Name != "" {
+			out[i] = a.Name + " <" + a.Address + ">"
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // readPart takes the text and HTML bodies out of a part, walking into

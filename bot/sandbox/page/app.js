@@ -175,6 +175,7 @@
       const frame = el("iframe", "mail-html");
       frame.setAttribute("sandbox", "");
       frame.setAttribute("title", "HTML body of " + m.subject);
+      frame.addEventListener("load", () => (frame.dataset.loaded = "1"));
       frame.src = "/sandbox/mail/" + m.id;
       parts.push(el("div", "mail-label muted", ["HTML"]), frame);
     }
