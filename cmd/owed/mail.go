@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -172,4 +173,58 @@ func (a *App) sweepReminders(ctx context.Context, asOf time.Time) {
 	if res.Courtesy+res.StageMail > 0 {
 		a.log.InfoContext(ctx, "reminders", "courtesy", res.Courtesy, "emails", res.Emails, "held", res.Held, "stage_emails", res.StageMail)
 	}
+}
+
+// printReminders says what a sweep's reminders did.
+func printReminders(w io.Writer, m MailConfig, res collections.RemindersResult) {
+	switch {
+	case !m.On() || m.Policy == collections.RemindersOff:
+		return
+	case m.Policy == collections.RemindersApprove && res.Courtesy > 0:
+		fmt.Fprintf(w, "Courtesy reminders: %d ready for Send all in Slack\n", res.Courtesy)
+	case res.Courtesy+res.StageMail > 0:
+		fmt.Fprintf(w, "Reminders: %d courtesy emails for %d invoices, %d with stage alerts, queued for `owed serve` to send\n",
+			res.Emails, res.Courtesy, res.StageMail)
+	}
+}
+
+// emailJSON is an email in `owed history --json`.
+type emailJSON struct {
+	MessageID  string `json:"message_id"`
+	From       string `json:"from"`
+	To         string `json:"to"`
+	Bcc        string `json:"bcc,omitempty"`
+	Subject    string `json:"subject"`
+	Text       string `json:"text"`
+	HTML       string `json:"html"`
+	Template   string `json:"template"`
+	SentBy     string `json:"sent_by"`
+	SendAnyway bool   `json:"send_anyway,omitempty"`
+	Status     string `json:"status"`
+	QueuedAt   string `json:"queued_at"`
+	SentAt     string `json:"sent_at,omitempty"`
+	FailedAt   string `json:"failed_at,omitempty"`
+	Answer     string `json:"answer,omitempty"`
+}
+
+// customerEmails returns a customer's emails by id, for the history.
+func customerEmails(ctx context.Context, db *postgres.DB, customerID int64, loc *time.Location) (map[int64]emailJSON, error) {
+	list, err := postgres.NewEmailService(db, postgres.NewCaseService(db, postgres.CaseConfig{}), postgres.EmailConfig{}).CustomerEmails(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	at := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(loc).Format(time.RFC3339)
+	}
+	out := make(map[int64]emailJSON, len(list))
+	for _, e := range list {
+		queued := e.QueuedAt
+		out[e.ID] = emailJSON{MessageID: e.MessageID, From: e.From, To: e.To, Bcc: e.Bcc, Subject: e.Subject, Text: e.Text, HTML: e.HTML,
+			Template: e.Template, SentBy: e.SentBy, SendAnyway: e.SendAnyway, Status: string(e.Status),
+			QueuedAt: at(&queued), SentAt: at(e.SentAt), FailedAt: at(e.FailedAt), Answer: e.Answer}
+	}
+	return out, nil
 }
