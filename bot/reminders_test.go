@@ -175,6 +175,19 @@ func TestJourney_SendReminderEmailsTheCustomerAndRespectsTheContactGap(t *testin
 			t.Errorf("sent without an address: %+v", res)
 		}
 	})
+	t.Run("AnotherTemplateRewritesSubjectAndMessage", func(t *testing.T) {
+		modal, _ := h.sb.TopView(member)
+		if !strings.Contains(string(modal.Blocks), "Reminder: invoice B-1 was due") {
+			t.Fatalf("Bluebird (7 days) does not start with the reminder template: %s", modal.Blocks)
+		}
+		if err := h.sb.ChooseInView(h.ctx, member, modal.ID, blocks.ActionReminderTemplate, sandbox.Value{Option: collections.TemplateFirm}); err != nil {
+			t.Fatal(err)
+		}
+		h.await("the firm template's subject", func() bool {
+			v, ok := h.sb.TopView(member)
+			return ok && strings.Contains(string(v.Blocks), "Your account is 7 days past due")
+		})
+	})
 }
 
 func TestSendReminder_QuietCaseNeedsSendAnyway(t *testing.T) {

@@ -145,6 +145,11 @@ func TestParseServerURL(t *testing.T) {
 
 // A ledger with one customer owing one invoice, and an email queued to it.
 func queueOne(t *testing.T, db *postgres.DB) (*postgres.EmailService, collections.Email) {
+	return queueOneIn(t, db, collections.SendWindow{Always: true}, time.Now)
+}
+
+// queueOneIn queues the email under a send window, at a time.
+func queueOneIn(t *testing.T, db *postgres.DB, window collections.SendWindow, now func() time.Time) (*postgres.EmailService, collections.Email) {
 	t.Helper()
 	ctx := context.Background()
 	imp := postgres.NewImportService(db)
@@ -171,7 +176,7 @@ func queueOne(t *testing.T, db *postgres.DB) (*postgres.EmailService, collection
 		t.Fatal(err)
 	}
 	emails := postgres.NewEmailService(db, cases, postgres.EmailConfig{Composer: &mail.Composer{Templates: tm, From: "Acme <ar@acme.example>"},
-		GapDays: 5, Window: collections.SendWindow{Always: true}})
+		GapDays: 5, Window: window, Location: time.UTC, Now: now})
 	e, err := emails.QueueReminder(ctx, collections.Actor{UserID: "U0MEMBER", Name: "Dana"}, c.ID, collections.ReminderRequest{
 		To: "ap@acme.example", Template: collections.TemplateReminder, Subject: "Invoice A-1", Text: "Please pay A-1."})
 	if err != nil {
@@ -265,5 +270,27 @@ func TestDispatcher_KilledBetweenQueueAndSendDeliversOnceAfterRestart(t *testing
 	got := sb.Mailbox()
 	if len(got) != 1 || got[0].MessageID != queued.MessageID {
 		t.Errorf("delivered %d emails (Message-ID %v), want one with %s", len(got), got, queued.MessageID)
+	}
+}
+
+func TestEmail_OutsideTheSendWindowWaitsForItToOpen(t *testing.T) {
+	db := dbtest.New(t)
+	// A Saturday 20:00 UTC to come: a Mon-Fri 09:00-17:00 window opens on
+	// the Monday after.
+	d := time.Now().UTC().AddDate(0, 0, 7)
+	for d.Weekday() != time.Saturday {
+		d = d.AddDate(0, 0, 1)
+	}
+	sat := time.Date(d.Year(), d.Month(), d.Day(), 20, 0, 0, 0, time.UTC)
+	w, err := collections.ParseSendWindow(collections.DefaultSendWindow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emails, e := queueOneIn(t, db, w, func() time.Time { return sat })
+	if want := time.Date(d.Year(), d.Month(), d.Day()+2, 9, 0, 0, 0, time.UTC); !e.NotBefore.Equal(want) {
+		t.Errorf("not before %s, want %s", e.NotBefore, want)
+	}
+	if got, err := emails.ClaimEmail(context.Background(), time.Minute); err != nil || got != nil {
+		t.Errorf("an email outside its window was handed out: %+v %v", got, err)
 	}
 }
