@@ -170,9 +170,6 @@ func (b *Bot) submitReminder(ctx context.Context, cb slack.InteractionCallback) 
 	_, err = b.opts.Emails.QueueReminder(ctx, a, ref.CaseID, collections.ReminderRequest{
 		To: in.To, Template: in.Template, Subject: in.Subject, Text: in.Message, SendAnyway: in.SendAnyway})
 	if err == nil {
-		if cb.Container.IsEphemeral {
-			b.afterAck(ctx, func(ctx context.Context) { b.refreshEphemeral(ctx, cb, ref.CaseID) })
-		}
 		return nil
 	}
 	// A hold the form did not show yet goes on the address, which is

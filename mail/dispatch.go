@@ -102,8 +102,11 @@ func (d *Dispatcher) SendDue(ctx context.Context, max int) (int, error) {
 	return n, nil
 }
 
-// send delivers one email and records the outcome.
+// send delivers one email and records the outcome. A delivery under way
+// when ctx ends is finished (the mailer bounds it), so that shutting
+// down neither cuts a message short nor leaves it to be sent twice.
 func (d *Dispatcher) send(ctx context.Context, e *collections.Email) error {
+	ctx = context.WithoutCancel(ctx)
 	answer, err := d.Mailer.Send(ctx, Message{MessageID: e.MessageID, From: e.From, To: e.To, Bcc: e.Bcc,
 		Subject: e.Subject, Text: e.Text, HTML: e.HTML, Date: e.QueuedAt})
 	if err == nil {
@@ -113,11 +116,6 @@ func (d *Dispatcher) send(ctx context.Context, e *collections.Email) error {
 	var de *DeliveryError
 	if !errors.As(err, &de) {
 		de = &DeliveryError{Answer: err.Error()}
-	}
-	if ctx.Err() != nil {
-		// Shutting down: the lease runs out and the email is sent again,
-		// under the same Message-ID, by whoever leads next.
-		return nil
 	}
 	if de.Permanent || e.Attempts >= maxEmailAttempts {
 		d.log().WarnContext(ctx, "email could not be delivered", "email", e.ID, "attempts", e.Attempts, "answer", de.Answer)
