@@ -330,7 +330,7 @@ func CourtesyBatch(b collections.ReminderBatch) Message {
 		bs = append(bs, header(title), section(Escape(text)+" The list is in the thread."))
 	case b.SentAt == nil:
 		title = plural(n[collections.CourtesyReady], "courtesy reminder", "courtesy reminders") + " ready"
-		text = title + ": invoices due within days, to be emailed before their due date."
+		text = title + ": friendly emails to customers whose invoices fall due in the next few days. Nothing is sent until someone presses Send all."
 		bs = append(bs, header(title), section(courtesyList(b, 10)))
 		if n[collections.CourtesyReady] > 0 {
 			send := button(ActionCourtesySendAll, "Send all", ref)
