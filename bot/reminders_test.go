@@ -261,7 +261,7 @@ func TestEmail_PermanentFailureTellsTheThread(t *testing.T) {
 	h.click(member, acme, blocks.ActionSendReminder)
 	h.submit(member, h.modal(member, blocks.CallbackReminder), sandbox.Values{})
 	line := h.reply(acme, "could not be delivered")
-	if !shows(line, "ap@acme.example") || !shows(line, "550") || !shows(line, "no such mailbox") {
+	if !shows(line, "could not be delivered: 550 no such mailbox") {
 		t.Errorf("failure line: %s", line.Text)
 	}
 	if n := h.count(`SELECT count(*) FROM emails WHERE status = 'failed' AND answer LIKE '%550%'`); n != 1 {
@@ -408,4 +408,20 @@ func TestAuto_StageAlertEmailsTheStageTemplate(t *testing.T) {
 	if err != nil || again.StageMail != 0 {
 		t.Errorf("the stage was emailed twice: %+v %v", again, err)
 	}
+}
+
+func TestCourtesy_FailureIsToldInTheBatchThread(t *testing.T) {
+	h := newMailHarness(t, collections.RemindersAuto)
+	h.importCSV(collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nC-1,Current Co,USD,10.00,2026-05-20,2026-06-03\n")
+	h.sb.FailMail(sandbox.MailFailure{Code: 550, Message: "mailbox unavailable"})
+	if _, err := h.emails.SweepReminders(h.ctx, h.date()); err != nil {
+		t.Fatal(err)
+	}
+	h.await("the email failed", func() bool { return h.count(`SELECT count(*) FROM emails WHERE status = 'failed'`) == 1 })
+	h.settle()
+	msgs := h.alerts()
+	if len(msgs) != 1 {
+		t.Fatalf("channel: %+v", msgs)
+	}
+	h.reply(msgs[0], "The email to pay@current.example could not be delivered: 550 mailbox unavailable")
 }

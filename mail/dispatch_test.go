@@ -66,11 +66,11 @@ func TestMailer_SendsOverSMTPAndClassifiesAnswers(t *testing.T) {
 	sb.FailMail(sandbox.MailFailure{Code: 451, Message: "4.3.0 busy"}, sandbox.MailFailure{Code: 550, Message: "5.1.1 no such user"})
 	_, err = m.Send(ctx, msg)
 	var de *mail.DeliveryError
-	if !errors.As(err, &de) || de.Permanent || de.Code != 451 || !strings.Contains(de.Answer, "busy") {
+	if !errors.As(err, &de) || de.Permanent || de.Code != 451 || de.Answer != "451 4.3.0 busy" {
 		t.Errorf("451: %#v", err)
 	}
 	_, err = m.Send(ctx, msg)
-	if !errors.As(err, &de) || !de.Permanent || de.Code != 550 || !strings.Contains(de.Answer, "no such user") {
+	if !errors.As(err, &de) || !de.Permanent || de.Code != 550 || de.Answer != "550 5.1.1 no such user" {
 		t.Errorf("550: %#v", err)
 	}
 

@@ -207,10 +207,20 @@ func classify(err error) *DeliveryError {
 	return &DeliveryError{Answer: answerOf(err)}
 }
 
-// answerOf is the part of an error people can act on, without
-// go-mail's framing.
+// serverReply finds the server's reply in go-mail's error text:
+// `… closing SMTP DATA writer: 550 "mailbox unavailable", affected …`.
+var serverReply = regexp.MustCompile(`\b([45][0-9][0-9]) (.*?)(?:, affected recipient|, affected message ID|$)`)
+
+// answerOf is the part of an error people can act on: the server's reply
+// ("550 mailbox unavailable"), else what went wrong on the way.
 func answerOf(err error) string {
 	s := err.Error()
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		if m := serverReply.FindStringSubmatch(s); m != nil {
+			return m[1] + " " + strings.Trim(strings.TrimSpace(m[2]), `"`)
+		}
+	}
 	for _, prefix := range []string{"send failed: ", "dial failed: "} {
 		s = strings.TrimPrefix(s, prefix)
 	}
