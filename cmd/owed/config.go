@@ -44,6 +44,9 @@ type MailConfig struct {
 	GapDays      int
 	Window       collections.SendWindow
 	TemplatesDir string
+	// Timeout bounds one delivery (OWED_SMTP_TIMEOUT); an email being sent
+	// is leased for four times as long.
+	Timeout time.Duration
 }
 
 // On reports whether an SMTP server is set up.
@@ -204,5 +207,9 @@ func loadMailConfig(get func(name, def string) string, bad func(format string, a
 		bad("OWED_SEND_WINDOW %s", collections.ErrorMessage(err))
 	}
 	m.TemplatesDir = get("OWED_TEMPLATES_DIR", "")
+	timeout := get("OWED_SMTP_TIMEOUT", "30s")
+	if m.Timeout, err = time.ParseDuration(timeout); err != nil || m.Timeout <= 0 {
+		bad("OWED_SMTP_TIMEOUT %q is not a duration (like 30s)", timeout)
+	}
 	return m
 }

@@ -38,7 +38,8 @@ func newEmailing(cfg Config, db *postgres.DB, cases *postgres.CaseService, opts 
 		RemindBefore: cfg.Mail.RemindBefore, GapDays: cfg.Mail.GapDays, Window: cfg.Mail.Window, Location: cfg.Location,
 		Channel: cfg.Channel})
 	if cfg.Mail.On() {
-		e.dispatcher = &mail.Dispatcher{Emails: e.emails, Mailer: mail.NewMailer(*cfg.Mail.SMTP, mail.DefaultTimeout), RetryBase: opts.EmailRetryBase}
+		e.dispatcher = &mail.Dispatcher{Emails: e.emails, Mailer: mail.NewMailer(*cfg.Mail.SMTP, cfg.Mail.Timeout),
+			RetryBase: opts.EmailRetryBase, Lease: 4 * cfg.Mail.Timeout}
 	}
 	return e, nil
 }
