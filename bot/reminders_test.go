@@ -57,11 +57,17 @@ func newMailHarness(t *testing.T, policy collections.ReminderPolicy) *mailHarnes
 	mh.harness = h
 	d := &mail.Dispatcher{Emails: mh.emails, Mailer: mailer, RetryBase: 20 * time.Millisecond}
 	ctx, cancel := context.WithCancel(h.ctx)
+	// Woken by the queueing transaction, as in owed serve.
+	l, err := h.db.Listen(ctx, postgres.EmailsChannel)
+	if err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		d.Run(ctx, nil, nil)
+		d.Run(ctx, nil, l.Wake(postgres.EmailsChannel))
 	}()
+	t.Cleanup(func() { l.Close() })
 	t.Cleanup(func() { cancel(); <-done })
 	h.importCSV(collections.ImportCustomers, journeyCustomers)
 	return mh
