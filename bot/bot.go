@@ -58,6 +58,13 @@ type Options struct {
 	// 10 s); a queued item is leased for four times as long.
 	CallTimeout time.Duration
 	Logger      *slog.Logger
+
+	// Emails and Composer send reminder emails; without them (no SMTP
+	// server set up) Send reminder says how to turn email on.
+	Emails   collections.EmailService
+	Composer collections.EmailComposer
+	// SendWindow is when customer emails may leave (OWED_SEND_WINDOW).
+	SendWindow collections.SendWindow
 }
 
 // Bot is owed's Slack surface.

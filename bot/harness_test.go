@@ -58,6 +58,8 @@ type harnessOptions struct {
 	noSender   bool
 	// wrap, when set, wraps the bot's HTTP handler (to time it).
 	wrap func(http.Handler) http.Handler
+	// configure, when set, adds to the bot's options (email, for one).
+	configure func(h *harness, o *bot.Options)
 }
 
 func newHarness(t testing.TB, opts harnessOptions) *harness {
@@ -96,11 +98,15 @@ func newHarness(t testing.TB, opts harnessOptions) *harness {
 	client := slack.New(botToken, slack.OptionAPIURL(sbSrv.URL+"/api/"), slack.OptionAppLevelToken(appToken))
 	h.cases = postgres.NewCaseService(h.db, postgres.CaseConfig{Stages: []int{1, 7, 14, 30, 60, 90}, Channel: channel, GraceDays: 3,
 		PromiseGraceDays: collections.DefaultPromiseGraceDays, Today: h.date})
-	h.bot = bot.New(bot.Options{
+	botOpts := bot.Options{
 		Slack: client, Ledger: postgres.NewLedgerService(h.db), Cases: h.cases, Outbox: postgres.NewOutboxService(h.db),
 		SigningSecret: secret, Channel: channel, Approvers: []string{approver, approverSG},
 		Now: h.now, ChannelInterval: 5 * time.Millisecond, RetryBase: 50 * time.Millisecond,
-	})
+	}
+	if opts.configure != nil {
+		opts.configure(h, &botOpts)
+	}
+	h.bot = bot.New(botOpts)
 	if err := h.bot.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

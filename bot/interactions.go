@@ -73,6 +73,9 @@ func (b *Bot) handleAction(ctx context.Context, cb slack.InteractionCallback, ac
 		b.openRejectModal(ctx, cb, act)
 	case blocks.ActionPlanPreview:
 		b.previewPlan(ctx, cb)
+	case blocks.ActionSendReminder, blocks.ActionReminderTemplate,
+		blocks.ActionCourtesySendAll, blocks.ActionCourtesyReview, blocks.ActionCourtesySkip:
+		b.handleReminderAction(ctx, cb, act)
 	}
 }
 
@@ -268,6 +271,9 @@ func (b *Bot) refuse(ctx context.Context, cb slack.InteractionCallback, err erro
 func (b *Bot) handleSubmission(ctx context.Context, cb slack.InteractionCallback) any {
 	if cb.View.CallbackID == blocks.CallbackReject {
 		return b.submitReject(ctx, cb)
+	}
+	if answer, ok := b.reminderSubmission(ctx, cb); ok {
+		return answer
 	}
 	ref, err := blocks.ParseCaseRef(cb.View.PrivateMetadata)
 	if err != nil {

@@ -454,6 +454,9 @@ func approvalKey(escalationID int64, channel string) string {
 
 func (s *sender) send(ctx context.Context, a *attempt) error {
 	b := s.b
+	if a.Kind == collections.OutboxReminders {
+		return s.sendBatch(ctx, a)
+	}
 	if a.Kind == collections.OutboxThread || a.Kind == collections.OutboxApproval {
 		// These post to the case's channel (the bot's, but for cases opened
 		// before a change of OWED_CHANNEL): wait for its pace before doing

@@ -33,6 +33,9 @@ const (
 	AuditPromiseBroken       = "promise_broken"       // Promised, PromisedBy, Paid
 	AuditDisputed            = "disputed"             // Invoices, DisputeReason, Reason (the note)
 	AuditDisputeResolved     = "dispute_resolved"     // Invoices, Resolution
+	AuditReminderEmailed     = "reminder_emailed"     // EmailID, To, Template, Invoices, SendAnyway and Holds (when sent despite them)
+	AuditEmailDelivered      = "email_delivered"      // EmailID, To, Answer
+	AuditEmailFailed         = "email_failed"         // EmailID, To, Answer
 )
 
 // AuditDetails are the facts an audit entry records, as typed values:
@@ -61,6 +64,12 @@ type AuditDetails struct {
 	Resolution    DisputeResolution `json:"resolution,omitempty"`
 	Customer      string            `json:"customer,omitempty"` // the customer's name, for "Follow up with … today"
 	Owner         string            `json:"owner,omitempty"`    // the account owner to mention
+	EmailID       int64             `json:"email_id,omitempty"`
+	To            string            `json:"to,omitempty"`
+	Template      string            `json:"template,omitempty"`
+	SendAnyway    bool              `json:"send_anyway,omitempty"`
+	Holds         []HoldKind        `json:"holds,omitempty"`
+	Answer        string            `json:"answer,omitempty"`
 }
 
 // DecodeAuditDetails reads the details stored with an audit entry. Any

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -44,6 +45,7 @@ var Columns = map[ImportKind][]Column{
 		{Name: "issued_on", Aliases: []string{"issued", "issue date", "invoice date", "date", "issued date"}, Required: true},
 		{Name: "due_on", Aliases: []string{"due date", "due"}, Required: true},
 		{Name: "balance", Aliases: []string{"amount due", "balance due", "outstanding", "amount outstanding"}},
+		{Name: "payment_url", Aliases: []string{"payment link", "pay link", "pay url", "pay now link", "pay now url"}},
 	},
 	ImportPayments: {
 		{Name: "invoice", Aliases: []string{"invoice number", "invoice no", "number", "invoice #", "invoice id"}, Required: true},
@@ -470,6 +472,7 @@ type InvoiceRow struct {
 	Balance     *int64 // amount still owed, when the file says
 	IssuedOn    time.Time
 	DueOn       time.Time
+	PaymentURL  string // the invoice's own pay-now link; empty keeps the one on file
 }
 
 // ParseInvoiceRow validates an invoices row.
@@ -524,6 +527,13 @@ func ParseInvoiceRow(rec Record) (InvoiceRow, []Problem) {
 	}
 	if row.DueOn, err = requiredDate(rec, "due_on"); err != nil {
 		ps = append(ps, rec.Problem("due_on", "%s", ErrorMessage(err)))
+	}
+	if s := rec.Get("payment_url"); s != "" {
+		if u, err := url.Parse(s); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			ps = append(ps, rec.Problem("payment_url", "%q is not an http(s) link", s))
+		} else {
+			row.PaymentURL = s
+		}
 	}
 	if !row.IssuedOn.IsZero() && !row.DueOn.IsZero() && row.DueOn.Before(row.IssuedOn) {
 		ps = append(ps, rec.Problem("due_on", "%s is before the issue date %s", row.DueOn.Format(DateLayout), row.IssuedOn.Format(DateLayout)))

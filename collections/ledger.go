@@ -28,7 +28,8 @@ type OpenInvoice struct {
 	Balance     int64 // minor units still owed as of the date
 	IssuedOn    time.Time
 	DueOn       time.Time
-	DaysOverdue int // negative when not yet due
+	DaysOverdue int    // negative when not yet due
+	PaymentURL  string // the invoice's own pay-now link, from the invoices file; may be empty
 	// Disputed: the invoice is in dispute, out of the chase (its balance
 	// still counts in the aging buckets). DisputeReason says why.
 	Disputed      bool

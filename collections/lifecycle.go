@@ -35,6 +35,7 @@ const (
 	ActEndFollowUp    CaseAction = "end_follow_up"   // owed: the follow-up date came
 	ActKeepPromise    CaseAction = "keep_promise"    // owed: the payments reached the promised amount
 	ActBreakPromise   CaseAction = "break_promise"   // owed: the promised date plus grace passed short
+	ActSendReminder   CaseAction = "send_reminder"   // email the customer a reminder
 )
 
 // Who says who may take an action.
@@ -132,6 +133,9 @@ var records = []Transition{
 	{Action: ActLogContact},
 	{Action: ActDispute, Guard: NeedsOverdue},
 	{Action: ActResolveDispute, Guard: NeedsDispute},
+	// A reminder email: the reminder rules (ReminderHolds) say when it
+	// needs a ticked "Send anyway".
+	{Action: ActSendReminder},
 }
 
 // endings are the transitions every live status has: a case whose
@@ -141,7 +145,7 @@ var endings = []CaseAction{ActSettle, ActClose}
 // AlertButtons are the actions an alert offers as buttons, in the one
 // order they always keep; each is shown when the case's status allows it.
 var AlertButtons = []CaseAction{ActSnooze, ActProposePlan, ActEscalate, ActAgreePlan, ActCancelPlan, ActWithdraw,
-	ActLogContact, ActPromise, ActDispute, ActResolveDispute}
+	ActLogContact, ActPromise, ActDispute, ActResolveDispute, ActSendReminder}
 
 // Quiet reports whether the sweep leaves a case in this status alone: no
 // stage alerts while snoozed, on an active plan, or escalated.

@@ -14,6 +14,7 @@ const (
 	OutboxThread         OutboxKind = "thread"          // a line in the case's thread telling an audit entry
 	OutboxApproval       OutboxKind = "approval"        // the approval request: in the thread and DMed to approvers
 	OutboxApprovalUpdate OutboxKind = "approval_update" // redraw the approval requests after the decision
+	OutboxReminders      OutboxKind = "reminders"       // a batch of courtesy reminders: its channel message, or (AuditID) a line in its thread
 )
 
 // OutboxItem is a Slack message waiting to be sent. It was stored in the
@@ -24,7 +25,8 @@ type OutboxItem struct {
 	CaseID       int64
 	EscalationID int64
 	AuditID      int64
-	Attempts     int // including this one
+	BatchID      int64 // OutboxReminders: the batch of courtesy reminders; CaseID is 0
+	Attempts     int   // including this one
 	// InDoubt says that an earlier attempt may have reached Slack (the
 	// sender died, or lost the answer): look for what it posted before
 	// posting again.

@@ -150,6 +150,9 @@ func actionLine(e collections.AuditEntry) string {
 		}
 		return line
 	}
+	if line, ok := emailLine(e); ok {
+		return line
+	}
 	return unknownLine(who, e)
 }
 

@@ -61,12 +61,12 @@ func TestAlert_ButtonsDependOnState(t *testing.T) {
 		view collections.CaseView
 		want []string
 	}{
-		{"open", openCase(), []string{"snooze=Snooze", "plan=Payment plan", "escalate=Escalate", "log_contact=Log contact", "promise=Promise to pay", "dispute=Dispute"}},
-		{"snoozed", snoozedCase(), []string{"snooze=Snooze", "plan=Payment plan", "escalate=Escalate", "log_contact=Log contact", "promise=Promise to pay", "dispute=Dispute"}},
-		{"plan_proposed", planProposedCase(), []string{"plan_agreed=Customer agreed", "plan_cancel=Cancel plan", "log_contact=Log contact", "dispute=Dispute"}},
-		{"plan_active", planActiveCase(), []string{"plan_cancel=Cancel plan", "log_contact=Log contact", "dispute=Dispute"}},
-		{"escalation_pending", escalationPendingCase(), []string{"withdraw=Withdraw escalation", "log_contact=Log contact", "dispute=Dispute"}},
-		{"escalated", escalatedCase(), []string{"log_contact=Log contact", "dispute=Dispute"}},
+		{"open", openCase(), []string{"snooze=Snooze", "plan=Payment plan", "escalate=Escalate", "log_contact=Log contact", "promise=Promise to pay", "dispute=Dispute", "send_reminder=Send reminder"}},
+		{"snoozed", snoozedCase(), []string{"snooze=Snooze", "plan=Payment plan", "escalate=Escalate", "log_contact=Log contact", "promise=Promise to pay", "dispute=Dispute", "send_reminder=Send reminder"}},
+		{"plan_proposed", planProposedCase(), []string{"plan_agreed=Customer agreed", "plan_cancel=Cancel plan", "log_contact=Log contact", "dispute=Dispute", "send_reminder=Send reminder"}},
+		{"plan_active", planActiveCase(), []string{"plan_cancel=Cancel plan", "log_contact=Log contact", "dispute=Dispute", "send_reminder=Send reminder"}},
+		{"escalation_pending", escalationPendingCase(), []string{"withdraw=Withdraw escalation", "log_contact=Log contact", "dispute=Dispute", "send_reminder=Send reminder"}},
+		{"escalated", escalatedCase(), []string{"log_contact=Log contact", "dispute=Dispute", "send_reminder=Send reminder"}},
 		{"settled", settledCase(), nil},
 	}
 	for _, tt := range tests {
@@ -193,8 +193,8 @@ func TestAlert_EscalatedWordingIsExact(t *testing.T) {
 	if !strings.Contains(contextTexts(m), "Escalated to collections agency — approved by <@UCFO>") {
 		t.Errorf("context = %q", contextTexts(m))
 	}
-	// Escalated, the case keeps only its records: contacts and disputes.
-	if got := strings.Join(buttons(t, m), ","); got != "log_contact=Log contact,dispute=Dispute" {
+	// Escalated, the case keeps only its records: contacts, disputes, reminders.
+	if got := strings.Join(buttons(t, m), ","); got != "log_contact=Log contact,dispute=Dispute,send_reminder=Send reminder" {
 		t.Errorf("escalated alert has buttons %q", got)
 	}
 }

@@ -42,6 +42,7 @@ var caseButtons = map[collections.CaseAction]caseButton{
 	collections.ActPromise:        {actionID: ActionPromise, label: "Promise to pay"},
 	collections.ActDispute:        {actionID: ActionDispute, label: "Dispute"},
 	collections.ActResolveDispute: {actionID: ActionResolveDispute, label: "Resolve dispute"},
+	collections.ActSendReminder:   {actionID: ActionSendReminder, label: "Send reminder"},
 	collections.ActApprove:        {actionID: ActionApprove, label: "Approve"},
 	collections.ActReject:         {actionID: ActionReject, label: "Reject"},
 }

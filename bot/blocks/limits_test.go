@@ -132,10 +132,10 @@ func (k *kit) element(p string, el map[string]any) {
 		if st, ok := el["style"]; ok && st != "primary" && st != "danger" {
 			k.addf(p, "style %v", st)
 		}
-	case "static_select", "radio_buttons":
+	case "static_select", "radio_buttons", "checkboxes":
 		opts, _ := el["options"].([]any)
 		max := 100
-		if el["type"] == "radio_buttons" {
+		if el["type"] != "static_select" {
 			max = 10
 		}
 		if len(opts) == 0 || len(opts) > max {

@@ -320,6 +320,13 @@ func (s *Server) ClickInView(ctx context.Context, userID, viewID, actionID strin
 	return s.actInView(ctx, userID, viewID, "", actionID, nil)
 }
 
+// ClickInViewBlock clicks the button with the given action_id in one
+// block of the modal on a member's screen, for buttons that share an
+// action_id across blocks.
+func (s *Server) ClickInViewBlock(ctx context.Context, userID, viewID, blockID, actionID string) error {
+	return s.actInView(ctx, userID, viewID, blockID, actionID, nil)
+}
+
 // ChooseInView picks a value in an element of the modal on a member's
 // screen that sends block_actions: a select or datepicker in an actions
 // block or section, or an input whose block has dispatch_action.

@@ -31,6 +31,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /sandbox/view/action", s.pageViewAction)
 	mux.HandleFunc("POST /sandbox/view/submit", s.pageViewSubmit)
 	mux.HandleFunc("POST /sandbox/view/close", s.pageViewClose)
+	mux.HandleFunc("GET /sandbox/mail/{id}", s.serveMailHTML)
 	assets, _ := fs.Sub(pageFiles, "page")
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(assets)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -54,6 +55,7 @@ type pageState struct {
 	Conversations []pageConv        `json:"conversations"`
 	Views         []pageView        `json:"views"`
 	SocketMode    bool              `json:"socket_mode"`
+	Mailbox       []Email           `json:"mailbox"`
 }
 
 type pageMember struct {
@@ -190,6 +192,7 @@ func (s *Server) pageStateFor(me string) pageState {
 		slices.SortFunc(pc.Messages, byTS)
 		st.Conversations = append(st.Conversations, pc)
 	}
+	st.Mailbox = append([]Email{}, s.mail.emails...)
 	st.Views = []pageView{}
 	for _, id := range s.stacks[me] {
 		v := s.views[id]

@@ -16,8 +16,9 @@ import (
 const savedFormat = 1
 
 // savedWorkspace is the file KeepState writes: what members see (channels,
-// IMs, messages with their threads, ephemeral messages, open modals) and the
-// counters that keep new IDs and timestamps from repeating old ones.
+// IMs, messages with their threads, ephemeral messages, open modals, the
+// mailbox) and the counters that keep new IDs and timestamps from
+// repeating old ones.
 // Conversations and views hold every field of the sandbox's structs (see
 // encodeFields).
 type savedWorkspace struct {
@@ -31,6 +32,7 @@ type savedWorkspace struct {
 	IMs           map[string]string   `json:"ims"`
 	Views         json.RawMessage     `json:"views"`
 	Stacks        map[string][]string `json:"stacks"`
+	Mailbox       []Email             `json:"mailbox,omitempty"`
 }
 
 // KeepState makes the workspace outlive the process: it loads the workspace
@@ -135,6 +137,7 @@ func (s *Server) loadLocked() {
 			s.stacks[user] = stack
 		}
 	}
+	s.mail.emails = append(s.mail.emails[:0:0], saved.Mailbox...)
 	s.seq = max(s.seq, saved.Seq)
 	s.lastTS = max(s.lastTS, saved.LastTS)
 	// A page that saw the old workspace refreshes at once.
@@ -228,7 +231,7 @@ func (s *Server) snapshotLocked() ([]byte, error) {
 	saved := savedWorkspace{
 		Format: savedFormat, Tag: s.stateTag, Saved: s.now(),
 		Version: s.version, Seq: s.seq, LastTS: s.lastTS,
-		IMs: s.ims, Stacks: s.stacks,
+		IMs: s.ims, Stacks: s.stacks, Mailbox: s.mail.emails,
 	}
 	var err error
 	if saved.Conversations, err = encodeFields(convs); err != nil {

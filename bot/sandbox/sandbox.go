@@ -156,6 +156,7 @@ type Server struct {
 	failures     map[string][]Failure
 	calls        []Call
 	tickets      map[string]bool
+	mail         mailbox
 }
 
 // New returns a sandbox for cfg. Zero values get sensible defaults: a team,

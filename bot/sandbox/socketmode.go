@@ -210,11 +210,12 @@ func (h *socketHub) deliver(ctx context.Context, kind string, payload any, timeo
 }
 
 // Close ends the app's Socket Mode connections and the page's pending
-// polls, so that the HTTP server the handler runs in can shut down at once.
-// It does not stop that server.
+// polls, so that the HTTP server the handler runs in can shut down at once,
+// and stops the SMTP server. It does not stop the HTTP server.
 func (s *Server) Close() {
 	defer s.stopOwnWork()
 	s.closing.Do(func() { close(s.done) })
+	s.stopSMTP()
 	h := s.sockets
 	h.mu.Lock()
 	conns := append([]*socketConn(nil), h.conns...)

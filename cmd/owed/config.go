@@ -10,6 +10,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/mail"
 )
 
 // Config is owed's configuration, read from the environment.
@@ -29,7 +30,27 @@ type Config struct {
 	PromiseGrace  int // days after a promised date before the promise is broken
 	LogJSON       bool
 	SlackTimeout  time.Duration // bounds each Slack Web API call
+	Mail          MailConfig
 }
+
+// MailConfig is how owed emails customers.
+type MailConfig struct {
+	SMTP         *mail.Server // nil: email is off
+	From         string
+	Bcc          string
+	PaymentURL   string
+	Policy       collections.ReminderPolicy
+	RemindBefore int
+	GapDays      int
+	Window       collections.SendWindow
+	TemplatesDir string
+	// Timeout bounds one delivery (OWED_SMTP_TIMEOUT); an email being sent
+	// is leased for four times as long.
+	Timeout time.Duration
+}
+
+// On reports whether an SMTP server is set up.
+func (m MailConfig) On() bool { return m.SMTP != nil }
 
 // SocketMode reports whether the bot connects over Socket Mode.
 func (c Config) SocketMode() bool { return c.AppToken != "" }
@@ -131,8 +152,64 @@ func loadConfig(getenv func(string) string, needs configNeeds) (Config, error) {
 	if cfg.SlackTimeout, err = time.ParseDuration(timeout); err != nil || cfg.SlackTimeout <= 0 {
 		bad("OWED_SLACK_TIMEOUT %q is not a duration (like 10s)", timeout)
 	}
+	cfg.Mail = loadMailConfig(get, bad)
 	if len(problems) > 0 {
 		return cfg, collections.Errorf(collections.EINVALID, "the configuration is incomplete:\n  - %s", strings.Join(problems, "\n  - "))
 	}
 	return cfg, nil
+}
+
+// loadMailConfig reads the email settings, reporting each problem.
+func loadMailConfig(get func(name, def string) string, bad func(format string, args ...any)) MailConfig {
+	var m MailConfig
+	if raw := get("OWED_SMTP_URL", ""); raw != "" {
+		srv, err := mail.ParseServerURL(raw)
+		if err != nil {
+			bad("OWED_SMTP_URL %s", collections.ErrorMessage(err))
+		} else {
+			m.SMTP = &srv
+		}
+	}
+	m.From = get("OWED_MAIL_FROM", "")
+	switch {
+	case m.From == "" && m.SMTP != nil:
+		bad("OWED_MAIL_FROM is not set (who reminders come from, like \"Acme Accounts <ar@acme.example>\"; needed with OWED_SMTP_URL)")
+	case m.From != "":
+		if _, err := mail.ParseAddress(m.From); err != nil {
+			bad("OWED_MAIL_FROM: %s", collections.ErrorMessage(err))
+		}
+	}
+	if m.Bcc = get("OWED_MAIL_BCC", ""); m.Bcc != "" {
+		if _, err := mail.ParseAddress(m.Bcc); err != nil {
+			bad("OWED_MAIL_BCC: %s", collections.ErrorMessage(err))
+		}
+	}
+	if m.PaymentURL = get("OWED_PAYMENT_URL", ""); m.PaymentURL != "" {
+		if err := mail.CheckPaymentURL(m.PaymentURL); err != nil {
+			bad("OWED_PAYMENT_URL: %s", collections.ErrorMessage(err))
+		}
+	}
+	var err error
+	policy := get("OWED_REMINDERS", string(collections.RemindersApprove))
+	if m.Policy, err = collections.ParseReminderPolicy(policy); err != nil {
+		bad("OWED_REMINDERS %s", collections.ErrorMessage(err))
+	}
+	before := get("OWED_REMIND_BEFORE", "3")
+	if m.RemindBefore, err = strconv.Atoi(before); err != nil || m.RemindBefore < 0 {
+		bad("OWED_REMIND_BEFORE %q is not a whole number of days", before)
+	}
+	gap := get("OWED_CONTACT_GAP_DAYS", "5")
+	if m.GapDays, err = strconv.Atoi(gap); err != nil || m.GapDays < 0 {
+		bad("OWED_CONTACT_GAP_DAYS %q is not a whole number of days", gap)
+	}
+	window := get("OWED_SEND_WINDOW", collections.DefaultSendWindow)
+	if m.Window, err = collections.ParseSendWindow(window); err != nil {
+		bad("OWED_SEND_WINDOW %s", collections.ErrorMessage(err))
+	}
+	m.TemplatesDir = get("OWED_TEMPLATES_DIR", "")
+	timeout := get("OWED_SMTP_TIMEOUT", "30s")
+	if m.Timeout, err = time.ParseDuration(timeout); err != nil || m.Timeout <= 0 {
+		bad("OWED_SMTP_TIMEOUT %q is not a duration (like 30s)", timeout)
+	}
+	return m
 }

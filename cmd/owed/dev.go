@@ -58,6 +58,10 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 	sb := sandbox.New(sbCfg)
 	sb.SetBaseURL(base)
 	defer sb.Close()
+	smtpAddr, err := sb.StartSMTP("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
 
 	getenv := func(k string) string {
 		switch k {
@@ -78,7 +82,13 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 		case "OWED_ADDR":
 			return ln.Addr().String()
 		}
-		return env.Getenv(k)
+		if v := env.Getenv(k); v != "" || devMail[k] == "" {
+			return v
+		}
+		if k == "OWED_SMTP_URL" {
+			return "smtp://" + smtpAddr
+		}
+		return devMail[k]
 	}
 	cfg, err := loadConfig(getenv, configNeeds{database: true, slack: true, approve: true})
 	if err != nil {
@@ -110,11 +120,22 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 	fmt.Fprintf(env.Stdout, "\n  owed is running against the Slack sandbox, with %s.\n\n", data)
 	fmt.Fprintf(env.Stdout, "  Open %s\n\n", base)
 	fmt.Fprintf(env.Stdout, "  Try /owed acme, then the buttons on an alert; switch members (bottom left) to approve.\n")
+	fmt.Fprintf(env.Stdout, "  Send reminder emails the customer: the Mailbox in the sidebar shows what they get.\n")
 	fmt.Fprintf(env.Stdout, "  Press Ctrl+C to stop. Data stays in .owed/ for next time.\n\n")
 	if opts.started != nil {
 		opts.started(sb)
 	}
 	return app.Run(ctx)
+}
+
+// devMail are the email settings of the sandbox, unless the environment
+// sets them: the sandbox's own SMTP server, a sender, demo pay links, and
+// no send window, so that a reminder shows in the Mailbox at any hour.
+var devMail = map[string]string{
+	"OWED_SMTP_URL":    "(the sandbox's SMTP server)",
+	"OWED_MAIL_FROM":   "Acme Finance Accounts <ar@acme-finance.example>",
+	"OWED_PAYMENT_URL": "https://pay.acme-finance.example/{invoice}?amount={amount}&currency={currency}",
+	"OWED_SEND_WINDOW": "always",
 }
 
 // browsable turns a listen address into one a browser can open.

@@ -47,7 +47,17 @@ func runHistory(ctx context.Context, env *Env, args []string) error {
 		entries[i], entries[j] = entries[j], entries[i]
 	}
 	if *asJSON {
-		return writeJSON(env.Stdout, historyJSON(c, entries, loc))
+		emails, err := customerEmails(ctx, db, c.ID, loc)
+		if err != nil {
+			return err
+		}
+		doc := historyJSON(c, entries, loc)
+		for i, e := range doc["history"].([]historyEntryJSON) {
+			if m, ok := emails[e.Details.EmailID]; ok && e.Action == collections.AuditReminderEmailed {
+				doc["history"].([]historyEntryJSON)[i].Email = &m
+			}
+		}
+		return writeJSON(env.Stdout, doc)
 	}
 	printHistory(env.Stdout, c, entries, loc)
 	return nil
@@ -60,6 +70,7 @@ type historyEntryJSON struct {
 	Action  string                   `json:"action"`
 	Text    string                   `json:"text"`
 	Details collections.AuditDetails `json:"details"`
+	Email   *emailJSON               `json:"email,omitempty"` // the email a reminder_emailed entry queued, as kept
 }
 
 func historyJSON(c collections.Customer, entries []collections.AuditEntry, loc *time.Location) map[string]any {

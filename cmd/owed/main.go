@@ -57,6 +57,8 @@ func commands() []command {
 		{"show", "what a customer owes: owed show CUSTOMER [--as-of DATE] [--json]", runShow},
 		{"aging", "aging report per currency [--as-of DATE] [--json]", runAging},
 		{"history", "every action, contact and email of a customer: owed history CUSTOMER [--json]", runHistory},
+		{"templates", "list the reminder templates and where each comes from", runTemplates},
+		{"preview", "a reminder rendered: owed preview TEMPLATE CUSTOMER [--as-of DATE]", runPreview},
 		{"version", "print version and commit", runVersion},
 	}
 }

@@ -55,6 +55,7 @@ type App struct {
 	leader   *postgres.Leader
 	listener net.Listener
 	opts     AppOptions
+	email    *emailing
 }
 
 // AppOptions adapt an App for `owed dev` and tests.
@@ -65,6 +66,9 @@ type AppOptions struct {
 	Extra http.Handler
 	// SweepAtStart runs the sweep once as soon as the app is up.
 	SweepAtStart bool
+	// EmailRetryBase is the first delay before an email is retried
+	// (default 30 s); tests shorten it.
+	EmailRetryBase time.Duration
 }
 
 // NewApp connects to the database (migrating it under an advisory lock)
@@ -87,6 +91,16 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) 
 	caseCfg := postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays,
 		PromiseGraceDays: cfg.PromiseGrace, Today: today}
 	cases := postgres.NewCaseService(db, caseCfg)
+	email, err := newEmailing(cfg, db, cases, opts)
+	if err != nil {
+		senderDB.Close()
+		db.Close()
+		return nil, err
+	}
+	var composer collections.EmailComposer
+	if email.composer != nil {
+		composer = email.composer
+	}
 	slackOpts := []slack.Option{slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(bot.HTTPClient(cfg.SlackTimeout, log))}
 	if cfg.AppToken != "" {
 		slackOpts = append(slackOpts, slack.OptionAppLevelToken(cfg.AppToken))
@@ -97,6 +111,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) 
 		SigningSecret: cfg.SigningSecret, Channel: cfg.Channel, Approvers: cfg.Approvers,
 		Location: cfg.Location, Logger: log, CallTimeout: cfg.SlackTimeout,
 		SenderCases: postgres.NewCaseService(senderDB, caseCfg), SenderOutbox: postgres.NewOutboxService(senderDB),
+		Emails: email.emails, Composer: composer, SendWindow: cfg.Mail.Window,
 		Ready: func(ctx context.Context) error {
 			ok, err := db.MigrationsCurrent(ctx)
 			if err == nil && !ok {
@@ -113,7 +128,8 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) 
 			return nil, fmt.Errorf("listen on %s: %w (set OWED_ADDR to use another address)", cfg.Addr, err)
 		}
 	}
-	return &App{cfg: cfg, log: log, db: db, senderDB: senderDB, cases: cases, bot: b, leader: postgres.NewLeader(db), listener: ln, opts: opts}, nil
+	return &App{cfg: cfg, log: log, db: db, senderDB: senderDB, cases: cases, bot: b, leader: postgres.NewLeader(db), listener: ln, opts: opts,
+		email: email}, nil
 }
 
 // senderConns is the size of the Slack sender's own connection pool, so
@@ -219,6 +235,12 @@ func (a *App) start(ctx context.Context, g *errgroup.Group) error {
 		a.reviewOnLedgerChanges(ctx)
 		return nil
 	})
+	if d := a.email.dispatcher; d != nil {
+		g.Go(func() error {
+			a.sendEmails(ctx, d)
+			return nil
+		})
+	}
 	if a.cfg.SocketMode() {
 		client := socketmode.New(slack.New(a.cfg.BotToken, slack.OptionAPIURL(a.cfg.APIURL), slack.OptionAppLevelToken(a.cfg.AppToken),
 			slack.OptionHTTPClient(bot.HTTPClient(a.cfg.SlackTimeout, a.log))))
@@ -358,4 +380,5 @@ func (a *App) sweepNow(ctx context.Context) {
 	}
 	a.log.InfoContext(ctx, "sweep done", "alerts", len(res.Alerts), "settled", res.Settled,
 		"snoozes_ended", res.Reopened, "plans_broken", res.Broken, "plans_completed", res.Completed)
+	a.sweepReminders(ctx, res.AsOf)
 }

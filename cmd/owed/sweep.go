@@ -63,6 +63,15 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 	if *dryRun {
 		return nil
 	}
+	email, err := newEmailing(cfg, db, cases, AppOptions{})
+	if err != nil {
+		return err
+	}
+	rem, err := email.emails.SweepReminders(ctx, asOf)
+	if err != nil {
+		return err
+	}
+	printReminders(env.Stdout, cfg.Mail, rem) // the running server sends them
 	outbox := postgres.NewOutboxService(db)
 	queued, err := outbox.PendingOutboxItems(ctx)
 	if err != nil {

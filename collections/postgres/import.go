@@ -348,7 +348,7 @@ func (imp *importer) customers(ctx context.Context) (collections.ImportResult, e
 const createInvoiceStage = `
 CREATE TEMP TABLE stage_invoices (
     line int, number text, customer text, customer_key text, currency char(3),
-    amount_minor bigint, balance_minor bigint, issued_on date, due_on date, ok boolean
+    amount_minor bigint, balance_minor bigint, issued_on date, due_on date, payment_url text, ok boolean
 ) ON COMMIT DROP;
 CREATE TEMP TABLE stage_invoice_customers (
     customer text PRIMARY KEY, customer_key text, first_line int, customer_id bigint
@@ -368,8 +368,8 @@ const newInvoicesOverlap = `
 SELECT EXISTS (SELECT 1 FROM stage_invoices s JOIN invoices i ON i.number = s.number)`
 
 const insertNewInvoices = `
-INSERT INTO invoices (number, customer_id, currency, amount_minor, issued_on, due_on)
-SELECT s.number, sc.customer_id, s.currency, s.amount_minor, s.issued_on, s.due_on
+INSERT INTO invoices (number, customer_id, currency, amount_minor, issued_on, due_on, payment_url)
+SELECT s.number, sc.customer_id, s.currency, s.amount_minor, s.issued_on, s.due_on, s.payment_url
   FROM stage_invoices s JOIN stage_invoice_customers sc ON sc.customer = s.customer`
 
 const insertNewOpeningBalances = `
@@ -407,13 +407,13 @@ SELECT count(*) FROM created`
 const invoicePlan = `
 CREATE TEMP TABLE invoice_plan ON COMMIT DROP AS
 SELECT s.line, s.number, sc.customer_id, s.currency, s.amount_minor, s.balance_minor, s.issued_on, s.due_on,
-       i.id AS invoice_id, i.currency AS old_currency, i.paid_minor,
+       coalesce(s.payment_url, i.payment_url) AS payment_url, i.id AS invoice_id, i.currency AS old_currency, i.paid_minor,
        coalesce(op.amount_minor, 0) AS opening_minor,
        CASE WHEN s.balance_minor IS NULL THEN coalesce(op.amount_minor, 0)
             ELSE s.amount_minor - s.balance_minor - (coalesce(i.paid_minor, 0) - coalesce(op.amount_minor, 0))
        END AS target_opening_minor,
-       i.id IS NOT NULL AND (i.customer_id, i.currency, i.amount_minor, i.issued_on, i.due_on)
-           IS DISTINCT FROM (sc.customer_id, s.currency, s.amount_minor, s.issued_on, s.due_on) AS changed
+       i.id IS NOT NULL AND (i.customer_id, i.currency, i.amount_minor, i.issued_on, i.due_on, i.payment_url)
+           IS DISTINCT FROM (sc.customer_id, s.currency, s.amount_minor, s.issued_on, s.due_on, coalesce(s.payment_url, i.payment_url)) AS changed
   FROM stage_invoices s
   JOIN stage_invoice_customers sc ON sc.customer = s.customer
   LEFT JOIN invoices i ON i.number = s.number
@@ -450,11 +450,11 @@ UPDATE payments p SET amount_minor = ip.target_opening_minor
    AND ip.target_opening_minor > 0 AND ip.target_opening_minor < ip.opening_minor`, `
 UPDATE invoices i
    SET customer_id = ip.customer_id, currency = ip.currency, amount_minor = ip.amount_minor,
-       issued_on = ip.issued_on, due_on = ip.due_on, updated_at = now()
+       issued_on = ip.issued_on, due_on = ip.due_on, payment_url = ip.payment_url, updated_at = now()
   FROM invoice_plan ip
  WHERE i.id = ip.invoice_id AND ip.changed`, `
-INSERT INTO invoices (number, customer_id, currency, amount_minor, issued_on, due_on)
-SELECT number, customer_id, currency, amount_minor, issued_on, due_on
+INSERT INTO invoices (number, customer_id, currency, amount_minor, issued_on, due_on, payment_url)
+SELECT number, customer_id, currency, amount_minor, issued_on, due_on, payment_url
   FROM invoice_plan WHERE invoice_id IS NULL`, `
 INSERT INTO payments (invoice_id, amount_minor, paid_on, reference)
 SELECT i.id, ip.target_opening_minor, $1::date, '` + OpeningBalanceReference + `'
@@ -468,7 +468,7 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 	if _, err := imp.tx.ExecContext(ctx, createInvoiceStage); err != nil {
 		return res, fmt.Errorf("stage invoices: %w", err)
 	}
-	cols := []string{"line", "number", "customer", "customer_key", "currency", "amount_minor", "balance_minor", "issued_on", "due_on"}
+	cols := []string{"line", "number", "customer", "customer_key", "currency", "amount_minor", "balance_minor", "issued_on", "due_on", "payment_url"}
 	n, err := stage(ctx, imp, "stage_invoices", cols, collections.ParseInvoiceRow, func(r collections.InvoiceRow, w *copyRows) {
 		w.Int(int64(r.Line))
 		w.Text(r.Number)
@@ -483,6 +483,7 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 		w.IntOrNull(r.Balance)
 		w.Date(r.IssuedOn)
 		w.Date(r.DueOn)
+		w.TextOrNull(r.PaymentURL)
 	})
 	res.Rows = n
 	if err != nil {

@@ -190,20 +190,23 @@ type openInvoiceRow struct {
 	DueOn      time.Time `db:"due_on"`
 	// DisputeReason is set when the invoice is in dispute.
 	DisputeReason sql.NullString `db:"dispute_reason"`
+	PaymentURL    string         `db:"payment_url"`
 }
 
 func (r openInvoiceRow) invoice(asOf time.Time) collections.OpenInvoice {
 	return collections.OpenInvoice{ID: r.ID, Number: r.Number, CustomerID: r.CustomerID, Currency: r.Currency,
 		Amount: r.Amount, Balance: r.Balance, IssuedOn: r.IssuedOn, DueOn: r.DueOn,
 		DaysOverdue: collections.DaysBetween(r.DueOn, asOf),
-		Disputed:    r.DisputeReason.Valid, DisputeReason: collections.DisputeReason(r.DisputeReason.String)}
+		Disputed:    r.DisputeReason.Valid, DisputeReason: collections.DisputeReason(r.DisputeReason.String),
+		PaymentURL: r.PaymentURL}
 }
 
 // customerOpenInvoices is openInvoicesAsOf for one customer ($2), using
 // the customer's invoices rather than the whole ledger.
 const customerOpenInvoices = `
 SELECT i.id, i.number, i.customer_id, i.currency, i.amount_minor, i.issued_on, i.due_on,
-       i.amount_minor - coalesce(p.paid, 0) AS balance_minor, x.reason AS dispute_reason
+       i.amount_minor - coalesce(p.paid, 0) AS balance_minor, x.reason AS dispute_reason,
+       coalesce(i.payment_url, '') AS payment_url
   FROM invoices i
   LEFT JOIN LATERAL (SELECT sum(amount_minor) AS paid FROM payments
                       WHERE invoice_id = i.id AND paid_on <= $1) p ON true

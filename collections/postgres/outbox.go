@@ -27,7 +27,7 @@ var _ collections.OutboxService = (*OutboxService)(nil)
 // messages go out in order.
 const sendable = `o.sent_at IS NULL AND o.failed_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM outbox e
-                        WHERE e.case_id = o.case_id AND e.id < o.id
+                        WHERE (e.case_id = o.case_id OR e.batch_id = o.batch_id) AND e.id < o.id
                           AND e.sent_at IS NULL AND e.failed_at IS NULL)`
 
 // claimOutbox leases the oldest due items, one per case, alerts first (an
@@ -43,7 +43,7 @@ UPDATE outbox SET not_before = now() + $1 * interval '1 millisecond', attempts =
      ORDER BY o.kind <> 'alert', o.id
      LIMIT $2
      FOR UPDATE SKIP LOCKED)
-RETURNING id, kind, case_id, coalesce(escalation_id, 0), coalesce(audit_id, 0), attempts, in_doubt,
+RETURNING id, kind, coalesce(case_id, 0), coalesce(escalation_id, 0), coalesce(audit_id, 0), coalesce(batch_id, 0), attempts, in_doubt,
           (extract(epoch FROM now() - created_at) * 1000)::bigint`
 
 // ClaimOutboxItems leases the next items to send, oldest first.
@@ -57,7 +57,7 @@ func (s *OutboxService) ClaimOutboxItems(ctx context.Context, lease time.Duratio
 	for rows.Next() {
 		var it collections.OutboxItem
 		var ageMS int64
-		if err := rows.Scan(&it.ID, &it.Kind, &it.CaseID, &it.EscalationID, &it.AuditID, &it.Attempts, &it.InDoubt, &ageMS); err != nil {
+		if err := rows.Scan(&it.ID, &it.Kind, &it.CaseID, &it.EscalationID, &it.AuditID, &it.BatchID, &it.Attempts, &it.InDoubt, &ageMS); err != nil {
 			return nil, fmt.Errorf("claim outbox items: %w", err)
 		}
 		it.Age = time.Duration(ageMS) * time.Millisecond

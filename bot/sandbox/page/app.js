@@ -108,12 +108,81 @@
     tr.textContent = d.socket_mode ? "Socket Mode" : "HTTP request URLs";
     tr.dataset.transport = d.socket_mode ? "socket" : "http";
     renderMembers();
+    renderMailboxCount();
+    if (S.conv === MAILBOX) {
+      renderSidebar();
+      renderMailbox();
+      renderModal();
+      return;
+    }
+    showMailbox(false);
     const conv = currentConv();
     if (conv) S.conv = conv.id;
     renderSidebar();
     renderConversation(conv);
     renderThread(conv);
     renderModal();
+  }
+
+  // ---- the mailbox: what the sandbox's SMTP server received ---------------
+
+  const MAILBOX = "mailbox";
+
+  function showMailbox(on) {
+    $("mailbox").hidden = !on;
+    $("messages").hidden = on;
+    $("composer").hidden = on;
+    $("mailbox-open").classList.toggle("active", on);
+    if (on) $("thread-pane").hidden = true;
+  }
+
+  function renderMailboxCount() {
+    const n = (S.data.mailbox || []).length;
+    const badge = $("mailbox-count");
+    badge.hidden = n === 0;
+    badge.textContent = String(n);
+  }
+
+  function renderMailbox() {
+    showMailbox(true);
+    const mails = (S.data.mailbox || []).slice().reverse();
+    $("conversation-title").textContent = "Mailbox";
+    $("conversation-sub").textContent = "Every email owed sent through the sandbox's SMTP server, newest first";
+    const box = $("mailbox");
+    if (box.dataset.key === mails.map((m) => m.id).join(",")) return;
+    box.dataset.key = mails.map((m) => m.id).join(",");
+    if (!mails.length) {
+      box.replaceChildren(el("div", "empty muted", ["No email yet. Press Send reminder on an alert."]));
+      return;
+    }
+    box.replaceChildren(...mails.map(renderMail));
+  }
+
+  function renderMail(m) {
+    const head = el("dl", "mail-head", [
+      el("dt", null, ["From"]), el("dd", "mail-from", [m.from]),
+      el("dt", null, ["To"]), el("dd", "mail-to", [m.to]),
+      el("dt", null, ["Subject"]), el("dd", "mail-subject", [m.subject]),
+      el("dt", null, ["Received"]), el("dd", "muted", [new Date(m.received).toLocaleString()]),
+    ]);
+    if (m.recipients && m.recipients.length) {
+      head.append(el("dt", null, ["Envelope"]), el("dd", "muted", [m.recipients.join(", ")]));
+    }
+    const parts = [head];
+    if (m.html) {
+      // The HTML is served on its own with a sandbox policy and shown in a
+      // sandboxed frame: no scripts, no access to this page.
+      const frame = el("iframe", "mail-html");
+      frame.setAttribute("sandbox", "");
+      frame.setAttribute("title", "HTML body of " + m.subject);
+      frame.addEventListener("load", () => (frame.dataset.loaded = "1"));
+      frame.src = "/sandbox/mail/" + m.id;
+      parts.push(el("div", "mail-label muted", ["HTML"]), frame);
+    }
+    parts.push(el("div", "mail-label muted", ["Plain text"]), el("pre", "mail-text", [m.text]));
+    const art = el("article", "mail", parts);
+    art.dataset.mailId = String(m.id);
+    return art;
   }
 
   function renderMembers() {
@@ -421,6 +490,12 @@
   }
 
   function wire() {
+    $("mailbox-open").addEventListener("click", () => {
+      S.conv = MAILBOX;
+      S.thread = null;
+      history.replaceState(null, "", "#" + MAILBOX);
+      render();
+    });
     $("member-switcher").addEventListener("change", (e) => {
       S.me = e.target.value;
       localStorage.setItem("owed-sandbox-member", S.me);

@@ -1,0 +1,454 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	netmail "net/mail"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/owedhq/owed/collections"
+)
+
+// EmailsChannel is notified by the transaction that queues an email.
+const EmailsChannel = "owed_emails"
+
+// EmailService keeps and queues the emails to customers in Postgres. It
+// implements collections.EmailService. The reminder rules are the
+// domain's (collections.DecideReminder, ReminderHolds); the service
+// gathers their facts under the case's lock and writes what they decided.
+type EmailService struct {
+	db           *DB
+	cases        *CaseService
+	composer     collections.EmailComposer
+	policy       collections.ReminderPolicy
+	remindBefore int
+	gapDays      int
+	window       collections.SendWindow
+	location     *time.Location
+	channel      string
+	now          func() time.Time
+}
+
+// EmailConfig configures an EmailService.
+type EmailConfig struct {
+	// Composer writes emails from the templates; nil: email is off.
+	Composer     collections.EmailComposer
+	Policy       collections.ReminderPolicy // default approve
+	RemindBefore int                        // days before the due date of a courtesy reminder
+	GapDays      int                        // fewest days between two emails to one customer
+	Window       collections.SendWindow
+	Location     *time.Location // the business time zone (default UTC)
+	Channel      string         // where batches of courtesy reminders are posted
+	Now          func() time.Time
+}
+
+// NewEmailService returns an EmailService on db, beside the case service.
+func NewEmailService(db *DB, cases *CaseService, cfg EmailConfig) *EmailService {
+	if cfg.Policy == "" {
+		cfg.Policy = collections.RemindersApprove
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Channel == "" {
+		cfg.Channel = cases.channel
+	}
+	return &EmailService{db: db, cases: cases, composer: cfg.Composer, policy: cfg.Policy, remindBefore: cfg.RemindBefore,
+		gapDays: cfg.GapDays, window: cfg.Window, location: cfg.Location, channel: cfg.Channel, now: cfg.Now}
+}
+
+var _ collections.EmailService = (*EmailService)(nil)
+
+// errEmailOff refuses to queue an email when no SMTP server is set up.
+var errEmailOff = collections.Errorf(collections.EINVALID, "Email is off: set OWED_SMTP_URL and OWED_MAIL_FROM to send reminders.")
+
+type emailRow struct {
+	ID         int64          `db:"id"`
+	CustomerID int64          `db:"customer_id"`
+	CaseID     sql.NullInt64  `db:"case_id"`
+	BatchID    sql.NullInt64  `db:"batch_id"`
+	Stage      sql.NullInt64  `db:"stage"`
+	Template   string         `db:"template"`
+	MessageID  string         `db:"message_id"`
+	From       string         `db:"from_addr"`
+	To         string         `db:"to_addr"`
+	Bcc        string         `db:"bcc_addr"`
+	Subject    string         `db:"subject"`
+	Text       string         `db:"body_text"`
+	HTML       string         `db:"body_html"`
+	InvoiceIDs pq.Int64Array  `db:"invoice_ids"`
+	SentBy     string         `db:"sent_by"`
+	SendAnyway bool           `db:"send_anyway"`
+	Status     string         `db:"status"`
+	Attempts   int            `db:"attempts"`
+	NotBefore  time.Time      `db:"not_before"`
+	QueuedAt   time.Time      `db:"queued_at"`
+	SentAt     sql.NullTime   `db:"sent_at"`
+	FailedAt   sql.NullTime   `db:"failed_at"`
+	Answer     sql.NullString `db:"answer"`
+}
+
+const emailColumns = `id, customer_id, case_id, batch_id, stage, template, message_id, from_addr, to_addr, bcc_addr, subject,
+	body_text, body_html, invoice_ids, sent_by, send_anyway, status, attempts, not_before, queued_at, sent_at, failed_at, answer`
+
+func (r emailRow) domain() collections.Email {
+	e := collections.Email{ID: r.ID, CustomerID: r.CustomerID, CaseID: r.CaseID.Int64, BatchID: r.BatchID.Int64, Stage: int(r.Stage.Int64),
+		Template: r.Template, MessageID: r.MessageID, From: r.From, To: r.To, Bcc: r.Bcc, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+		InvoiceIDs: []int64(r.InvoiceIDs), SentBy: r.SentBy, SendAnyway: r.SendAnyway, Status: collections.EmailStatus(r.Status),
+		Attempts: r.Attempts, NotBefore: r.NotBefore, QueuedAt: r.QueuedAt, Answer: r.Answer.String}
+	if r.SentAt.Valid {
+		t := r.SentAt.Time
+		e.SentAt = &t
+	}
+	if r.FailedAt.Valid {
+		t := r.FailedAt.Time
+		e.FailedAt = &t
+	}
+	return e
+}
+
+// reminderFacts gathers what the reminder rules look at for a customer
+// and its live case (nil for none).
+func (s *EmailService) reminderFacts(ctx context.Context, q sqlx.QueryerContext, customer string, customerID int64, c *collections.Case) (collections.ReminderFacts, error) {
+	rf := collections.ReminderFacts{Customer: customer, Case: c, GapDays: s.gapDays, Now: s.now()}
+	var last sql.NullTime
+	if err := sqlx.GetContext(ctx, q, &last, `SELECT max(queued_at) FROM emails WHERE customer_id = $1 AND status <> 'failed'`, customerID); err != nil {
+		return rf, fmt.Errorf("last email to customer %d: %w", customerID, err)
+	}
+	if last.Valid {
+		t := last.Time
+		rf.LastEmail = &t
+	}
+	if c != nil {
+		var r escalationRow
+		err := sqlx.GetContext(ctx, q, &r, `SELECT `+escalationColumns+` FROM escalations WHERE case_id = $1 ORDER BY id DESC LIMIT 1`, c.ID)
+		switch {
+		case err == nil:
+			e := r.domain()
+			rf.Escalation = &e
+		case !noRows(err):
+			return rf, fmt.Errorf("escalation of case %d: %w", c.ID, err)
+		}
+	}
+	return rf, nil
+}
+
+// ReminderFacts returns what the reminder rules look at for a case.
+func (s *EmailService) ReminderFacts(ctx context.Context, caseID int64) (collections.ReminderFacts, error) {
+	c, err := findCase(ctx, s.db, caseID)
+	if err != nil {
+		return collections.ReminderFacts{}, err
+	}
+	cust, err := s.cases.ledger.FindCustomerByID(ctx, c.CustomerID)
+	if err != nil {
+		return collections.ReminderFacts{}, err
+	}
+	return s.reminderFacts(ctx, s.db, cust.Name, c.CustomerID, &c)
+}
+
+// reminderInvoices are the invoices a reminder covers: the overdue ones,
+// or every open one when nothing is overdue; disputed ones are out of
+// the chase.
+func reminderInvoices(sum collections.CustomerSummary) []collections.OpenInvoice {
+	var overdue, open []collections.OpenInvoice
+	for _, inv := range sum.Invoices {
+		if inv.Disputed {
+			continue
+		}
+		open = append(open, inv)
+		if inv.DaysOverdue > 0 {
+			overdue = append(overdue, inv)
+		}
+	}
+	if len(overdue) > 0 {
+		return overdue
+	}
+	return open
+}
+
+// sameText compares two message bodies as people would: line endings
+// and surrounding space aside.
+func sameText(a, b string) bool {
+	norm := func(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
+	return norm(a) == norm(b)
+}
+
+// QueueReminder queues a reminder a person sends from a case.
+func (s *EmailService) QueueReminder(ctx context.Context, a collections.Actor, caseID int64, r collections.ReminderRequest) (collections.Email, error) {
+	if s.composer == nil {
+		return collections.Email{}, errEmailOff
+	}
+	to, err := netmail.ParseAddress(strings.TrimSpace(r.To))
+	if err != nil {
+		return collections.Email{}, collections.Errorf(collections.EINVALID, "%q is not an email address.", r.To)
+	}
+	if !collections.KnownTemplate(r.Template) {
+		return collections.Email{}, collections.Errorf(collections.EINVALID, "Choose a template.")
+	}
+	if strings.TrimSpace(r.Subject) == "" || strings.TrimSpace(r.Text) == "" {
+		return collections.Email{}, collections.Errorf(collections.EINVALID, "Write a subject and a message.")
+	}
+	today := s.cases.today()
+	var e collections.Email
+	err = s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+		c, err := lockCase(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		f, err := s.cases.facts(ctx, tx, c, nil)
+		if err != nil {
+			return err
+		}
+		rf, err := s.reminderFacts(ctx, tx, f.Customer, c.CustomerID, &c)
+		if err != nil {
+			return err
+		}
+		dec, err := collections.DecideReminder(f, rf, a, r.SendAnyway)
+		if err != nil {
+			return err
+		}
+		sum, err := s.cases.ledger.CustomerSummary(ctx, c.CustomerID, today)
+		if err != nil {
+			return err
+		}
+		invoices := reminderInvoices(sum)
+		draft, err := s.composer.Compose(r.Template, sum.Customer, invoices, today, a.Name)
+		if err != nil {
+			return fmt.Errorf("compose %s for case %d: %w", r.Template, c.ID, err)
+		}
+		html := draft.HTML
+		if !sameText(r.Text, draft.Text) {
+			html = s.composer.HTMLFromText(r.Text)
+		}
+		toAddr := to.Address
+		if to.Name != "" {
+			toAddr = to.String()
+		}
+		e = collections.Email{CustomerID: c.CustomerID, CaseID: c.ID, Template: r.Template, To: toAddr,
+			Subject: strings.TrimSpace(r.Subject), Text: strings.TrimSpace(r.Text) + "\n", HTML: html,
+			InvoiceIDs: invoiceIDs(invoices), SentBy: a.UserID, SendAnyway: dec.SendAnyway}
+		if err := s.insertEmail(ctx, tx, &e, sum.Customer); err != nil {
+			return err
+		}
+		return s.tellQueued(ctx, tx, e, c.ID, 0, invoiceNumbers(invoices), dec.Holds)
+	})
+	return e, err
+}
+
+func invoiceIDs(invs []collections.OpenInvoice) []int64 {
+	out := make([]int64, len(invs))
+	for i, inv := range invs {
+		out[i] = inv.ID
+	}
+	return out
+}
+
+func invoiceNumbers(invs []collections.OpenInvoice) []string {
+	out := make([]string, len(invs))
+	for i, inv := range invs {
+		out[i] = inv.Number
+	}
+	return out
+}
+
+// insertEmail queues an email: its envelope from the composer, its
+// earliest send time from the customer's send window; the sender is
+// woken when the transaction commits.
+func (s *EmailService) insertEmail(ctx context.Context, tx *sqlx.Tx, e *collections.Email, c collections.Customer) error {
+	e.From, e.Bcc, e.MessageID = s.composer.Envelope()
+	e.NotBefore = s.window.Next(s.now(), collections.CustomerLocation(c, s.location))
+	var stage any
+	if e.Stage > 0 {
+		stage = e.Stage
+	}
+	var r emailRow
+	err := tx.GetContext(ctx, &r, `
+		INSERT INTO emails (customer_id, case_id, batch_id, stage, template, message_id, from_addr, to_addr, bcc_addr, subject,
+		                    body_text, body_html, invoice_ids, sent_by, send_anyway, not_before, queued_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		RETURNING `+emailColumns,
+		e.CustomerID, nullID(e.CaseID), nullID(e.BatchID), stage, e.Template, e.MessageID, e.From, e.To, e.Bcc, e.Subject,
+		e.Text, e.HTML, pq.Array(e.InvoiceIDs), e.SentBy, e.SendAnyway, e.NotBefore, s.now())
+	if err != nil {
+		return fmt.Errorf("queue email to customer %d: %w", e.CustomerID, err)
+	}
+	*e = r.domain()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, '')`, EmailsChannel); err != nil {
+		return fmt.Errorf("notify emails: %w", err)
+	}
+	return nil
+}
+
+// tellQueued records a queued email in the history and queues the line
+// that tells it: in the case's thread, else in the batch's.
+func (s *EmailService) tellQueued(ctx context.Context, tx *sqlx.Tx, e collections.Email, caseID, batchID int64, invoices []string, holds []collections.Hold) error {
+	details := collections.AuditDetails{EmailID: e.ID, To: e.To, Template: e.Template, Invoices: invoices, SendAnyway: e.SendAnyway}
+	if e.SendAnyway {
+		for _, h := range holds {
+			details.Holds = append(details.Holds, h.Kind)
+		}
+	}
+	auditID, err := auditCustomer(ctx, tx, caseID, e.CustomerID, e.SentBy, collections.AuditReminderEmailed, details)
+	if err != nil {
+		return err
+	}
+	switch {
+	case caseID != 0:
+		return enqueue(ctx, tx, collections.OutboxThread, caseID, 0, auditID)
+	case batchID != 0:
+		return enqueueBatch(ctx, tx, batchID, auditID)
+	}
+	return nil
+}
+
+// auditCustomer appends an audit entry of a customer, on its case when
+// it has one.
+func auditCustomer(ctx context.Context, tx *sqlx.Tx, caseID, customerID int64, actor, action string, details collections.AuditDetails) (int64, error) {
+	if caseID != 0 {
+		return audit(ctx, tx, caseID, customerID, actor, action, details)
+	}
+	b, err := jsonDetails(details)
+	if err != nil {
+		return 0, fmt.Errorf("audit %s: %w", action, err)
+	}
+	var id int64
+	if err := tx.GetContext(ctx, &id, `INSERT INTO audit_log (customer_id, actor, action, details) VALUES ($1, $2, $3, $4) RETURNING id`,
+		customerID, actor, action, b); err != nil {
+		return 0, fmt.Errorf("audit %s: %w", action, err)
+	}
+	return id, nil
+}
+
+// enqueueBatch queues the batch's channel message (auditID 0: post or
+// redraw it) or a line in its thread.
+func enqueueBatch(ctx context.Context, tx *sqlx.Tx, batchID, auditID int64) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, batch_id, audit_id) VALUES ($1, $2, $3)`,
+		collections.OutboxReminders, batchID, nullID(auditID)); err != nil {
+		return fmt.Errorf("queue courtesy reminders message: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_notify('owed_outbox', '')`); err != nil {
+		return fmt.Errorf("notify outbox: %w", err)
+	}
+	return nil
+}
+
+// --- the sender's side ---
+
+// ClaimEmail leases the next queued email that is due.
+func (s *EmailService) ClaimEmail(ctx context.Context, lease time.Duration) (*collections.Email, error) {
+	var r emailRow
+	err := s.db.GetContext(ctx, &r, `
+		UPDATE emails SET not_before = now() + $1 * interval '1 millisecond', attempts = attempts + 1
+		 WHERE id = (SELECT id FROM emails WHERE status = 'queued' AND not_before <= now()
+		              ORDER BY not_before, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+		RETURNING `+emailColumns, lease.Milliseconds())
+	if noRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim email: %w", err)
+	}
+	e := r.domain()
+	return &e, nil
+}
+
+// NextEmailDue says how long until the next queued email is due.
+func (s *EmailService) NextEmailDue(ctx context.Context) (time.Duration, bool, error) {
+	var ms sql.NullFloat64
+	if err := s.db.GetContext(ctx, &ms, `SELECT extract(epoch FROM min(not_before) - now()) * 1000 FROM emails WHERE status = 'queued'`); err != nil {
+		return 0, false, fmt.Errorf("next email due: %w", err)
+	}
+	if !ms.Valid {
+		return 0, false, nil
+	}
+	return max(0, time.Duration(ms.Float64)*time.Millisecond), true, nil
+}
+
+// EmailSent records the server's acceptance in the email and the history.
+func (s *EmailService) EmailSent(ctx context.Context, id int64, answer string) error {
+	return s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+		var r emailRow
+		err := tx.GetContext(ctx, &r, `UPDATE emails SET status = 'sent', sent_at = now(), answer = $2
+			WHERE id = $1 AND status = 'queued' RETURNING `+emailColumns, id, answer)
+		if noRows(err) {
+			return nil // recorded already
+		}
+		if err != nil {
+			return fmt.Errorf("email %d sent: %w", id, err)
+		}
+		_, err = auditCustomer(ctx, tx, r.CaseID.Int64, r.CustomerID, collections.SystemActor, collections.AuditEmailDelivered,
+			collections.AuditDetails{EmailID: r.ID, To: r.To, Answer: answer})
+		return err
+	})
+}
+
+// EmailRetry hands an email out again after a delay.
+func (s *EmailService) EmailRetry(ctx context.Context, id int64, after time.Duration, answer string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE emails SET not_before = now() + $2 * interval '1 millisecond', answer = $3
+		WHERE id = $1 AND status = 'queued'`, id, after.Milliseconds(), answer); err != nil {
+		return fmt.Errorf("retry email %d: %w", id, err)
+	}
+	return nil
+}
+
+// EmailFailed records a refusal for good and queues the line that says
+// why: in the case's thread, else in the batch's.
+func (s *EmailService) EmailFailed(ctx context.Context, id int64, answer string) error {
+	return s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+		var r emailRow
+		err := tx.GetContext(ctx, &r, `UPDATE emails SET status = 'failed', failed_at = now(), answer = $2
+			WHERE id = $1 AND status = 'queued' RETURNING `+emailColumns, id, answer)
+		if noRows(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("email %d failed: %w", id, err)
+		}
+		auditID, err := auditCustomer(ctx, tx, r.CaseID.Int64, r.CustomerID, collections.SystemActor, collections.AuditEmailFailed,
+			collections.AuditDetails{EmailID: r.ID, To: r.To, Answer: answer})
+		if err != nil {
+			return err
+		}
+		switch {
+		case r.CaseID.Valid:
+			return enqueue(ctx, tx, collections.OutboxThread, r.CaseID.Int64, 0, auditID)
+		case r.BatchID.Valid:
+			return enqueueBatch(ctx, tx, r.BatchID.Int64, auditID)
+		}
+		return nil
+	})
+}
+
+// FindEmail returns one email.
+func (s *EmailService) FindEmail(ctx context.Context, id int64) (collections.Email, error) {
+	var r emailRow
+	err := s.db.GetContext(ctx, &r, `SELECT `+emailColumns+` FROM emails WHERE id = $1`, id)
+	if noRows(err) {
+		return collections.Email{}, collections.Errorf(collections.ENOTFOUND, "That email does not exist.")
+	}
+	if err != nil {
+		return collections.Email{}, fmt.Errorf("find email %d: %w", id, err)
+	}
+	return r.domain(), nil
+}
+
+// CustomerEmails lists a customer's emails, newest first.
+func (s *EmailService) CustomerEmails(ctx context.Context, customerID int64) ([]collections.Email, error) {
+	var rows []emailRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+emailColumns+` FROM emails WHERE customer_id = $1 ORDER BY queued_at DESC, id DESC`, customerID); err != nil {
+		return nil, fmt.Errorf("emails of customer %d: %w", customerID, err)
+	}
+	out := make([]collections.Email, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}

@@ -1,0 +1,336 @@
+package collections
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Reminder emails: which template fits a case, when a case should not be
+// emailed without a second thought (the contact gap and the quiet
+// states), and the policy and send window of courtesy reminders.
+
+// The reminder templates, in the order of their use.
+const (
+	TemplateCourtesy    = "courtesy"     // before the due date
+	TemplateReminder    = "reminder"     // overdue
+	TemplateFirm        = "firm"         // 30 days or more overdue
+	TemplateFinalNotice = "final_notice" // the last word before an agency or legal action
+)
+
+// ReminderTemplates lists the templates in the order of their use.
+var ReminderTemplates = []string{TemplateCourtesy, TemplateReminder, TemplateFirm, TemplateFinalNotice}
+
+// FirmAfterDays is the days overdue from which the firm template is chosen.
+const FirmAfterDays = 30
+
+// TemplatePurpose says when a template is used.
+func TemplatePurpose(name string) string {
+	switch name {
+	case TemplateCourtesy:
+		return "before the due date: a friendly heads-up"
+	case TemplateReminder:
+		return "overdue: a polite reminder with a payment plan offered"
+	case TemplateFirm:
+		return "30+ days overdue: firmer, asks for payment or a call by a date"
+	case TemplateFinalNotice:
+		return "the final notice, after an approved escalation to final notice"
+	}
+	return ""
+}
+
+// KnownTemplate reports whether name is a reminder template.
+func KnownTemplate(name string) bool {
+	for _, t := range ReminderTemplates {
+		if t == name {
+			return true
+		}
+	}
+	return false
+}
+
+// TemplateFor chooses the template of a case's stage: the final notice
+// once an escalation to final notice was approved, firm from 30 days
+// overdue, reminder when overdue, courtesy otherwise.
+func TemplateFor(v CaseView) string {
+	if e := v.Escalation; e != nil && e.Status == EscalationApproved && e.Target == TargetFinalNotice && v.Case.Status == CaseEscalated {
+		return TemplateFinalNotice
+	}
+	switch {
+	case v.OldestDays >= FirmAfterDays:
+		return TemplateFirm
+	case v.OldestDays > 0:
+		return TemplateReminder
+	}
+	return TemplateCourtesy
+}
+
+// EmailDraft is an email written from a template, before it is queued.
+type EmailDraft struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// HoldKind is a reason not to email a customer without a second thought.
+type HoldKind string
+
+// The holds on a reminder.
+const (
+	HoldContactGap HoldKind = "contact_gap" // emailed less than the contact gap ago
+	HoldSnoozed    HoldKind = "snoozed"     // the case is snoozed
+	HoldPlan       HoldKind = "plan"        // on a payment plan in good standing
+	HoldPromised   HoldKind = "promised"    // the customer promised to pay
+	HoldEscalated  HoldKind = "escalated"   // escalated to a collections agency or legal
+)
+
+// Hold is one reason to think twice before emailing, with its facts.
+type Hold struct {
+	Kind      HoldKind
+	LastEmail time.Time        // HoldContactGap: when the last email was queued
+	GapDays   int              // HoldContactGap: OWED_CONTACT_GAP_DAYS
+	Until     *time.Time       // HoldSnoozed, HoldPromised: until when
+	Target    EscalationTarget // HoldEscalated
+}
+
+// Words says the hold for the person about to send: "ACME Corp. was
+// emailed 2 days ago; the contact gap is 5 days."
+func (h Hold) Words(customer string, today time.Time) string {
+	who := nameOr(customer)
+	switch h.Kind {
+	case HoldContactGap:
+		ago := DaysBetween(h.LastEmail, today)
+		when := "today"
+		switch {
+		case ago == 1:
+			when = "yesterday"
+		case ago > 1:
+			when = strconv.Itoa(ago) + " days ago"
+		}
+		return who + " was last emailed " + when + " (" + h.LastEmail.Format(DateLayout) + "); the contact gap is " + strconv.Itoa(h.GapDays) + " days."
+	case HoldSnoozed:
+		if h.Until != nil {
+			return "The case is snoozed until " + h.Until.Format(DateLayout) + "."
+		}
+		return "The case is snoozed."
+	case HoldPlan:
+		return who + " is on a payment plan in good standing."
+	case HoldPromised:
+		if h.Until != nil {
+			return who + " promised to pay by " + h.Until.Format(DateLayout) + "."
+		}
+		return who + " promised to pay."
+	case HoldEscalated:
+		return "The case was escalated to " + h.Target.Label() + "."
+	}
+	return string(h.Kind)
+}
+
+// ReminderFacts is what the reminder rules look at: the case (nil when
+// the customer has no live case), its latest escalation, when the
+// customer was last emailed, and the contact gap.
+type ReminderFacts struct {
+	Customer   string
+	Case       *Case
+	Escalation *Escalation
+	LastEmail  *time.Time // when the last email to the customer was queued
+	GapDays    int
+	Now        time.Time
+}
+
+// ReminderHolds are the reasons to think twice before emailing: within
+// the contact gap, or while the case is snoozed, on a plan in good
+// standing, promised, or escalated to a collections agency or legal.
+func ReminderHolds(f ReminderFacts) []Hold {
+	var out []Hold
+	if f.LastEmail != nil && f.GapDays > 0 && f.Now.Sub(*f.LastEmail) < time.Duration(f.GapDays)*24*time.Hour {
+		out = append(out, Hold{Kind: HoldContactGap, LastEmail: *f.LastEmail, GapDays: f.GapDays})
+	}
+	if c := f.Case; c != nil {
+		switch c.Status {
+		case CaseSnoozed:
+			out = append(out, Hold{Kind: HoldSnoozed, Until: c.SnoozedUntil})
+		case CasePlanActive:
+			out = append(out, Hold{Kind: HoldPlan})
+		case CasePromised:
+			out = append(out, Hold{Kind: HoldPromised})
+		case CaseEscalated:
+			if e := f.Escalation; e != nil && e.Status == EscalationApproved && (e.Target == TargetAgency || e.Target == TargetLegal) {
+				out = append(out, Hold{Kind: HoldEscalated, Target: e.Target})
+			}
+		}
+	}
+	return out
+}
+
+// HoldsWords says every hold, one sentence each.
+func HoldsWords(holds []Hold, customer string, today time.Time) string {
+	words := make([]string, len(holds))
+	for i, h := range holds {
+		words[i] = h.Words(customer, today)
+	}
+	return strings.Join(words, " ")
+}
+
+// ReminderDecision is the answer of the reminder rules to a send.
+type ReminderDecision struct {
+	Holds      []Hold
+	SendAnyway bool // sent despite holds: the history records it
+}
+
+// DecideReminder applies the reminder rules to a reminder a person sends
+// from a case: the lifecycle must allow it (the case is live), and when
+// there are holds it is sent only with "Send anyway" ticked. A refusal
+// is an *Error whose message says why.
+func DecideReminder(f CaseFacts, rf ReminderFacts, actor Actor, sendAnyway bool) (ReminderDecision, error) {
+	t, ok := TransitionFor(f.Case.Status, ActSendReminder)
+	if !ok || t.Who == System {
+		return ReminderDecision{}, Changed(f.Customer, f.Case)
+	}
+	holds := ReminderHolds(rf)
+	if len(holds) > 0 && !sendAnyway {
+		return ReminderDecision{Holds: holds}, Errorf(ECONFLICT, "%s Tick “Send anyway” to send it all the same.", HoldsWords(holds, f.Customer, rf.Now))
+	}
+	return ReminderDecision{Holds: holds, SendAnyway: len(holds) > 0}, nil
+}
+
+// ReminderPolicy is who presses send on courtesy reminders and on the
+// emails of stage alerts.
+type ReminderPolicy string
+
+// The reminder policies.
+const (
+	RemindersOff     ReminderPolicy = "off"     // owed sends no reminders by itself
+	RemindersApprove ReminderPolicy = "approve" // owed prepares them, people press send
+	RemindersAuto    ReminderPolicy = "auto"    // owed sends them
+)
+
+// ParseReminderPolicy parses OWED_REMINDERS.
+func ParseReminderPolicy(s string) (ReminderPolicy, error) {
+	switch p := ReminderPolicy(strings.ToLower(strings.TrimSpace(s))); p {
+	case RemindersOff, RemindersApprove, RemindersAuto:
+		return p, nil
+	}
+	return "", Errorf(EINVALID, "%q is not off, approve or auto", s)
+}
+
+// SendWindow is when customer emails may leave, in the customer's time
+// zone: some weekdays between two times of day, or always.
+type SendWindow struct {
+	Always   bool
+	Days     [7]bool // by time.Weekday
+	From, To int     // minutes after midnight; From < To
+}
+
+// DefaultSendWindow is Monday to Friday, 09:00 to 17:00.
+const DefaultSendWindow = "Mon-Fri 09:00-17:00"
+
+var weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// ParseSendWindow parses OWED_SEND_WINDOW: "always", or days and hours
+// like "Mon-Fri 09:00-17:00", "Mon,Wed,Fri 10:00-16:00", "Mon-Sun 08:00-20:00".
+func ParseSendWindow(s string) (SendWindow, error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "always") {
+		return SendWindow{Always: true}, nil
+	}
+	bad := Errorf(EINVALID, "%q is not a send window (like %q, or always)", s, DefaultSendWindow)
+	days, hours, ok := strings.Cut(s, " ")
+	if !ok {
+		return SendWindow{}, bad
+	}
+	var w SendWindow
+	for _, part := range strings.Split(days, ",") {
+		from, to, isRange := strings.Cut(strings.ToLower(strings.TrimSpace(part)), "-")
+		a, b := weekdayIndex(from), weekdayIndex(to)
+		if !isRange {
+			b = a
+		}
+		if a < 0 || b < 0 {
+			return SendWindow{}, bad
+		}
+		for d := a; ; d = (d + 1) % 7 {
+			w.Days[d] = true
+			if d == b {
+				break
+			}
+		}
+	}
+	start, end, ok := strings.Cut(strings.TrimSpace(hours), "-")
+	if !ok {
+		return SendWindow{}, bad
+	}
+	var err1, err2 error
+	w.From, err1 = clockMinutes(start)
+	w.To, err2 = clockMinutes(end)
+	if err1 != nil || err2 != nil || w.From >= w.To {
+		return SendWindow{}, bad
+	}
+	return w, nil
+}
+
+func weekdayIndex(s string) int {
+	s = strings.TrimSpace(s)
+	if len(s) >= 3 {
+		s = s[:3]
+	}
+	for i, d := range weekdays {
+		if d == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func clockMinutes(s string) (int, error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		if strings.TrimSpace(s) == "24:00" {
+			return 24 * 60, nil
+		}
+		return 0, err
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+// Next returns the first instant at or after t inside the window, in
+// loc: t itself when the window is open.
+func (w SendWindow) Next(t time.Time, loc *time.Location) time.Time {
+	if w.Always {
+		return t
+	}
+	local := t.In(loc)
+	for i := 0; i < 8; i++ {
+		day := time.Date(local.Year(), local.Month(), local.Day()+i, 0, 0, 0, 0, loc)
+		if !w.Days[day.Weekday()] {
+			continue
+		}
+		open := day.Add(time.Duration(w.From) * time.Minute)
+		shut := day.Add(time.Duration(w.To) * time.Minute)
+		if i == 0 && !local.Before(open) && local.Before(shut) {
+			return t
+		}
+		if local.Before(open) {
+			return open
+		}
+	}
+	return t // a window with no days: never held back
+}
+
+// CustomerLocation is the time zone of a customer's send window: its
+// own when set and known, else the business's.
+func CustomerLocation(c Customer, business *time.Location) *time.Location {
+	if c.Timezone != "" {
+		if loc, err := time.LoadLocation(c.Timezone); err == nil {
+			return loc
+		}
+	}
+	return business
+}
+
+// CourtesyDue reports whether an invoice is due for a courtesy reminder
+// as of a date: not yet due, and due within the next days.
+func CourtesyDue(inv OpenInvoice, asOf time.Time, days int) bool {
+	until := DaysBetween(asOf, inv.DueOn)
+	return until >= 0 && until <= days && inv.Balance > 0
+}

@@ -1,0 +1,159 @@
+package collections
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseSendWindow(t *testing.T) {
+	w, err := ParseSendWindow("Mon-Fri 09:00-17:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !w.Days[time.Monday] || !w.Days[time.Friday] || w.Days[time.Saturday] || w.Days[time.Sunday] || w.From != 9*60 || w.To != 17*60 {
+		t.Errorf("%+v", w)
+	}
+	if w, err := ParseSendWindow("Fri-Mon 10:00-12:30"); err != nil || !w.Days[time.Saturday] || !w.Days[time.Monday] || w.Days[time.Tuesday] {
+		t.Errorf("wrapping range: %+v %v", w, err)
+	}
+	if w, err := ParseSendWindow("always"); err != nil || !w.Always {
+		t.Errorf("always: %+v %v", w, err)
+	}
+	for _, bad := range []string{"", "Mon-Fri", "Mon-Fri 17:00-09:00", "Funday 09:00-10:00", "Mon-Fri 9-5"} {
+		if _, err := ParseSendWindow(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestSendWindow_NextWaitsForTheWindowInTheCustomersZone(t *testing.T) {
+	w, _ := ParseSendWindow(DefaultSendWindow)
+	ny, _ := time.LoadLocation("America/New_York")
+	cases := []struct {
+		name string
+		at   string // UTC
+		want string // UTC
+	}{
+		{"InsideIsNow", "2026-06-03T15:00:00Z", "2026-06-03T15:00:00Z"},                  // Wed 11:00 in New York
+		{"BeforeOpeningWaitsForNine", "2026-06-03T11:00:00Z", "2026-06-03T13:00:00Z"},    // Wed 07:00 → 09:00 EDT
+		{"AfterClosingWaitsForTomorrow", "2026-06-03T22:00:00Z", "2026-06-04T13:00:00Z"}, // Wed 18:00 → Thu 09:00
+		{"FridayEveningWaitsForMonday", "2026-06-05T22:30:00Z", "2026-06-08T13:00:00Z"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			at, _ := time.Parse(time.RFC3339, c.at)
+			want, _ := time.Parse(time.RFC3339, c.want)
+			if got := w.Next(at, ny); !got.Equal(want) {
+				t.Errorf("Next(%s) = %s, want %s", c.at, got.UTC(), want)
+			}
+		})
+	}
+	at := time.Date(2026, 6, 6, 3, 0, 0, 0, time.UTC)
+	if got := (SendWindow{Always: true}).Next(at, ny); !got.Equal(at) {
+		t.Errorf("always held back to %s", got)
+	}
+}
+
+func TestReminderHolds(t *testing.T) {
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	recent := now.Add(-2 * 24 * time.Hour)
+	old := now.Add(-6 * 24 * time.Hour)
+	until := now.AddDate(0, 0, 4)
+	approved := func(target EscalationTarget) *Escalation {
+		return &Escalation{Status: EscalationApproved, Target: target}
+	}
+	cases := []struct {
+		name string
+		f    ReminderFacts
+		want []HoldKind
+	}{
+		{"NothingHolds", ReminderFacts{Case: &Case{Status: CaseOpen}, LastEmail: &old}, nil},
+		{"InsideTheGap", ReminderFacts{Case: &Case{Status: CaseOpen}, LastEmail: &recent}, []HoldKind{HoldContactGap}},
+		{"NoGapConfigured", ReminderFacts{Case: &Case{Status: CaseOpen}, LastEmail: &recent, GapDays: -1}, nil},
+		{"Snoozed", ReminderFacts{Case: &Case{Status: CaseSnoozed, SnoozedUntil: &until}}, []HoldKind{HoldSnoozed}},
+		{"OnAPlan", ReminderFacts{Case: &Case{Status: CasePlanActive}}, []HoldKind{HoldPlan}},
+		{"ProposedPlanIsNoHold", ReminderFacts{Case: &Case{Status: CasePlanProposed}}, nil},
+		{"Promised", ReminderFacts{Case: &Case{Status: CasePromised}}, []HoldKind{HoldPromised}},
+		{"EscalatedToAgency", ReminderFacts{Case: &Case{Status: CaseEscalated}, Escalation: approved(TargetAgency)}, []HoldKind{HoldEscalated}},
+		{"EscalatedToLegal", ReminderFacts{Case: &Case{Status: CaseEscalated}, Escalation: approved(TargetLegal)}, []HoldKind{HoldEscalated}},
+		{"FinalNoticeIsNoHold", ReminderFacts{Case: &Case{Status: CaseEscalated}, Escalation: approved(TargetFinalNotice)}, nil},
+		{"NoCaseOnlyTheGap", ReminderFacts{LastEmail: &recent}, []HoldKind{HoldContactGap}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.f.Now = now
+			if c.f.GapDays == 0 {
+				c.f.GapDays = 5
+			}
+			var got []HoldKind
+			for _, h := range ReminderHolds(c.f) {
+				got = append(got, h.Kind)
+			}
+			if strings.Join(kinds(got), ",") != strings.Join(kinds(c.want), ",") {
+				t.Errorf("holds %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func kinds(ks []HoldKind) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = string(k)
+	}
+	return out
+}
+
+func TestDecideReminder(t *testing.T) {
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	recent := now.Add(-24 * time.Hour)
+	f := CaseFacts{Case: Case{Status: CaseOpen}, Customer: "ACME Corp."}
+	rf := ReminderFacts{Customer: "ACME Corp.", Case: &f.Case, LastEmail: &recent, GapDays: 5, Now: now}
+	_, err := DecideReminder(f, rf, Actor{UserID: "U1"}, false)
+	if ErrorCode(err) != ECONFLICT || !strings.Contains(ErrorMessage(err), "ACME Corp. was last emailed yesterday") || !strings.Contains(ErrorMessage(err), "Send anyway") {
+		t.Errorf("inside the gap: %v", err)
+	}
+	d, err := DecideReminder(f, rf, Actor{UserID: "U1"}, true)
+	if err != nil || !d.SendAnyway || len(d.Holds) != 1 {
+		t.Errorf("send anyway: %+v %v", d, err)
+	}
+	rf.LastEmail = nil
+	if d, err := DecideReminder(f, rf, Actor{UserID: "U1"}, true); err != nil || d.SendAnyway {
+		t.Errorf("nothing held, yet recorded as sent anyway: %+v %v", d, err)
+	}
+	ended := CaseFacts{Case: Case{Status: CaseSettled}, Customer: "ACME Corp."}
+	if _, err := DecideReminder(ended, rf, Actor{UserID: "U1"}, true); ErrorCode(err) != ECONFLICT {
+		t.Errorf("a settled case was emailed: %v", err)
+	}
+}
+
+func TestTemplateFor(t *testing.T) {
+	cases := []struct {
+		v    CaseView
+		want string
+	}{
+		{CaseView{Case: Case{Status: CaseOpen}}, TemplateCourtesy},
+		{CaseView{Case: Case{Status: CaseOpen}, OldestDays: 1}, TemplateReminder},
+		{CaseView{Case: Case{Status: CaseOpen}, OldestDays: 29}, TemplateReminder},
+		{CaseView{Case: Case{Status: CaseOpen}, OldestDays: 30}, TemplateFirm},
+		{CaseView{Case: Case{Status: CaseEscalated}, OldestDays: 45, Escalation: &Escalation{Status: EscalationApproved, Target: TargetFinalNotice}}, TemplateFinalNotice},
+		{CaseView{Case: Case{Status: CaseEscalationPending}, OldestDays: 45, Escalation: &Escalation{Status: EscalationPending, Target: TargetFinalNotice}}, TemplateFirm},
+	}
+	for _, c := range cases {
+		if got := TemplateFor(c.v); got != c.want {
+			t.Errorf("%s %d days: %s, want %s", c.v.Case.Status, c.v.OldestDays, got, c.want)
+		}
+	}
+}
+
+func TestSendReminderIsARecordOfEveryLiveStatus(t *testing.T) {
+	for s := range statuses {
+		if s.Offers(ActSendReminder) == s.Terminal() {
+			t.Errorf("%s offers Send reminder: %v", s, s.Offers(ActSendReminder))
+		}
+		if t2, ok := TransitionFor(s, ActSendReminder); ok && t2.To != s {
+			t.Errorf("Send reminder moves %s to %s", s, t2.To)
+		}
+	}
+}

@@ -1,0 +1,296 @@
+package mail_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/owedhq/owed/bot/sandbox"
+	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
+	"github.com/owedhq/owed/internal/dbtest"
+	"github.com/owedhq/owed/mail"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("OWED_TEST_DISPATCH_CHILD") != "" {
+		os.Exit(dispatchChild())
+	}
+	os.Exit(dbtest.Main(m))
+}
+
+// smtpServer starts the sandbox's SMTP server and returns it with a
+// mailer that sends to it.
+func smtpServer(t *testing.T) (*sandbox.Server, *mail.Mailer) {
+	t.Helper()
+	sb := sandbox.New(sandbox.Config{})
+	t.Cleanup(sb.Close)
+	addr, err := sb.StartSMTP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := mail.ParseServerURL("smtp://" + addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb, mail.NewMailer(srv, 5*time.Second)
+}
+
+func TestMailer_SendsOverSMTPAndClassifiesAnswers(t *testing.T) {
+	sb, m := smtpServer(t)
+	msg := mail.Message{MessageID: "<owed.test-1@acme.example>", From: "Acme Accounts <ar@acme.example>", To: "ap@customer.example",
+		Bcc: "records@acme.example", Subject: "Invoice INV-1 — Acme Accounts", Text: "Hello,\nplease pay.\n", HTML: "<p>Hello, <b>please</b> pay.</p>"}
+	ctx := context.Background()
+	answer, err := m.Send(ctx, msg)
+	if err != nil || !strings.HasPrefix(answer, "250") {
+		t.Fatalf("send: %q, %v", answer, err)
+	}
+	got := sb.Mailbox()
+	if len(got) != 1 {
+		t.Fatalf("%d emails arrived", len(got))
+	}
+	e := got[0]
+	if e.MessageID != msg.MessageID || e.Subject != msg.Subject || e.Text != msg.Text || e.HTML != msg.HTML {
+		t.Errorf("arrived %+v", e)
+	}
+	if len(e.Envelope) != 2 || e.Envelope[1] != "records@acme.example" || strings.Contains(e.To, "records@") {
+		t.Errorf("the Bcc: envelope %v, To %q", e.Envelope, e.To)
+	}
+
+	sb.FailMail(sandbox.MailFailure{Code: 451, Message: "4.3.0 busy"}, sandbox.MailFailure{Code: 550, Message: "5.1.1 no such user"})
+	_, err = m.Send(ctx, msg)
+	var de *mail.DeliveryError
+	if !errors.As(err, &de) || de.Permanent || de.Code != 451 || de.Answer != "451 4.3.0 busy" {
+		t.Errorf("451: %#v", err)
+	}
+	_, err = m.Send(ctx, msg)
+	if !errors.As(err, &de) || !de.Permanent || de.Code != 550 || de.Answer != "550 5.1.1 no such user" {
+		t.Errorf("550: %#v", err)
+	}
+
+	t.Run("NoServerIsRetried", func(t *testing.T) {
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		addr := ln.Addr().String()
+		ln.Close()
+		srv, _ := mail.ParseServerURL("smtp://" + addr)
+		_, err := mail.NewMailer(srv, time.Second).Send(ctx, msg)
+		if !errors.As(err, &de) || de.Permanent {
+			t.Errorf("no server: %#v", err)
+		}
+	})
+	t.Run("SilentServerTimesOut", func(t *testing.T) {
+		ln := silentServer(t)
+		srv, _ := mail.ParseServerURL("smtp://" + ln)
+		start := time.Now()
+		_, err := mail.NewMailer(srv, 300*time.Millisecond).Send(ctx, msg)
+		if !errors.As(err, &de) || de.Permanent || time.Since(start) > 3*time.Second {
+			t.Errorf("silent server: %#v after %s", err, time.Since(start))
+		}
+	})
+}
+
+// silentServer accepts connections and never says a word.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var conns []net.Conn
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+func TestParseServerURL(t *testing.T) {
+	s, err := mail.ParseServerURL("smtps://ar%40acme.example:s3cr%3At@mail.acme.example")
+	if err != nil || !s.ImplicitTLS || s.Port != 465 || s.User != "ar@acme.example" || s.Password != "s3cr:t" || s.Host != "mail.acme.example" {
+		t.Errorf("%+v %v", s, err)
+	}
+	if strings.Contains(s.String(), "s3cr") {
+		t.Errorf("String shows the password: %s", s)
+	}
+	s, err = mail.ParseServerURL("smtp://mail.acme.example")
+	if err != nil || s.ImplicitTLS || s.Port != 587 {
+		t.Errorf("%+v %v", s, err)
+	}
+	for _, bad := range []string{"http://mail.acme.example", "smtp://", "smtp://u:hunter2@host:99999"} {
+		if _, err := mail.ParseServerURL(bad); err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+// A ledger with one customer owing one invoice, and an email queued to it.
+func queueOne(t *testing.T, db *postgres.DB) (*postgres.EmailService, collections.Email) {
+	return queueOneIn(t, db, collections.SendWindow{Always: true}, time.Now)
+}
+
+// queueOneIn queues the email under a send window, at a time.
+func queueOneIn(t *testing.T, db *postgres.DB, window collections.SendWindow, now func() time.Time) (*postgres.EmailService, collections.Email) {
+	t.Helper()
+	ctx := context.Background()
+	imp := postgres.NewImportService(db)
+	for kind, body := range map[collections.ImportKind]string{
+		collections.ImportCustomers: "name,email\nACME Corp.,ap@acme.example\n",
+		collections.ImportInvoices:  "number,customer,currency,amount,issued_on,due_on\nA-1,ACME Corp.,USD,100.00,2026-04-01,2026-05-01\n",
+	} {
+		rows, err := collections.NewRowReader(strings.NewReader(body), "f.csv", kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := imp.Import(ctx, kind, rows, collections.ImportOptions{File: "f.csv", Today: asOf}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	today := func() time.Time { return asOf }
+	cases := postgres.NewCaseService(db, postgres.CaseConfig{Channel: "C0COLLECT", Today: today})
+	c, err := cases.OpenCase(ctx, 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := mail.LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emails := postgres.NewEmailService(db, cases, postgres.EmailConfig{Composer: &mail.Composer{Templates: tm, From: "Acme <ar@acme.example>"},
+		GapDays: 5, Window: window, Location: time.UTC, Now: now})
+	e, err := emails.QueueReminder(ctx, collections.Actor{UserID: "U0MEMBER", Name: "Dana"}, c.ID, collections.ReminderRequest{
+		To: "ap@acme.example", Template: collections.TemplateReminder, Subject: "Invoice A-1", Text: "Please pay A-1."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return emails, e
+}
+
+// dispatchChild is the process killed in the middle of a delivery: it
+// sends the queue to a server that never answers, until killed.
+func dispatchChild() int {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, os.Getenv("OWED_TEST_DB"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	srv, _ := mail.ParseServerURL("smtp://" + os.Getenv("OWED_TEST_SMTP"))
+	cases := postgres.NewCaseService(db, postgres.CaseConfig{})
+	d := &mail.Dispatcher{Emails: postgres.NewEmailService(db, cases, postgres.EmailConfig{}),
+		Mailer: mail.NewMailer(srv, time.Hour), Lease: 2 * time.Second}
+	d.Run(ctx, nil, nil)
+	return 0
+}
+
+func TestDispatcher_KilledBetweenQueueAndSendDeliversOnceAfterRestart(t *testing.T) {
+	url := dbtest.URL(t)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	emails, queued := queueOne(t, db)
+
+	// A sender claims the email and is killed (-9) while the server has
+	// not answered yet.
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "OWED_TEST_DISPATCH_CHILD=1", "OWED_TEST_DB="+url, "OWED_TEST_SMTP="+silentServer(t))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		e, err := emails.FindEmail(context.Background(), queued.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Attempts == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the child never claimed the email")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Kill); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	// Restarted, a sender delivers it once its lease has run out.
+	sb, mailer := smtpServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		(&mail.Dispatcher{Emails: emails, Mailer: mailer, Lease: 2 * time.Second}).Run(ctx, nil, nil)
+	}()
+	defer func() { cancel(); <-done }()
+	waitCtx, stop := context.WithTimeout(context.Background(), 20*time.Second)
+	defer stop()
+	if err := sb.Await(waitCtx, func() bool { return len(sb.Mailbox()) > 0 }); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		e, _ := emails.FindEmail(context.Background(), queued.ID)
+		if e.Status == collections.EmailSent {
+			if e.Attempts != 2 {
+				t.Errorf("%d attempts, want the killed one and the delivery", e.Attempts)
+			}
+			break
+		}
+		if waitCtx.Err() != nil {
+			t.Fatal("the delivery was never recorded")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // a second delivery would be under way by now
+	got := sb.Mailbox()
+	if len(got) != 1 || got[0].MessageID != queued.MessageID {
+		t.Errorf("delivered %d emails (Message-ID %v), want one with %s", len(got), got, queued.MessageID)
+	}
+}
+
+func TestEmail_OutsideTheSendWindowWaitsForItToOpen(t *testing.T) {
+	db := dbtest.New(t)
+	// A Saturday 20:00 UTC to come: a Mon-Fri 09:00-17:00 window opens on
+	// the Monday after.
+	d := time.Now().UTC().AddDate(0, 0, 7)
+	for d.Weekday() != time.Saturday {
+		d = d.AddDate(0, 0, 1)
+	}
+	sat := time.Date(d.Year(), d.Month(), d.Day(), 20, 0, 0, 0, time.UTC)
+	w, err := collections.ParseSendWindow(collections.DefaultSendWindow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emails, e := queueOneIn(t, db, w, func() time.Time { return sat })
+	if want := time.Date(d.Year(), d.Month(), d.Day()+2, 9, 0, 0, 0, time.UTC); !e.NotBefore.Equal(want) {
+		t.Errorf("not before %s, want %s", e.NotBefore, want)
+	}
+	if got, err := emails.ClaimEmail(context.Background(), time.Minute); err != nil || got != nil {
+		t.Errorf("an email outside its window was handed out: %+v %v", got, err)
+	}
+}

@@ -1,0 +1,241 @@
+package mail
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	netmail "net/mail"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/owedhq/owed/collections"
+)
+
+// DefaultTimeout bounds one delivery: connecting, the SMTP conversation
+// and the message.
+const DefaultTimeout = 30 * time.Second
+
+// Server is the SMTP server owed sends through, from OWED_SMTP_URL:
+// smtp://user:pass@host:587 (STARTTLS when the server offers it) or
+// smtps://user:pass@host:465 (TLS from the start).
+type Server struct {
+	Host        string
+	Port        int
+	ImplicitTLS bool
+	User        string
+	Password    string
+}
+
+// String is the server's URL without the password, for logs.
+func (s Server) String() string {
+	scheme := "smtp"
+	if s.ImplicitTLS {
+		scheme = "smtps"
+	}
+	u := url.URL{Scheme: scheme, Host: net.JoinHostPort(s.Host, strconv.Itoa(s.Port))}
+	if s.User != "" {
+		u.User = url.User(s.User)
+	}
+	return u.String()
+}
+
+// ParseServerURL reads OWED_SMTP_URL. Errors never repeat the password.
+func ParseServerURL(raw string) (Server, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return Server{}, collections.Errorf(collections.EINVALID, "is not a URL (like smtp://user:password@mail.example.com:587)")
+	}
+	var s Server
+	switch u.Scheme {
+	case "smtp":
+		s.Port = 587
+	case "smtps":
+		s.Port, s.ImplicitTLS = 465, true
+	default:
+		return Server{}, collections.Errorf(collections.EINVALID, "must start with smtp:// (STARTTLS when offered) or smtps:// (implicit TLS)")
+	}
+	s.Host = u.Hostname()
+	if s.Host == "" {
+		return Server{}, collections.Errorf(collections.EINVALID, "names no host (like smtp://user:password@mail.example.com:587)")
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return Server{}, collections.Errorf(collections.EINVALID, "port %q is not a port number", p)
+		}
+		s.Port = n
+	}
+	if u.User != nil {
+		s.User = u.User.Username()
+		s.Password, _ = u.User.Password()
+	}
+	return s, nil
+}
+
+// ParseAddress reads an address like "Acme Accounts <ar@acme.example>".
+func ParseAddress(s string) (*netmail.Address, error) {
+	a, err := netmail.ParseAddress(strings.TrimSpace(s))
+	if err != nil {
+		return nil, collections.Errorf(collections.EINVALID, "%q is not an email address (like Acme Accounts <ar@acme.example>)", s)
+	}
+	return a, nil
+}
+
+// Message is one email to send.
+type Message struct {
+	MessageID string // "<…@…>", the same on every attempt
+	From      string
+	To        string
+	Bcc       string // empty: none
+	Subject   string
+	Text      string
+	HTML      string
+	Date      time.Time
+}
+
+// replyCode matches an SMTP reply that starts with its code.
+var replyCode = regexp.MustCompile(`^[2-5][0-9][0-9]( |-|$)`)
+
+// DeliveryError is a delivery that did not happen: Permanent when the
+// server refused it for good (a 5xx answer), else worth retrying (a 4xx
+// answer, a network error, a timeout).
+type DeliveryError struct {
+	Permanent bool
+	Code      int    // the server's reply code; 0 when it never answered
+	Answer    string // what the server said, or what went wrong on the way
+}
+
+func (e *DeliveryError) Error() string { return e.Answer }
+
+// Mailer sends emails through an SMTP server.
+type Mailer struct {
+	server  Server
+	timeout time.Duration
+	tls     *tls.Config
+}
+
+// NewMailer returns a Mailer for server; each delivery is bounded by
+// timeout (default DefaultTimeout).
+func NewMailer(server Server, timeout time.Duration) *Mailer {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return &Mailer{server: server, timeout: timeout, tls: &tls.Config{ServerName: server.Host, MinVersion: tls.VersionTLS12}}
+}
+
+// Server is the server the mailer sends through.
+func (m *Mailer) Server() Server { return m.server }
+
+// Send delivers one message and returns the server's answer. A failure
+// is a *DeliveryError.
+func (m *Mailer) Send(ctx context.Context, msg Message) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, m.timeout)
+	defer cancel()
+	gm, err := m.build(msg)
+	if err != nil {
+		return "", &DeliveryError{Permanent: true, Answer: err.Error()}
+	}
+	opts := []gomail.Option{gomail.WithPort(m.server.Port), gomail.WithTimeout(m.timeout), gomail.WithTLSConfig(m.tls)}
+	if m.server.ImplicitTLS {
+		opts = append(opts, gomail.WithSSL())
+	} else {
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	}
+	if m.server.User != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+			gomail.WithUsername(m.server.User), gomail.WithPassword(m.server.Password))
+	}
+	client, err := gomail.NewClient(m.server.Host, opts...)
+	if err != nil {
+		return "", &DeliveryError{Permanent: true, Answer: "SMTP client: " + err.Error()}
+	}
+	if err := client.DialAndSendWithContext(ctx, gm); err != nil {
+		return "", classify(err)
+	}
+	// go-mail keeps the text of the server's 250 reply, without the code.
+	answer := strings.TrimSpace(gm.ServerResponse())
+	if !replyCode.MatchString(answer) {
+		answer = strings.TrimSpace("250 " + answer)
+	}
+	return answer, nil
+}
+
+func (m *Mailer) build(msg Message) (*gomail.Msg, error) {
+	gm := gomail.NewMsg()
+	if err := gm.From(msg.From); err != nil {
+		return nil, fmt.Errorf("from %q: %w", msg.From, err)
+	}
+	if err := gm.To(msg.To); err != nil {
+		return nil, fmt.Errorf("to %q: %w", msg.To, err)
+	}
+	if msg.Bcc != "" {
+		if err := gm.Bcc(msg.Bcc); err != nil {
+			return nil, fmt.Errorf("bcc %q: %w", msg.Bcc, err)
+		}
+	}
+	gm.Subject(msg.Subject)
+	gm.SetMessageIDWithValue(strings.Trim(msg.MessageID, "<>"))
+	if msg.Date.IsZero() {
+		gm.SetDate()
+	} else {
+		gm.SetDateWithValue(msg.Date)
+	}
+	gm.SetBodyString(gomail.TypeTextPlain, msg.Text)
+	if msg.HTML != "" {
+		gm.AddAlternativeString(gomail.TypeTextHTML, msg.HTML)
+	}
+	return gm, nil
+}
+
+// classify turns go-mail's error into a DeliveryError: a 5xx answer is
+// permanent, anything else (4xx, network, timeout) is retried.
+func classify(err error) *DeliveryError {
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		code := se.ErrorCode()
+		return &DeliveryError{Permanent: code >= 500 && !se.IsTemp(), Code: code, Answer: answerOf(err)}
+	}
+	return &DeliveryError{Answer: answerOf(err)}
+}
+
+// serverReply finds the server's reply in go-mail's error text:
+// `… closing SMTP DATA writer: 550 "mailbox unavailable", affected …`.
+var serverReply = regexp.MustCompile(`\b([45][0-9][0-9]) (.*?)(?:, affected recipient|, affected message ID|$)`)
+
+// answerOf is the part of an error people can act on: the server's reply
+// ("550 mailbox unavailable"), else what went wrong on the way.
+func answerOf(err error) string {
+	s := err.Error()
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		if m := serverReply.FindStringSubmatch(s); m != nil {
+			return m[1] + " " + strings.Trim(strings.TrimSpace(m[2]), `"`)
+		}
+	}
+	for _, prefix := range []string{"send failed: ", "dial failed: "} {
+		s = strings.TrimPrefix(s, prefix)
+	}
+	return s
+}
+
+// NewMessageID returns a new Message-ID on the sender's domain.
+func NewMessageID(from string) string {
+	domain := "owed.invalid"
+	if a, err := netmail.ParseAddress(from); err == nil {
+		if _, d, ok := strings.Cut(a.Address, "@"); ok && d != "" {
+			domain = d
+		}
+	}
+	b := make([]byte, 12)
+	rand.Read(b)
+	return "<owed." + hex.EncodeToString(b) + "@" + domain + ">"
+}

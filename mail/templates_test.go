@@ -1,0 +1,132 @@
+package mail_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/mail"
+)
+
+var asOf = time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
+
+func acmeInvoices() []collections.OpenInvoice {
+	return []collections.OpenInvoice{
+		{ID: 1, Number: "INV 1001/A", Currency: "USD", Amount: 100000, Balance: 75050, IssuedOn: asOf.AddDate(0, -3, 0), DueOn: asOf.AddDate(0, 0, -45)},
+		{ID: 2, Number: "INV-1002", Currency: "JPY", Amount: 1200, Balance: 1200, IssuedOn: asOf.AddDate(0, -1, 0), DueOn: asOf.AddDate(0, 0, -5),
+			PaymentURL: "https://pay.example/own/INV-1002"},
+	}
+}
+
+var acme = collections.Customer{Name: "ACME <Corp> & Co", Ref: "C/001", Email: "ap@acme.example"}
+
+func TestTemplates_BuiltInOnesRenderTheFacts(t *testing.T) {
+	tm, err := mail.LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &mail.Composer{Templates: tm, From: "Acme Accounts <ar@acme.example>", PaymentURL: "https://pay.example/{customer_ref}/{invoice}?amount={amount}&currency={currency}"}
+	for _, name := range collections.ReminderTemplates {
+		t.Run(name, func(t *testing.T) {
+			d, err := c.Compose(name, acme, acmeInvoices(), asOf, "Dana Whitfield")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Subject == "" || strings.Contains(d.Subject, "\n") || !strings.Contains(d.Subject, "Acme Accounts") {
+				t.Errorf("subject %q", d.Subject)
+			}
+			for _, want := range []string{"ACME <Corp> & Co", "INV 1001/A", "USD 750.50", "JPY 1,200",
+				"https://pay.example/C%2F001/INV%201001%2FA?amount=750.50&currency=USD", "https://pay.example/own/INV-1002", "Dana Whitfield"} {
+				if !strings.Contains(d.Text, want) {
+					t.Errorf("text lacks %q:\n%s", want, d.Text)
+				}
+			}
+			if !strings.Contains(d.HTML, "ACME &lt;Corp&gt; &amp; Co") || strings.Contains(d.HTML, "<Corp>") {
+				t.Errorf("HTML does not escape the customer's name:\n%s", d.HTML)
+			}
+			threat := strings.Contains(strings.ToLower(d.Text), "collections agency") || strings.Contains(strings.ToLower(d.Text), "legal")
+			if threat != (name == collections.TemplateFinalNotice) {
+				t.Errorf("%s mentions agency or legal action: %v", name, threat)
+			}
+			if name != collections.TemplateFinalNotice && !strings.Contains(d.Text, "instalments") && !strings.Contains(d.Text, "payment plan") {
+				t.Errorf("%s offers no payment plan", name)
+			}
+		})
+	}
+}
+
+func TestTemplates_OverridesAreCheckedAtStart(t *testing.T) {
+	write := func(t *testing.T, files map[string]string) string {
+		dir := t.TempDir()
+		for name, body := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	t.Run("OverrideIsUsed", func(t *testing.T) {
+		dir := write(t, map[string]string{"reminder.subject.tmpl": "Pay {{.Customer.Name}}, please"})
+		tm, err := mail.LoadTemplates(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := tm.Render("reminder", mail.NewData(acme, acmeInvoices(), asOf, mail.Sender{Name: "A"}, ""))
+		if err != nil || d.Subject != "Pay ACME <Corp> & Co, please" {
+			t.Errorf("subject %q, %v", d.Subject, err)
+		}
+		var files map[string]string
+		for _, info := range tm.List() {
+			if info.Name == "reminder" {
+				files = info.Files
+			}
+		}
+		if files["subject"] != filepath.Join(dir, "reminder.subject.tmpl") || files["txt"] != "built-in" {
+			t.Errorf("sources %v", files)
+		}
+	})
+	t.Run("UnknownFieldNamesFileAndLine", func(t *testing.T) {
+		dir := write(t, map[string]string{"firm.txt.tmpl": "Hello\n{{range .Invoices}}{{.Numbr}}{{end}}\n"})
+		_, err := mail.LoadTemplates(dir)
+		want := filepath.Join(dir, "firm.txt.tmpl") + ":2:"
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "Numbr") {
+			t.Errorf("error %v, want it to name %s and the field", err, want)
+		}
+	})
+	t.Run("ParseErrorNamesFileAndLine", func(t *testing.T) {
+		dir := write(t, map[string]string{"courtesy.html.tmpl": "<p>\n\n{{if .Customer}}unclosed</p>\n"})
+		_, err := mail.LoadTemplates(dir)
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "courtesy.html.tmpl")+":") {
+			t.Errorf("error %v", err)
+		}
+	})
+	t.Run("MisspeltFileIsRefused", func(t *testing.T) {
+		dir := write(t, map[string]string{"reminde.txt.tmpl": "x"})
+		if _, err := mail.LoadTemplates(dir); err == nil || !strings.Contains(err.Error(), "reminde.txt.tmpl") {
+			t.Errorf("error %v", err)
+		}
+	})
+}
+
+func TestTextToHTML_EscapesAndLinks(t *testing.T) {
+	got := mail.TextToHTML("Hi <b>you</b>,\n\nPay at https://pay.example/x?a=1&b=2 please.\nThanks")
+	for _, want := range []string{"<p>Hi &lt;b&gt;you&lt;/b&gt;,</p>", `<a href="https://pay.example/x?a=1&amp;b=2">`, "please.<br>\nThanks</p>"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestCheckPaymentURL(t *testing.T) {
+	if err := mail.CheckPaymentURL("https://pay.example/{invoice}"); err != nil {
+		t.Error(err)
+	}
+	for _, bad := range []string{"pay.example/{invoice}", "ftp://x/{invoice}", "https:///{invoice}"} {
+		if err := mail.CheckPaymentURL(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
