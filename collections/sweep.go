@@ -10,8 +10,8 @@ import (
 type OverdueCustomer struct {
 	CustomerID int64
 	Customer   Customer // its ID, name and ref, for the alerts the sweep reports
-	OldestDays int     // days overdue of the oldest unpaid invoice
-	Overdue    []Money // per currency, sorted by code
+	OldestDays int      // days overdue of the oldest unpaid invoice
+	Overdue    []Money  // per currency, sorted by code
 }
 
 // OverdueText formats overdue amounts for people and for change detection:

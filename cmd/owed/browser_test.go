@@ -92,9 +92,18 @@ func (p *page) screenshot(name string) {
 	}
 }
 
+// click clicks the element selector finds once it is shown. The page
+// redraws its lists as messages arrive, so the element is found and
+// clicked in one step inside the page, never through a node handle that a
+// redraw may have replaced.
 func (p *page) click(what, selector string) {
 	p.t.Helper()
-	p.run(what, chromedp.WaitVisible(selector, chromedp.ByQuery), chromedp.Click(selector, chromedp.ByQuery))
+	p.until(what+" shown", `(() => { const e = document.querySelector(`+js(selector)+`); return !!e && e.offsetParent !== null; })()`)
+	var clicked bool
+	p.run(what, chromedp.Evaluate(`(() => { const e = document.querySelector(`+js(selector)+`); if (!e) return false; e.click(); return true; })()`, &clicked))
+	if !clicked {
+		p.t.Fatalf("%s: %s is gone", what, selector)
+	}
 }
 
 func (p *page) actAs(user string) {
