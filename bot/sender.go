@@ -44,8 +44,9 @@ type sender struct {
 	kick chan struct{} // a worker finished: items of its case may be due
 
 	mu       sync.Mutex
-	nextPost map[string]time.Time  // channel → earliest next post
-	slots    map[slotKey]time.Time // a paced post's reserved time
+	nextPost map[string]time.Time   // channel → earliest next post
+	slots    map[slotKey]time.Time  // a paced post's reserved time
+	posting  map[string]*sync.Mutex // channel → held while a post to it is in flight
 }
 
 type slotKey struct {
@@ -54,7 +55,8 @@ type slotKey struct {
 }
 
 func newSender(b *Bot) *sender {
-	return &sender{b: b, kick: make(chan struct{}, 1), nextPost: map[string]time.Time{}, slots: map[slotKey]time.Time{}}
+	return &sender{b: b, kick: make(chan struct{}, 1), nextPost: map[string]time.Time{}, slots: map[slotKey]time.Time{},
+		posting: map[string]*sync.Mutex{}}
 }
 
 // lease is how long a claimed item is held: longer than the calls its
@@ -295,6 +297,20 @@ func (s *sender) reserve(item int64, channel string, keep bool) time.Duration {
 	return next.Sub(now)
 }
 
+// channelLock waits until no other post to channel is in flight, and
+// returns the function that lets the next one go.
+func (s *sender) channelLock(channel string) func() {
+	s.mu.Lock()
+	l, ok := s.posting[channel]
+	if !ok {
+		l = &sync.Mutex{}
+		s.posting[channel] = l
+	}
+	s.mu.Unlock()
+	l.Lock()
+	return l.Unlock
+}
+
 // hold keeps a channel quiet after Slack said to slow down: no post goes
 // to it before Retry-After, whichever case it is for.
 func (s *sender) hold(channel string, err error) {
@@ -335,6 +351,10 @@ func (s *sender) post(ctx context.Context, a *attempt, p post) (ts string, found
 			return ts, ts != "", err
 		}
 	}
+	// One post to a channel at a time: the next waits for this one's
+	// answer, so that a 429 holds every post after it.
+	unlock := s.channelLock(p.channel)
+	defer unlock()
 	if wait := s.reserve(a.ID, p.channel, false); wait > 0 {
 		if wait > paceSleepMax {
 			return "", false, &pacedError{wait}
