@@ -1,6 +1,8 @@
 package collections
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -75,12 +77,12 @@ type SweepInput struct {
 func DecideSweep(in SweepInput) []SweepDecision {
 	asOf := index(in.Overdue)
 	live := index(in.Live)
-	var out []SweepDecision
+	var byCase, fresh []SweepDecision
 	hasCase := make(map[int64]bool, len(in.Cases))
 	for _, c := range in.Cases {
 		hasCase[c.CustomerID] = true
 		if d, ok := DecideCase(in, c, asOf[c.CustomerID], live[c.CustomerID], in.Shown[c.ID]); ok {
-			out = append(out, d)
+			byCase = append(byCase, d)
 		}
 	}
 	if in.NewStages {
@@ -92,12 +94,32 @@ func DecideSweep(in SweepInput) []SweepDecision {
 				continue // paid since: nothing to alert
 			}
 			if stage := StageFor(o.OldestDays, in.Stages); stage > 0 {
-				out = append(out, SweepDecision{Kind: DecideNewCase, CustomerID: o.CustomerID, Stage: stage, Overdue: o, Live: live[o.CustomerID]})
+				fresh = append(fresh, SweepDecision{Kind: DecideNewCase, CustomerID: o.CustomerID, Stage: stage, Overdue: o, Live: live[o.CustomerID]})
 			}
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CustomerID < out[j].CustomerID })
-	return out
+	return mergeByCustomer(byCase, fresh)
+}
+
+// mergeByCustomer merges two lists of decisions into one ordered by
+// customer. The store hands both over in customer order, so this is a
+// merge; lists in another order are sorted first.
+func mergeByCustomer(a, b []SweepDecision) []SweepDecision {
+	byCustomer := func(x, y SweepDecision) int { return cmp.Compare(x.CustomerID, y.CustomerID) }
+	for _, l := range [][]SweepDecision{a, b} {
+		if !slices.IsSortedFunc(l, byCustomer) {
+			slices.SortStableFunc(l, byCustomer)
+		}
+	}
+	out := make([]SweepDecision, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if b[0].CustomerID < a[0].CustomerID {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 func index(list []OverdueCustomer) map[int64]OverdueCustomer {
