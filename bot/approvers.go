@@ -103,3 +103,26 @@ func (a *approvers) contains(ctx context.Context, user string) (bool, error) {
 
 // ids returns the configured approver user and group IDs.
 func (a *approvers) ids() []string { return append(append([]string(nil), a.users...), a.groups...) }
+
+// learnUser looks up a Slack user's name (users.info) and remembers it,
+// so that the command line can name account owners. A failure only
+// leaves the name unknown: mentions in Slack show it anyway.
+func (b *Bot) learnUser(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(ctx, b.opts.CallTimeout)
+	defer cancel()
+	u, err := b.opts.Slack.GetUserInfoContext(ctx, id)
+	if err != nil {
+		b.log.WarnContext(ctx, "could not look up a Slack user", "user", id, "error", err)
+		return
+	}
+	name := u.RealName
+	if name == "" {
+		name = u.Name
+	}
+	if name == "" {
+		return
+	}
+	if err := b.opts.Ledger.SaveSlackUser(ctx, id, name); err != nil {
+		b.log.WarnContext(ctx, "could not remember a Slack user", "user", id, "error", err)
+	}
+}

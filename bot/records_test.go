@@ -8,6 +8,7 @@ import (
 	"github.com/owedhq/owed/bot/blocks"
 	"github.com/owedhq/owed/bot/sandbox"
 	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
 )
 
 // Journeys of the records on a case: contacts, promises, disputes.
@@ -261,5 +262,19 @@ func TestRecords_ADisputedInvoiceLeavesTheChaseUntilResolved(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no thread line for the resolution")
+	}
+}
+
+func TestRecords_TheOwnersNameIsLearntFromSlack(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	var customerID int64
+	if err := h.db.GetContext(h.ctx, &customerID, `SELECT id FROM customers WHERE name = 'ACME Corp.'`); err != nil {
+		t.Fatal(err)
+	}
+	c, err := postgres.NewLedgerService(h.db).FindCustomerByID(h.ctx, customerID)
+	if err != nil || c.OwnerName != "Dana Member" {
+		t.Errorf("owner of Acme: %q (%v), want Slack's name Dana Member", c.OwnerName, err)
 	}
 }

@@ -533,6 +533,9 @@ func (s *sender) send(ctx context.Context, a *attempt) error {
 // showAlert posts the case's message, or updates it when it exists. A
 // message an earlier attempt posted is adopted and brought up to date.
 func (s *sender) showAlert(ctx context.Context, a *attempt, v collections.CaseView) (string, error) {
+	if id := v.Customer.OwnerSlackID; id != "" && v.Customer.OwnerName == "" {
+		s.b.learnUser(ctx, id)
+	}
 	msg := blocks.Alert(v)
 	ref := collections.MessageRef{ChannelID: v.Case.ChannelID, TS: v.Case.MessageTS}
 	if ref.TS != "" {

@@ -14,6 +14,7 @@ type Customer struct {
 	Phone        string
 	Timezone     string
 	OwnerSlackID string // Slack user ID of the account owner, optional
+	OwnerName    string // the owner's name in Slack, when owed has learnt it
 	CreditLimit  *Money
 	Tier         string
 }
@@ -54,6 +55,9 @@ type Debtor struct {
 
 // LedgerService reads the receivables ledger.
 type LedgerService interface {
+	// SaveSlackUser remembers the name of a Slack user (an account owner,
+	// someone who clicked), for the places that show names, not mentions.
+	SaveSlackUser(ctx context.Context, id, name string) error
 	// Aging returns the whole ledger's aging report as of asOf.
 	Aging(ctx context.Context, asOf time.Time) (AgingReport, error)
 	// FindCustomer resolves a forgiving query (name, ref, prefix, typo) to one

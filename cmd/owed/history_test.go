@@ -184,3 +184,30 @@ func TestShowAndAging_AgreeWithAnIndependentSumOfDisputedAndUndisputedInvoices(t
 		}
 	}
 }
+
+func TestShow_NamesTheOwner(t *testing.T) {
+	ctx := context.Background()
+	c := newCLI(t)
+	c.must("import", "customers", c.file("customers.csv", "name,owner,email,phone,tier\nACME Corp.,U0DANA,ap@acme.example,+1 555 0100,A\n"))
+	db, err := postgres.Open(ctx, c.env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := postgres.NewLedgerService(db).SaveSlackUser(ctx, "U0DANA", "Dana Whitfield"); err != nil {
+		t.Fatal(err)
+	}
+	out := c.must("show", "acme")
+	for _, want := range []string{"Owner: Dana Whitfield (U0DANA)", "Email: ap@acme.example", "Phone: +1 555 0100", "Tier: A"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("owed show lacks %q:\n%s", want, out)
+		}
+	}
+	var doc struct {
+		Customer map[string]string `json:"customer"`
+	}
+	c.json(&doc, "show", "acme")
+	if doc.Customer["owner"] != "U0DANA" || doc.Customer["owner_name"] != "Dana Whitfield" || doc.Customer["email"] != "ap@acme.example" {
+		t.Errorf("show --json customer = %v", doc.Customer)
+	}
+}

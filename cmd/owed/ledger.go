@@ -217,7 +217,7 @@ func runShow(ctx context.Context, env *Env, args []string) error {
 
 func summaryJSON(sum collections.CustomerSummary) map[string]any {
 	customer := map[string]any{"name": sum.Customer.Name, "ref": sum.Customer.Ref}
-	for k, v := range map[string]string{"owner": sum.Customer.OwnerSlackID, "email": sum.Customer.Email,
+	for k, v := range map[string]string{"owner": sum.Customer.OwnerSlackID, "owner_name": sum.Customer.OwnerName, "email": sum.Customer.Email,
 		"phone": sum.Customer.Phone, "tier": sum.Customer.Tier} {
 		if v != "" {
 			customer[k] = v
@@ -242,7 +242,11 @@ func summaryJSON(sum collections.CustomerSummary) map[string]any {
 func printSummary(w io.Writer, sum collections.CustomerSummary) {
 	fmt.Fprintf(w, "%s — as of %s\n", sum.Customer.Label(), sum.AsOf.Format(collections.DateLayout))
 	c := sum.Customer
-	for _, f := range [][2]string{{"Owner", c.OwnerSlackID}, {"Email", c.Email}, {"Phone", c.Phone}, {"Tier", c.Tier}} {
+	owner := c.OwnerSlackID
+	if c.OwnerName != "" {
+		owner = c.OwnerName + " (" + c.OwnerSlackID + ")"
+	}
+	for _, f := range [][2]string{{"Owner", owner}, {"Email", c.Email}, {"Phone", c.Phone}, {"Tier", c.Tier}} {
 		if f[1] != "" {
 			fmt.Fprintf(w, "%s: %s\n", f[0], f[1])
 		}

@@ -86,13 +86,14 @@ type customerRow struct {
 	CreditCurrency   sql.NullString `db:"credit_currency"`
 	Tier             sql.NullString `db:"tier"`
 	Similarity       float64        `db:"similarity"`
+	OwnerName        string         `db:"owner_name"` // when the query reads it
 }
 
 const customerColumns = `id, name, ref, email, phone, timezone, owner_slack_id, credit_limit_minor, credit_currency, tier`
 
 func (r customerRow) customer() collections.Customer {
 	c := collections.Customer{ID: r.ID, Name: r.Name, Ref: r.Ref.String, Email: r.Email.String,
-		Phone: r.Phone.String, Timezone: r.Timezone.String, OwnerSlackID: r.OwnerSlackID.String, Tier: r.Tier.String}
+		Phone: r.Phone.String, Timezone: r.Timezone.String, OwnerSlackID: r.OwnerSlackID.String, OwnerName: r.OwnerName, Tier: r.Tier.String}
 	if r.CreditLimitMinor.Valid {
 		c.CreditLimit = &collections.Money{Minor: r.CreditLimitMinor.Int64, Currency: r.CreditCurrency.String}
 	}
@@ -166,10 +167,21 @@ func escapeLike(s string) string {
 	return string(out)
 }
 
-// FindCustomerByID returns one customer.
+// SaveSlackUser remembers a Slack user's name.
+func (s *LedgerService) SaveSlackUser(ctx context.Context, id, name string) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO slack_users (id, name) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, seen_at = now()`, id, name); err != nil {
+		return fmt.Errorf("remember Slack user %s: %w", id, err)
+	}
+	return nil
+}
+
+// FindCustomerByID returns one customer, with its owner's name when known.
 func (s *LedgerService) FindCustomerByID(ctx context.Context, id int64) (collections.Customer, error) {
 	var r customerRow
-	err := s.db.GetContext(ctx, &r, `SELECT `+customerColumns+`, 0::float8 AS similarity FROM customers WHERE id = $1`, id)
+	err := s.db.GetContext(ctx, &r, `SELECT `+customerColumns+`, 0::float8 AS similarity,
+		coalesce((SELECT u.name FROM slack_users u WHERE u.id = customers.owner_slack_id), '') AS owner_name
+		FROM customers WHERE id = $1`, id)
 	if noRows(err) {
 		return collections.Customer{}, collections.Errorf(collections.ENOTFOUND, "no customer with id %d", id)
 	}
