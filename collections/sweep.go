@@ -77,28 +77,47 @@ type SweepInput struct {
 func DecideSweep(in SweepInput) []SweepDecision {
 	asOf := index(in.Overdue)
 	live := index(in.Live)
-	var byCase, fresh []SweepDecision
+	at := func(list []OverdueCustomer, idx map[int64]int, customerID int64) OverdueCustomer {
+		if i, ok := idx[customerID]; ok {
+			return list[i]
+		}
+		return OverdueCustomer{}
+	}
+	var byCase []SweepDecision
 	hasCase := make(map[int64]bool, len(in.Cases))
 	for _, c := range in.Cases {
 		hasCase[c.CustomerID] = true
-		if d, ok := DecideCase(in, c, asOf[c.CustomerID], live[c.CustomerID], in.Shown[c.ID]); ok {
+		if d, ok := DecideCase(in, c, at(in.Overdue, asOf, c.CustomerID), at(in.Live, live, c.CustomerID), in.Shown[c.ID]); ok {
 			byCase = append(byCase, d)
 		}
 	}
+	var fresh []SweepDecision
 	if in.NewStages {
-		for _, o := range in.Overdue {
+		fresh = make([]SweepDecision, 0, len(in.Overdue))
+		for i := range in.Overdue {
+			o := &in.Overdue[i]
 			if hasCase[o.CustomerID] {
 				continue
 			}
-			if _, owesToday := live[o.CustomerID]; !owesToday {
+			j, owesToday := live[o.CustomerID]
+			if !owesToday {
 				continue // paid since: nothing to alert
 			}
 			if stage := StageFor(o.OldestDays, in.Stages); stage > 0 {
-				fresh = append(fresh, SweepDecision{Kind: DecideNewCase, CustomerID: o.CustomerID, Stage: stage, Overdue: o, Live: live[o.CustomerID]})
+				fresh = append(fresh, SweepDecision{Kind: DecideNewCase, CustomerID: o.CustomerID, Stage: stage, Overdue: *o, Live: in.Live[j]})
 			}
 		}
 	}
 	return mergeByCustomer(byCase, fresh)
+}
+
+// index maps each customer to its position in list.
+func index(list []OverdueCustomer) map[int64]int {
+	m := make(map[int64]int, len(list))
+	for i, o := range list {
+		m[o.CustomerID] = i
+	}
+	return m
 }
 
 // mergeByCustomer merges two lists of decisions into one ordered by
@@ -111,6 +130,12 @@ func mergeByCustomer(a, b []SweepDecision) []SweepDecision {
 			slices.SortStableFunc(l, byCustomer)
 		}
 	}
+	if len(a) == 0 {
+		return b
+	}
+	if len(b) == 0 {
+		return a
+	}
 	out := make([]SweepDecision, 0, len(a)+len(b))
 	for len(a) > 0 && len(b) > 0 {
 		if b[0].CustomerID < a[0].CustomerID {
@@ -120,14 +145,6 @@ func mergeByCustomer(a, b []SweepDecision) []SweepDecision {
 		}
 	}
 	return append(append(out, a...), b...)
-}
-
-func index(list []OverdueCustomer) map[int64]OverdueCustomer {
-	m := make(map[int64]OverdueCustomer, len(list))
-	for _, o := range list {
-		m[o.CustomerID] = o
-	}
-	return m
 }
 
 // DecideCase decides what the sweep does to one live case, given what
