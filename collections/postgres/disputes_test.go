@@ -1,0 +1,74 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
+)
+
+// invoiceID returns the id of the invoice with a number.
+func invoiceID(t *testing.T, db *postgres.DB, number string) int64 {
+	t.Helper()
+	var id int64
+	if err := db.GetContext(context.Background(), &id, `SELECT id FROM invoices WHERE number = $1`, number); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestDispute_AnInvoiceDueTodayIsNotOverdueSoNotDisputed: only overdue
+// invoices can be put in dispute; one due today is not overdue yet.
+func TestDispute_AnInvoiceDueTodayIsNotOverdueSoNotDisputed(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nA-3,Acme,USD,20.00,2026-05-01,2026-06-01\n")
+	c := openCase(t, cs, db)
+	alice := collections.Actor{UserID: "U0ALICE"}
+	_, err := cs.Dispute(ctx, alice, c.ID, collections.DisputeInput{InvoiceIDs: []int64{invoiceID(t, db, "A-3")}, Reason: collections.DisputePricing})
+	if collections.ErrorCode(err) != collections.ECONFLICT {
+		t.Errorf("dispute of an invoice due today: %v, want ECONFLICT", err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM disputes`); n != 0 {
+		t.Errorf("disputes = %d, want 0", n)
+	}
+	if _, err := cs.Dispute(ctx, alice, c.ID, collections.DisputeInput{InvoiceIDs: []int64{invoiceID(t, db, "A-1")}, Reason: collections.DisputePricing}); err != nil {
+		t.Errorf("dispute of an overdue invoice: %v", err)
+	}
+}
+
+// TestDispute_ACreditedInvoiceIsChasedAgainOnceAPaymentChangesIt: "we will
+// credit it" keeps an invoice out of the chase only while the ledger has
+// it as it was; a payment on it brings what is left back.
+func TestDispute_ACreditedInvoiceIsChasedAgainOnceAPaymentChangesIt(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	alice := collections.Actor{UserID: "U0ALICE"}
+	a1 := invoiceID(t, db, "A-1")
+	if _, err := cs.Dispute(ctx, alice, c.ID, collections.DisputeInput{InvoiceIDs: []int64{a1}, Reason: collections.DisputeQuality}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.ResolveDispute(ctx, alice, c.ID, []int64{a1}, collections.ResolveCredit); err != nil {
+		t.Fatal(err)
+	}
+	v, err := cs.FindCaseView(ctx, c.ID, date("2026-06-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := collections.OverdueText(v.Overdue()); got != "EUR 50.00" {
+		t.Fatalf("overdue while credited = %q, want only EUR 50.00", got)
+	}
+	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-1,10.00,2026-06-01\n")
+	v, err = cs.FindCaseView(ctx, c.ID, date("2026-06-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := collections.OverdueText(v.Overdue()); got != "EUR 50.00 · USD 90.00" {
+		t.Errorf("overdue after a payment on the credited invoice = %q, want EUR 50.00 · USD 90.00", got)
+	}
+	if len(v.Disputed) != 0 {
+		t.Errorf("still in dispute: %+v", v.Disputed)
+	}
+}

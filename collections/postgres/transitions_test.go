@@ -1,0 +1,144 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/owedhq/owed/collections"
+)
+
+// TestCancelPlan_AnActivePlanIsCancelledNotLeftRunning: cancelling an
+// agreed plan reopens the case and ends the plan, so the review no longer
+// checks instalments of a plan nobody follows.
+func TestCancelPlan_AnActivePlanIsCancelledNotLeftRunning(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	alice := collections.Actor{UserID: "U0ALICE"}
+	if _, err := cs.ProposePlan(ctx, alice, c.ID, collections.PlanProposal{Currency: "USD", Total: 100_00,
+		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.AgreePlan(ctx, alice, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	after, err := cs.CancelPlan(ctx, alice, c.ID)
+	if err != nil || after.Status != collections.CaseOpen {
+		t.Fatalf("cancel an active plan: %+v, %v", after, err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM plans WHERE case_id = $1 AND status IN ('proposed', 'active')`, c.ID); n != 0 {
+		t.Errorf("%d plans still live after the plan was cancelled", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM plans WHERE case_id = $1 AND status = 'cancelled'`, c.ID); n != 1 {
+		t.Errorf("cancelled plans = %d, want 1", n)
+	}
+}
+
+// TestEndCase_AnActivePlanIsCompletedAndAProposedOneCancelled: when
+// everything overdue is paid, an agreed plan ends completed (the customer
+// kept it) and a plan never agreed ends cancelled.
+func TestEndCase_AnActivePlanIsCompletedAndAProposedOneCancelled(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	if _, err := cs.Sweep(ctx, date("2026-06-01"), false); err != nil {
+		t.Fatal(err)
+	}
+	caseOf := func(name string) int64 {
+		var id int64
+		if err := db.GetContext(ctx, &id, `SELECT c.id FROM cases c JOIN customers u ON u.id = c.customer_id WHERE u.name = $1`, name); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	acme, bluebird := caseOf("Acme"), caseOf("Bluebird")
+	alice := collections.Actor{UserID: "U0ALICE"}
+	if _, err := cs.ProposePlan(ctx, alice, acme, collections.PlanProposal{Currency: "USD", Total: 100_00,
+		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.AgreePlan(ctx, alice, acme); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.ProposePlan(ctx, alice, bluebird, collections.PlanProposal{Currency: "USD", Total: 30_00,
+		Instalments: 2, Frequency: collections.Weekly, FirstDueOn: date("2026-06-08")}); err != nil {
+		t.Fatal(err)
+	}
+	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-1,100.00,2026-06-01\nA-2,50.00,2026-06-01\nB-1,30.00,2026-06-01\n")
+	res, err := cs.Review(ctx, date("2026-06-01"))
+	if err != nil || res.Settled != 2 {
+		t.Fatalf("settled = %d, err %v; want both cases settled", res.Settled, err)
+	}
+	for _, tc := range []struct {
+		caseID int64
+		want   string
+	}{{acme, "completed"}, {bluebird, "cancelled"}} {
+		var got string
+		if err := db.GetContext(ctx, &got, `SELECT status FROM plans WHERE case_id = $1`, tc.caseID); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("plan of case %d ended %s, want %s", tc.caseID, got, tc.want)
+		}
+	}
+}
+
+// TestPromise_ANewPromiseReplacesTheOpenOne: a case has one open promise;
+// a second promise replaces the first, which the review then leaves alone.
+func TestPromise_ANewPromiseReplacesTheOpenOne(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	alice := collections.Actor{UserID: "U0ALICE"}
+	for _, due := range []string{"2026-06-05", "2026-06-20"} {
+		if _, err := cs.Promise(ctx, alice, c.ID, collections.PromiseInput{Amount: collections.Money{Minor: 40_00, Currency: "USD"}, DueOn: date(due)}); err != nil {
+			t.Fatalf("promise by %s: %v", due, err)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM promises WHERE case_id = $1 AND status = 'open'`, c.ID); n != 1 {
+		t.Fatalf("open promises = %d, want 1", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM promises WHERE case_id = $1 AND status = 'open' AND due_on = '2026-06-20'`, c.ID); n != 1 {
+		t.Errorf("the open promise is not the newer one")
+	}
+	// The first promise's date plus grace passes with nothing paid: the
+	// replaced promise breaks nothing.
+	res, err := cs.Review(ctx, date("2026-06-10"))
+	if err != nil || res.PromisesBroken != 0 {
+		t.Errorf("promises broken on 2026-06-10 = %d, err %v; want 0 (the open one is due 2026-06-20)", res.PromisesBroken, err)
+	}
+}
+
+// TestPromise_KeptByAPaymentDatedTheDayItWasMade: payments count towards
+// a promise from the day it was made, that day included.
+func TestPromise_KeptByAPaymentDatedTheDayItWasMade(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	if _, err := cs.Promise(ctx, collections.Actor{UserID: "U0ALICE"}, c.ID,
+		collections.PromiseInput{Amount: collections.Money{Minor: 40_00, Currency: "USD"}, DueOn: date("2026-06-10")}); err != nil {
+		t.Fatal(err)
+	}
+	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-1,40.00,2026-06-01\n")
+	res, err := cs.Review(ctx, date("2026-06-02"))
+	if err != nil || res.PromisesKept != 1 {
+		t.Fatalf("promises kept = %d, err %v; want the payment of the promise's own day to keep it", res.PromisesKept, err)
+	}
+}
+
+// TestPromise_TheWholeOverdueAmountMayBePromised: a promise of exactly
+// what is overdue is accepted; a cent more is refused.
+func TestPromise_TheWholeOverdueAmountMayBePromised(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	alice := collections.Actor{UserID: "U0ALICE"}
+	_, err := cs.Promise(ctx, alice, c.ID, collections.PromiseInput{Amount: collections.Money{Minor: 100_01, Currency: "USD"}, DueOn: date("2026-06-10")})
+	if collections.ErrorCode(err) != collections.EINVALID || !strings.Contains(collections.ErrorMessage(err), "more than the USD 100.00 overdue") {
+		t.Errorf("a promise of USD 100.01: %v, want a refusal", err)
+	}
+	after, err := cs.Promise(ctx, alice, c.ID, collections.PromiseInput{Amount: collections.Money{Minor: 100_00, Currency: "USD"}, DueOn: date("2026-06-10")})
+	if err != nil || after.Status != collections.CasePromised {
+		t.Errorf("a promise of the whole USD 100.00: %+v, %v", after, err)
+	}
+}
