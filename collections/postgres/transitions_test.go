@@ -142,3 +142,24 @@ func TestPromise_TheWholeOverdueAmountMayBePromised(t *testing.T) {
 		t.Errorf("a promise of the whole USD 100.00: %+v, %v", after, err)
 	}
 }
+
+// TestEscalate_AnInvoiceDueTodayIsNotOverdue: a customer whose only
+// unpaid invoice falls due today owes nothing overdue yet, so its case
+// cannot be escalated.
+func TestEscalate_AnInvoiceDueTodayIsNotOverdue(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nD-1,Duetoday Ltd,USD,75.00,2026-05-01,2026-06-01\n")
+	var customerID int64
+	if err := db.GetContext(ctx, &customerID, `SELECT id FROM customers WHERE name = 'Duetoday Ltd'`); err != nil {
+		t.Fatal(err)
+	}
+	c, err := cs.OpenCase(ctx, customerID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cs.Escalate(ctx, collections.Actor{UserID: "U0ALICE"}, c.ID, collections.TargetAgency, "due today")
+	if collections.ErrorCode(err) != collections.ECONFLICT || !strings.Contains(collections.ErrorMessage(err), "Duetoday Ltd has nothing overdue") {
+		t.Errorf("escalating a customer whose invoice is due today: %v, want a refusal", err)
+	}
+}
