@@ -163,3 +163,26 @@ func TestEscalate_AnInvoiceDueTodayIsNotOverdue(t *testing.T) {
 		t.Errorf("escalating a customer whose invoice is due today: %v, want a refusal", err)
 	}
 }
+
+// TestEndCase_OneInvoiceStillUnpaidClosesNotSettles: a case whose only
+// overdue invoice is no longer overdue (its due date moved) but is still
+// unpaid ends closed, never "Settled — paid in full".
+func TestEndCase_OneInvoiceStillUnpaidClosesNotSettles(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	if _, err := cs.Sweep(ctx, date("2026-06-01"), false); err != nil {
+		t.Fatal(err)
+	}
+	// Bluebird's one overdue invoice gets a later due date.
+	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nB-1,Bluebird,USD,30.00,2026-05-01,2026-07-15\n")
+	res, err := cs.Review(ctx, date("2026-06-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Closed != 1 || res.Settled != 0 {
+		t.Errorf("closed %d, settled %d; want Bluebird's case closed, not settled", res.Closed, res.Settled)
+	}
+	if n := count(t, db, `SELECT count(*) FROM cases c JOIN customers u ON u.id = c.customer_id WHERE u.name = 'Bluebird' AND c.status = 'closed'`); n != 1 {
+		t.Errorf("Bluebird's closed cases = %d, want 1", n)
+	}
+}
