@@ -2,6 +2,7 @@ package bot
 
 import (
 	"errors"
+	"net/http"
 	"testing"
 	"time"
 
@@ -39,5 +40,26 @@ func TestClassify_GivesUpAfterMaxAttempts(t *testing.T) {
 	}
 	if _, permanent := classify(err, giveUpAt, time.Second); !permanent {
 		t.Errorf("attempt %d was retried again, want it given up", giveUpAt)
+	}
+}
+
+// TestAnswered_AServerErrorLeavesThePostInDoubt: Slack's HTTP 5xx may
+// come after the message was posted, so the next attempt must look for it
+// before posting again; a 4xx, a 429 or a Slack error means nothing was
+// posted.
+func TestAnswered_AServerErrorLeavesThePostInDoubt(t *testing.T) {
+	for _, code := range []int{500, 502, 503, 504} {
+		if answered(slack.StatusCodeError{Code: code, Status: http.StatusText(code)}) {
+			t.Errorf("HTTP %d was taken as a known outcome; want the post in doubt", code)
+		}
+	}
+	if answered(errors.New("connection reset by peer")) {
+		t.Errorf("a dropped connection was taken as a known outcome")
+	}
+	for _, err := range []error{nil, slack.StatusCodeError{Code: 400, Status: "Bad Request"},
+		&slack.RateLimitedError{RetryAfter: time.Second}, slack.SlackErrorResponse{Err: "channel_not_found"}} {
+		if !answered(err) {
+			t.Errorf("%v: taken as unknown; want a known outcome (nothing posted)", err)
+		}
 	}
 }
