@@ -29,10 +29,29 @@ func main() {
 		fmt.Fprintln(os.Stderr, "withpg:", err)
 		os.Exit(1)
 	}
-	signal.Ignore(os.Interrupt, syscall.SIGTERM) // the child gets them; we clean up after it
+	// Interrupts and terminations go to the child (a terminal's Ctrl-C
+	// reaches it anyway); we clean up after it. They are caught, not
+	// ignored: an ignored signal would stay ignored in the child.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	err = cmd.Run()
+	if err = cmd.Start(); err == nil {
+		done := make(chan struct{})
+		go func() {
+			for {
+				select {
+				case sig := <-sigs:
+					cmd.Process.Signal(sig)
+				case <-done:
+					return
+				}
+			}
+		}()
+		err = cmd.Wait()
+		close(done)
+	}
+	signal.Stop(sigs)
 	stop()
 	var exit *exec.ExitError
 	switch {
