@@ -11,9 +11,9 @@ import (
 // OverdueCustomer is a customer's overdue position as of a date.
 type OverdueCustomer struct {
 	CustomerID int64
-	Customer   Customer // its ID, name and ref, for the alerts the sweep reports
-	OldestDays int      // days overdue of the oldest unpaid invoice
-	Overdue    []Money  // per currency, sorted by code
+	Name, Ref  string  // the customer's, for the alerts the sweep reports
+	OldestDays int     // days overdue of the oldest unpaid invoice
+	Overdue    []Money // per currency, sorted by code
 }
 
 // OverdueText formats overdue amounts for people and for change detection:

@@ -289,7 +289,7 @@ func (s *CaseService) overdueCustomers(ctx context.Context, asOf time.Time) ([]c
 			return nil, fmt.Errorf("overdue customers: %w", err)
 		}
 		if n := len(out); n == 0 || out[n-1].CustomerID != id {
-			out = append(out, collections.OverdueCustomer{CustomerID: id, Customer: collections.Customer{ID: id, Name: name, Ref: ref}})
+			out = append(out, collections.OverdueCustomer{CustomerID: id, Name: name, Ref: ref})
 		}
 		o := &out[len(out)-1]
 		o.Overdue = append(o.Overdue, collections.Money{Minor: minor, Currency: currency})
@@ -360,16 +360,18 @@ func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStag
 	in := collections.SweepInput{AsOf: asOf, Overdue: overdue, Live: liveOverdue, Cases: cases, Shown: shown,
 		Disputed: disputed, Stages: s.stages, NewStages: newStages}
 	decisions := collections.DecideSweep(in)
+	res.Alerts = make([]collections.SweepAlert, 0, len(decisions))
 	for _, d := range decisions {
 		outcome, err := s.apply(ctx, in, d, live, dryRun)
 		if err != nil {
 			return res, err
 		}
 		if outcome.alerted {
-			customer := d.Overdue.Customer
-			if customer.ID == 0 {
-				customer = d.Live.Customer
+			o := d.Overdue
+			if o.Name == "" {
+				o = d.Live
 			}
+			customer := collections.Customer{ID: d.CustomerID, Name: o.Name, Ref: o.Ref}
 			res.Alerts = append(res.Alerts, collections.SweepAlert{Customer: customer, Stage: d.Stage,
 				OldestDays: d.Overdue.OldestDays, Overdue: d.Overdue.Overdue, New: d.Kind == collections.DecideNewCase})
 		}
