@@ -95,6 +95,11 @@ func ParseContact(state *slack.ViewState, v collections.CaseView, today time.Tim
 	for k, msg := range c.Validate(today) {
 		errs[contactBlocks[k]] = msg
 	}
+	if c.FollowUp != nil && !v.Offers(collections.ActFollowUp) {
+		if _, taken := errs[BlockContactFollowUp]; !taken {
+			errs[BlockContactFollowUp] = "The case is " + v.Case.Describe() + ", so it cannot wait for a follow-up: leave the date empty."
+		}
+	}
 	var promise *collections.PromiseInput
 	if c.Outcome == collections.OutcomePromised {
 		p, perrs := parsePromise(state, v, today)

@@ -80,3 +80,14 @@ func TestParseContact_PromisedOutcomeNeedsAPromise(t *testing.T) {
 		t.Errorf("contact %+v, promise %v, errs %q", c, p, errs)
 	}
 }
+
+func TestParseContact_AFollowUpOnlyWhereTheCaseCanWaitForOne(t *testing.T) {
+	v := planActiveCase()
+	_, _, errs := ParseContact(viewState(t, ContactModal(v, asOf), map[string]entry{
+		BlockContactChannel: {option: "call"}, BlockContactOutcome: {option: "reached"},
+		BlockContactFollowUp: {date: "2026-07-03"},
+	}), v, asOf)
+	if !strings.Contains(errs[BlockContactFollowUp], "on an active payment plan") {
+		t.Errorf("errs = %q", errs)
+	}
+}
