@@ -327,10 +327,3 @@ func CustomerLocation(c Customer, business *time.Location) *time.Location {
 	}
 	return business
 }
-
-// CourtesyDue reports whether an invoice is due for a courtesy reminder
-// as of a date: not yet due, and due within the next days.
-func CourtesyDue(inv OpenInvoice, asOf time.Time, days int) bool {
-	until := DaysBetween(asOf, inv.DueOn)
-	return until >= 0 && until <= days && inv.Balance > 0
-}

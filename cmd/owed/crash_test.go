@@ -85,8 +85,6 @@ func newRig(t *testing.T) *rig {
 	return r
 }
 
-func (r *rig) getenv(k string) string { return r.env[k] }
-
 // Three customers overdue today.
 func (r *rig) importLedger() {
 	today := collections.DateIn(time.Now(), time.UTC)
