@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/owedhq/owed/collections"
 	"github.com/owedhq/owed/collections/postgres"
@@ -194,17 +195,7 @@ func runShow(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openReadOnlyDB(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	ledger := postgres.NewLedgerService(db)
-	c, err := ledger.FindCustomer(ctx, query)
-	if err != nil {
-		return err
-	}
-	sum, err := ledger.CustomerSummary(ctx, c.ID, asOf)
+	sum, err := customerSummary(ctx, env, query, asOf)
 	if err != nil {
 		return err
 	}
@@ -280,4 +271,20 @@ func overdueText(days int) string {
 		return "1 day"
 	}
 	return fmt.Sprintf("%d days", days)
+}
+
+// customerSummary finds a customer forgivingly and returns what it owes
+// as of asOf, reading the database without migrating it.
+func customerSummary(ctx context.Context, env *Env, query string, asOf time.Time) (collections.CustomerSummary, error) {
+	db, err := openReadOnlyDB(ctx, env)
+	if err != nil {
+		return collections.CustomerSummary{}, err
+	}
+	defer db.Close()
+	ledger := postgres.NewLedgerService(db)
+	c, err := ledger.FindCustomer(ctx, query)
+	if err != nil {
+		return collections.CustomerSummary{}, err
+	}
+	return ledger.CustomerSummary(ctx, c.ID, asOf)
 }

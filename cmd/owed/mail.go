@@ -89,20 +89,11 @@ func runPreview(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env)
+	sum, err := customerSummary(ctx, env, query, asOf)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	ledger := postgres.NewLedgerService(db)
-	c, err := ledger.FindCustomer(ctx, query)
-	if err != nil {
-		return err
-	}
-	sum, err := ledger.CustomerSummary(ctx, c.ID, asOf)
-	if err != nil {
-		return err
-	}
+	c := sum.Customer
 	invoices := previewInvoices(name, sum)
 	if len(invoices) == 0 {
 		return collections.Errorf(collections.ENOTFOUND, "%s owes nothing as of %s: there is nothing to remind.", c.Label(), asOf.Format(collections.DateLayout))
