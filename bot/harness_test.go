@@ -331,3 +331,30 @@ A-2,ACME Corp.,EUR,50.00,2026-04-01,2026-05-20
 B-1,Bluebird Bakery,USD,30.00,2026-05-01,2026-05-25
 C-1,Current Co,USD,10.00,2026-05-20,2026-07-01
 `
+
+// owed runs /owed text as user and returns the answer only they see.
+func (h *harness) owed(user, text string) sandbox.Message {
+	h.t.Helper()
+	reply, err := h.sb.SlashCommand(h.ctx, user, channel, "/owed", text)
+	if err != nil || reply.Message == nil {
+		h.t.Fatalf("/owed %s as %s: %+v, %v", text, user, reply, err)
+	}
+	return *reply.Message
+}
+
+// clickAtOnce has user click actionID on m n times at once, as a double
+// click or a Slack retry would.
+func (h *harness) clickAtOnce(user string, m sandbox.Message, actionID string, n int) {
+	h.t.Helper()
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := h.sb.Click(h.ctx, user, ref(m), actionID); err != nil {
+				h.t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/owedhq/owed/bot/blocks"
@@ -270,17 +269,7 @@ func TestClicks_TwentyConcurrentIdenticalClicksChangeStateOnce(t *testing.T) {
 	proposePlan(t, h, acme, "2026-06-15")
 	acme = h.refresh(acme)
 
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := h.sb.Click(h.ctx, member, ref(acme), blocks.ActionPlanAgreed); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	h.clickAtOnce(member, acme, blocks.ActionPlanAgreed, 20)
 	h.settle()
 	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'plan_agreed'`); n != 1 {
 		t.Errorf("plan_agreed audit rows = %d, want 1", n)
@@ -302,11 +291,7 @@ func TestClicks_StaleButtonAnswersWithCurrentState(t *testing.T) {
 	h.importCSV(collections.ImportInvoices, journeyInvoices)
 	h.sweep()
 	// An /owed summary taken now keeps its buttons while the case changes.
-	reply, err := h.sb.SlashCommand(h.ctx, member, channel, "/owed", "acme")
-	if err != nil || reply.Message == nil {
-		t.Fatalf("/owed acme: %+v, %v", reply, err)
-	}
-	stale := *reply.Message
+	stale := h.owed(member, "acme")
 	proposePlan(t, h, h.alert("ACME Corp."), "2026-06-15")
 
 	h.click(member, stale, blocks.ActionSnooze)

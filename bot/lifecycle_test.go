@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/owedhq/owed/bot/blocks"
@@ -315,11 +314,7 @@ func TestLifecycle_AStaleClickIsAppliedWhenStillAllowedAndARepeatIsDone(t *testi
 	h := newHarness(t, harnessOptions{})
 	h.importCSV(collections.ImportInvoices, journeyInvoices)
 	h.sweep()
-	reply, err := h.sb.SlashCommand(h.ctx, member, channel, "/owed", "acme")
-	if err != nil || reply.Message == nil {
-		t.Fatalf("/owed acme: %+v, %v", reply, err)
-	}
-	stale := *reply.Message
+	stale := h.owed(member, "acme")
 
 	// Someone snoozes the case from the alert; the summary is now stale.
 	h.click(approver, h.alert("ACME Corp."), blocks.ActionSnooze)
@@ -340,17 +335,7 @@ func TestLifecycle_AStaleClickIsAppliedWhenStillAllowedAndARepeatIsDone(t *testi
 
 	// The same person clicks Customer agreed twice before the alert
 	// changes: done, not "changed".
-	var wg sync.WaitGroup
-	for range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := h.sb.Click(h.ctx, member, ref(acme), blocks.ActionPlanAgreed); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	h.clickAtOnce(member, acme, blocks.ActionPlanAgreed, 2)
 	h.settle()
 	for _, m := range h.sb.Ephemerals(member) {
 		if shows(m, "changed") {
@@ -363,13 +348,13 @@ func TestLifecycle_AStaleClickIsAppliedWhenStillAllowedAndARepeatIsDone(t *testi
 	// A conflicting stale click is refused, in the one wording: the
 	// approver's /owed answer still offers Cancel plan after the member
 	// cancelled the plan from the alert.
-	reply, err = h.sb.SlashCommand(h.ctx, approver, channel, "/owed", "acme")
-	if err != nil || reply.Message == nil || !hasButton(*reply.Message, blocks.ActionPlanCancel) {
-		t.Fatalf("/owed acme: %+v, %v", reply, err)
+	answer := h.owed(approver, "acme")
+	if !hasButton(answer, blocks.ActionPlanCancel) {
+		t.Fatalf("/owed acme offers no Cancel plan: %v", buttons(answer))
 	}
 	h.click(member, h.alert("ACME Corp."), blocks.ActionPlanCancel)
 	h.settle()
-	h.click(approver, *reply.Message, blocks.ActionPlanCancel)
+	h.click(approver, answer, blocks.ActionPlanCancel)
 	if _, ok := h.ephemeral(approver, "This case has changed since that message was shown: ACME Corp. is now open."); !ok {
 		t.Errorf("a conflicting stale click: %+v", h.sb.Ephemerals(approver))
 	}
