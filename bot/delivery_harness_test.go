@@ -75,8 +75,11 @@ func newDeliveryHarness(t testing.TB, o deliveryOptions) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { senderDB.Close() })
-	warm(t, h.db, 20)
-	warm(t, senderDB, 8)
+	for _, pool := range []*postgres.DB{h.db, senderDB} {
+		if err := pool.Warm(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
 	h.bot = bot.New(bot.Options{
 		Slack: client, Ledger: postgres.NewLedgerService(h.db), Cases: h.cases, Outbox: postgres.NewOutboxService(h.db),
 		SenderCases:   postgres.NewCaseService(senderDB, postgres.CaseConfig{Stages: []int{1, 7, 14, 30, 60, 90}, Channel: channel, GraceDays: 3, Today: h.date}),
@@ -118,21 +121,4 @@ var sandboxURLs sync.Map
 func (h *harness) sbURL() string {
 	u, _ := sandboxURLs.Load(h)
 	return u.(string)
-}
-
-// warm opens n connections of a pool at once, as a running server has
-// them, so that a test's first burst does not pay for opening them.
-func warm(t testing.TB, db *postgres.DB, n int) {
-	t.Helper()
-	var wg sync.WaitGroup
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := db.Exec(`SELECT pg_sleep(0.05)`); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
 }

@@ -87,6 +87,11 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) 
 		db.Close()
 		return nil, err
 	}
+	for _, pool := range []*postgres.DB{db, senderDB} {
+		if err := pool.Warm(ctx); err != nil {
+			log.Warn("the first clicks may be slow", "error", err)
+		}
+	}
 	today := func() time.Time { return collections.DateIn(time.Now(), cfg.Location) }
 	caseCfg := postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays,
 		PromiseGraceDays: cfg.PromiseGrace, Today: today}

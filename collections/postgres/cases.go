@@ -95,7 +95,7 @@ func audit(ctx context.Context, tx *sqlx.Tx, caseID, customerID int64, actor, ac
 	}
 	var id int64
 	err = tx.GetContext(ctx, &id, `INSERT INTO audit_log (case_id, customer_id, actor, action, details) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-		caseID, customerID, actor, action, b)
+		caseID, customerID, actor, action, string(b))
 	if err != nil {
 		return 0, fmt.Errorf("audit %s: %w", action, err)
 	}
@@ -135,7 +135,7 @@ func logAndShow(ctx context.Context, tx *sqlx.Tx, caseID, customerID int64, acto
 		                                                UNION ALL SELECT 2, 'thread', id FROM entry) k ORDER BY n
 		                RETURNING id)
 		SELECT pg_notify('owed_outbox', '') FROM (SELECT count(*) FROM queued) q`,
-		caseID, customerID, actor, action, b); err != nil {
+		caseID, customerID, actor, action, string(b)); err != nil {
 		return fmt.Errorf("audit %s and queue its messages: %w", action, err)
 	}
 	return nil

@@ -16,7 +16,10 @@ import (
 // under OWED_REMINDERS: approve gathers the courtesy reminders into a
 // batch for people to send; auto sends them, and emails each stage alert.
 
-func jsonDetails(d collections.AuditDetails) ([]byte, error) { return json.Marshal(d) }
+func jsonDetails(d collections.AuditDetails) (string, error) {
+	b, err := json.Marshal(d)
+	return string(b), err
+}
 
 // courtesyCandidates are the invoices due within the next days as of $1
 // ($2 days) that were never courtesy-reminded, of customers with an

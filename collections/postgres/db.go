@@ -21,29 +21,39 @@ import (
 // DB is a connection pool to owed's database.
 type DB struct {
 	*sqlx.DB
-	url string // for listeners, which hold a connection of their own
+	url       string // for listeners, which hold a connection of their own
+	connector *connector
+	size      int // the most connections the pool opens
 }
 
 // Open connects to the database at url and checks that it answers. Its
 // errors never show the password written in url.
 func Open(ctx context.Context, url string) (*DB, error) {
-	db, err := sqlx.Open("postgres", url)
+	c, err := newConnector(url)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", RedactError(err, url))
 	}
-	// Idle connections are kept up to the maximum: a burst of clicks finds
-	// them open instead of waiting for new ones.
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(20)
-	db.SetConnMaxIdleTime(5 * time.Minute)
+	db := sqlx.NewDb(sql.OpenDB(c), "postgres")
+	// Idle connections are kept up to the maximum, however long idle: a
+	// burst of clicks finds them open and primed instead of waiting for
+	// new ones.
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", RedactError(err, url))
 	}
-	return &DB{DB: db, url: url}, nil
+	return &DB{DB: db, url: url, connector: c, size: maxConns}, nil
 }
+
+// schemaCurrent primes the connections opened from now on: the schema has
+// every table they look at.
+func (db *DB) schemaCurrent() { db.connector.prime.Store(true) }
+
+// maxConns bounds a pool's connections.
+const maxConns = 20
 
 // migrationLockID is the advisory lock key held while migrating, so that
 // replicas starting together apply each migration once.
@@ -73,6 +83,7 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return len(res), fmt.Errorf("migrate: %w", err)
 	}
+	db.schemaCurrent()
 	return len(res), nil
 }
 
@@ -83,6 +94,7 @@ func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
 	if err != nil {
 		return err
 	}
+	db.connector.prime.Store(false)
 	if _, err := p.DownTo(ctx, version); err != nil {
 		return fmt.Errorf("migrate down to %d: %w", version, err)
 	}
@@ -122,6 +134,9 @@ SELECT version_id FROM (
 		if !slices.Contains(versions, src.Version) {
 			pending++
 		}
+	}
+	if pending == 0 {
+		db.schemaCurrent()
 	}
 	return pending, nil
 }

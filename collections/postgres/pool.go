@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 )
@@ -17,7 +18,38 @@ func (db *DB) OpenPool(ctx context.Context, maxConns int) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)
 	}
+	other.connector.prime.Store(db.connector.prime.Load())
 	other.SetMaxOpenConns(maxConns)
 	other.SetMaxIdleConns(maxConns)
+	other.size = maxConns
 	return other, nil
+}
+
+// Warm opens every connection of the pool at once and leaves them idle,
+// primed, so that the first burst of clicks after a start does not wait
+// for connections to be opened.
+func (db *DB) Warm(ctx context.Context) error {
+	n := db.size
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("warm the connection pool: %w", err)
+		}
+		conns = append(conns, c)
+	}
+	if !db.connector.prime.Load() {
+		return nil
+	}
+	for _, c := range conns { // those opened before the schema was checked
+		if _, err := c.ExecContext(ctx, primeSQL); err != nil {
+			return fmt.Errorf("prime a connection: %w", err)
+		}
+	}
+	return nil
 }

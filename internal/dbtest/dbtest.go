@@ -95,6 +95,11 @@ func New(t testing.TB) *postgres.DB {
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
+	// As a server does at start: the schema is checked, and the
+	// connections opened after are primed.
+	if n, err := db.PendingMigrations(ctx); err != nil || n > 0 {
+		t.Fatalf("test database: %d migrations pending, %v", n, err)
+	}
 	t.Cleanup(func() {
 		db.Close()
 		dropDB, err := sqlx.Open("postgres", admin)

@@ -1,0 +1,63 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/owedhq/owed/collections/postgres"
+	"github.com/owedhq/owed/internal/dbtest"
+)
+
+// idlePrimed counts the database's idle connections whose last query was
+// the priming one.
+const idlePrimed = `SELECT count(*) FROM pg_stat_activity
+ WHERE datname = current_database() AND state = 'idle' AND query LIKE '%FROM slack_deliveries LIMIT 0'`
+
+func TestWarm_OpensEveryConnectionOfThePoolPrimedOnceTheSchemaIsCurrent(t *testing.T) {
+	ctx := context.Background()
+	url := dbtest.URL(t)
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	probe, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
+	probe.SetMaxOpenConns(1)
+
+	// Before the schema is known to be current, nothing is primed: a
+	// database not yet migrated has no tables to look at.
+	if err := db.Warm(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, probe, idlePrimed); n != 0 {
+		t.Fatalf("%d connections primed before the schema was checked", n)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if _, err := fresh.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sender, err := fresh.OpenPool(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sender.Close()
+	for _, pool := range []*postgres.DB{fresh, sender} {
+		if err := pool.Warm(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(t, probe, idlePrimed); n != 20+3 {
+		t.Errorf("%d idle primed connections, want %d (20 of the main pool, 3 of the sender's)", n, 20+3)
+	}
+}
