@@ -27,8 +27,9 @@ var _ collections.OutboxService = (*OutboxService)(nil)
 // messages go out in order.
 const sendable = `o.sent_at IS NULL AND o.failed_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM outbox e
-                        WHERE (e.case_id = o.case_id OR e.batch_id = o.batch_id) AND e.id < o.id
-                          AND e.sent_at IS NULL AND e.failed_at IS NULL)`
+                        WHERE e.case_id = o.case_id AND e.id < o.id AND e.sent_at IS NULL AND e.failed_at IS NULL)
+       AND NOT EXISTS (SELECT 1 FROM outbox e
+                        WHERE e.batch_id = o.batch_id AND e.id < o.id AND e.sent_at IS NULL AND e.failed_at IS NULL)`
 
 // claimOutbox leases the oldest due items, one per case, alerts first (an
 // edit is not held behind other cases' thread lines). An item claimed
