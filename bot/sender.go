@@ -18,6 +18,7 @@ import (
 // Sender tuning.
 const (
 	sendWorkers  = 8                // items sent at once (one per case at a time)
+	claimBatch   = 4 * sendWorkers  // items claimed at once
 	maxAttempts  = 25               // attempts before an item is given up
 	maxBackoff   = 10 * time.Minute // longest wait before a retry
 	idleCheck    = 30 * time.Second // look at the queue at least this often
@@ -69,7 +70,8 @@ func (b *Bot) itemDeadline() time.Duration { return 3 * b.opts.CallTimeout }
 // RunSender sends queued messages until ctx ends, then waits for the sends
 // in flight to finish (they are not cut off mid-call). It is woken when
 // items are queued (WatchOutbox), when a retry or a paced post falls due,
-// and checks the queue every 30 s besides. isLeader (optional) gates
+// and checks the queue every 30 s besides. Items are claimed in batches
+// and handed to the workers as they free up. isLeader (optional) gates
 // sending to one replica, so that the per-channel pace holds across
 // replicas.
 func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool) {
@@ -88,6 +90,8 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
 	watchFailed := false
+	var queue []collections.OutboxItem // claimed, waiting for a worker
+	var claimedAt time.Time
 	for ctx.Err() == nil {
 		if wake == nil {
 			w, stop, err := b.opts.SenderOutbox.WatchOutbox(ctx)
@@ -100,43 +104,53 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 			}
 		}
 		if isLeader != nil && !isLeader(ctx) {
+			queue = nil // their leases run out, and the leader takes them
 			s.idle(ctx, wake, time.Second)
 			continue
 		}
-		n := len(free)
-		if n == 0 {
-			s.idle(ctx, nil, idleCheck)
-			continue
-		}
-		items, err := b.opts.SenderOutbox.ClaimOutboxItems(ctx, b.lease(), n)
-		if err != nil {
-			if ctx.Err() == nil {
-				b.log.ErrorContext(ctx, "outbox", "error", err)
+		if len(queue) == 0 {
+			items, err := b.opts.SenderOutbox.ClaimOutboxItems(ctx, b.lease(), claimBatch)
+			if err != nil {
+				if ctx.Err() == nil {
+					b.log.ErrorContext(ctx, "outbox", "error", err)
+				}
+				s.idle(ctx, wake, time.Second)
+				continue
 			}
-			s.idle(ctx, wake, time.Second)
+			if len(items) == 0 {
+				wait := idleCheck
+				if wake == nil {
+					wait = noWatchPoll
+				}
+				if next, ok, err := b.opts.SenderOutbox.NextOutboxDue(ctx); err == nil && ok {
+					wait = min(wait, max(next, time.Millisecond))
+				}
+				s.idle(ctx, wake, wait)
+				continue
+			}
+			queue, claimedAt = items, time.Now()
+		}
+		select {
+		case <-free:
+		case <-ctx.Done():
 			continue
 		}
-		for _, it := range items {
-			<-free
-			inflight.Add(1)
-			go func() {
-				defer inflight.Done()
-				s.handle(context.WithoutCancel(ctx), it)
-				free <- struct{}{}
-				s.poke()
-			}()
-		}
-		if len(items) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		if time.Since(claimedAt) > b.lease()-b.itemDeadline() {
+			// Its lease could run out while it is sent, and another claim
+			// take it: leave it to the next claim.
+			free <- struct{}{}
+			queue = nil
 			continue
 		}
-		wait := idleCheck
-		if wake == nil {
-			wait = noWatchPoll
-		}
-		if next, ok, err := b.opts.SenderOutbox.NextOutboxDue(ctx); err == nil && ok {
-			wait = min(wait, max(next, time.Millisecond))
-		}
-		s.idle(ctx, wake, wait)
+		inflight.Add(1)
+		go func() {
+			defer inflight.Done()
+			s.handle(context.WithoutCancel(ctx), it)
+			free <- struct{}{}
+			s.poke()
+		}()
 	}
 }
 
