@@ -10,9 +10,14 @@ import (
 // DefaultCallTimeout bounds a Slack Web API call when nothing else is set.
 const DefaultCallTimeout = 10 * time.Second
 
+// idleSlackConns is how many connections to Slack are kept open between
+// calls: more than the sender's workers, so that each call reuses one
+// instead of opening (and TLS-handshaking) its own.
+const idleSlackConns = 32
+
 // HTTPClient returns the HTTP client for Slack's Web API: every call ends
 // after timeout, and calls slower than a quarter of it are logged (with the
-// method's name, never the token).
+// method's name, never the token). Connections are kept for the next calls.
 func HTTPClient(timeout time.Duration, log *slog.Logger) *http.Client {
 	if timeout <= 0 {
 		timeout = DefaultCallTimeout
@@ -20,9 +25,11 @@ func HTTPClient(timeout time.Duration, log *slog.Logger) *http.Client {
 	if log == nil {
 		log = slog.Default()
 	}
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = idleSlackConns
 	return &http.Client{
 		Timeout:   timeout,
-		Transport: &timedTransport{base: http.DefaultTransport, slow: timeout / 4, log: log},
+		Transport: &timedTransport{base: base, slow: timeout / 4, log: log},
 	}
 }
 

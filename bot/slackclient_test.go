@@ -3,10 +3,14 @@ package bot_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,5 +54,51 @@ func TestHTTPClient_BoundsCallsAndLogsSlowOnesWithoutTheToken(t *testing.T) {
 	}
 	if strings.Contains(out, "xoxb-secret-token") {
 		t.Errorf("the token was logged:\n%s", out)
+	}
+}
+
+func TestHTTPClient_KeepsAConnectionPerConcurrentCall(t *testing.T) {
+	var opened atomic.Int32
+	var release atomic.Pointer[chan struct{}]
+	var inflight sync.WaitGroup
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wait := *release.Load()
+		inflight.Done()
+		<-wait
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	client := bot.HTTPClient(5*time.Second, nil)
+	const workers = 8
+	for round := range 3 {
+		ch := make(chan struct{})
+		release.Store(&ch)
+		inflight.Add(workers)
+		var done sync.WaitGroup
+		for range workers {
+			done.Add(1)
+			go func() {
+				defer done.Done()
+				resp, err := client.Get(srv.URL)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}()
+		}
+		inflight.Wait() // all 8 at once, each on a connection of its own
+		close(ch)
+		done.Wait()
+		if n := opened.Load(); n != workers {
+			t.Fatalf("round %d: %d connections opened in all, want %d (reused across rounds)", round+1, n, workers)
+		}
 	}
 }

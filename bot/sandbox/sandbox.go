@@ -185,7 +185,10 @@ func New(cfg Config) *Server {
 		tickets:      map[string]bool{},
 	}
 	if s.client == nil {
-		s.client = &http.Client{}
+		// Like Slack, it keeps connections to the app open between requests.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 128
+		s.client = &http.Client{Transport: t}
 	}
 	s.life, s.endLife = context.WithCancel(context.Background())
 	for _, m := range cfg.Members {
