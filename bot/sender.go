@@ -17,8 +17,9 @@ import (
 
 // Sender tuning.
 const (
-	sendWorkers  = 8                // items sent at once (one per case at a time)
-	claimBatch   = 4 * sendWorkers  // items claimed at once
+	sendWorkers  = 8               // items sent at once (one per case at a time)
+	claimBatch   = 4 * sendWorkers // items claimed at once
+	claimRetry   = 50 * time.Millisecond
 	maxAttempts  = 25               // attempts before an item is given up
 	maxBackoff   = 10 * time.Minute // longest wait before a retry
 	idleCheck    = 30 * time.Second // look at the queue at least this often
@@ -91,6 +92,7 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 	defer inflight.Wait()
 	watchFailed := false
 	var queue []collections.OutboxItem // claimed, waiting for a worker
+	failures := 0                      // claims failed in a row
 	var claimedAt time.Time
 	for ctx.Err() == nil {
 		if wake == nil {
@@ -114,15 +116,23 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 				if ctx.Err() == nil {
 					b.log.ErrorContext(ctx, "outbox", "error", err)
 				}
-				s.idle(ctx, wake, time.Second)
+				// After the database comes back, each connection the pool
+				// still holds fails once: try again soon, then less often.
+				failures++
+				s.idle(ctx, nil, min(claimRetry<<min(failures-1, 5), time.Second))
 				continue
 			}
+			failures = 0
 			if len(items) == 0 {
 				wait := idleCheck
 				if wake == nil {
 					wait = noWatchPoll
 				}
-				if next, ok, err := b.opts.SenderOutbox.NextOutboxDue(ctx); err == nil && ok {
+				next, ok, err := b.opts.SenderOutbox.NextOutboxDue(ctx)
+				switch {
+				case err != nil:
+					wait = noWatchPoll
+				case ok:
 					wait = min(wait, max(next, time.Millisecond))
 				}
 				s.idle(ctx, wake, wait)
