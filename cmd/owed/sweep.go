@@ -46,12 +46,17 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if *wait && !*dryRun {
-		if running, err := serverRunning(ctx, db); err != nil {
+	// Whether a server leads as the messages are queued: it is woken by
+	// them and posts them (it may even be done before this command
+	// finishes).
+	running := false
+	if !*dryRun {
+		if running, err = serverRunning(ctx, db); err != nil {
 			return err
-		} else if !running {
-			return collections.Errorf(collections.EINVALID, "--wait: no owed server is running to post the alerts; nothing was swept")
 		}
+	}
+	if *wait && !*dryRun && !running {
+		return collections.Errorf(collections.EINVALID, "--wait: no owed server is running to post the alerts; nothing was swept")
 	}
 	cases := postgres.NewCaseService(db, postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays,
 		PromiseGraceDays: cfg.PromiseGrace, Today: func() time.Time { return asOf }})
@@ -74,10 +79,6 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 	printReminders(env.Stdout, cfg.Mail, rem) // the running server sends them
 	outbox := postgres.NewOutboxService(db)
 	queued, err := outbox.PendingOutboxItems(ctx)
-	if err != nil {
-		return err
-	}
-	running, err := serverRunning(ctx, db)
 	if err != nil {
 		return err
 	}
