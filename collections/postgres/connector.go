@@ -76,15 +76,24 @@ func newConnector(dsn string) (*connector, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.Dialer(&liveDialer{})
 	return &connector{Connector: c}, nil
 }
 
-// Connect opens a connection, primed when the schema is current. Priming
-// is best effort: a connection it fails on is used as it is.
+// Connect opens a connection, checked before each reuse and primed when
+// the schema is current. Priming is best effort: a connection it fails on
+// is used as it is.
 func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := c.Connector.Connect(ctx)
-	if err != nil || !c.prime.Load() {
-		return conn, err
+	var dialed *liveConn
+	conn, err := c.Connector.Connect(context.WithValue(ctx, dialedKey{}, &dialed))
+	if err != nil {
+		return nil, err
+	}
+	if pc, ok := conn.(pqConn); ok && dialed != nil {
+		conn = &checkedConn{pqConn: pc, net: dialed}
+	}
+	if !c.prime.Load() {
+		return conn, nil
 	}
 	if ex, ok := conn.(driver.ExecerContext); ok {
 		if _, err := ex.ExecContext(ctx, primeSQL, nil); err == driver.ErrBadConn {
