@@ -105,9 +105,9 @@ func (r customerRow) customer() collections.Customer {
 // Customer lookups: the ref, the whole name or a prefix of the name or
 // of one of its words (unique, pattern and trigram indexes; exact matches
 // first), and only when none matches, the nearest spellings (trigram
-// index), in one statement. The nearest spellings are first looked up two
-// at a time: two tell whether the nearest is clearly the one meant, which
-// a misspelt name usually is, and looking further costs most.
+// index, nearest_customers: the two nearest when the nearest is clearly
+// ahead, as a misspelt name's usually is, else the 25 nearest), in one
+// statement.
 const (
 	findCustomerQuery = `
 WITH found AS MATERIALIZED (
@@ -119,13 +119,15 @@ WITH found AS MATERIALIZED (
      LIMIT 25)
 SELECT false AS similar, * FROM found
 UNION ALL
-(SELECT true, ` + customerColumns + `, similarity(search_name, $1)::float8
-   FROM customers
-  WHERE NOT EXISTS (SELECT FROM found) AND search_name % $1
-  ORDER BY search_name <-> $1
-  LIMIT 2)`
-	nearestFirst = 2 // the nearest spellings findCustomerQuery returns
-	findSimilar  = `
+(SELECT true, c.id, c.name, c.ref, c.email, c.phone, c.timezone, c.owner_slack_id, c.credit_limit_minor, c.credit_currency, c.tier,
+        n.similarity
+   FROM nearest_customers($1, $5) WITH ORDINALITY n (customer_id, similarity, nearness)
+   JOIN customers c ON c.id = n.customer_id
+  WHERE NOT EXISTS (SELECT FROM found)
+  ORDER BY n.nearness)`
+	// findSimilar is the 25 nearest spellings, when the names found
+	// otherwise settle nothing.
+	findSimilar = `
 SELECT true AS similar, ` + customerColumns + `, similarity(search_name, $1)::float8 AS similarity
   FROM customers
  WHERE search_name % $1
@@ -167,7 +169,7 @@ func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collect
 		return collections.Customer{}, err
 	}
 	like := escapeLike(key)
-	found, similar, err := candidates(ctx, find, key, strings.TrimSpace(query), like+"%", "% "+like+"%")
+	found, similar, err := candidates(ctx, find, key, strings.TrimSpace(query), like+"%", "% "+like+"%", collections.ClearLead)
 	if err != nil {
 		return collections.Customer{}, fmt.Errorf("find customer %q: %w", query, err)
 	}
@@ -176,14 +178,15 @@ func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collect
 			return c, err
 		}
 	}
-	// The nearest spellings, when those looked up are not all there are
-	// or do not settle it.
-	if len(found) == 0 && len(similar) == nearestFirst {
+	// Two nearest spellings are the clear nearest and the next; unless
+	// they do not settle it, or the names found settled nothing, the
+	// nearest are looked up in full.
+	if len(found) == 0 && len(similar) == 2 {
 		if best, _ := collections.ResolveMatch(query, similar); best != nil {
 			return *best, nil
 		}
 	}
-	if len(found) > 0 || len(similar) == nearestFirst {
+	if len(found) > 0 || len(similar) == 2 {
 		stmt, err := s.stmts.prepared(ctx, s.db, &s.stmts.similar, findSimilar)
 		if err != nil {
 			return collections.Customer{}, err
