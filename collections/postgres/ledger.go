@@ -136,8 +136,8 @@ SELECT true AS similar, ` + customerColumns + `, similarity(search_name, $1)::fl
 )
 
 // lookupStatements are the lookups' statements, each prepared on first
-// use: a prepared statement is one round trip to the database, where a
-// query with parameters is two.
+// use: the server parses a prepared statement once, not at every lookup,
+// which is about half of what a lookup by exact name costs.
 type lookupStatements struct {
 	mu                     sync.Mutex
 	find, similar, summary *sql.Stmt
@@ -178,9 +178,9 @@ func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collect
 			return c, err
 		}
 	}
-	// Two nearest spellings are the clear nearest and the next; unless
-	// they do not settle it, or the names found settled nothing, the
-	// nearest are looked up in full.
+	// Two nearest spellings are a clear nearest and the next (or the only
+	// two): unless they settle it, or when the names found settled
+	// nothing, the 25 nearest are looked up.
 	if len(found) == 0 && len(similar) == 2 {
 		if best, _ := collections.ResolveMatch(query, similar); best != nil {
 			return *best, nil
