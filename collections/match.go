@@ -86,9 +86,9 @@ type Candidate struct {
 // minSimilarity is the least trigram similarity that counts as a typo match.
 const minSimilarity = 0.3
 
-// clearLead is how far ahead the best fuzzy match must be of the next one
+// ClearLead is how far ahead the best fuzzy match must be of the next one
 // to be chosen without asking.
-const clearLead = 0.15
+const ClearLead = 0.15
 
 // Classify returns how candidate c matches query.
 func Classify(query string, c Candidate) MatchKind {
@@ -131,7 +131,7 @@ func ResolveMatch(query string, cands []Candidate) (best *Customer, candidates [
 	switch {
 	case len(fuzzy) == 0:
 		return nil, nil
-	case len(fuzzy) == 1 || fuzzy[0].Similarity-fuzzy[1].Similarity >= clearLead:
+	case len(fuzzy) == 1 || fuzzy[0].Similarity-fuzzy[1].Similarity >= ClearLead:
 		return &fuzzy[0].Customer, nil
 	}
 	return nil, customersOf(fuzzy)

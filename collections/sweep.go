@@ -2,6 +2,7 @@ package collections
 
 import (
 	"cmp"
+	"iter"
 	"slices"
 	"sort"
 	"strings"
@@ -75,76 +76,139 @@ type SweepInput struct {
 // sweep's date; whether a case has ended, and what it shows, go by today,
 // so that a sweep as of a past date never ends a case overdue today.
 func DecideSweep(in SweepInput) []SweepDecision {
-	asOf := index(in.Overdue)
-	live := index(in.Live)
-	at := func(list []OverdueCustomer, idx map[int64]int, customerID int64) OverdueCustomer {
-		if i, ok := idx[customerID]; ok {
-			return list[i]
-		}
-		return OverdueCustomer{}
-	}
-	var byCase []SweepDecision
-	hasCase := make(map[int64]bool, len(in.Cases))
-	for _, c := range in.Cases {
-		hasCase[c.CustomerID] = true
-		if d, ok := DecideCase(in, c, at(in.Overdue, asOf, c.CustomerID), at(in.Live, live, c.CustomerID), in.Shown[c.ID]); ok {
-			byCase = append(byCase, d)
-		}
-	}
-	var fresh []SweepDecision
-	if in.NewStages {
-		fresh = make([]SweepDecision, 0, len(in.Overdue))
-		for i := range in.Overdue {
-			o := &in.Overdue[i]
-			if hasCase[o.CustomerID] {
-				continue
-			}
-			j, owesToday := live[o.CustomerID]
-			if !owesToday {
-				continue // paid since: nothing to alert
-			}
-			if stage := StageFor(o.OldestDays, in.Stages); stage > 0 {
-				fresh = append(fresh, SweepDecision{Kind: DecideNewCase, CustomerID: o.CustomerID, Stage: stage, Overdue: *o, Live: in.Live[j]})
-			}
-		}
-	}
-	return mergeByCustomer(byCase, fresh)
+	return slices.Collect(SweepDecisions(in))
 }
 
-// index maps each customer to its position in list.
-func index(list []OverdueCustomer) map[int64]int {
-	m := make(map[int64]int, len(list))
-	for i, o := range list {
-		m[o.CustomerID] = i
+// SweepDecisions yields the decisions of DecideSweep one by one, in the
+// same order, without gathering them: the store hands over the overdue
+// customers in customer order, and the decisions follow it.
+func SweepDecisions(in SweepInput) iter.Seq[SweepDecision] {
+	return func(yield func(SweepDecision) bool) {
+		asOf := newOverdueIndex(in.Overdue)
+		live := asOf
+		same := sameList(in.Live, in.Overdue)
+		if !same { // a sweep as of a past date
+			live = newOverdueIndex(in.Live)
+		}
+		var byCase []SweepDecision
+		hasCase := make(map[int64]bool, len(in.Cases))
+		for _, c := range in.Cases {
+			hasCase[c.CustomerID] = true
+			if d, ok := DecideCase(in, c, asOf.at(c.CustomerID), live.at(c.CustomerID), in.Shown[c.ID]); ok {
+				byCase = append(byCase, d)
+			}
+		}
+		sortByCustomer(byCase)
+		if !in.NewStages {
+			yieldAll(byCase, yield)
+			return
+		}
+		fresh := func(yield func(SweepDecision) bool) {
+			for i := range in.Overdue {
+				o := &in.Overdue[i]
+				if hasCase[o.CustomerID] {
+					continue
+				}
+				owesToday := o
+				if !same {
+					j, ok := live.find(o.CustomerID)
+					if !ok {
+						continue // paid since: nothing to alert
+					}
+					owesToday = &in.Live[j]
+				}
+				if stage := StageFor(o.OldestDays, in.Stages); stage > 0 {
+					if !yield(SweepDecision{Kind: DecideNewCase, CustomerID: o.CustomerID, Stage: stage, Overdue: *o, Live: *owesToday}) {
+						return
+					}
+				}
+			}
+		}
+		if !asOf.sorted {
+			// Decisions in another order are gathered and sorted first.
+			all := slices.Collect(iter.Seq[SweepDecision](fresh))
+			sortByCustomer(all)
+			fresh = func(yield func(SweepDecision) bool) { yieldAll(all, yield) }
+		}
+		// Merge the two, each in customer order; a case's decision first.
+		for d := range fresh {
+			for len(byCase) > 0 && byCase[0].CustomerID <= d.CustomerID {
+				if !yield(byCase[0]) {
+					return
+				}
+				byCase = byCase[1:]
+			}
+			if !yield(d) {
+				return
+			}
+		}
+		yieldAll(byCase, yield)
 	}
-	return m
 }
 
-// mergeByCustomer merges two lists of decisions into one ordered by
-// customer. The store hands both over in customer order, so this is a
-// merge; lists in another order are sorted first.
-func mergeByCustomer(a, b []SweepDecision) []SweepDecision {
+func yieldAll(ds []SweepDecision, yield func(SweepDecision) bool) {
+	for _, d := range ds {
+		if !yield(d) {
+			return
+		}
+	}
+}
+
+// sortByCustomer orders decisions by customer, keeping the order of each
+// customer's.
+func sortByCustomer(ds []SweepDecision) {
 	byCustomer := func(x, y SweepDecision) int { return cmp.Compare(x.CustomerID, y.CustomerID) }
-	for _, l := range [][]SweepDecision{a, b} {
-		if !slices.IsSortedFunc(l, byCustomer) {
-			slices.SortStableFunc(l, byCustomer)
+	if !slices.IsSortedFunc(ds, byCustomer) {
+		slices.SortStableFunc(ds, byCustomer)
+	}
+}
+
+// overdueIndex finds customers in a list of overdue customers: by binary
+// search when the list is in strict customer order, as the store hands it
+// over, else by a map.
+type overdueIndex struct {
+	list   []OverdueCustomer
+	sorted bool
+	pos    map[int64]int // when not sorted
+}
+
+func newOverdueIndex(list []OverdueCustomer) overdueIndex {
+	x := overdueIndex{list: list, sorted: true}
+	for i := 1; i < len(list); i++ {
+		if list[i-1].CustomerID >= list[i].CustomerID {
+			x.sorted = false
+			break
 		}
 	}
-	if len(a) == 0 {
-		return b
-	}
-	if len(b) == 0 {
-		return a
-	}
-	out := make([]SweepDecision, 0, len(a)+len(b))
-	for len(a) > 0 && len(b) > 0 {
-		if b[0].CustomerID < a[0].CustomerID {
-			out, b = append(out, b[0]), b[1:]
-		} else {
-			out, a = append(out, a[0]), a[1:]
+	if !x.sorted {
+		x.pos = make(map[int64]int, len(list))
+		for i, o := range list {
+			x.pos[o.CustomerID] = i
 		}
 	}
-	return append(append(out, a...), b...)
+	return x
+}
+
+// find returns the position of a customer in the list.
+func (x overdueIndex) find(customerID int64) (int, bool) {
+	if !x.sorted {
+		i, ok := x.pos[customerID]
+		return i, ok
+	}
+	return slices.BinarySearchFunc(x.list, customerID, func(o OverdueCustomer, id int64) int { return cmp.Compare(o.CustomerID, id) })
+}
+
+// at returns what a customer owes, the zero value when nothing.
+func (x overdueIndex) at(customerID int64) OverdueCustomer {
+	if i, ok := x.find(customerID); ok {
+		return x.list[i]
+	}
+	return OverdueCustomer{}
+}
+
+// sameList reports whether a and b are the same list, not merely equal.
+func sameList(a, b []OverdueCustomer) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // DecideCase decides what the sweep does to one live case, given what

@@ -2,6 +2,7 @@ package collections_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -324,16 +325,49 @@ func TestDecideSweep(t *testing.T) {
 			},
 		},
 	}
+	// The same decisions whether the lists come in customer order or not,
+	// and whether today's list is the sweep's own or an equal copy.
+	reversed := func(l []collections.OverdueCustomer) []collections.OverdueCustomer {
+		if l == nil {
+			return nil
+		}
+		out := slices.Clone(l)
+		slices.Reverse(out)
+		return out
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			live := tt.live
-			if live == nil {
-				live = tt.overdue
-			}
-			got := collections.DecideSweep(collections.SweepInput{AsOf: asOf, Overdue: tt.overdue, Live: live, Cases: tt.cases,
-				Shown: tt.shown, Stages: stages, NewStages: tt.newStages})
-			if a, b := formatDecisions(got), formatDecisions(tt.want); a != b {
-				t.Fatalf("DecideSweep:\n got  %s\n want %s", a, b)
+			for _, v := range []struct {
+				name          string
+				overdue, live func() []collections.OverdueCustomer
+			}{
+				{"AsHandedOver", func() []collections.OverdueCustomer { return tt.overdue }, func() []collections.OverdueCustomer { return tt.live }},
+				{"LiveCopied", func() []collections.OverdueCustomer { return tt.overdue }, func() []collections.OverdueCustomer {
+					if tt.live == nil {
+						return slices.Clone(tt.overdue)
+					}
+					return slices.Clone(tt.live)
+				}},
+				{"OutOfOrder", func() []collections.OverdueCustomer { return reversed(tt.overdue) }, func() []collections.OverdueCustomer { return reversed(tt.live) }},
+			} {
+				overdue, live := v.overdue(), v.live()
+				if live == nil {
+					live = overdue
+				}
+				in := collections.SweepInput{AsOf: asOf, Overdue: overdue, Live: live, Cases: tt.cases,
+					Shown: tt.shown, Stages: stages, NewStages: tt.newStages}
+				got := collections.DecideSweep(in)
+				if a, b := formatDecisions(got), formatDecisions(tt.want); a != b {
+					t.Fatalf("%s: DecideSweep:\n got  %s\n want %s", v.name, a, b)
+				}
+				var first []collections.SweepDecision
+				for d := range collections.SweepDecisions(in) {
+					first = append(first, d)
+					break
+				}
+				if len(got) > 0 && (len(first) != 1 || formatDecisions(first) != formatDecisions(got[:1])) {
+					t.Errorf("%s: SweepDecisions stopped after one: %s", v.name, formatDecisions(first))
+				}
 			}
 		})
 	}

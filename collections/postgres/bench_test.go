@@ -227,11 +227,15 @@ func BenchmarkLedger(b *testing.B) {
 }
 
 // benchSweepDecision times the sweep's decision over every invoice (a dry
-// run) against the bare SQL query behind it. Target: ≤ 1.3×.
+// run) against the bare SQL query behind it, in turns (OWED_BENCH_ROUNDS
+// of each, default 1; the fastest of each is kept, as the machine may be
+// busy). Target: ≤ 1.3×.
 func benchSweepDecision(b *testing.B, db *postgres.DB) {
 	asOf := date("2026-07-01")
-	// The sweep of the day: as of today.
-	cs := postgres.NewCaseService(db, postgres.CaseConfig{Channel: "C0BENCH", Today: func() time.Time { return asOf }})
+	rounds := 1
+	if s := os.Getenv("OWED_BENCH_ROUNDS"); s != "" {
+		rounds, _ = strconv.Atoi(s)
+	}
 	ctx := context.Background()
 	bareQuery := func() time.Duration {
 		start := time.Now()
@@ -246,18 +250,36 @@ func benchSweepDecision(b *testing.B, db *postgres.DB) {
 	}
 	bareQuery() // both measured with the ledger in cache
 	b.ResetTimer()
-	start := time.Now()
-	res, err := cs.Sweep(ctx, asOf, true)
-	took := time.Since(start)
-	b.StopTimer()
-	if err != nil || len(res.Alerts) == 0 {
-		b.Fatalf("sweep: %d alerts, %v", len(res.Alerts), err)
+	var took, bare time.Duration
+	var alerts int
+	for round := range max(rounds, 1) {
+		// The sweep of the day: as of today.
+		cs := postgres.NewCaseService(db, postgres.CaseConfig{Channel: "C0BENCH", Today: func() time.Time { return asOf }})
+		start := time.Now()
+		res, err := cs.Sweep(ctx, asOf, true)
+		d := time.Since(start)
+		if err != nil || len(res.Alerts) == 0 {
+			b.Fatalf("sweep: %d alerts, %v", len(res.Alerts), err)
+		}
+		alerts = len(res.Alerts)
+		b.StopTimer()
+		bd := bareQuery()
+		b.StartTimer()
+		if rounds > 1 {
+			b.Logf("round %d: sweep %v, bare SQL %v", round+1, d, bd)
+		}
+		if took == 0 || d < took {
+			took = d
+		}
+		if bare == 0 || bd < bare {
+			bare = bd
+		}
 	}
-	bare := bareQuery()
+	b.StopTimer()
 	b.ReportMetric(took.Seconds(), "s/sweep")
 	b.ReportMetric(bare.Seconds(), "s/bare-sql")
 	b.ReportMetric(took.Seconds()/bare.Seconds(), "x-bare")
-	b.ReportMetric(float64(len(res.Alerts)), "alerts")
+	b.ReportMetric(float64(alerts), "alerts")
 }
 
 // benchCustomerLookup is the server side of /owed CUSTOMER: find the

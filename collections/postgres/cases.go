@@ -1,10 +1,12 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -250,15 +252,18 @@ func showOverdue(ctx context.Context, tx *sqlx.Tx, caseID int64, overdueText str
 // --- the sweep ---
 
 // overdueCustomersQuery sums each customer's overdue balances as of $1,
-// disputed invoices aside.
+// disputed invoices aside: one row per customer, its oldest overdue days
+// and its overdue amount in each currency as "EUR5000,USD12550" (currency
+// codes are three letters; amounts in minor units, in no set order).
 const overdueCustomersQuery = openInvoicesAsOf + `
-SELECT o.customer_id, c.name, coalesce(c.ref, ''), o.currency, o.overdue_minor, o.oldest_days FROM (
-    SELECT o.customer_id, o.currency, sum(o.balance_minor) AS overdue_minor, max($1::date - o.due_on) AS oldest_days
-      FROM open_invoices o LEFT JOIN (` + disputedInvoices + `) x ON x.invoice_id = o.id
-     WHERE o.due_on < $1 AND x.invoice_id IS NULL
-     GROUP BY o.customer_id, o.currency) o
+SELECT c.id, c.name, coalesce(c.ref, ''), max(o.oldest_days), string_agg(o.currency || o.overdue_minor, ',')
+  FROM (SELECT o.customer_id, o.currency, sum(o.balance_minor) AS overdue_minor, max($1::date - o.due_on) AS oldest_days
+          FROM open_invoices o LEFT JOIN (` + disputedInvoices + `) x ON x.invoice_id = o.id
+         WHERE o.due_on < $1 AND x.invoice_id IS NULL
+         GROUP BY o.customer_id, o.currency) o
   JOIN customers c ON c.id = o.customer_id
- ORDER BY o.customer_id, o.currency`
+ GROUP BY c.id
+ ORDER BY c.id`
 
 // disputingCustomers returns the customers with an invoice in dispute.
 func (s *CaseService) disputingCustomers(ctx context.Context) (map[int64]bool, error) {
@@ -275,27 +280,102 @@ func (s *CaseService) disputingCustomers(ctx context.Context) (map[int64]bool, e
 }
 
 func (s *CaseService) overdueCustomers(ctx context.Context, asOf time.Time) ([]collections.OverdueCustomer, error) {
+	// Sized for every customer at once: growing a list of a hundred
+	// thousand would copy it over and over.
+	out := make([]collections.OverdueCustomer, 0, s.customersEstimate(ctx))
 	rows, err := s.db.QueryContext(ctx, overdueCustomersQuery, asOf)
 	if err != nil {
 		return nil, fmt.Errorf("overdue customers: %w", err)
 	}
 	defer rows.Close()
-	var out []collections.OverdueCustomer
+	var amounts overdueAmounts
+	var (
+		id, days  int64
+		name, ref string
+		overdue   sql.RawBytes
+	)
 	for rows.Next() {
-		var id, minor int64
-		var name, ref, currency string
-		var days int
-		if err := rows.Scan(&id, &name, &ref, &currency, &minor, &days); err != nil {
+		if err := rows.Scan(&id, &name, &ref, &days, &overdue); err != nil {
 			return nil, fmt.Errorf("overdue customers: %w", err)
 		}
-		if n := len(out); n == 0 || out[n-1].CustomerID != id {
-			out = append(out, collections.OverdueCustomer{CustomerID: id, Name: name, Ref: ref})
+		money, err := amounts.parse(overdue)
+		if err != nil {
+			return nil, fmt.Errorf("overdue customers: customer %d: %w", id, err)
 		}
-		o := &out[len(out)-1]
-		o.Overdue = append(o.Overdue, collections.Money{Minor: minor, Currency: currency})
-		o.OldestDays = max(o.OldestDays, days)
+		out = append(out, collections.OverdueCustomer{CustomerID: id, Name: name, Ref: ref, OldestDays: int(days), Overdue: money})
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("overdue customers: %w", err)
+	}
+	return out, nil
+}
+
+// customersEstimate returns the database's estimate of the number of
+// customers (0 when it has none), a hint of how many may be overdue.
+func (s *CaseService) customersEstimate(ctx context.Context) int {
+	var n float64
+	if err := s.db.QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'customers'::regclass`).Scan(&n); err != nil {
+		return 0 // only a hint: the query that follows reports a broken connection
+	}
+	return int(min(max(n, 0), 1<<20))
+}
+
+// overdueAmounts reads the per-currency amounts of overdueCustomersQuery.
+// The amounts of many customers share blocks of memory, and the currency
+// codes are shared strings.
+type overdueAmounts struct {
+	block      []collections.Money
+	currencies []string
+}
+
+// parse reads "EUR5000,USD12550" into amounts sorted by currency.
+func (a *overdueAmounts) parse(b []byte) ([]collections.Money, error) {
+	n := 1
+	for _, c := range b {
+		if c == ',' {
+			n++
+		}
+	}
+	if cap(a.block)-len(a.block) < n {
+		a.block = make([]collections.Money, 0, max(n, 4096))
+	}
+	start := len(a.block)
+	for len(b) > 0 {
+		item := b
+		if i := bytes.IndexByte(b, ','); i >= 0 {
+			item, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if len(item) < 4 {
+			return nil, fmt.Errorf("bad overdue amount %q", item)
+		}
+		minor, err := strconv.ParseInt(string(item[3:]), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad overdue amount %q: %w", item, err)
+		}
+		m := collections.Money{Minor: minor, Currency: a.currency(item[:3])}
+		// Insertion keeps the few currencies of a customer in order.
+		i := len(a.block)
+		a.block = append(a.block, m)
+		for ; i > start && a.block[i-1].Currency > m.Currency; i-- {
+			a.block[i] = a.block[i-1]
+		}
+		a.block[i] = m
+	}
+	return a.block[start:len(a.block):len(a.block)], nil
+}
+
+// currency returns code as a string, the same string each time.
+func (a *overdueAmounts) currency(code []byte) string {
+	for _, c := range a.currencies {
+		if c == string(code) {
+			return c
+		}
+	}
+	c := string(code)
+	a.currencies = append(a.currencies, c)
+	return c
 }
 
 func (s *CaseService) liveCases(ctx context.Context) ([]collections.Case, map[int64]string, error) {
@@ -359,17 +439,31 @@ func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStag
 	}
 	in := collections.SweepInput{AsOf: asOf, Overdue: overdue, Live: liveOverdue, Cases: cases, Shown: shown,
 		Disputed: disputed, Stages: s.stages, NewStages: newStages}
-	decisions := collections.DecideSweep(in)
-	res.Alerts = make([]collections.SweepAlert, 0, len(decisions))
-	for _, d := range decisions {
-		outcome, err := s.apply(ctx, in, d, live, dryRun)
-		if err != nil {
+	decisions := collections.SweepDecisions(in)
+	if dryRun {
+		// A dry run alerts on what the decisions say: counted first, so
+		// that the alerts of every customer are gathered without copies.
+		n := 0
+		for d := range decisions {
+			if d.RaisesAlert() {
+				n++
+			}
+		}
+		res.Alerts = make([]collections.SweepAlert, 0, n)
+	} else {
+		res.Alerts = []collections.SweepAlert{}
+	}
+	for d := range decisions {
+		var outcome applied
+		if dryRun {
+			outcome.alerted = d.RaisesAlert()
+		} else if outcome, err = s.apply(ctx, in, d, live); err != nil {
 			return res, err
 		}
 		if outcome.alerted {
-			o := d.Overdue
+			o := &d.Overdue
 			if o.Name == "" {
-				o = d.Live
+				o = &d.Live
 			}
 			customer := collections.Customer{ID: d.CustomerID, Name: o.Name, Ref: o.Ref}
 			res.Alerts = append(res.Alerts, collections.SweepAlert{Customer: customer, Stage: d.Stage,
@@ -406,10 +500,7 @@ type applied struct {
 // apply carries out one sweep decision in its own transaction, deciding
 // it again on the locked case (another replica or a click may have
 // changed it since the sweep looked).
-func (s *CaseService) apply(ctx context.Context, in collections.SweepInput, d collections.SweepDecision, live time.Time, dryRun bool) (applied, error) {
-	if dryRun {
-		return applied{alerted: d.RaisesAlert()}, nil
-	}
+func (s *CaseService) apply(ctx context.Context, in collections.SweepInput, d collections.SweepDecision, live time.Time) (applied, error) {
 	var out applied
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
 		out = applied{}

@@ -1,4 +1,16 @@
 package postgres
 
+import (
+	"context"
+	"time"
+
+	"github.com/owedhq/owed/collections"
+)
+
 // OverdueCustomersQuery is the bare SQL behind the sweep, for benchmarks.
 const OverdueCustomersQuery = overdueCustomersQuery
+
+// OverdueCustomers is what the sweep reads each customer owes, for tests.
+func (s *CaseService) OverdueCustomers(ctx context.Context, asOf time.Time) ([]collections.OverdueCustomer, error) {
+	return s.overdueCustomers(ctx, asOf)
+}

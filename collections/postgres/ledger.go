@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/owedhq/owed/collections"
@@ -13,7 +14,8 @@ import (
 // LedgerService reads the receivables ledger. It implements
 // collections.LedgerService.
 type LedgerService struct {
-	db *DB
+	db    *DB
+	stmts lookupStatements
 }
 
 // NewLedgerService returns a LedgerService on db.
@@ -100,25 +102,61 @@ func (r customerRow) customer() collections.Customer {
 	return c
 }
 
-// Customer lookups, tried in order until one finds someone: the ref, the
-// whole name or a prefix of the name or of one of its words (unique,
-// pattern and trigram indexes; exact matches first), then similar
-// spellings (trigram index).
+// Customer lookups: the ref, the whole name or a prefix of the name or
+// of one of its words (unique, pattern and trigram indexes; exact matches
+// first), and only when none matches, the nearest spellings (trigram
+// index, nearest_customers: the two nearest when the nearest is clearly
+// ahead, as a misspelt name's usually is, else the 25 nearest), in one
+// statement.
 const (
-	findExactOrPrefix = `
-SELECT ` + customerColumns + `, similarity(search_name, $1)::float8 AS similarity
-  FROM customers
- WHERE search_name = $1 OR lower(ref) = lower($2)
-    OR search_name LIKE $3 ESCAPE '\' OR search_name LIKE $4 ESCAPE '\'
- ORDER BY (search_name = $1 OR lower(ref) = lower($2)) DESC, search_name
- LIMIT 25`
+	findCustomerQuery = `
+WITH found AS MATERIALIZED (
+    SELECT ` + customerColumns + `, similarity(search_name, $1)::float8 AS similarity
+      FROM customers
+     WHERE search_name = $1 OR lower(ref) = lower($2)
+        OR search_name LIKE $3 ESCAPE '\' OR search_name LIKE $4 ESCAPE '\'
+     ORDER BY (search_name = $1 OR lower(ref) = lower($2)) DESC, search_name
+     LIMIT 25)
+SELECT false AS similar, * FROM found
+UNION ALL
+(SELECT true, c.id, c.name, c.ref, c.email, c.phone, c.timezone, c.owner_slack_id, c.credit_limit_minor, c.credit_currency, c.tier,
+        n.similarity
+   FROM nearest_customers($1, $5) WITH ORDINALITY n (customer_id, similarity, nearness)
+   JOIN customers c ON c.id = n.customer_id
+  WHERE NOT EXISTS (SELECT FROM found)
+  ORDER BY n.nearness)`
+	// findSimilar is the 25 nearest spellings, when the names found
+	// otherwise settle nothing.
 	findSimilar = `
-SELECT ` + customerColumns + `, similarity(search_name, $1)::float8 AS similarity
+SELECT true AS similar, ` + customerColumns + `, similarity(search_name, $1)::float8 AS similarity
   FROM customers
  WHERE search_name % $1
  ORDER BY search_name <-> $1
  LIMIT 25`
 )
+
+// lookupStatements are the lookups' statements, each prepared on first
+// use: the server parses a prepared statement once, not at every lookup,
+// which is about half of what a lookup by exact name costs.
+type lookupStatements struct {
+	mu                     sync.Mutex
+	find, similar, summary *sql.Stmt
+}
+
+// prepared returns the statement of query kept in *stmt, preparing it
+// when needed.
+func (l *lookupStatements) prepared(ctx context.Context, db *DB, stmt **sql.Stmt, query string) (*sql.Stmt, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if *stmt == nil {
+		st, err := db.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, fmt.Errorf("prepare customer lookup: %w", err)
+		}
+		*stmt = st
+	}
+	return *stmt, nil
+}
 
 // FindCustomer resolves a forgiving query to one customer.
 func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collections.Customer, error) {
@@ -126,34 +164,101 @@ func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collect
 	if key == "" {
 		return collections.Customer{}, collections.Errorf(collections.EINVALID, "say which customer, by name or reference")
 	}
+	find, err := s.stmts.prepared(ctx, s.db, &s.stmts.find, findCustomerQuery)
+	if err != nil {
+		return collections.Customer{}, err
+	}
 	like := escapeLike(key)
-	for _, q := range []struct {
-		sql  string
-		args []any
-	}{
-		{findExactOrPrefix, []any{key, strings.TrimSpace(query), like + "%", "% " + like + "%"}},
-		{findSimilar, []any{key}},
-	} {
-		var rows []customerRow
-		if err := s.db.SelectContext(ctx, &rows, q.sql, q.args...); err != nil {
-			return collections.Customer{}, fmt.Errorf("find customer %q: %w", query, err)
-		}
-		if len(rows) == 0 {
-			continue
-		}
-		cands := make([]collections.Candidate, len(rows))
-		for i, r := range rows {
-			cands[i] = collections.Candidate{Customer: r.customer(), Similarity: r.Similarity}
-		}
-		best, candidates := collections.ResolveMatch(query, cands)
-		switch {
-		case best != nil:
-			return *best, nil
-		case len(candidates) > 0:
-			return collections.Customer{}, &collections.AmbiguousError{Query: query, Candidates: candidates}
+	found, similar, err := candidates(ctx, find, key, strings.TrimSpace(query), like+"%", "% "+like+"%", collections.ClearLead)
+	if err != nil {
+		return collections.Customer{}, fmt.Errorf("find customer %q: %w", query, err)
+	}
+	if len(found) > 0 {
+		if c, ok, err := resolve(query, found); ok {
+			return c, err
 		}
 	}
+	// Two nearest spellings are a clear nearest and the next (or the only
+	// two): unless they settle it, or when the names found settled
+	// nothing, the 25 nearest are looked up.
+	if len(found) == 0 && len(similar) == 2 {
+		if best, _ := collections.ResolveMatch(query, similar); best != nil {
+			return *best, nil
+		}
+	}
+	if len(found) > 0 || len(similar) == 2 {
+		stmt, err := s.stmts.prepared(ctx, s.db, &s.stmts.similar, findSimilar)
+		if err != nil {
+			return collections.Customer{}, err
+		}
+		if _, similar, err = candidates(ctx, stmt, key); err != nil {
+			return collections.Customer{}, fmt.Errorf("find customer %q: %w", query, err)
+		}
+	}
+	if c, ok, err := resolve(query, similar); ok {
+		return c, err
+	}
 	return collections.Customer{}, collections.Errorf(collections.ENOTFOUND, "no customer matches %q", query)
+}
+
+// resolve picks the customer meant among candidates: false when none is.
+func resolve(query string, cands []collections.Candidate) (collections.Customer, bool, error) {
+	best, candidates := collections.ResolveMatch(query, cands)
+	switch {
+	case best != nil:
+		return *best, true, nil
+	case len(candidates) > 0:
+		return collections.Customer{}, true, &collections.AmbiguousError{Query: query, Candidates: candidates}
+	}
+	return collections.Customer{}, false, nil
+}
+
+// candidates runs a lookup, returning the customers it found by name or
+// ref and those it found by similar spelling.
+func candidates(ctx context.Context, stmt *sql.Stmt, args ...any) (found, similar []collections.Candidate, err error) {
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var r customerScan
+	var isSimilar bool
+	var similarity float64
+	dest := append([]any{&isSimilar}, r.dest()...)
+	dest = append(dest, &similarity)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, nil, err
+		}
+		c := collections.Candidate{Customer: r.customer(), Similarity: similarity}
+		if isSimilar {
+			similar = append(similar, c)
+		} else {
+			found = append(found, c)
+		}
+	}
+	return found, similar, rows.Err()
+}
+
+// customerScan receives the customerColumns of a row.
+type customerScan struct {
+	id                                                 int64
+	name                                               string
+	ref, email, phone, tz, owner, creditCurrency, tier sql.NullString
+	credit                                             sql.NullInt64
+}
+
+func (r *customerScan) dest() []any {
+	return []any{&r.id, &r.name, &r.ref, &r.email, &r.phone, &r.tz, &r.owner, &r.credit, &r.creditCurrency, &r.tier}
+}
+
+func (r *customerScan) customer() collections.Customer {
+	c := collections.Customer{ID: r.id, Name: r.name, Ref: r.ref.String, Email: r.email.String, Phone: r.phone.String,
+		Timezone: r.tz.String, OwnerSlackID: r.owner.String, Tier: r.tier.String}
+	if r.credit.Valid {
+		c.CreditLimit = &collections.Money{Minor: r.credit.Int64, Currency: r.creditCurrency.String}
+	}
+	return c
 }
 
 func escapeLike(s string) string {
@@ -228,27 +333,71 @@ SELECT i.id, i.number, i.customer_id, i.currency, i.amount_minor, i.issued_on, i
    AND i.amount_minor - coalesce(p.paid, 0) > 0
  ORDER BY i.due_on, i.number`
 
+// customerSummaryQuery is a customer ($2: customerColumns, then its
+// owner's name) with its open invoices as of $1 (none: one row without an
+// invoice), in one statement.
+const customerSummaryQuery = `
+SELECT c.id, c.name, c.ref, c.email, c.phone, c.timezone, c.owner_slack_id, c.credit_limit_minor, c.credit_currency, c.tier,
+       coalesce(u.name, ''),
+       o.id, o.number, o.currency, o.amount_minor, o.balance_minor, o.issued_on, o.due_on, o.dispute_reason, o.payment_url
+  FROM customers c
+  LEFT JOIN slack_users u ON u.id = c.owner_slack_id
+  LEFT JOIN LATERAL (` + customerOpenInvoices + `) o ON true
+ WHERE c.id = $2
+ ORDER BY o.due_on, o.number`
+
 // CustomerSummary returns what a customer owes as of asOf.
 func (s *LedgerService) CustomerSummary(ctx context.Context, id int64, asOf time.Time) (collections.CustomerSummary, error) {
 	sum := collections.CustomerSummary{AsOf: asOf, Invoices: []collections.OpenInvoice{}, Outstanding: []collections.Aging{}}
-	c, err := s.FindCustomerByID(ctx, id)
+	stmt, err := s.stmts.prepared(ctx, s.db, &s.stmts.summary, customerSummaryQuery)
 	if err != nil {
 		return sum, err
 	}
-	sum.Customer = c
-	var rows []openInvoiceRow
-	if err := s.db.SelectContext(ctx, &rows, customerOpenInvoices, asOf, id); err != nil {
-		return sum, fmt.Errorf("open invoices of customer %d: %w", id, err)
+	rows, err := stmt.QueryContext(ctx, asOf, id)
+	if err != nil {
+		return sum, fmt.Errorf("summary of customer %d: %w", id, err)
 	}
-	report := collections.AgingReport{AsOf: asOf}
-	for _, r := range rows {
-		inv := r.invoice(asOf)
-		sum.Invoices = append(sum.Invoices, inv)
-		if inv.Disputed {
-			report.AddDisputed(inv.Currency, inv.DaysOverdue, inv.Balance)
-		} else {
-			report.Add(inv.Currency, inv.DaysOverdue, inv.Balance)
+	defer rows.Close()
+	var (
+		c                customerScan
+		ownerName        string
+		invoiceID        sql.NullInt64
+		inv              openInvoiceRow
+		number, currency sql.NullString
+		amount, balance  sql.NullInt64
+		issuedOn, dueOn  sql.NullTime
+		paymentURL       sql.NullString
+		report           = collections.AgingReport{AsOf: asOf}
+		found            bool
+	)
+	dest := append(c.dest(), &ownerName, &invoiceID, &number, &currency, &amount, &balance, &issuedOn, &dueOn, &inv.DisputeReason, &paymentURL)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return sum, fmt.Errorf("summary of customer %d: %w", id, err)
 		}
+		if !found {
+			found = true
+			sum.Customer = c.customer()
+			sum.Customer.OwnerName = ownerName
+		}
+		if !invoiceID.Valid {
+			continue
+		}
+		inv.ID, inv.Number, inv.CustomerID, inv.Currency = invoiceID.Int64, number.String, id, currency.String
+		inv.Amount, inv.Balance, inv.IssuedOn, inv.DueOn, inv.PaymentURL = amount.Int64, balance.Int64, issuedOn.Time, dueOn.Time, paymentURL.String
+		oi := inv.invoice(asOf)
+		sum.Invoices = append(sum.Invoices, oi)
+		if oi.Disputed {
+			report.AddDisputed(oi.Currency, oi.DaysOverdue, oi.Balance)
+		} else {
+			report.Add(oi.Currency, oi.DaysOverdue, oi.Balance)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return sum, fmt.Errorf("summary of customer %d: %w", id, err)
+	}
+	if !found {
+		return sum, collections.Errorf(collections.ENOTFOUND, "no customer with id %d", id)
 	}
 	if report.Currencies != nil {
 		sum.Outstanding = report.Currencies
