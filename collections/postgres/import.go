@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -90,22 +92,16 @@ type importer struct {
 	problems *collections.ImportError
 }
 
-// stage streams every row of the file through parse and COPYs it into
-// table, with a last column ok saying whether the row is valid (callers
-// analyze the table before checks that need its statistics). Invalid
-// rows are staged too (their keys take part in the checks across rows),
-// except rows whose cells cannot be read at all. It returns the number of
-// data rows read, then takes the import lock: imports are applied one at a
-// time, so that two files touching the same invoices cannot collide.
-func stage[T any](ctx context.Context, imp *importer, table string, cols []string,
-	parse func(collections.Record) (T, []collections.Problem), values func(T, *copyRows)) (int, error) {
-	n := 0
+// copyIn runs COPY table (cols) FROM STDIN on the transaction's connection,
+// with the rows fill writes, and returns how many rows the server stored.
+func (imp *importer) copyIn(ctx context.Context, table string, cols []string, fill func(*copyRows) error) (int64, error) {
+	var stored int64
 	err := imp.conn.Raw(func(driverConn any) error {
 		prep, ok := driverConn.(driver.ConnPrepareContext)
 		if !ok {
 			return fmt.Errorf("the database driver cannot COPY")
 		}
-		st, err := prep.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+", ok) FROM STDIN")
+		st, err := prep.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+") FROM STDIN")
 		if err != nil {
 			return err
 		}
@@ -117,28 +113,8 @@ func stage[T any](ctx context.Context, imp *importer, table string, cols []strin
 		sender := startCopySender(ctx, cp)
 		defer sender.close()
 		rows := &copyRows{send: sender.send, buf: make([]byte, 0, copyBatch+4096)}
-		for {
-			rec, err := imp.rows.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			n++
-			row, ps := parse(rec)
-			ps = rec.WithProblems(ps)
-			for _, p := range ps {
-				imp.problems.Add(p)
-			}
-			if len(rec.Problems()) > 0 {
-				continue // cells that cannot be read are not stored
-			}
-			values(row, rows)
-			rows.Bool(len(ps) == 0)
-			if err := rows.endRow(ctx); err != nil {
-				return err
-			}
+		if err := fill(rows); err != nil {
+			return err
 		}
 		rows.trimNewline()
 		if err := rows.flush(ctx); err != nil {
@@ -147,23 +123,84 @@ func stage[T any](ctx context.Context, imp *importer, table string, cols []strin
 		if err := sender.close(); err != nil {
 			return err
 		}
-		_, err = cp.Exec(nil) //nolint:staticcheck // lib/pq ends a COPY with an empty Exec
-		return err
+		res, err := cp.Exec(nil) //nolint:staticcheck // lib/pq ends a COPY with an empty Exec
+		if err != nil {
+			return err
+		}
+		stored, _ = res.RowsAffected()
+		return nil
 	})
+	return stored, err
+}
+
+// stage streams every row of the file through parse and COPYs it into
+// table, with a last column ok saying whether the row is valid (callers
+// analyze the table before checks that need its statistics). Invalid
+// rows are staged too (their keys take part in the checks across rows),
+// except rows whose cells cannot be read at all. It returns the number of
+// data rows read, having taken the import lock once the file is read.
+func stage[T any](ctx context.Context, imp *importer, table string, cols []string,
+	parse func(collections.Record) (T, []collections.Problem), values func(T, *copyRows)) (int, error) {
+	n := 0
+	_, err := imp.copyIn(ctx, table, append(cols, "ok"), func(rows *copyRows) error {
+		for {
+			rec, err := imp.rows.Next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			n++
+			row, ps := parse(rec)
+			if !imp.check(rec, ps) {
+				continue // cells that cannot be read are not stored
+			}
+			values(row, rows)
+			rows.Bool(len(ps) == 0)
+			if err := rows.endRow(ctx); err != nil {
+				return err
+			}
+		}
+	})
+	if err := imp.readDone(err); err != nil {
+		return n, err
+	}
+	return n, imp.lock(ctx)
+}
+
+// check records the problems of a row and reports whether its cells could
+// all be read, so that it can be stored.
+func (imp *importer) check(rec collections.Record, ps []collections.Problem) bool {
+	for _, p := range rec.WithProblems(ps) {
+		imp.problems.Add(p)
+	}
+	return len(rec.Problems()) == 0
+}
+
+// readDone ends the reading of the file: a file that cannot be read as CSV
+// adds its problem to the others.
+func (imp *importer) readDone(err error) error {
 	var fileErr *collections.ImportError
 	if errors.As(err, &fileErr) {
 		for _, p := range fileErr.Problems {
 			imp.problems.Add(p)
 		}
-		return n, imp.problems
+		return imp.problems
 	}
 	if err != nil {
-		return n, fmt.Errorf("copy into %s: %w", table, err)
+		return fmt.Errorf("read the file: %w", err)
 	}
+	return nil
+}
+
+// lock takes the import lock: imports are applied one at a time, so that
+// two files touching the same invoices or customers cannot collide.
+func (imp *importer) lock(ctx context.Context) error {
 	if _, err := imp.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, importLockID); err != nil {
-		return n, fmt.Errorf("wait for other imports: %w", err)
+		return fmt.Errorf("wait for other imports: %w", err)
 	}
-	return n, nil
+	return nil
 }
 
 // analyze gathers the statistics of a staging table, for the plans of the
@@ -345,14 +382,18 @@ func (imp *importer) customers(ctx context.Context) (collections.ImportResult, e
 
 // --- invoices ---
 
+// An invoices file is read once, under the import lock: each row is
+// checked and kept in a spool, and the distinct customers of the valid
+// rows are resolved in batches while the file is still being read. When
+// every row is valid and the ledger has no invoices yet, the spool is
+// COPYed straight into invoices. Otherwise the rows are staged in
+// stage_invoices and checked against each other and the ledger in SQL.
 const createInvoiceStage = `
 CREATE TEMP TABLE stage_invoices (
-    line int, number text, customer text, customer_key text, currency char(3),
+    line int, number text, customer_idx int, currency char(3),
     amount_minor bigint, balance_minor bigint, issued_on date, due_on date, payment_url text, ok boolean
 ) ON COMMIT DROP;
-CREATE TEMP TABLE stage_invoice_customers (
-    customer text PRIMARY KEY, customer_key text, first_line int, customer_id bigint
-) ON COMMIT DROP`
+CREATE TEMP TABLE stage_invoice_customers (idx int, customer_id bigint) ON COMMIT DROP`
 
 const invoiceDuplicates = `
 SELECT s.line, 'number', format('invoice %s is also on line %s', s.number, d.first_line)
@@ -362,6 +403,10 @@ SELECT s.line, 'number', format('invoice %s is also on line %s', s.number, d.fir
     ON d.number = s.number AND s.line <> d.first_line
 ORDER BY 1`
 
+// ledgerHasInvoices says whether a file's invoices may already be in the
+// ledger.
+const ledgerHasInvoices = `SELECT EXISTS (SELECT 1 FROM invoices)`
+
 // newInvoicesOverlap reports whether any staged invoice is already in the
 // ledger; when none is, the file is inserted directly.
 const newInvoicesOverlap = `
@@ -370,34 +415,38 @@ SELECT EXISTS (SELECT 1 FROM stage_invoices s JOIN invoices i ON i.number = s.nu
 const insertNewInvoices = `
 INSERT INTO invoices (number, customer_id, currency, amount_minor, issued_on, due_on, payment_url)
 SELECT s.number, sc.customer_id, s.currency, s.amount_minor, s.issued_on, s.due_on, s.payment_url
-  FROM stage_invoices s JOIN stage_invoice_customers sc ON sc.customer = s.customer`
+  FROM stage_invoices s JOIN stage_invoice_customers sc ON sc.idx = s.customer_idx`
 
+// insertNewOpeningBalances records the paid part of each new invoice
+// staged with a balance below its amount.
 const insertNewOpeningBalances = `
 INSERT INTO payments (invoice_id, amount_minor, paid_on, reference)
 SELECT i.id, s.amount_minor - s.balance_minor, $1::date, '` + OpeningBalanceReference + `'
   FROM stage_invoices s JOIN invoices i ON i.number = s.number
  WHERE s.balance_minor < s.amount_minor`
 
-// resolveInvoiceCustomers matches each distinct customer of the file by ref,
-// then by normalised name, and creates the customers still unknown.
-const resolveInvoiceCustomers = `
-INSERT INTO stage_invoice_customers (customer, customer_key, first_line)
-SELECT customer, min(customer_key), min(line) FROM stage_invoices GROUP BY customer;
-UPDATE stage_invoice_customers s SET customer_id = c.id
-  FROM customers c WHERE lower(c.ref) = lower(s.customer);
-UPDATE stage_invoice_customers s SET customer_id = c.id
-  FROM customers c WHERE s.customer_id IS NULL AND c.search_name = s.customer_key`
-
-const insertInvoiceCustomers = `
-WITH created AS (
+// resolveCustomerBatch finds the customer of each of a batch of distinct
+// customers of the file, numbered by idx: by ref, then by normalised name,
+// else a new customer (one per normalised name, named as on the first line
+// that names it). It records them in stage_invoice_customers and returns
+// how many customers it created. Customers created by earlier batches are
+// found by name.
+const resolveCustomerBatch = `
+WITH batch AS (
+    SELECT b.idx, b.customer, b.customer_key, b.first_line,
+           coalesce((SELECT c.id FROM customers c WHERE lower(c.ref) = lower(b.customer)),
+                    (SELECT c.id FROM customers c WHERE c.search_name = b.customer_key)) AS customer_id
+      FROM unnest($1::int[], $2::text[], $3::text[], $4::int[]) AS b (idx, customer, customer_key, first_line)
+), created AS (
     INSERT INTO customers (name, search_name)
     SELECT DISTINCT ON (customer_key) customer, customer_key
-      FROM stage_invoice_customers WHERE customer_id IS NULL
+      FROM batch WHERE customer_id IS NULL
      ORDER BY customer_key, first_line
     RETURNING id, search_name
-), matched AS (
-    UPDATE stage_invoice_customers s SET customer_id = created.id
-      FROM created WHERE s.customer_id IS NULL AND s.customer_key = created.search_name
+), staged AS (
+    INSERT INTO stage_invoice_customers (idx, customer_id)
+    SELECT b.idx, coalesce(b.customer_id, c.id)
+      FROM batch b LEFT JOIN created c ON b.customer_id IS NULL AND c.search_name = b.customer_key
 )
 SELECT count(*) FROM created`
 
@@ -415,7 +464,7 @@ SELECT s.line, s.number, sc.customer_id, s.currency, s.amount_minor, s.balance_m
        i.id IS NOT NULL AND (i.customer_id, i.currency, i.amount_minor, i.issued_on, i.due_on, i.payment_url)
            IS DISTINCT FROM (sc.customer_id, s.currency, s.amount_minor, s.issued_on, s.due_on, coalesce(s.payment_url, i.payment_url)) AS changed
   FROM stage_invoices s
-  JOIN stage_invoice_customers sc ON sc.customer = s.customer
+  JOIN stage_invoice_customers sc ON sc.idx = s.customer_idx
   LEFT JOIN invoices i ON i.number = s.number
   LEFT JOIN payments op ON op.invoice_id = i.id AND op.reference = '` + OpeningBalanceReference + `'`
 
@@ -463,45 +512,69 @@ SELECT i.id, ip.target_opening_minor, $1::date, '` + OpeningBalanceReference + `
     ON CONFLICT (invoice_id, reference) WHERE reference IS NOT NULL
     DO UPDATE SET amount_minor = excluded.amount_minor`}
 
+// invoiceFile is an invoices file being imported.
+type invoiceFile struct {
+	imp       *importer
+	spool     *rowSpool
+	customers int  // distinct customers of the valid rows
+	created   int  // customers created
+	openings  int  // valid rows with a balance below the amount
+	staged    bool // the spool is in stage_invoices
+}
+
+// customerBatch is a batch of distinct customers of a file, as written, in
+// the order they first appear.
+type customerBatch struct {
+	idx, line      []int64
+	customer, keys []string
+}
+
+// customerBatchSize is how many customers are resolved at once.
+const customerBatchSize = 1000
+
+// The integers of a spooled invoice row, before its columns number,
+// currency, amount_minor, issued_on, due_on and payment_url.
+const (
+	spoolLine     = iota
+	spoolCustomer // index in stage_invoice_customers + 1; 0 for an invalid row
+	spoolFlags
+	spoolBalance
+	spoolAmount
+	spoolHead
+)
+
+// Flags of a spooled invoice row.
+const (
+	spoolOK         = 1 << iota // the row is valid
+	spoolHasBalance             // the file gives its balance
+)
+
 func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, error) {
 	var res collections.ImportResult
 	if _, err := imp.tx.ExecContext(ctx, createInvoiceStage); err != nil {
 		return res, fmt.Errorf("stage invoices: %w", err)
 	}
-	cols := []string{"line", "number", "customer", "customer_key", "currency", "amount_minor", "balance_minor", "issued_on", "due_on", "payment_url"}
-	n, err := stage(ctx, imp, "stage_invoices", cols, collections.ParseInvoiceRow, func(r collections.InvoiceRow, w *copyRows) {
-		w.Int(int64(r.Line))
-		w.Text(r.Number)
-		w.Text(r.Customer)
-		w.Text(r.CustomerKey)
-		if collections.ValidCurrency(r.Currency) {
-			w.Text(r.Currency)
-		} else {
-			w.Null() // the row is invalid; its currency would not fit char(3)
-		}
-		w.Int(r.Amount)
-		w.IntOrNull(r.Balance)
-		w.Date(r.IssuedOn)
-		w.Date(r.DueOn)
-		w.TextOrNull(r.PaymentURL)
-	})
-	res.Rows = n
+	if err := imp.lock(ctx); err != nil {
+		return res, err
+	}
+	f := &invoiceFile{imp: imp, spool: newRowSpool()}
+	defer f.spool.close()
+	n, err := f.read(ctx)
+	res.Rows, res.Customers = n, f.created
 	if err != nil {
 		return res, err
 	}
-	resolved := false
 	if imp.problems.Len() == 0 {
-		// Every row is valid: resolve the customers, and insert the file
-		// at once when all its invoices are new. A number repeated in the
-		// file breaks the unique key; then the checks below say where.
-		if err := imp.resolveInvoiceCustomers(ctx, &res); err != nil {
-			return res, err
-		}
-		resolved = true
-		done, err := imp.insertNewInvoices(ctx, &res)
+		// Every row is valid: insert the file at once when all its
+		// invoices are new. A number repeated in the file breaks the
+		// unique key; then the checks below say where.
+		done, err := f.insertNew(ctx, &res)
 		if err != nil || done {
 			return res, err
 		}
+	}
+	if err := f.stage(ctx); err != nil {
+		return res, err
 	}
 	if err := imp.analyze(ctx, "stage_invoices"); err != nil {
 		return res, err
@@ -511,11 +584,6 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 	}
 	if _, err := imp.tx.ExecContext(ctx, `DELETE FROM stage_invoices WHERE NOT ok`); err != nil {
 		return res, fmt.Errorf("stage invoices: %w", err)
-	}
-	if !resolved {
-		if err := imp.resolveInvoiceCustomers(ctx, &res); err != nil {
-			return res, err
-		}
 	}
 	if _, err := imp.tx.ExecContext(ctx, invoicePlan); err != nil {
 		return res, fmt.Errorf("plan invoices: %w", err)
@@ -542,36 +610,196 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 	return res, nil
 }
 
-// resolveInvoiceCustomers finds the customer of each staged invoice and
-// creates those still unknown.
-func (imp *importer) resolveInvoiceCustomers(ctx context.Context, res *collections.ImportResult) error {
-	if _, err := imp.tx.ExecContext(ctx, resolveInvoiceCustomers); err != nil {
-		return fmt.Errorf("match customers: %w", err)
+// read is the one pass over the file. It checks each row and spools it,
+// and has each distinct customer of the valid rows, numbered from 0 in the
+// order they appear, resolved in the background. It returns the number of
+// data rows read.
+func (f *invoiceFile) read(ctx context.Context) (int, error) {
+	n := 0
+	seen := map[string]int{} // customer as written → its index
+	var batch customerBatch
+	// The queue holds every batch the reader gets ahead by: it does not
+	// wait for the server, which creates the customers meanwhile.
+	resolver := startBackground(4096, func(b customerBatch) error { return f.resolve(ctx, b) })
+	defer resolver.close()
+	cols := &copyRows{}
+	head := make([]int64, spoolHead)
+	err := func() error {
+		for {
+			if n%4096 == 0 {
+				// Nothing else notices a cancelled import while the
+				// rows only go to the spool.
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			rec, err := f.imp.rows.Next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			n++
+			r, ps := collections.ParseInvoiceRow(rec)
+			if !f.imp.check(rec, ps) {
+				continue // cells that cannot be read are not stored
+			}
+			clear(head)
+			head[spoolLine], head[spoolAmount] = int64(r.Line), r.Amount
+			if len(ps) == 0 {
+				idx, ok := seen[r.Customer]
+				if !ok {
+					idx = len(seen)
+					customer := strings.Clone(r.Customer)
+					seen[customer] = idx
+					batch.idx = append(batch.idx, int64(idx))
+					batch.line = append(batch.line, int64(r.Line))
+					batch.customer = append(batch.customer, customer)
+					batch.keys = append(batch.keys, strings.Clone(r.CustomerKey))
+					if len(batch.idx) == customerBatchSize {
+						if err := resolver.send(batch); err != nil {
+							return err
+						}
+						batch = customerBatch{}
+					}
+				}
+				head[spoolCustomer], head[spoolFlags] = int64(idx)+1, spoolOK
+				if r.Balance != nil && *r.Balance < r.Amount {
+					f.openings++
+				}
+			}
+			if r.Balance != nil {
+				head[spoolFlags] |= spoolHasBalance
+				head[spoolBalance] = *r.Balance
+			}
+			cols.reset()
+			cols.Text(r.Number)
+			if collections.ValidCurrency(r.Currency) {
+				cols.Text(r.Currency)
+			} else {
+				cols.Null() // the row is invalid; its currency would not fit char(3)
+			}
+			cols.Int(r.Amount)
+			cols.Date(r.IssuedOn)
+			cols.Date(r.DueOn)
+			cols.TextOrNull(r.PaymentURL)
+			if err := f.spool.put(head, cols.buf); err != nil {
+				return err
+			}
+		}
+	}()
+	if err == nil && len(batch.idx) > 0 {
+		err = resolver.send(batch)
 	}
-	if err := imp.tx.GetContext(ctx, &res.Customers, insertInvoiceCustomers); err != nil {
-		return fmt.Errorf("create customers: %w", err)
+	if rerr := resolver.close(); err == nil {
+		err = rerr
+	}
+	f.customers = len(seen)
+	return n, f.imp.readDone(err)
+}
+
+// resolve finds or creates the customers of a batch.
+func (f *invoiceFile) resolve(ctx context.Context, b customerBatch) error {
+	var created int
+	err := f.imp.tx.GetContext(ctx, &created, resolveCustomerBatch,
+		pq.Array(b.idx), pq.Array(b.customer), pq.Array(b.keys), pq.Array(b.line))
+	if err != nil {
+		return fmt.Errorf("resolve customers: %w", err)
+	}
+	f.created += created
+	return nil
+}
+
+// eachSpooled calls fn with each spooled row: its integers (see spoolHead)
+// and its columns.
+func (f *invoiceFile) eachSpooled(fn func(head []int64, cols []byte) error) error {
+	if err := f.spool.rewind(); err != nil {
+		return err
+	}
+	head := make([]int64, spoolHead)
+	for {
+		cols, err := f.spool.next(head)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(head, cols); err != nil {
+			return err
+		}
+	}
+}
+
+// stage COPYs the spooled rows into stage_invoices, once.
+func (f *invoiceFile) stage(ctx context.Context) error {
+	if f.staged {
+		return nil
+	}
+	f.staged = true
+	cols := []string{"line", "customer_idx", "balance_minor", "ok", "number", "currency", "amount_minor", "issued_on", "due_on", "payment_url"}
+	_, err := f.imp.copyIn(ctx, "stage_invoices", cols, func(rows *copyRows) error {
+		return f.eachSpooled(func(head []int64, cols []byte) error {
+			rows.Int(head[spoolLine])
+			if c := head[spoolCustomer]; c > 0 {
+				rows.Int(c - 1)
+			} else {
+				rows.Null()
+			}
+			if head[spoolFlags]&spoolHasBalance != 0 {
+				rows.Int(head[spoolBalance])
+			} else {
+				rows.Null()
+			}
+			rows.Bool(head[spoolFlags]&spoolOK != 0)
+			rows.Raw(cols)
+			return rows.endRow(ctx)
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("stage invoices: %w", err)
 	}
 	return nil
 }
 
-// insertNewInvoices inserts a file of valid rows whose invoices are all new,
-// and their opening balances. It reports false, having changed nothing, when
-// some invoice is already in the ledger or a number is repeated in the file.
-func (imp *importer) insertNewInvoices(ctx context.Context, res *collections.ImportResult) (bool, error) {
-	var overlap bool
-	if err := imp.tx.GetContext(ctx, &overlap, newInvoicesOverlap); err != nil {
+// insertNew inserts a file of valid rows whose invoices are all new, and
+// their opening balances. It reports false, having changed nothing, when
+// some invoice is already in the ledger or a number is repeated in the
+// file.
+func (f *invoiceFile) insertNew(ctx context.Context, res *collections.ImportResult) (bool, error) {
+	var known bool
+	if err := f.imp.tx.GetContext(ctx, &known, ledgerHasInvoices); err != nil {
 		return false, fmt.Errorf("find known invoices: %w", err)
 	}
-	if overlap {
-		return false, nil
+	if known {
+		// Find out whether any invoice is known before inserting.
+		if err := f.stage(ctx); err != nil {
+			return false, err
+		}
+		if err := f.imp.tx.GetContext(ctx, &known, newInvoicesOverlap); err != nil {
+			return false, fmt.Errorf("find known invoices: %w", err)
+		}
+		if known {
+			return false, nil
+		}
 	}
-	if _, err := imp.tx.ExecContext(ctx, `SAVEPOINT new_invoices`); err != nil {
+	if _, err := f.imp.tx.ExecContext(ctx, `SAVEPOINT new_invoices`); err != nil {
 		return false, fmt.Errorf("insert invoices: %w", err)
 	}
-	in, err := imp.tx.ExecContext(ctx, insertNewInvoices)
+	var created int64
+	var err error
+	if f.staged {
+		var in sql.Result
+		if in, err = f.imp.tx.ExecContext(ctx, insertNewInvoices); err == nil {
+			created, _ = in.RowsAffected()
+		}
+	} else {
+		created, err = f.copyNewInvoices(ctx)
+	}
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "invoices_number_key" {
-		if _, err := imp.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT new_invoices`); err != nil {
+		if _, err := f.imp.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT new_invoices`); err != nil {
 			return false, fmt.Errorf("insert invoices: %w", err)
 		}
 		return false, nil
@@ -579,13 +807,73 @@ func (imp *importer) insertNewInvoices(ctx context.Context, res *collections.Imp
 	if err != nil {
 		return false, fmt.Errorf("insert invoices: %w", err)
 	}
-	if _, err := imp.tx.ExecContext(ctx, insertNewOpeningBalances, imp.opts.Today); err != nil {
-		return false, fmt.Errorf("insert opening balances: %w", err)
+	if err := f.insertOpeningBalances(ctx); err != nil {
+		return false, err
 	}
-	created, _ := in.RowsAffected()
 	res.Created = int(created)
 	res.Unchanged = res.Rows - res.Created
 	return true, nil
+}
+
+// copyNewInvoices COPYs the spooled rows, all valid, straight into
+// invoices, each with the id of its resolved customer.
+func (f *invoiceFile) copyNewInvoices(ctx context.Context) (int64, error) {
+	ids := make([]int64, f.customers)
+	rows, err := f.imp.tx.QueryContext(ctx, `SELECT idx, customer_id FROM stage_invoice_customers`)
+	if err != nil {
+		return 0, fmt.Errorf("customer ids: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int
+		var id int64
+		if err := rows.Scan(&idx, &id); err != nil {
+			return 0, fmt.Errorf("customer ids: %w", err)
+		}
+		ids[idx] = id
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("customer ids: %w", err)
+	}
+	cols := []string{"customer_id", "number", "currency", "amount_minor", "issued_on", "due_on", "payment_url"}
+	return f.imp.copyIn(ctx, "invoices", cols, func(rows *copyRows) error {
+		return f.eachSpooled(func(head []int64, cols []byte) error {
+			rows.Int(ids[head[spoolCustomer]-1])
+			rows.Raw(cols)
+			return rows.endRow(ctx)
+		})
+	})
+}
+
+// insertOpeningBalances records the paid part of each new invoice whose
+// balance is below its amount.
+func (f *invoiceFile) insertOpeningBalances(ctx context.Context) error {
+	if f.openings == 0 {
+		return nil
+	}
+	if !f.staged {
+		// Only the rows with an opening balance are needed.
+		cols := []string{"number", "amount_minor", "balance_minor"}
+		_, err := f.imp.copyIn(ctx, "stage_invoices", cols, func(rows *copyRows) error {
+			return f.eachSpooled(func(head []int64, cols []byte) error {
+				if head[spoolFlags]&spoolHasBalance == 0 || head[spoolBalance] >= head[spoolAmount] {
+					return nil
+				}
+				number, _, _ := bytes.Cut(cols, []byte{'\t'})
+				rows.Raw(number)
+				rows.Int(head[spoolAmount])
+				rows.Int(head[spoolBalance])
+				return rows.endRow(ctx)
+			})
+		})
+		if err != nil {
+			return fmt.Errorf("stage opening balances: %w", err)
+		}
+	}
+	if _, err := f.imp.tx.ExecContext(ctx, insertNewOpeningBalances, f.imp.opts.Today); err != nil {
+		return fmt.Errorf("insert opening balances: %w", err)
+	}
+	return nil
 }
 
 // --- payments ---
