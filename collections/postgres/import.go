@@ -426,17 +426,17 @@ SELECT i.id, s.amount_minor - s.balance_minor, $1::date, '` + OpeningBalanceRefe
  WHERE s.balance_minor < s.amount_minor`
 
 // resolveCustomerBatch finds the customer of each of a batch of distinct
-// customers of the file, numbered by idx: by ref, then by normalised name,
+// customers of the file, numbered from $1: by ref, then by normalised name,
 // else a new customer (one per normalised name, named as on the first line
 // that names it). It records them in stage_invoice_customers and returns
 // how many customers it created. Customers created by earlier batches are
 // found by name.
 const resolveCustomerBatch = `
 WITH batch AS (
-    SELECT b.idx, b.customer, b.customer_key, b.first_line,
+    SELECT $1::int + b.n::int - 1 AS idx, b.customer, b.customer_key, b.first_line,
            coalesce((SELECT c.id FROM customers c WHERE lower(c.ref) = lower(b.customer)),
                     (SELECT c.id FROM customers c WHERE c.search_name = b.customer_key)) AS customer_id
-      FROM unnest($1::int[], $2::text[], $3::text[], $4::int[]) AS b (idx, customer, customer_key, first_line)
+      FROM unnest($2::text[], $3::text[], $4::int[]) WITH ORDINALITY AS b (customer, customer_key, first_line, n)
 ), created AS (
     INSERT INTO customers (name, search_name)
     SELECT DISTINCT ON (customer_key) customer, customer_key
@@ -523,10 +523,11 @@ type invoiceFile struct {
 }
 
 // customerBatch is a batch of distinct customers of a file, as written, in
-// the order they first appear.
+// the order they first appear, numbered from first.
 type customerBatch struct {
-	idx, line      []int64
-	customer, keys []string
+	first int
+	names []string
+	lines []int64 // the line each first appears on
 }
 
 // customerBatchSize is how many customers are resolved at once.
@@ -651,17 +652,15 @@ func (f *invoiceFile) read(ctx context.Context) (int, error) {
 				idx, ok := seen[r.Customer]
 				if !ok {
 					idx = len(seen)
-					customer := strings.Clone(r.Customer)
-					seen[customer] = idx
-					batch.idx = append(batch.idx, int64(idx))
-					batch.line = append(batch.line, int64(r.Line))
-					batch.customer = append(batch.customer, customer)
-					batch.keys = append(batch.keys, strings.Clone(r.CustomerKey))
-					if len(batch.idx) == customerBatchSize {
+					name := strings.Clone(r.Customer)
+					seen[name] = idx
+					batch.names = append(batch.names, name)
+					batch.lines = append(batch.lines, int64(r.Line))
+					if len(batch.names) == customerBatchSize {
 						if err := resolver.send(batch); err != nil {
 							return err
 						}
-						batch = customerBatch{}
+						batch = customerBatch{first: len(seen)}
 					}
 				}
 				head[spoolCustomer], head[spoolFlags] = int64(idx)+1, spoolOK
@@ -689,7 +688,7 @@ func (f *invoiceFile) read(ctx context.Context) (int, error) {
 			}
 		}
 	}()
-	if err == nil && len(batch.idx) > 0 {
+	if err == nil && len(batch.names) > 0 {
 		err = resolver.send(batch)
 	}
 	if rerr := resolver.close(); err == nil {
@@ -701,9 +700,13 @@ func (f *invoiceFile) read(ctx context.Context) (int, error) {
 
 // resolve finds or creates the customers of a batch.
 func (f *invoiceFile) resolve(ctx context.Context, b customerBatch) error {
+	keys := make([]string, len(b.names))
+	for i, name := range b.names {
+		keys[i] = collections.NormalizeName(name)
+	}
 	var created int
 	err := f.imp.tx.GetContext(ctx, &created, resolveCustomerBatch,
-		pq.Array(b.idx), pq.Array(b.customer), pq.Array(b.keys), pq.Array(b.line))
+		b.first, pq.Array(b.names), pq.Array(keys), pq.Array(b.lines))
 	if err != nil {
 		return fmt.Errorf("resolve customers: %w", err)
 	}
