@@ -450,6 +450,21 @@ WITH batch AS (
 )
 SELECT count(*) FROM created`
 
+// createCustomerBatch creates a batch of customers, one per normalised
+// name, numbered from $1, into a ledger that had no customers before the
+// file: nothing can match by ref, and only customers of the file by name.
+const createCustomerBatch = `
+WITH batch AS (
+    SELECT $1::int + b.n::int - 1 AS idx, b.name, b.search_name
+      FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS b (name, search_name, n)
+), created AS (
+    INSERT INTO customers (name, search_name)
+    SELECT name, search_name FROM batch ORDER BY search_name
+    RETURNING id, search_name
+)
+INSERT INTO stage_invoice_customers (idx, customer_id)
+SELECT b.idx, c.id FROM batch b JOIN created c ON c.search_name = b.search_name`
+
 // invoicePlan pairs each staged row with the invoice it updates (if any),
 // the invoice's opening-balance payment and the opening balance the row
 // asks for: amount − balance − other payments.
@@ -518,6 +533,7 @@ type invoiceFile struct {
 	spool     *rowSpool
 	customers int  // distinct customers of the valid rows
 	created   int  // customers created
+	fresh     bool // the ledger had no customers: each normalised name is a new one
 	openings  int  // valid rows with a balance below the amount
 	staged    bool // the spool is in stage_invoices
 }
@@ -560,6 +576,9 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 	}
 	f := &invoiceFile{imp: imp, spool: newRowSpool()}
 	defer f.spool.close()
+	if err := imp.tx.GetContext(ctx, &f.fresh, `SELECT NOT EXISTS (SELECT 1 FROM customers)`); err != nil {
+		return res, fmt.Errorf("find known customers: %w", err)
+	}
 	n, err := f.read(ctx)
 	res.Rows, res.Customers = n, f.created
 	if err != nil {
@@ -613,11 +632,12 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 
 // read is the one pass over the file. It checks each row and spools it,
 // and has each distinct customer of the valid rows, numbered from 0 in the
-// order they appear, resolved in the background. It returns the number of
-// data rows read.
+// order they appear, resolved in the background. A customer is the
+// customer cell as written, or its normalised name in a ledger that had no
+// customers. It returns the number of data rows read.
 func (f *invoiceFile) read(ctx context.Context) (int, error) {
 	n := 0
-	seen := map[string]int{} // customer as written → its index
+	seen := map[string]int{} // customer → its index
 	var batch customerBatch
 	// The queue holds every batch the reader gets ahead by: it does not
 	// wait for the server, which creates the customers meanwhile.
@@ -649,12 +669,15 @@ func (f *invoiceFile) read(ctx context.Context) (int, error) {
 			clear(head)
 			head[spoolLine], head[spoolAmount] = int64(r.Line), r.Amount
 			if len(ps) == 0 {
-				idx, ok := seen[r.Customer]
+				customer := r.Customer
+				if f.fresh {
+					customer = r.CustomerKey
+				}
+				idx, ok := seen[customer]
 				if !ok {
 					idx = len(seen)
-					name := strings.Clone(r.Customer)
-					seen[name] = idx
-					batch.names = append(batch.names, name)
+					seen[strings.Clone(customer)] = idx
+					batch.names = append(batch.names, strings.Clone(r.Customer))
 					batch.lines = append(batch.lines, int64(r.Line))
 					if len(batch.names) == customerBatchSize {
 						if err := resolver.send(batch); err != nil {
@@ -705,8 +728,14 @@ func (f *invoiceFile) resolve(ctx context.Context, b customerBatch) error {
 		keys[i] = collections.NormalizeName(name)
 	}
 	var created int
-	err := f.imp.tx.GetContext(ctx, &created, resolveCustomerBatch,
-		b.first, pq.Array(b.names), pq.Array(keys), pq.Array(b.lines))
+	var err error
+	if f.fresh {
+		_, err = f.imp.tx.ExecContext(ctx, createCustomerBatch, b.first, pq.Array(b.names), pq.Array(keys))
+		created = len(b.names)
+	} else {
+		err = f.imp.tx.GetContext(ctx, &created, resolveCustomerBatch,
+			b.first, pq.Array(b.names), pq.Array(keys), pq.Array(b.lines))
+	}
 	if err != nil {
 		return fmt.Errorf("resolve customers: %w", err)
 	}

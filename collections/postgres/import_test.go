@@ -466,3 +466,35 @@ func TestImport_InvoiceRowsWaitInATemporaryFile(t *testing.T) {
 		t.Errorf("%d invoices, want 200", n)
 	}
 }
+
+// Into a ledger without customers, each normalised name of a file is one
+// new customer, named as on the first line that names it.
+func TestImport_FirstFileIntoAnEmptyLedgerMakesOneCustomerPerName(t *testing.T) {
+	db := dbtest.New(t)
+	var b strings.Builder
+	b.WriteString(invoiceHeader)
+	b.WriteString("Z-1,Zeta GmbH,EUR,20.00,2026-01-01,2026-02-01\n")
+	b.WriteString("Z-2,ZETA GMBH,EUR,20.00,2026-01-01,2026-02-01\n")
+	const fillers = 2500 // customers enough for several batches
+	for i := range fillers {
+		fmt.Fprintf(&b, "F-%d,Filler %04d,JPY,1000,2026-01-01,2026-02-01\n", i, i)
+	}
+	b.WriteString("Z-3,zeta-gmbh,EUR,20.00,2026-01-01,2026-02-01\n")
+	b.WriteString("F-X,FILLER 0007,JPY,1000,2026-01-01,2026-02-01\n")
+	res, err := importBody(db, collections.ImportInvoices, "first.csv", b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != fillers+4 || res.Customers != fillers+1 {
+		t.Errorf("result %+v, want %d created and %d new customers", res, fillers+4, fillers+1)
+	}
+	for number, want := range map[string]string{"Z-1": "Zeta GmbH", "Z-2": "Zeta GmbH", "Z-3": "Zeta GmbH",
+		"F-7": "Filler 0007", "F-X": "Filler 0007", "F-2499": "Filler 2499"} {
+		if got := customerOf(t, db, number); got != want {
+			t.Errorf("customer of %s = %q, want %q", number, got, want)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM customers`); n != fillers+1 {
+		t.Errorf("%d customers, want %d", n, fillers+1)
+	}
+}
