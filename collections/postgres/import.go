@@ -382,12 +382,15 @@ func (imp *importer) customers(ctx context.Context) (collections.ImportResult, e
 
 // --- invoices ---
 
-// An invoices file is read once, under the import lock: each row is
-// checked and kept in a spool, and the distinct customers of the valid
-// rows are resolved in batches while the file is still being read. When
-// every row is valid and the ledger has no invoices yet, the spool is
-// COPYed straight into invoices. Otherwise the rows are staged in
-// stage_invoices and checked against each other and the ledger in SQL.
+// An invoices file is read once, under the import lock, and each row
+// checked. Into a ledger with invoices, the rows are COPYed into
+// stage_invoices as they are read; then the distinct customers of the
+// valid rows are resolved in batches, and the rows checked against each
+// other and the ledger in SQL. Into a ledger without invoices, the rows
+// are kept in a spool instead, the customers are resolved while the file
+// is still being read, and a file of valid rows is COPYed from the spool
+// straight into invoices; should that fail on a number repeated in the
+// file, the spool is staged and checked as above.
 const createInvoiceStage = `
 CREATE TEMP TABLE stage_invoices (
     line int, number text, customer_idx int, currency char(3),
@@ -402,10 +405,6 @@ SELECT s.line, 'number', format('invoice %s is also on line %s', s.number, d.fir
          GROUP BY number HAVING count(*) > 1) d
     ON d.number = s.number AND s.line <> d.first_line
 ORDER BY 1`
-
-// ledgerHasInvoices says whether a file's invoices may already be in the
-// ledger.
-const ledgerHasInvoices = `SELECT EXISTS (SELECT 1 FROM invoices)`
 
 // newInvoicesOverlap reports whether any staged invoice is already in the
 // ledger; when none is, the file is inserted directly.
@@ -530,12 +529,12 @@ SELECT i.id, ip.target_opening_minor, $1::date, '` + OpeningBalanceReference + `
 // invoiceFile is an invoices file being imported.
 type invoiceFile struct {
 	imp       *importer
-	spool     *rowSpool
-	customers int  // distinct customers of the valid rows
-	created   int  // customers created
-	fresh     bool // the ledger had no customers: each normalised name is a new one
-	openings  int  // valid rows with a balance below the amount
-	staged    bool // the spool is in stage_invoices
+	spool     *rowSpool // the rows, into a ledger without invoices
+	customers int       // distinct customers of the valid rows
+	created   int       // customers created
+	fresh     bool      // the ledger had no customers: each normalised name is a new one
+	openings  int       // valid rows with a balance below the amount
+	staged    bool      // the rows are in stage_invoices
 }
 
 // customerBatch is a batch of distinct customers of a file, as written, in
@@ -549,8 +548,9 @@ type customerBatch struct {
 // customerBatchSize is how many customers are resolved at once.
 const customerBatchSize = 1000
 
-// The integers of a spooled invoice row, before its columns number,
-// currency, amount_minor, issued_on, due_on and payment_url.
+// The integers of an invoice row as read, before its columns number,
+// currency, amount_minor, issued_on, due_on and payment_url in COPY's text
+// format.
 const (
 	spoolLine     = iota
 	spoolCustomer // index in stage_invoice_customers + 1; 0 for an invalid row
@@ -560,7 +560,7 @@ const (
 	spoolHead
 )
 
-// Flags of a spooled invoice row.
+// Flags of an invoice row as read.
 const (
 	spoolOK         = 1 << iota // the row is valid
 	spoolHasBalance             // the file gives its balance
@@ -574,10 +574,17 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 	if err := imp.lock(ctx); err != nil {
 		return res, err
 	}
-	f := &invoiceFile{imp: imp, spool: newRowSpool()}
-	defer f.spool.close()
-	if err := imp.tx.GetContext(ctx, &f.fresh, `SELECT NOT EXISTS (SELECT 1 FROM customers)`); err != nil {
-		return res, fmt.Errorf("find known customers: %w", err)
+	var known struct {
+		Invoices  bool `db:"invoices"`
+		Customers bool `db:"customers"`
+	}
+	if err := imp.tx.GetContext(ctx, &known, `SELECT EXISTS (SELECT 1 FROM invoices) AS invoices, EXISTS (SELECT 1 FROM customers) AS customers`); err != nil {
+		return res, fmt.Errorf("look at the ledger: %w", err)
+	}
+	f := &invoiceFile{imp: imp, fresh: !known.Customers}
+	if !known.Invoices {
+		f.spool = newRowSpool()
+		defer f.spool.close()
 	}
 	n, err := f.read(ctx)
 	res.Rows, res.Customers = n, f.created
@@ -630,95 +637,124 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 	return res, nil
 }
 
-// read is the one pass over the file. It checks each row and spools it,
-// and has each distinct customer of the valid rows, numbered from 0 in the
-// order they appear, resolved in the background. A customer is the
-// customer cell as written, or its normalised name in a ledger that had no
-// customers. It returns the number of data rows read.
+// read is the one pass over the file. It checks each row and spools or
+// stages it, and has each distinct customer of the valid rows, numbered
+// from 0 in the order they appear, resolved: in the background while
+// spooling, after the COPY while staging. A customer is the customer cell
+// as written, or its normalised name in a ledger that had no customers.
+// It returns the number of data rows read.
 func (f *invoiceFile) read(ctx context.Context) (int, error) {
+	n := 0
+	var err error
+	if f.spool != nil {
+		// The queue holds every batch the reader gets ahead by: it does
+		// not wait for the server, which creates the customers meanwhile.
+		resolver := startBackground(4096, func(b customerBatch) error { return f.resolve(ctx, b) })
+		defer resolver.close()
+		n, err = f.readRows(ctx, f.spool.put, resolver.send)
+		if rerr := resolver.close(); err == nil {
+			err = rerr
+		}
+	} else {
+		var batches []customerBatch
+		f.staged = true
+		_, err = f.imp.copyIn(ctx, "stage_invoices", stageInvoiceColumns, func(rows *copyRows) error {
+			var err error
+			n, err = f.readRows(ctx, func(head []int64, cols []byte) error {
+				return stageInvoiceRow(ctx, rows, head, cols)
+			}, func(b customerBatch) error {
+				batches = append(batches, b)
+				return nil
+			})
+			return err
+		})
+		for _, b := range batches {
+			if err != nil {
+				break
+			}
+			err = f.resolve(ctx, b)
+		}
+	}
+	return n, f.imp.readDone(err)
+}
+
+// readRows reads and checks each row of the file, and hands it to put,
+// and each batch of new customers to send.
+func (f *invoiceFile) readRows(ctx context.Context, put func(head []int64, cols []byte) error, send func(customerBatch) error) (int, error) {
 	n := 0
 	seen := map[string]int{} // customer → its index
 	var batch customerBatch
-	// The queue holds every batch the reader gets ahead by: it does not
-	// wait for the server, which creates the customers meanwhile.
-	resolver := startBackground(4096, func(b customerBatch) error { return f.resolve(ctx, b) })
-	defer resolver.close()
 	cols := &copyRows{}
 	head := make([]int64, spoolHead)
-	err := func() error {
-		for {
-			if n%4096 == 0 {
-				// Nothing else notices a cancelled import while the
-				// rows only go to the spool.
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			rec, err := f.imp.rows.Next()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			n++
-			r, ps := collections.ParseInvoiceRow(rec)
-			if !f.imp.check(rec, ps) {
-				continue // cells that cannot be read are not stored
-			}
-			clear(head)
-			head[spoolLine], head[spoolAmount] = int64(r.Line), r.Amount
-			if len(ps) == 0 {
-				customer := r.Customer
-				if f.fresh {
-					customer = r.CustomerKey
-				}
-				idx, ok := seen[customer]
-				if !ok {
-					idx = len(seen)
-					seen[strings.Clone(customer)] = idx
-					batch.names = append(batch.names, strings.Clone(r.Customer))
-					batch.lines = append(batch.lines, int64(r.Line))
-					if len(batch.names) == customerBatchSize {
-						if err := resolver.send(batch); err != nil {
-							return err
-						}
-						batch = customerBatch{first: len(seen)}
-					}
-				}
-				head[spoolCustomer], head[spoolFlags] = int64(idx)+1, spoolOK
-				if r.Balance != nil && *r.Balance < r.Amount {
-					f.openings++
-				}
-			}
-			if r.Balance != nil {
-				head[spoolFlags] |= spoolHasBalance
-				head[spoolBalance] = *r.Balance
-			}
-			cols.reset()
-			cols.Text(r.Number)
-			if collections.ValidCurrency(r.Currency) {
-				cols.Text(r.Currency)
-			} else {
-				cols.Null() // the row is invalid; its currency would not fit char(3)
-			}
-			cols.Int(r.Amount)
-			cols.Date(r.IssuedOn)
-			cols.Date(r.DueOn)
-			cols.TextOrNull(r.PaymentURL)
-			if err := f.spool.put(head, cols.buf); err != nil {
-				return err
+	for {
+		if n%4096 == 0 {
+			// Nothing else notices a cancelled import while the rows
+			// only go to the spool.
+			if err := ctx.Err(); err != nil {
+				return n, err
 			}
 		}
-	}()
-	if err == nil && len(batch.names) > 0 {
-		err = resolver.send(batch)
-	}
-	if rerr := resolver.close(); err == nil {
-		err = rerr
+		rec, err := f.imp.rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+		r, ps := collections.ParseInvoiceRow(rec)
+		if !f.imp.check(rec, ps) {
+			continue // cells that cannot be read are not stored
+		}
+		clear(head)
+		head[spoolLine], head[spoolAmount] = int64(r.Line), r.Amount
+		if len(ps) == 0 {
+			customer := r.Customer
+			if f.fresh {
+				customer = r.CustomerKey
+			}
+			idx, ok := seen[customer]
+			if !ok {
+				idx = len(seen)
+				seen[strings.Clone(customer)] = idx
+				batch.names = append(batch.names, strings.Clone(r.Customer))
+				batch.lines = append(batch.lines, int64(r.Line))
+				if len(batch.names) == customerBatchSize {
+					if err := send(batch); err != nil {
+						return n, err
+					}
+					batch = customerBatch{first: len(seen)}
+				}
+			}
+			head[spoolCustomer], head[spoolFlags] = int64(idx)+1, spoolOK
+			if r.Balance != nil && *r.Balance < r.Amount {
+				f.openings++
+			}
+		}
+		if r.Balance != nil {
+			head[spoolFlags] |= spoolHasBalance
+			head[spoolBalance] = *r.Balance
+		}
+		cols.reset()
+		cols.Text(r.Number)
+		if collections.ValidCurrency(r.Currency) {
+			cols.Text(r.Currency)
+		} else {
+			cols.Null() // the row is invalid; its currency would not fit char(3)
+		}
+		cols.Int(r.Amount)
+		cols.Date(r.IssuedOn)
+		cols.Date(r.DueOn)
+		cols.TextOrNull(r.PaymentURL)
+		if err := put(head, cols.buf); err != nil {
+			return n, err
+		}
 	}
 	f.customers = len(seen)
-	return n, f.imp.readDone(err)
+	if len(batch.names) > 0 {
+		return n, send(batch)
+	}
+	return n, nil
 }
 
 // resolve finds or creates the customers of a batch.
@@ -764,29 +800,37 @@ func (f *invoiceFile) eachSpooled(fn func(head []int64, cols []byte) error) erro
 	}
 }
 
-// stage COPYs the spooled rows into stage_invoices, once.
+// stageInvoiceColumns are the columns of stage_invoices a row fills.
+var stageInvoiceColumns = []string{"line", "customer_idx", "balance_minor", "ok", "number", "currency", "amount_minor", "issued_on", "due_on", "payment_url"}
+
+// stageInvoiceRow writes a row, as its integers and columns, for
+// stageInvoiceColumns.
+func stageInvoiceRow(ctx context.Context, rows *copyRows, head []int64, cols []byte) error {
+	rows.Int(head[spoolLine])
+	if c := head[spoolCustomer]; c > 0 {
+		rows.Int(c - 1)
+	} else {
+		rows.Null()
+	}
+	if head[spoolFlags]&spoolHasBalance != 0 {
+		rows.Int(head[spoolBalance])
+	} else {
+		rows.Null()
+	}
+	rows.Bool(head[spoolFlags]&spoolOK != 0)
+	rows.Raw(cols)
+	return rows.endRow(ctx)
+}
+
+// stage COPYs the spooled rows into stage_invoices, unless they are there.
 func (f *invoiceFile) stage(ctx context.Context) error {
 	if f.staged {
 		return nil
 	}
 	f.staged = true
-	cols := []string{"line", "customer_idx", "balance_minor", "ok", "number", "currency", "amount_minor", "issued_on", "due_on", "payment_url"}
-	_, err := f.imp.copyIn(ctx, "stage_invoices", cols, func(rows *copyRows) error {
+	_, err := f.imp.copyIn(ctx, "stage_invoices", stageInvoiceColumns, func(rows *copyRows) error {
 		return f.eachSpooled(func(head []int64, cols []byte) error {
-			rows.Int(head[spoolLine])
-			if c := head[spoolCustomer]; c > 0 {
-				rows.Int(c - 1)
-			} else {
-				rows.Null()
-			}
-			if head[spoolFlags]&spoolHasBalance != 0 {
-				rows.Int(head[spoolBalance])
-			} else {
-				rows.Null()
-			}
-			rows.Bool(head[spoolFlags]&spoolOK != 0)
-			rows.Raw(cols)
-			return rows.endRow(ctx)
+			return stageInvoiceRow(ctx, rows, head, cols)
 		})
 	})
 	if err != nil {
@@ -800,15 +844,8 @@ func (f *invoiceFile) stage(ctx context.Context) error {
 // some invoice is already in the ledger or a number is repeated in the
 // file.
 func (f *invoiceFile) insertNew(ctx context.Context, res *collections.ImportResult) (bool, error) {
-	var known bool
-	if err := f.imp.tx.GetContext(ctx, &known, ledgerHasInvoices); err != nil {
-		return false, fmt.Errorf("find known invoices: %w", err)
-	}
-	if known {
-		// Find out whether any invoice is known before inserting.
-		if err := f.stage(ctx); err != nil {
-			return false, err
-		}
+	if f.staged {
+		var known bool
 		if err := f.imp.tx.GetContext(ctx, &known, newInvoicesOverlap); err != nil {
 			return false, fmt.Errorf("find known invoices: %w", err)
 		}
