@@ -396,7 +396,9 @@ CREATE TEMP TABLE stage_invoices (
     line int, number text, customer_idx int, currency char(3),
     amount_minor bigint, balance_minor bigint, issued_on date, due_on date, payment_url text, ok boolean
 ) ON COMMIT DROP;
-CREATE TEMP TABLE stage_invoice_customers (idx int, customer_id bigint) ON COMMIT DROP`
+CREATE TEMP TABLE stage_invoice_customers (
+    idx int, customer text, customer_key text, first_line int, customer_id bigint
+) ON COMMIT DROP`
 
 const invoiceDuplicates = `
 SELECT s.line, 'number', format('invoice %s is also on line %s', s.number, d.first_line)
@@ -446,6 +448,30 @@ WITH batch AS (
     INSERT INTO stage_invoice_customers (idx, customer_id)
     SELECT b.idx, coalesce(b.customer_id, c.id)
       FROM batch b LEFT JOIN created c ON b.customer_id IS NULL AND c.search_name = b.customer_key
+)
+SELECT count(*) FROM created`
+
+// matchInvoiceCustomers matches each distinct customer of the file, staged
+// in stage_invoice_customers, by ref, then by normalised name.
+const matchInvoiceCustomers = `
+UPDATE stage_invoice_customers s SET customer_id = c.id
+  FROM customers c WHERE lower(c.ref) = lower(s.customer);
+UPDATE stage_invoice_customers s SET customer_id = c.id
+  FROM customers c WHERE s.customer_id IS NULL AND c.search_name = s.customer_key`
+
+// createInvoiceCustomers creates the staged customers still unknown, one
+// per normalised name, named as on the first line that names it, and
+// returns how many it created.
+const createInvoiceCustomers = `
+WITH created AS (
+    INSERT INTO customers (name, search_name)
+    SELECT DISTINCT ON (customer_key) customer, customer_key
+      FROM stage_invoice_customers WHERE customer_id IS NULL
+     ORDER BY customer_key, first_line
+    RETURNING id, search_name
+), matched AS (
+    UPDATE stage_invoice_customers s SET customer_id = created.id
+      FROM created WHERE s.customer_id IS NULL AND s.customer_key = created.search_name
 )
 SELECT count(*) FROM created`
 
@@ -639,8 +665,8 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 
 // read is the one pass over the file. It checks each row and spools or
 // stages it, and has each distinct customer of the valid rows, numbered
-// from 0 in the order they appear, resolved: in the background while
-// spooling, after the COPY while staging. A customer is the customer cell
+// from 0 in the order they appear, resolved: in batches in the background
+// while spooling, all at once in SQL after the COPY while staging. A customer is the customer cell
 // as written, or its normalised name in a ledger that had no customers.
 // It returns the number of data rows read.
 func (f *invoiceFile) read(ctx context.Context) (int, error) {
@@ -668,14 +694,41 @@ func (f *invoiceFile) read(ctx context.Context) (int, error) {
 			})
 			return err
 		})
-		for _, b := range batches {
-			if err != nil {
-				break
-			}
-			err = f.resolve(ctx, b)
+		if err == nil {
+			err = f.resolveStaged(ctx, batches)
 		}
 	}
 	return n, f.imp.readDone(err)
+}
+
+// resolveStaged COPYs the distinct customers of the file into
+// stage_invoice_customers, finds them in the ledger and creates the others.
+func (f *invoiceFile) resolveStaged(ctx context.Context, batches []customerBatch) error {
+	cols := []string{"idx", "customer", "customer_key", "first_line"}
+	_, err := f.imp.copyIn(ctx, "stage_invoice_customers", cols, func(rows *copyRows) error {
+		for _, b := range batches {
+			for i, name := range b.names {
+				rows.Int(int64(b.first + i))
+				rows.Text(name)
+				rows.Text(collections.NormalizeName(name))
+				rows.Int(b.lines[i])
+				if err := rows.endRow(ctx); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("stage customers: %w", err)
+	}
+	if _, err := f.imp.tx.ExecContext(ctx, matchInvoiceCustomers); err != nil {
+		return fmt.Errorf("match customers: %w", err)
+	}
+	if err := f.imp.tx.GetContext(ctx, &f.created, createInvoiceCustomers); err != nil {
+		return fmt.Errorf("create customers: %w", err)
+	}
+	return nil
 }
 
 // readRows reads and checks each row of the file, and hands it to put,
