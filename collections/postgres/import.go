@@ -397,7 +397,7 @@ CREATE TEMP TABLE stage_invoices (
     amount_minor bigint, balance_minor bigint, issued_on date, due_on date, payment_url text, ok boolean
 ) ON COMMIT DROP;
 CREATE TEMP TABLE stage_invoice_customers (
-    idx int, customer text, customer_key text, first_line int, customer_id bigint
+    idx int PRIMARY KEY, customer text, customer_key text, first_line int, customer_id bigint
 ) ON COMMIT DROP`
 
 const invoiceDuplicates = `
