@@ -427,29 +427,26 @@ SELECT i.id, s.amount_minor - s.balance_minor, $1::date, '` + OpeningBalanceRefe
  WHERE s.balance_minor < s.amount_minor`
 
 // resolveCustomerBatch finds the customer of each of a batch of distinct
-// customers of the file, numbered from $1: by ref, then by normalised name,
-// else a new customer (one per normalised name, named as on the first line
-// that names it). It records them in stage_invoice_customers and returns
-// how many customers it created. Customers created by earlier batches are
-// found by name.
+// customers of the file: by ref, then by normalised name, else a new
+// customer (one per normalised name, named as on the first line that names
+// it). It returns each one's place in the batch (from 1), its customer and
+// whether that is new. Customers created by earlier batches are found by
+// name.
 const resolveCustomerBatch = `
 WITH batch AS (
-    SELECT $1::int + b.n::int - 1 AS idx, b.customer, b.customer_key, b.first_line,
+    SELECT b.n, b.customer, b.customer_key, b.first_line,
            coalesce((SELECT c.id FROM customers c WHERE lower(c.ref) = lower(b.customer)),
                     (SELECT c.id FROM customers c WHERE c.search_name = b.customer_key)) AS customer_id
-      FROM unnest($2::text[], $3::text[], $4::int[]) WITH ORDINALITY AS b (customer, customer_key, first_line, n)
+      FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS b (customer, customer_key, first_line, n)
 ), created AS (
     INSERT INTO customers (name, search_name)
     SELECT DISTINCT ON (customer_key) customer, customer_key
       FROM batch WHERE customer_id IS NULL
      ORDER BY customer_key, first_line
     RETURNING id, search_name
-), staged AS (
-    INSERT INTO stage_invoice_customers (idx, customer_id)
-    SELECT b.idx, coalesce(b.customer_id, c.id)
-      FROM batch b LEFT JOIN created c ON b.customer_id IS NULL AND c.search_name = b.customer_key
 )
-SELECT count(*) FROM created`
+SELECT b.n, coalesce(b.customer_id, c.id), c.id IS NOT NULL
+  FROM batch b LEFT JOIN created c ON b.customer_id IS NULL AND c.search_name = b.customer_key`
 
 // matchInvoiceCustomers matches each distinct customer of the file, staged
 // in stage_invoice_customers, by ref, then by normalised name.
@@ -476,19 +473,13 @@ WITH created AS (
 SELECT count(*) FROM created`
 
 // createCustomerBatch creates a batch of customers, one per normalised
-// name, numbered from $1, into a ledger that had no customers before the
-// file: nothing can match by ref, and only customers of the file by name.
+// name, into a ledger that had no customers before the file: nothing can
+// match by ref, and only customers of the file by name.
 const createCustomerBatch = `
-WITH batch AS (
-    SELECT $1::int + b.n::int - 1 AS idx, b.name, b.search_name
-      FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS b (name, search_name, n)
-), created AS (
-    INSERT INTO customers (name, search_name)
-    SELECT name, search_name FROM batch ORDER BY search_name
-    RETURNING id, search_name
-)
-INSERT INTO stage_invoice_customers (idx, customer_id)
-SELECT b.idx, c.id FROM batch b JOIN created c ON c.search_name = b.search_name`
+INSERT INTO customers (name, search_name)
+SELECT name, search_name FROM unnest($1::text[], $2::text[]) AS b (name, search_name)
+ ORDER BY search_name
+RETURNING id, search_name`
 
 // invoicePlan pairs each staged row with the invoice it updates (if any),
 // the invoice's opening-balance payment and the opening balance the row
@@ -554,13 +545,13 @@ SELECT i.id, ip.target_opening_minor, $1::date, '` + OpeningBalanceReference + `
 
 // invoiceFile is an invoices file being imported.
 type invoiceFile struct {
-	imp       *importer
-	spool     *rowSpool // the rows, into a ledger without invoices
-	customers int       // distinct customers of the valid rows
-	created   int       // customers created
-	fresh     bool      // the ledger had no customers: each normalised name is a new one
-	openings  int       // valid rows with a balance below the amount
-	staged    bool      // the rows are in stage_invoices
+	imp      *importer
+	spool    *rowSpool // the rows, into a ledger without invoices
+	ids      []int64   // into a ledger without invoices, the ids of the file's customers, by index
+	created  int       // customers created
+	fresh    bool      // the ledger had no customers: each normalised name is a new one
+	openings int       // valid rows with a balance below the amount
+	staged   bool      // the rows are in stage_invoices
 }
 
 // customerBatch is a batch of distinct customers of a file, as written, in
@@ -572,7 +563,7 @@ type customerBatch struct {
 }
 
 // customerBatchSize is how many customers are resolved at once.
-const customerBatchSize = 1000
+const customerBatchSize = 5000
 
 // The integers of an invoice row as read, before its columns number,
 // currency, amount_minor, issued_on, due_on and payment_url in COPY's text
@@ -803,32 +794,66 @@ func (f *invoiceFile) readRows(ctx context.Context, put func(head []int64, cols 
 			return n, err
 		}
 	}
-	f.customers = len(seen)
 	if len(batch.names) > 0 {
 		return n, send(batch)
 	}
 	return n, nil
 }
 
-// resolve finds or creates the customers of a batch.
+// resolve finds or creates the customers of a batch, and records their
+// ids.
 func (f *invoiceFile) resolve(ctx context.Context, b customerBatch) error {
+	if len(f.ids) != b.first {
+		return fmt.Errorf("resolve customers: batch from %d after %d customers", b.first, len(f.ids))
+	}
+	ids := make([]int64, len(b.names))
 	keys := make([]string, len(b.names))
 	for i, name := range b.names {
 		keys[i] = collections.NormalizeName(name)
 	}
-	var created int
+	var rows *sql.Rows
 	var err error
 	if f.fresh {
-		_, err = f.imp.tx.ExecContext(ctx, createCustomerBatch, b.first, pq.Array(b.names), pq.Array(keys))
-		created = len(b.names)
+		rows, err = f.imp.tx.QueryContext(ctx, createCustomerBatch, pq.Array(b.names), pq.Array(keys))
 	} else {
-		err = f.imp.tx.GetContext(ctx, &created, resolveCustomerBatch,
-			b.first, pq.Array(b.names), pq.Array(keys), pq.Array(b.lines))
+		rows, err = f.imp.tx.QueryContext(ctx, resolveCustomerBatch, pq.Array(b.names), pq.Array(keys), pq.Array(b.lines))
 	}
 	if err != nil {
 		return fmt.Errorf("resolve customers: %w", err)
 	}
-	f.created += created
+	defer rows.Close()
+	place := map[string]int{} // a fresh ledger's new customers, by normalised name
+	if f.fresh {
+		for i, key := range keys {
+			place[key] = i
+		}
+	}
+	created := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if f.fresh {
+			var key string
+			if err := rows.Scan(&id, &key); err != nil {
+				return fmt.Errorf("resolve customers: %w", err)
+			}
+			ids[place[key]], created[id] = id, true
+			continue
+		}
+		var n int
+		var isNew bool
+		if err := rows.Scan(&n, &id, &isNew); err != nil {
+			return fmt.Errorf("resolve customers: %w", err)
+		}
+		ids[n-1] = id
+		if isNew {
+			created[id] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("resolve customers: %w", err)
+	}
+	f.ids = append(f.ids, ids...)
+	f.created += len(created)
 	return nil
 }
 
@@ -875,13 +900,27 @@ func stageInvoiceRow(ctx context.Context, rows *copyRows, head []int64, cols []b
 	return rows.endRow(ctx)
 }
 
-// stage COPYs the spooled rows into stage_invoices, unless they are there.
+// stage COPYs the spooled rows into stage_invoices, and the ids of their
+// customers into stage_invoice_customers, unless they are there.
 func (f *invoiceFile) stage(ctx context.Context) error {
 	if f.staged {
 		return nil
 	}
 	f.staged = true
-	_, err := f.imp.copyIn(ctx, "stage_invoices", stageInvoiceColumns, func(rows *copyRows) error {
+	_, err := f.imp.copyIn(ctx, "stage_invoice_customers", []string{"idx", "customer_id"}, func(rows *copyRows) error {
+		for idx, id := range f.ids {
+			rows.Int(int64(idx))
+			rows.Int(id)
+			if err := rows.endRow(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("stage customers: %w", err)
+	}
+	_, err = f.imp.copyIn(ctx, "stage_invoices", stageInvoiceColumns, func(rows *copyRows) error {
 		return f.eachSpooled(func(head []int64, cols []byte) error {
 			return stageInvoiceRow(ctx, rows, head, cols)
 		})
@@ -940,27 +979,10 @@ func (f *invoiceFile) insertNew(ctx context.Context, res *collections.ImportResu
 // copyNewInvoices COPYs the spooled rows, all valid, straight into
 // invoices, each with the id of its resolved customer.
 func (f *invoiceFile) copyNewInvoices(ctx context.Context) (int64, error) {
-	ids := make([]int64, f.customers)
-	rows, err := f.imp.tx.QueryContext(ctx, `SELECT idx, customer_id FROM stage_invoice_customers`)
-	if err != nil {
-		return 0, fmt.Errorf("customer ids: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var idx int
-		var id int64
-		if err := rows.Scan(&idx, &id); err != nil {
-			return 0, fmt.Errorf("customer ids: %w", err)
-		}
-		ids[idx] = id
-	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("customer ids: %w", err)
-	}
 	cols := []string{"customer_id", "number", "currency", "amount_minor", "issued_on", "due_on", "payment_url"}
 	return f.imp.copyIn(ctx, "invoices", cols, func(rows *copyRows) error {
 		return f.eachSpooled(func(head []int64, cols []byte) error {
-			rows.Int(ids[head[spoolCustomer]-1])
+			rows.Int(f.ids[head[spoolCustomer]-1])
 			rows.Raw(cols)
 			return rows.endRow(ctx)
 		})

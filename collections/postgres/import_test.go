@@ -360,9 +360,9 @@ func TestImport_FirstInvoicesFileFindsAndCreatesCustomers(t *testing.T) {
 	b.WriteString("INV-3,New Co,EUR,20.00,2026-01-01,2026-02-01,20.00\n")   // created; nothing paid
 	b.WriteString("Z-1,Zeta GmbH,EUR,20.00,2026-01-01,2026-02-01,\n")       // created, named as first written
 	b.WriteString("Z-2,ZETA GMBH,EUR,20.00,2026-01-01,2026-02-01,\n")
-	const fillers = 2500 // customers enough for several batches
+	const fillers = 11000 // customers enough for several batches
 	for i := range fillers {
-		fmt.Fprintf(&b, "F-%d,Filler %04d,JPY,1000,2026-01-01,2026-02-01,%d\n", i, i, 1000-i%2)
+		fmt.Fprintf(&b, "F-%d,Filler %05d,JPY,1000,2026-01-01,2026-02-01,%d\n", i, i, 1000-i%2)
 	}
 	b.WriteString("INV-4,NEW CO.,EUR,30.00,2026-01-01,2026-02-01,0\n") // New Co, created batches ago
 	b.WriteString("INV-5,new-co,EUR,30.00,2026-01-01,2026-02-01,\n")
@@ -378,7 +378,7 @@ func TestImport_FirstInvoicesFileFindsAndCreatesCustomers(t *testing.T) {
 		t.Errorf("result %+v, want %d rows created and %d new customers", res, rows, fillers+2)
 	}
 	for number, want := range map[string]string{"INV-1": "Acme Corp", "INV-2": "Bluebird Ltd", "INV-3": "New Co",
-		"INV-4": "New Co", "INV-5": "New Co", "Z-1": "Zeta GmbH", "Z-2": "Zeta GmbH", "F-0": "Filler 0000", "F-2499": "Filler 2499"} {
+		"INV-4": "New Co", "INV-5": "New Co", "Z-1": "Zeta GmbH", "Z-2": "Zeta GmbH", "F-0": "Filler 00000", "F-10999": "Filler 10999"} {
 		if got := customerOf(t, db, number); got != want {
 			t.Errorf("customer of %s = %q, want %q", number, got, want)
 		}
@@ -491,12 +491,12 @@ func TestImport_FirstFileIntoAnEmptyLedgerMakesOneCustomerPerName(t *testing.T) 
 	b.WriteString(invoiceHeader)
 	b.WriteString("Z-1,Zeta GmbH,EUR,20.00,2026-01-01,2026-02-01\n")
 	b.WriteString("Z-2,ZETA GMBH,EUR,20.00,2026-01-01,2026-02-01\n")
-	const fillers = 2500 // customers enough for several batches
+	const fillers = 11000 // customers enough for several batches
 	for i := range fillers {
-		fmt.Fprintf(&b, "F-%d,Filler %04d,JPY,1000,2026-01-01,2026-02-01\n", i, i)
+		fmt.Fprintf(&b, "F-%d,Filler %05d,JPY,1000,2026-01-01,2026-02-01\n", i, i)
 	}
 	b.WriteString("Z-3,zeta-gmbh,EUR,20.00,2026-01-01,2026-02-01\n")
-	b.WriteString("F-X,FILLER 0007,JPY,1000,2026-01-01,2026-02-01\n")
+	b.WriteString("F-X,FILLER 00007,JPY,1000,2026-01-01,2026-02-01\n")
 	res, err := importBody(db, collections.ImportInvoices, "first.csv", b.String())
 	if err != nil {
 		t.Fatal(err)
@@ -505,7 +505,7 @@ func TestImport_FirstFileIntoAnEmptyLedgerMakesOneCustomerPerName(t *testing.T) 
 		t.Errorf("result %+v, want %d created and %d new customers", res, fillers+4, fillers+1)
 	}
 	for number, want := range map[string]string{"Z-1": "Zeta GmbH", "Z-2": "Zeta GmbH", "Z-3": "Zeta GmbH",
-		"F-7": "Filler 0007", "F-X": "Filler 0007", "F-2499": "Filler 2499"} {
+		"F-7": "Filler 00007", "F-X": "Filler 00007", "F-10999": "Filler 10999"} {
 		if got := customerOf(t, db, number); got != want {
 			t.Errorf("customer of %s = %q, want %q", number, got, want)
 		}
