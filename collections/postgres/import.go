@@ -565,6 +565,9 @@ type customerBatch struct {
 // customerBatchSize is how many customers are resolved at once.
 const customerBatchSize = 5000
 
+// customerQueue is how many batches may wait to be resolved.
+const customerQueue = 16
+
 // The integers of an invoice row as read, before its columns number,
 // currency, amount_minor, issued_on, due_on and payment_url in COPY's text
 // format.
@@ -664,9 +667,11 @@ func (f *invoiceFile) read(ctx context.Context) (int, error) {
 	n := 0
 	var err error
 	if f.spool != nil {
-		// The queue holds every batch the reader gets ahead by: it does
-		// not wait for the server, which creates the customers meanwhile.
-		resolver := startBackground(4096, func(b customerBatch) error { return f.resolve(ctx, b) })
+		// The reader may get ahead of the server by customerQueue
+		// batches, enough for the server to be busy creating customers
+		// while the rest of the file is read, and few enough to bound
+		// the memory of a file of many customers.
+		resolver := startBackground(customerQueue, func(b customerBatch) error { return f.resolve(ctx, b) })
 		defer resolver.close()
 		n, err = f.readRows(ctx, f.spool.put, resolver.send)
 		if rerr := resolver.close(); err == nil {
@@ -726,7 +731,7 @@ func (f *invoiceFile) resolveStaged(ctx context.Context, batches []customerBatch
 // and each batch of new customers to send.
 func (f *invoiceFile) readRows(ctx context.Context, put func(head []int64, cols []byte) error, send func(customerBatch) error) (int, error) {
 	n := 0
-	seen := map[string]int{} // customer → its index
+	seen := map[string]int32{} // customer → its index
 	var batch customerBatch
 	cols := &copyRows{}
 	head := make([]int64, spoolHead)
@@ -759,9 +764,15 @@ func (f *invoiceFile) readRows(ctx context.Context, put func(head []int64, cols 
 			}
 			idx, ok := seen[customer]
 			if !ok {
-				idx = len(seen)
-				seen[strings.Clone(customer)] = idx
-				batch.names = append(batch.names, strings.Clone(r.Customer))
+				idx = int32(len(seen))
+				name := strings.Clone(r.Customer) // not the whole line's string
+				if customer == r.Customer {
+					customer = name
+				} else {
+					customer = strings.Clone(customer)
+				}
+				seen[customer] = idx
+				batch.names = append(batch.names, name)
 				batch.lines = append(batch.lines, int64(r.Line))
 				if len(batch.names) == customerBatchSize {
 					if err := send(batch); err != nil {
