@@ -19,7 +19,9 @@ import (
 // ImportService loads CSV files into the ledger. Rows are validated as they
 // stream, copied into a temporary staging table with COPY, checked against
 // each other and the ledger in SQL, and applied in one transaction: a file
-// goes in whole or not at all. It implements collections.ImportService.
+// goes in whole or not at all. The first invoices of a ledger, when every
+// row is valid, go straight into invoices with COPY instead. It implements
+// collections.ImportService.
 type ImportService struct {
 	db *DB
 }
@@ -385,8 +387,8 @@ func (imp *importer) customers(ctx context.Context) (collections.ImportResult, e
 // An invoices file is read once, under the import lock, and each row
 // checked. Into a ledger with invoices, the rows are COPYed into
 // stage_invoices as they are read; then the distinct customers of the
-// valid rows are resolved in batches, and the rows checked against each
-// other and the ledger in SQL. Into a ledger without invoices, the rows
+// valid rows are resolved, and the rows checked against each other and the
+// ledger, in SQL. Into a ledger without invoices, the rows
 // are kept in a spool instead, the customers are resolved while the file
 // is still being read, and a file of valid rows is COPYed from the spool
 // straight into invoices; should that fail on a number repeated in the
@@ -547,7 +549,7 @@ SELECT i.id, ip.target_opening_minor, $1::date, '` + OpeningBalanceReference + `
 type invoiceFile struct {
 	imp      *importer
 	spool    *rowSpool // the rows, into a ledger without invoices
-	ids      []int64   // into a ledger without invoices, the ids of the file's customers, by index
+	ids      []int64   // the ids of the file's customers by index, into a ledger without invoices
 	created  int       // customers created
 	fresh    bool      // the ledger had no customers: each normalised name is a new one
 	openings int       // valid rows with a balance below the amount
@@ -660,9 +662,9 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 // read is the one pass over the file. It checks each row and spools or
 // stages it, and has each distinct customer of the valid rows, numbered
 // from 0 in the order they appear, resolved: in batches in the background
-// while spooling, all at once in SQL after the COPY while staging. A customer is the customer cell
-// as written, or its normalised name in a ledger that had no customers.
-// It returns the number of data rows read.
+// while spooling, all at once in SQL after the COPY while staging. A
+// customer is the customer cell as written, or its normalised name in a
+// ledger that had no customers. It returns the number of data rows read.
 func (f *invoiceFile) read(ctx context.Context) (int, error) {
 	n := 0
 	var err error
@@ -847,7 +849,11 @@ func (f *invoiceFile) resolve(ctx context.Context, b customerBatch) error {
 			if err := rows.Scan(&id, &key); err != nil {
 				return fmt.Errorf("resolve customers: %w", err)
 			}
-			ids[place[key]], created[id] = id, true
+			i, ok := place[key]
+			if !ok {
+				return fmt.Errorf("resolve customers: created %q, not in the batch", key)
+			}
+			ids[i], created[id] = id, true
 			continue
 		}
 		var n int
