@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -17,7 +19,9 @@ import (
 // ImportService loads CSV files into the ledger. Rows are validated as they
 // stream, copied into a temporary staging table with COPY, checked against
 // each other and the ledger in SQL, and applied in one transaction: a file
-// goes in whole or not at all. It implements collections.ImportService.
+// goes in whole or not at all. The first invoices of a ledger, when every
+// row is valid, go straight into invoices with COPY instead. It implements
+// collections.ImportService.
 type ImportService struct {
 	db *DB
 }
@@ -90,22 +94,16 @@ type importer struct {
 	problems *collections.ImportError
 }
 
-// stage streams every row of the file through parse and COPYs it into
-// table, with a last column ok saying whether the row is valid (callers
-// analyze the table before checks that need its statistics). Invalid
-// rows are staged too (their keys take part in the checks across rows),
-// except rows whose cells cannot be read at all. It returns the number of
-// data rows read, then takes the import lock: imports are applied one at a
-// time, so that two files touching the same invoices cannot collide.
-func stage[T any](ctx context.Context, imp *importer, table string, cols []string,
-	parse func(collections.Record) (T, []collections.Problem), values func(T, *copyRows)) (int, error) {
-	n := 0
+// copyIn runs COPY table (cols) FROM STDIN on the transaction's connection,
+// with the rows fill writes, and returns how many rows the server stored.
+func (imp *importer) copyIn(ctx context.Context, table string, cols []string, fill func(*copyRows) error) (int64, error) {
+	var stored int64
 	err := imp.conn.Raw(func(driverConn any) error {
 		prep, ok := driverConn.(driver.ConnPrepareContext)
 		if !ok {
 			return fmt.Errorf("the database driver cannot COPY")
 		}
-		st, err := prep.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+", ok) FROM STDIN")
+		st, err := prep.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+") FROM STDIN")
 		if err != nil {
 			return err
 		}
@@ -117,28 +115,8 @@ func stage[T any](ctx context.Context, imp *importer, table string, cols []strin
 		sender := startCopySender(ctx, cp)
 		defer sender.close()
 		rows := &copyRows{send: sender.send, buf: make([]byte, 0, copyBatch+4096)}
-		for {
-			rec, err := imp.rows.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			n++
-			row, ps := parse(rec)
-			ps = rec.WithProblems(ps)
-			for _, p := range ps {
-				imp.problems.Add(p)
-			}
-			if len(rec.Problems()) > 0 {
-				continue // cells that cannot be read are not stored
-			}
-			values(row, rows)
-			rows.Bool(len(ps) == 0)
-			if err := rows.endRow(ctx); err != nil {
-				return err
-			}
+		if err := fill(rows); err != nil {
+			return err
 		}
 		rows.trimNewline()
 		if err := rows.flush(ctx); err != nil {
@@ -147,23 +125,84 @@ func stage[T any](ctx context.Context, imp *importer, table string, cols []strin
 		if err := sender.close(); err != nil {
 			return err
 		}
-		_, err = cp.Exec(nil) //nolint:staticcheck // lib/pq ends a COPY with an empty Exec
-		return err
+		res, err := cp.Exec(nil) //nolint:staticcheck // lib/pq ends a COPY with an empty Exec
+		if err != nil {
+			return err
+		}
+		stored, _ = res.RowsAffected()
+		return nil
 	})
+	return stored, err
+}
+
+// stage streams every row of the file through parse and COPYs it into
+// table, with a last column ok saying whether the row is valid (callers
+// analyze the table before checks that need its statistics). Invalid
+// rows are staged too (their keys take part in the checks across rows),
+// except rows whose cells cannot be read at all. It returns the number of
+// data rows read, having taken the import lock once the file is read.
+func stage[T any](ctx context.Context, imp *importer, table string, cols []string,
+	parse func(collections.Record) (T, []collections.Problem), values func(T, *copyRows)) (int, error) {
+	n := 0
+	_, err := imp.copyIn(ctx, table, append(cols, "ok"), func(rows *copyRows) error {
+		for {
+			rec, err := imp.rows.Next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			n++
+			row, ps := parse(rec)
+			if !imp.check(rec, ps) {
+				continue // cells that cannot be read are not stored
+			}
+			values(row, rows)
+			rows.Bool(len(ps) == 0)
+			if err := rows.endRow(ctx); err != nil {
+				return err
+			}
+		}
+	})
+	if err := imp.readDone(err); err != nil {
+		return n, err
+	}
+	return n, imp.lock(ctx)
+}
+
+// check records the problems of a row and reports whether its cells could
+// all be read, so that it can be stored.
+func (imp *importer) check(rec collections.Record, ps []collections.Problem) bool {
+	for _, p := range rec.WithProblems(ps) {
+		imp.problems.Add(p)
+	}
+	return len(rec.Problems()) == 0
+}
+
+// readDone ends the reading of the file: a file that cannot be read as CSV
+// adds its problem to the others.
+func (imp *importer) readDone(err error) error {
 	var fileErr *collections.ImportError
 	if errors.As(err, &fileErr) {
 		for _, p := range fileErr.Problems {
 			imp.problems.Add(p)
 		}
-		return n, imp.problems
+		return imp.problems
 	}
 	if err != nil {
-		return n, fmt.Errorf("copy into %s: %w", table, err)
+		return fmt.Errorf("read the file: %w", err)
 	}
+	return nil
+}
+
+// lock takes the import lock: imports are applied one at a time, so that
+// two files touching the same invoices or customers cannot collide.
+func (imp *importer) lock(ctx context.Context) error {
 	if _, err := imp.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, importLockID); err != nil {
-		return n, fmt.Errorf("wait for other imports: %w", err)
+		return fmt.Errorf("wait for other imports: %w", err)
 	}
-	return n, nil
+	return nil
 }
 
 // analyze gathers the statistics of a staging table, for the plans of the
@@ -345,13 +384,22 @@ func (imp *importer) customers(ctx context.Context) (collections.ImportResult, e
 
 // --- invoices ---
 
+// An invoices file is read once, under the import lock, and each row
+// checked. Into a ledger with invoices, the rows are COPYed into
+// stage_invoices as they are read; then the distinct customers of the
+// valid rows are resolved, and the rows checked against each other and the
+// ledger, in SQL. Into a ledger without invoices, the rows
+// are kept in a spool instead, the customers are resolved while the file
+// is still being read, and a file of valid rows is COPYed from the spool
+// straight into invoices; should that fail on a number repeated in the
+// file, the spool is staged and checked as above.
 const createInvoiceStage = `
 CREATE TEMP TABLE stage_invoices (
-    line int, number text, customer text, customer_key text, currency char(3),
+    line int, number text, customer_idx int, currency char(3),
     amount_minor bigint, balance_minor bigint, issued_on date, due_on date, payment_url text, ok boolean
 ) ON COMMIT DROP;
 CREATE TEMP TABLE stage_invoice_customers (
-    customer text PRIMARY KEY, customer_key text, first_line int, customer_id bigint
+    idx int PRIMARY KEY, customer text, customer_key text, first_line int, customer_id bigint
 ) ON COMMIT DROP`
 
 const invoiceDuplicates = `
@@ -370,25 +418,50 @@ SELECT EXISTS (SELECT 1 FROM stage_invoices s JOIN invoices i ON i.number = s.nu
 const insertNewInvoices = `
 INSERT INTO invoices (number, customer_id, currency, amount_minor, issued_on, due_on, payment_url)
 SELECT s.number, sc.customer_id, s.currency, s.amount_minor, s.issued_on, s.due_on, s.payment_url
-  FROM stage_invoices s JOIN stage_invoice_customers sc ON sc.customer = s.customer`
+  FROM stage_invoices s JOIN stage_invoice_customers sc ON sc.idx = s.customer_idx`
 
+// insertNewOpeningBalances records the paid part of each new invoice
+// staged with a balance below its amount.
 const insertNewOpeningBalances = `
 INSERT INTO payments (invoice_id, amount_minor, paid_on, reference)
 SELECT i.id, s.amount_minor - s.balance_minor, $1::date, '` + OpeningBalanceReference + `'
   FROM stage_invoices s JOIN invoices i ON i.number = s.number
  WHERE s.balance_minor < s.amount_minor`
 
-// resolveInvoiceCustomers matches each distinct customer of the file by ref,
-// then by normalised name, and creates the customers still unknown.
-const resolveInvoiceCustomers = `
-INSERT INTO stage_invoice_customers (customer, customer_key, first_line)
-SELECT customer, min(customer_key), min(line) FROM stage_invoices GROUP BY customer;
+// resolveCustomerBatch finds the customer of each of a batch of distinct
+// customers of the file: by ref, then by normalised name, else a new
+// customer (one per normalised name, named as on the first line that names
+// it). It returns each one's place in the batch (from 1), its customer and
+// whether that is new. Customers created by earlier batches are found by
+// name.
+const resolveCustomerBatch = `
+WITH batch AS (
+    SELECT b.n, b.customer, b.customer_key, b.first_line,
+           coalesce((SELECT c.id FROM customers c WHERE lower(c.ref) = lower(b.customer)),
+                    (SELECT c.id FROM customers c WHERE c.search_name = b.customer_key)) AS customer_id
+      FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS b (customer, customer_key, first_line, n)
+), created AS (
+    INSERT INTO customers (name, search_name)
+    SELECT DISTINCT ON (customer_key) customer, customer_key
+      FROM batch WHERE customer_id IS NULL
+     ORDER BY customer_key, first_line
+    RETURNING id, search_name
+)
+SELECT b.n, coalesce(b.customer_id, c.id), c.id IS NOT NULL
+  FROM batch b LEFT JOIN created c ON b.customer_id IS NULL AND c.search_name = b.customer_key`
+
+// matchInvoiceCustomers matches each distinct customer of the file, staged
+// in stage_invoice_customers, by ref, then by normalised name.
+const matchInvoiceCustomers = `
 UPDATE stage_invoice_customers s SET customer_id = c.id
   FROM customers c WHERE lower(c.ref) = lower(s.customer);
 UPDATE stage_invoice_customers s SET customer_id = c.id
   FROM customers c WHERE s.customer_id IS NULL AND c.search_name = s.customer_key`
 
-const insertInvoiceCustomers = `
+// createInvoiceCustomers creates the staged customers still unknown, one
+// per normalised name, named as on the first line that names it, and
+// returns how many it created.
+const createInvoiceCustomers = `
 WITH created AS (
     INSERT INTO customers (name, search_name)
     SELECT DISTINCT ON (customer_key) customer, customer_key
@@ -400,6 +473,15 @@ WITH created AS (
       FROM created WHERE s.customer_id IS NULL AND s.customer_key = created.search_name
 )
 SELECT count(*) FROM created`
+
+// createCustomerBatch creates a batch of customers, one per normalised
+// name, into a ledger that had no customers before the file: nothing can
+// match by ref, and only customers of the file by name.
+const createCustomerBatch = `
+INSERT INTO customers (name, search_name)
+SELECT name, search_name FROM unnest($1::text[], $2::text[]) AS b (name, search_name)
+ ORDER BY search_name
+RETURNING id, search_name`
 
 // invoicePlan pairs each staged row with the invoice it updates (if any),
 // the invoice's opening-balance payment and the opening balance the row
@@ -415,7 +497,7 @@ SELECT s.line, s.number, sc.customer_id, s.currency, s.amount_minor, s.balance_m
        i.id IS NOT NULL AND (i.customer_id, i.currency, i.amount_minor, i.issued_on, i.due_on, i.payment_url)
            IS DISTINCT FROM (sc.customer_id, s.currency, s.amount_minor, s.issued_on, s.due_on, coalesce(s.payment_url, i.payment_url)) AS changed
   FROM stage_invoices s
-  JOIN stage_invoice_customers sc ON sc.customer = s.customer
+  JOIN stage_invoice_customers sc ON sc.idx = s.customer_idx
   LEFT JOIN invoices i ON i.number = s.number
   LEFT JOIN payments op ON op.invoice_id = i.id AND op.reference = '` + OpeningBalanceReference + `'`
 
@@ -463,45 +545,85 @@ SELECT i.id, ip.target_opening_minor, $1::date, '` + OpeningBalanceReference + `
     ON CONFLICT (invoice_id, reference) WHERE reference IS NOT NULL
     DO UPDATE SET amount_minor = excluded.amount_minor`}
 
+// invoiceFile is an invoices file being imported.
+type invoiceFile struct {
+	imp      *importer
+	spool    *rowSpool // the rows, into a ledger without invoices
+	ids      []int64   // the ids of the file's customers by index, into a ledger without invoices
+	created  int       // customers created
+	fresh    bool      // the ledger had no customers: each normalised name is a new one
+	openings int       // valid rows with a balance below the amount
+	staged   bool      // the rows are in stage_invoices
+}
+
+// customerBatch is a batch of distinct customers of a file, as written, in
+// the order they first appear, numbered from first.
+type customerBatch struct {
+	first int
+	names []string
+	lines []int64 // the line each first appears on
+}
+
+// customerBatchSize is how many customers are resolved at once.
+const customerBatchSize = 5000
+
+// customerQueue is how many batches may wait to be resolved.
+const customerQueue = 16
+
+// The integers of an invoice row as read, before its columns number,
+// currency, amount_minor, issued_on, due_on and payment_url in COPY's text
+// format.
+const (
+	spoolLine     = iota
+	spoolCustomer // index in stage_invoice_customers + 1; 0 for an invalid row
+	spoolFlags
+	spoolBalance
+	spoolAmount
+	spoolHead
+)
+
+// Flags of an invoice row as read.
+const (
+	spoolOK         = 1 << iota // the row is valid
+	spoolHasBalance             // the file gives its balance
+)
+
 func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, error) {
 	var res collections.ImportResult
 	if _, err := imp.tx.ExecContext(ctx, createInvoiceStage); err != nil {
 		return res, fmt.Errorf("stage invoices: %w", err)
 	}
-	cols := []string{"line", "number", "customer", "customer_key", "currency", "amount_minor", "balance_minor", "issued_on", "due_on", "payment_url"}
-	n, err := stage(ctx, imp, "stage_invoices", cols, collections.ParseInvoiceRow, func(r collections.InvoiceRow, w *copyRows) {
-		w.Int(int64(r.Line))
-		w.Text(r.Number)
-		w.Text(r.Customer)
-		w.Text(r.CustomerKey)
-		if collections.ValidCurrency(r.Currency) {
-			w.Text(r.Currency)
-		} else {
-			w.Null() // the row is invalid; its currency would not fit char(3)
-		}
-		w.Int(r.Amount)
-		w.IntOrNull(r.Balance)
-		w.Date(r.IssuedOn)
-		w.Date(r.DueOn)
-		w.TextOrNull(r.PaymentURL)
-	})
-	res.Rows = n
+	if err := imp.lock(ctx); err != nil {
+		return res, err
+	}
+	var known struct {
+		Invoices  bool `db:"invoices"`
+		Customers bool `db:"customers"`
+	}
+	if err := imp.tx.GetContext(ctx, &known, `SELECT EXISTS (SELECT 1 FROM invoices) AS invoices, EXISTS (SELECT 1 FROM customers) AS customers`); err != nil {
+		return res, fmt.Errorf("look at the ledger: %w", err)
+	}
+	f := &invoiceFile{imp: imp, fresh: !known.Customers}
+	if !known.Invoices {
+		f.spool = newRowSpool()
+		defer f.spool.close()
+	}
+	n, err := f.read(ctx)
+	res.Rows, res.Customers = n, f.created
 	if err != nil {
 		return res, err
 	}
-	resolved := false
 	if imp.problems.Len() == 0 {
-		// Every row is valid: resolve the customers, and insert the file
-		// at once when all its invoices are new. A number repeated in the
-		// file breaks the unique key; then the checks below say where.
-		if err := imp.resolveInvoiceCustomers(ctx, &res); err != nil {
-			return res, err
-		}
-		resolved = true
-		done, err := imp.insertNewInvoices(ctx, &res)
+		// Every row is valid: insert the file at once when all its
+		// invoices are new. A number repeated in the file breaks the
+		// unique key; then the checks below say where.
+		done, err := f.insertNew(ctx, &res)
 		if err != nil || done {
 			return res, err
 		}
+	}
+	if err := f.stage(ctx); err != nil {
+		return res, err
 	}
 	if err := imp.analyze(ctx, "stage_invoices"); err != nil {
 		return res, err
@@ -511,11 +633,6 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 	}
 	if _, err := imp.tx.ExecContext(ctx, `DELETE FROM stage_invoices WHERE NOT ok`); err != nil {
 		return res, fmt.Errorf("stage invoices: %w", err)
-	}
-	if !resolved {
-		if err := imp.resolveInvoiceCustomers(ctx, &res); err != nil {
-			return res, err
-		}
 	}
 	if _, err := imp.tx.ExecContext(ctx, invoicePlan); err != nil {
 		return res, fmt.Errorf("plan invoices: %w", err)
@@ -542,36 +659,325 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 	return res, nil
 }
 
-// resolveInvoiceCustomers finds the customer of each staged invoice and
-// creates those still unknown.
-func (imp *importer) resolveInvoiceCustomers(ctx context.Context, res *collections.ImportResult) error {
-	if _, err := imp.tx.ExecContext(ctx, resolveInvoiceCustomers); err != nil {
+// read is the one pass over the file. It checks each row and spools or
+// stages it, and has each distinct customer of the valid rows, numbered
+// from 0 in the order they appear, resolved: in batches in the background
+// while spooling, all at once in SQL after the COPY while staging. A
+// customer is the customer cell as written, or its normalised name in a
+// ledger that had no customers. It returns the number of data rows read.
+func (f *invoiceFile) read(ctx context.Context) (int, error) {
+	n := 0
+	var err error
+	if f.spool != nil {
+		// The reader may get ahead of the server by customerQueue
+		// batches, enough for the server to be busy creating customers
+		// while the rest of the file is read, and few enough to bound
+		// the memory of a file of many customers.
+		resolver := startBackground(customerQueue, func(b customerBatch) error { return f.resolve(ctx, b) })
+		defer resolver.close()
+		n, err = f.readRows(ctx, f.spool.put, resolver.send)
+		if rerr := resolver.close(); err == nil {
+			err = rerr
+		}
+	} else {
+		var batches []customerBatch
+		f.staged = true
+		_, err = f.imp.copyIn(ctx, "stage_invoices", stageInvoiceColumns, func(rows *copyRows) error {
+			var err error
+			n, err = f.readRows(ctx, func(head []int64, cols []byte) error {
+				return stageInvoiceRow(ctx, rows, head, cols)
+			}, func(b customerBatch) error {
+				batches = append(batches, b)
+				return nil
+			})
+			return err
+		})
+		if err == nil {
+			err = f.resolveStaged(ctx, batches)
+		}
+	}
+	return n, f.imp.readDone(err)
+}
+
+// resolveStaged COPYs the distinct customers of the file into
+// stage_invoice_customers, finds them in the ledger and creates the others.
+func (f *invoiceFile) resolveStaged(ctx context.Context, batches []customerBatch) error {
+	cols := []string{"idx", "customer", "customer_key", "first_line"}
+	_, err := f.imp.copyIn(ctx, "stage_invoice_customers", cols, func(rows *copyRows) error {
+		for _, b := range batches {
+			for i, name := range b.names {
+				rows.Int(int64(b.first + i))
+				rows.Text(name)
+				rows.Text(collections.NormalizeName(name))
+				rows.Int(b.lines[i])
+				if err := rows.endRow(ctx); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("stage customers: %w", err)
+	}
+	if _, err := f.imp.tx.ExecContext(ctx, matchInvoiceCustomers); err != nil {
 		return fmt.Errorf("match customers: %w", err)
 	}
-	if err := imp.tx.GetContext(ctx, &res.Customers, insertInvoiceCustomers); err != nil {
+	if err := f.imp.tx.GetContext(ctx, &f.created, createInvoiceCustomers); err != nil {
 		return fmt.Errorf("create customers: %w", err)
 	}
 	return nil
 }
 
-// insertNewInvoices inserts a file of valid rows whose invoices are all new,
-// and their opening balances. It reports false, having changed nothing, when
-// some invoice is already in the ledger or a number is repeated in the file.
-func (imp *importer) insertNewInvoices(ctx context.Context, res *collections.ImportResult) (bool, error) {
-	var overlap bool
-	if err := imp.tx.GetContext(ctx, &overlap, newInvoicesOverlap); err != nil {
-		return false, fmt.Errorf("find known invoices: %w", err)
+// readRows reads and checks each row of the file, and hands it to put,
+// and each batch of new customers to send.
+func (f *invoiceFile) readRows(ctx context.Context, put func(head []int64, cols []byte) error, send func(customerBatch) error) (int, error) {
+	n := 0
+	seen := map[string]int32{} // customer → its index
+	var batch customerBatch
+	cols := &copyRows{}
+	head := make([]int64, spoolHead)
+	for {
+		if n%4096 == 0 {
+			// Nothing else notices a cancelled import while the rows
+			// only go to the spool.
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+		}
+		rec, err := f.imp.rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+		r, ps := collections.ParseInvoiceRow(rec)
+		if !f.imp.check(rec, ps) {
+			continue // cells that cannot be read are not stored
+		}
+		clear(head)
+		head[spoolLine], head[spoolAmount] = int64(r.Line), r.Amount
+		if len(ps) == 0 {
+			customer := r.Customer
+			if f.fresh {
+				customer = r.CustomerKey
+			}
+			idx, ok := seen[customer]
+			if !ok {
+				idx = int32(len(seen))
+				name := strings.Clone(r.Customer) // not the whole line's string
+				if customer == r.Customer {
+					customer = name
+				} else {
+					customer = strings.Clone(customer)
+				}
+				seen[customer] = idx
+				batch.names = append(batch.names, name)
+				batch.lines = append(batch.lines, int64(r.Line))
+				if len(batch.names) == customerBatchSize {
+					if err := send(batch); err != nil {
+						return n, err
+					}
+					batch = customerBatch{first: len(seen)}
+				}
+			}
+			head[spoolCustomer], head[spoolFlags] = int64(idx)+1, spoolOK
+			if r.Balance != nil && *r.Balance < r.Amount {
+				f.openings++
+			}
+		}
+		if r.Balance != nil {
+			head[spoolFlags] |= spoolHasBalance
+			head[spoolBalance] = *r.Balance
+		}
+		cols.reset()
+		cols.Text(r.Number)
+		if collections.ValidCurrency(r.Currency) {
+			cols.Text(r.Currency)
+		} else {
+			cols.Null() // the row is invalid; its currency would not fit char(3)
+		}
+		cols.Int(r.Amount)
+		cols.Date(r.IssuedOn)
+		cols.Date(r.DueOn)
+		cols.TextOrNull(r.PaymentURL)
+		if err := put(head, cols.buf); err != nil {
+			return n, err
+		}
 	}
-	if overlap {
-		return false, nil
+	if len(batch.names) > 0 {
+		return n, send(batch)
 	}
-	if _, err := imp.tx.ExecContext(ctx, `SAVEPOINT new_invoices`); err != nil {
+	return n, nil
+}
+
+// resolve finds or creates the customers of a batch, and records their
+// ids.
+func (f *invoiceFile) resolve(ctx context.Context, b customerBatch) error {
+	if len(f.ids) != b.first {
+		return fmt.Errorf("resolve customers: batch from %d after %d customers", b.first, len(f.ids))
+	}
+	ids := make([]int64, len(b.names))
+	keys := make([]string, len(b.names))
+	for i, name := range b.names {
+		keys[i] = collections.NormalizeName(name)
+	}
+	var rows *sql.Rows
+	var err error
+	if f.fresh {
+		rows, err = f.imp.tx.QueryContext(ctx, createCustomerBatch, pq.Array(b.names), pq.Array(keys))
+	} else {
+		rows, err = f.imp.tx.QueryContext(ctx, resolveCustomerBatch, pq.Array(b.names), pq.Array(keys), pq.Array(b.lines))
+	}
+	if err != nil {
+		return fmt.Errorf("resolve customers: %w", err)
+	}
+	defer rows.Close()
+	place := map[string]int{} // a fresh ledger's new customers, by normalised name
+	if f.fresh {
+		for i, key := range keys {
+			place[key] = i
+		}
+	}
+	created := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if f.fresh {
+			var key string
+			if err := rows.Scan(&id, &key); err != nil {
+				return fmt.Errorf("resolve customers: %w", err)
+			}
+			i, ok := place[key]
+			if !ok {
+				return fmt.Errorf("resolve customers: created %q, not in the batch", key)
+			}
+			ids[i], created[id] = id, true
+			continue
+		}
+		var n int
+		var isNew bool
+		if err := rows.Scan(&n, &id, &isNew); err != nil {
+			return fmt.Errorf("resolve customers: %w", err)
+		}
+		ids[n-1] = id
+		if isNew {
+			created[id] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("resolve customers: %w", err)
+	}
+	f.ids = append(f.ids, ids...)
+	f.created += len(created)
+	return nil
+}
+
+// eachSpooled calls fn with each spooled row: its integers (see spoolHead)
+// and its columns.
+func (f *invoiceFile) eachSpooled(fn func(head []int64, cols []byte) error) error {
+	if err := f.spool.rewind(); err != nil {
+		return err
+	}
+	head := make([]int64, spoolHead)
+	for {
+		cols, err := f.spool.next(head)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(head, cols); err != nil {
+			return err
+		}
+	}
+}
+
+// stageInvoiceColumns are the columns of stage_invoices a row fills.
+var stageInvoiceColumns = []string{"line", "customer_idx", "balance_minor", "ok", "number", "currency", "amount_minor", "issued_on", "due_on", "payment_url"}
+
+// stageInvoiceRow writes a row, as its integers and columns, for
+// stageInvoiceColumns.
+func stageInvoiceRow(ctx context.Context, rows *copyRows, head []int64, cols []byte) error {
+	rows.Int(head[spoolLine])
+	if c := head[spoolCustomer]; c > 0 {
+		rows.Int(c - 1)
+	} else {
+		rows.Null()
+	}
+	if head[spoolFlags]&spoolHasBalance != 0 {
+		rows.Int(head[spoolBalance])
+	} else {
+		rows.Null()
+	}
+	rows.Bool(head[spoolFlags]&spoolOK != 0)
+	rows.Raw(cols)
+	return rows.endRow(ctx)
+}
+
+// stage COPYs the spooled rows into stage_invoices, and the ids of their
+// customers into stage_invoice_customers, unless they are there.
+func (f *invoiceFile) stage(ctx context.Context) error {
+	if f.staged {
+		return nil
+	}
+	f.staged = true
+	_, err := f.imp.copyIn(ctx, "stage_invoice_customers", []string{"idx", "customer_id"}, func(rows *copyRows) error {
+		for idx, id := range f.ids {
+			rows.Int(int64(idx))
+			rows.Int(id)
+			if err := rows.endRow(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("stage customers: %w", err)
+	}
+	_, err = f.imp.copyIn(ctx, "stage_invoices", stageInvoiceColumns, func(rows *copyRows) error {
+		return f.eachSpooled(func(head []int64, cols []byte) error {
+			return stageInvoiceRow(ctx, rows, head, cols)
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("stage invoices: %w", err)
+	}
+	return nil
+}
+
+// insertNew inserts a file of valid rows whose invoices are all new, and
+// their opening balances. It reports false, having changed nothing, when
+// some invoice is already in the ledger or a number is repeated in the
+// file.
+func (f *invoiceFile) insertNew(ctx context.Context, res *collections.ImportResult) (bool, error) {
+	if f.staged {
+		var known bool
+		if err := f.imp.tx.GetContext(ctx, &known, newInvoicesOverlap); err != nil {
+			return false, fmt.Errorf("find known invoices: %w", err)
+		}
+		if known {
+			return false, nil
+		}
+	}
+	if _, err := f.imp.tx.ExecContext(ctx, `SAVEPOINT new_invoices`); err != nil {
 		return false, fmt.Errorf("insert invoices: %w", err)
 	}
-	in, err := imp.tx.ExecContext(ctx, insertNewInvoices)
+	var created int64
+	var err error
+	if f.staged {
+		var in sql.Result
+		if in, err = f.imp.tx.ExecContext(ctx, insertNewInvoices); err == nil {
+			created, _ = in.RowsAffected()
+		}
+	} else {
+		created, err = f.copyNewInvoices(ctx)
+	}
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "invoices_number_key" {
-		if _, err := imp.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT new_invoices`); err != nil {
+		if _, err := f.imp.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT new_invoices`); err != nil {
 			return false, fmt.Errorf("insert invoices: %w", err)
 		}
 		return false, nil
@@ -579,13 +985,56 @@ func (imp *importer) insertNewInvoices(ctx context.Context, res *collections.Imp
 	if err != nil {
 		return false, fmt.Errorf("insert invoices: %w", err)
 	}
-	if _, err := imp.tx.ExecContext(ctx, insertNewOpeningBalances, imp.opts.Today); err != nil {
-		return false, fmt.Errorf("insert opening balances: %w", err)
+	if err := f.insertOpeningBalances(ctx); err != nil {
+		return false, err
 	}
-	created, _ := in.RowsAffected()
 	res.Created = int(created)
 	res.Unchanged = res.Rows - res.Created
 	return true, nil
+}
+
+// copyNewInvoices COPYs the spooled rows, all valid, straight into
+// invoices, each with the id of its resolved customer.
+func (f *invoiceFile) copyNewInvoices(ctx context.Context) (int64, error) {
+	cols := []string{"customer_id", "number", "currency", "amount_minor", "issued_on", "due_on", "payment_url"}
+	return f.imp.copyIn(ctx, "invoices", cols, func(rows *copyRows) error {
+		return f.eachSpooled(func(head []int64, cols []byte) error {
+			rows.Int(f.ids[head[spoolCustomer]-1])
+			rows.Raw(cols)
+			return rows.endRow(ctx)
+		})
+	})
+}
+
+// insertOpeningBalances records the paid part of each new invoice whose
+// balance is below its amount.
+func (f *invoiceFile) insertOpeningBalances(ctx context.Context) error {
+	if f.openings == 0 {
+		return nil
+	}
+	if !f.staged {
+		// Only the rows with an opening balance are needed.
+		cols := []string{"number", "amount_minor", "balance_minor"}
+		_, err := f.imp.copyIn(ctx, "stage_invoices", cols, func(rows *copyRows) error {
+			return f.eachSpooled(func(head []int64, cols []byte) error {
+				if head[spoolFlags]&spoolHasBalance == 0 || head[spoolBalance] >= head[spoolAmount] {
+					return nil
+				}
+				number, _, _ := bytes.Cut(cols, []byte{'\t'})
+				rows.Raw(number)
+				rows.Int(head[spoolAmount])
+				rows.Int(head[spoolBalance])
+				return rows.endRow(ctx)
+			})
+		})
+		if err != nil {
+			return fmt.Errorf("stage opening balances: %w", err)
+		}
+	}
+	if _, err := f.imp.tx.ExecContext(ctx, insertNewOpeningBalances, f.imp.opts.Today); err != nil {
+		return fmt.Errorf("insert opening balances: %w", err)
+	}
+	return nil
 }
 
 // --- payments ---

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -316,4 +318,199 @@ func TestImport_CancelledMidFileStopsAndChangesNothing(t *testing.T) {
 	}
 	// The database is still usable at once.
 	importCSV(t, db, collections.ImportInvoices, invoiceHeader+"INV-1,Acme,USD,10.00,2026-01-01,2026-02-01\n")
+
+	// Likewise into a ledger with invoices, whose files are staged as read.
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	rows, err = collections.NewRowReader(&cancelAfter{r: strings.NewReader(body), n: len(body) / 2, cancel: cancel}, "big.csv", collections.ImportInvoices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = postgres.NewImportService(db).Import(ctx, collections.ImportInvoices, rows,
+		collections.ImportOptions{File: "big.csv", Today: date("2026-06-01")})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM invoices`); n != 1 {
+		t.Errorf("%d invoices after a cancelled import into a ledger of 1", n)
+	}
+}
+
+// customerOf returns the name of the customer of an invoice.
+func customerOf(t *testing.T, db *postgres.DB, number string) string {
+	t.Helper()
+	var name string
+	if err := db.GetContext(context.Background(), &name,
+		`SELECT c.name FROM invoices i JOIN customers c ON c.id = i.customer_id WHERE i.number = $1`, number); err != nil {
+		t.Fatalf("customer of %s: %v", number, err)
+	}
+	return name
+}
+
+// A first invoices file goes straight into the ledger; its customers are
+// still found by ref or name among those already known, or created once
+// per normalised name however many batches apart the spellings are.
+func TestImport_FirstInvoicesFileFindsAndCreatesCustomers(t *testing.T) {
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportCustomers, "name,ref\nAcme Corp,C-1\nBluebird Ltd,\n")
+	var b strings.Builder
+	b.WriteString("number,customer,currency,amount,issued_on,due_on,balance\n")
+	b.WriteString("INV-1,c-1,USD,100.00,2026-01-01,2026-02-01,40.00\n")     // Acme Corp by ref
+	b.WriteString("INV-2,BLUEBIRD LTD.,USD,50.00,2026-01-01,2026-02-01,\n") // by name
+	b.WriteString("INV-3,New Co,EUR,20.00,2026-01-01,2026-02-01,20.00\n")   // created; nothing paid
+	b.WriteString("Z-1,Zeta GmbH,EUR,20.00,2026-01-01,2026-02-01,\n")       // created, named as first written
+	b.WriteString("Z-2,ZETA GMBH,EUR,20.00,2026-01-01,2026-02-01,\n")
+	const fillers = 11000 // customers enough for several batches
+	for i := range fillers {
+		fmt.Fprintf(&b, "F-%d,Filler %05d,JPY,1000,2026-01-01,2026-02-01,%d\n", i, i, 1000-i%2)
+	}
+	b.WriteString("INV-4,NEW CO.,EUR,30.00,2026-01-01,2026-02-01,0\n") // New Co, created batches ago
+	b.WriteString("INV-5,new-co,EUR,30.00,2026-01-01,2026-02-01,\n")
+	// Read from a pipe: the file can be read only once.
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(func() error { _, err := io.WriteString(pw, b.String()); return err }()) }()
+	res, err := importReader(db, collections.ImportInvoices, "first.csv", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := fillers + 7
+	if res.Rows != rows || res.Created != rows || res.Unchanged != 0 || res.Customers != fillers+2 {
+		t.Errorf("result %+v, want %d rows created and %d new customers", res, rows, fillers+2)
+	}
+	for number, want := range map[string]string{"INV-1": "Acme Corp", "INV-2": "Bluebird Ltd", "INV-3": "New Co",
+		"INV-4": "New Co", "INV-5": "New Co", "Z-1": "Zeta GmbH", "Z-2": "Zeta GmbH", "F-0": "Filler 00000", "F-10999": "Filler 10999"} {
+		if got := customerOf(t, db, number); got != want {
+			t.Errorf("customer of %s = %q, want %q", number, got, want)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM customers`); n != fillers+4 {
+		t.Errorf("%d customers, want %d", n, fillers+4)
+	}
+	// Opening balances: the paid part of each invoice with a balance below
+	// its amount, as a payment; none for a balance equal to the amount.
+	if n := count(t, db, `SELECT count(*) FROM payments WHERE reference = $1`, postgres.OpeningBalanceReference); n != 1+fillers/2+1 {
+		t.Errorf("%d opening balances, want %d", n, 1+fillers/2+1)
+	}
+	for number, want := range map[string]int{"INV-1": 6000, "INV-2": 0, "INV-3": 0, "INV-4": 3000, "INV-5": 0, "F-0": 0, "F-1": 1} {
+		if got := count(t, db, `SELECT paid_minor FROM invoices WHERE number = $1`, number); got != want {
+			t.Errorf("%s paid %d, want %d", number, got, want)
+		}
+	}
+	// The same file again changes nothing.
+	res, err = importBody(db, collections.ImportInvoices, "first.csv", b.String())
+	if err != nil || res.Created != 0 || res.Updated != 0 || res.Unchanged != rows || res.Customers != 0 {
+		t.Errorf("second import: %+v, %v", res, err)
+	}
+}
+
+// Invoices new to a ledger that has others are inserted at once too, with
+// their opening balances.
+func TestImport_NewInvoicesIntoAKnownLedger(t *testing.T) {
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportInvoices, invoiceHeader+"INV-0,Acme,USD,10.00,2026-01-01,2026-02-01\n")
+	res, err := importBody(db, collections.ImportInvoices, "more.csv", "number,customer,currency,amount,issued_on,due_on,balance\n"+
+		"INV-1,ACME,USD,100.00,2026-01-01,2026-02-01,75.00\n"+
+		"INV-2,Bluebird,USD,100.00,2026-01-01,2026-02-01,\n")
+	if err != nil || res.Created != 2 || res.Customers != 1 {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	if n := count(t, db, `SELECT paid_minor FROM invoices WHERE number = 'INV-1'`); n != 2500 {
+		t.Errorf("INV-1 paid %d, want 2500", n)
+	}
+	if got := customerOf(t, db, "INV-1"); got != "Acme" {
+		t.Errorf("INV-1 belongs to %q", got)
+	}
+}
+
+// A number repeated in a first file is reported with the file's other
+// problems, and nothing is kept of the attempt to insert the file at once.
+func TestImport_RepeatedNumberInAFirstFile(t *testing.T) {
+	db := dbtest.New(t)
+	_, err := importBody(db, collections.ImportInvoices, "rep.csv", "number,customer,currency,amount,issued_on,due_on,balance\n"+
+		"INV-1,Acme,USD,10.00,2026-01-01,2026-02-01,5.00\n"+
+		"INV-2,Bluebird,USD,10.00,2026-01-01,2026-02-01,\n"+
+		"INV-1,Current Co,USD,10.00,2026-01-01,2026-02-01,\n")
+	expectProblems(t, problemsOf(t, err), [2]string{"rep.csv:4: number: ", "invoice INV-1 is also on line 2"})
+	for _, table := range []string{"invoices", "customers", "payments"} {
+		if n := count(t, db, `SELECT count(*) FROM `+table); n != 0 {
+			t.Errorf("%d %s after a refused file", n, table)
+		}
+	}
+	// The same with a bad row too: both in one pass.
+	_, err = importBody(db, collections.ImportInvoices, "rep.csv", invoiceHeader+
+		"INV-1,Acme,USD,10.00,2026-01-01,2026-02-01\n"+
+		"INV-2,Acme,USD,-3,2026-01-01,2026-02-01\n"+
+		"INV-1,Acme,USD,10.00,2026-01-01,2026-02-01\n")
+	expectProblems(t, problemsOf(t, err),
+		[2]string{"rep.csv:3: amount: ", ""},
+		[2]string{"rep.csv:4: number: ", "invoice INV-1 is also on line 2"})
+}
+
+func TestImport_DryRunOfAFirstFileChangesNothing(t *testing.T) {
+	db := dbtest.New(t)
+	rows, err := collections.NewRowReader(strings.NewReader(invoiceHeader+
+		"INV-1,Acme,USD,10.00,2026-01-01,2026-02-01\nINV-2,Bluebird,USD,10.00,2026-01-01,2026-02-01\n"), "dry.csv", collections.ImportInvoices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := postgres.NewImportService(db).Import(context.Background(), collections.ImportInvoices, rows,
+		collections.ImportOptions{File: "dry.csv", Today: date("2026-06-01"), DryRun: true})
+	if err != nil || res.Created != 2 || res.Customers != 2 {
+		t.Fatalf("dry run: %+v, %v", res, err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM invoices`) + count(t, db, `SELECT count(*) FROM customers`); n != 0 {
+		t.Errorf("a dry run stored %d rows", n)
+	}
+}
+
+// The rows of an invoices file wait in a temporary file, removed when the
+// import ends; without a usable temporary directory they wait in memory.
+func TestImport_InvoiceRowsWaitInATemporaryFile(t *testing.T) {
+	db := dbtest.New(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	importCSV(t, db, collections.ImportInvoices, overlapping(0, 100))
+	if _, err := importBody(db, collections.ImportInvoices, "bad.csv", invoiceHeader+"INV-X,Acme,USD,,2026-01-01,2026-02-01\n"); err == nil {
+		t.Fatal("a bad file was imported")
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left in the temporary directory: %v", left)
+	}
+	t.Setenv("TMPDIR", filepath.Join(tmp, "missing"))
+	importCSV(t, db, collections.ImportInvoices, overlapping(50, 200))
+	if n := count(t, db, `SELECT count(*) FROM invoices`); n != 200 {
+		t.Errorf("%d invoices, want 200", n)
+	}
+}
+
+// Into a ledger without customers, each normalised name of a file is one
+// new customer, named as on the first line that names it.
+func TestImport_FirstFileIntoAnEmptyLedgerMakesOneCustomerPerName(t *testing.T) {
+	db := dbtest.New(t)
+	var b strings.Builder
+	b.WriteString(invoiceHeader)
+	b.WriteString("Z-1,Zeta GmbH,EUR,20.00,2026-01-01,2026-02-01\n")
+	b.WriteString("Z-2,ZETA GMBH,EUR,20.00,2026-01-01,2026-02-01\n")
+	const fillers = 11000 // customers enough for several batches
+	for i := range fillers {
+		fmt.Fprintf(&b, "F-%d,Filler %05d,JPY,1000,2026-01-01,2026-02-01\n", i, i)
+	}
+	b.WriteString("Z-3,zeta-gmbh,EUR,20.00,2026-01-01,2026-02-01\n")
+	b.WriteString("F-X,FILLER 00007,JPY,1000,2026-01-01,2026-02-01\n")
+	res, err := importBody(db, collections.ImportInvoices, "first.csv", b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != fillers+4 || res.Customers != fillers+1 {
+		t.Errorf("result %+v, want %d created and %d new customers", res, fillers+4, fillers+1)
+	}
+	for number, want := range map[string]string{"Z-1": "Zeta GmbH", "Z-2": "Zeta GmbH", "Z-3": "Zeta GmbH",
+		"F-7": "Filler 00007", "F-X": "Filler 00007", "F-10999": "Filler 10999"} {
+		if got := customerOf(t, db, number); got != want {
+			t.Errorf("customer of %s = %q, want %q", number, got, want)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM customers`); n != fillers+1 {
+		t.Errorf("%d customers, want %d", n, fillers+1)
+	}
 }
