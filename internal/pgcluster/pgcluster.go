@@ -42,7 +42,7 @@ type Cluster struct {
 // Options tunes a cluster. The zero value is a durable cluster.
 type Options struct {
 	// Ephemeral turns off fsync and synchronous commit: fast, for throw-away
-	// test clusters only.
+	// test clusters only. It also allows 500 connections.
 	Ephemeral bool
 }
 
@@ -132,7 +132,9 @@ func Start(ctx context.Context, dataDir string, opts Options) (*Cluster, error) 
 	}
 	serverOpts := fmt.Sprintf("-c listen_addresses='' -k %s -p %d", c.SocketDir, c.Port)
 	if opts.Ephemeral {
-		serverOpts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+		// Tests run in parallel, each server with its pools warm (28
+		// connections): more than Postgres's default 100.
+		serverOpts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=500"
 	}
 	logFile := filepath.Join(filepath.Dir(dataDir), "postgres.log")
 	if out, err := c.run(ctx, "pg_ctl", "start", "-w", "-t", "60", "-D", dataDir, "-l", logFile, "-o", serverOpts); err != nil {
