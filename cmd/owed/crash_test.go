@@ -4,15 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -318,22 +314,22 @@ func TestDelivery_ExactlyOnceAfterADatabaseOutage(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	r.importLedger()
-	proxy := newDBProxy(t, r.url)
+	proxy := dbtest.NewProxy(t, r.url)
 	env := map[string]string{}
 	for k, v := range r.env {
 		env[k] = v
 	}
-	env["DATABASE_URL"] = proxy.url
+	env["DATABASE_URL"] = proxy.URL()
 	r.startApp(env)
 	r.await("owed to connect to Slack", func() bool { return len(r.sb.CallsTo("auth.test")) == 1 })
 	// Slack records the first alert; then Postgres goes away, as in a
 	// restart, before owed can record the ts, and comes back.
 	r.sb.FailNext("chat.postMessage", sandbox.AfterEffect(func() {
-		proxy.cut()
-		time.AfterFunc(time.Second, proxy.restore)
+		proxy.Cut()
+		time.AfterFunc(time.Second, proxy.Restore)
 	}))
 	r.cli.must("sweep")
-	r.await("the outbox to drain after the outage", func() bool { return proxy.cuts() == 1 && r.pending() == 0 })
+	r.await("the outbox to drain after the outage", func() bool { return proxy.Cuts() == 1 && r.pending() == 0 })
 	r.checkExactlyOnce(r.firstPost())
 }
 
@@ -353,120 +349,4 @@ func TestDelivery_ExactlyOnceAfterASlowAnswer(t *testing.T) {
 		t.Errorf("the alerts took %v: a slow answer held the sender", took)
 	}
 	r.checkExactlyOnce(r.firstPost())
-}
-
-// dbProxy stands between owed and Postgres; cut closes every connection and
-// refuses new ones until restore, as a restart does.
-type dbProxy struct {
-	t      *testing.T
-	url    string
-	target func() (net.Conn, error)
-	ln     net.Listener
-
-	mu    sync.Mutex
-	down  bool
-	n     int
-	conns map[net.Conn]bool
-	wg    sync.WaitGroup
-}
-
-func newDBProxy(t *testing.T, raw string) *dbProxy {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	host, port := q.Get("host"), q.Get("port")
-	if host == "" {
-		host, port = u.Hostname(), u.Port()
-	}
-	if port == "" {
-		port = "5432"
-	}
-	p := &dbProxy{t: t, conns: map[net.Conn]bool{}}
-	if strings.HasPrefix(host, "/") {
-		sock := filepath.Join(host, ".s.PGSQL."+port)
-		p.target = func() (net.Conn, error) { return net.Dial("unix", sock) }
-	} else {
-		addr := net.JoinHostPort(host, port)
-		p.target = func() (net.Conn, error) { return net.Dial("tcp", addr) }
-	}
-	if p.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	q.Del("host")
-	q.Del("port")
-	if q.Get("sslmode") == "" {
-		q.Set("sslmode", "disable")
-	}
-	u.Host, u.RawQuery = p.ln.Addr().String(), q.Encode()
-	p.url = u.String()
-	p.wg.Add(1)
-	go p.accept()
-	t.Cleanup(func() {
-		p.ln.Close()
-		p.cut()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *dbProxy) accept() {
-	defer p.wg.Done()
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		down := p.down
-		p.mu.Unlock()
-		if down {
-			c.Close()
-			continue
-		}
-		s, err := p.target()
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns[c], p.conns[s] = true, true
-		p.mu.Unlock()
-		p.wg.Add(2)
-		pipe := func(dst, src net.Conn) {
-			defer p.wg.Done()
-			io.Copy(dst, src)
-			dst.Close()
-			src.Close()
-		}
-		go pipe(c, s)
-		go pipe(s, c)
-	}
-}
-
-func (p *dbProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.down {
-		p.n++
-	}
-	p.down = true
-	for c := range p.conns {
-		c.Close()
-		delete(p.conns, c)
-	}
-}
-
-func (p *dbProxy) restore() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = false
-}
-
-func (p *dbProxy) cuts() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.n
 }

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/owedhq/owed/collections/postgres"
 	"github.com/owedhq/owed/internal/dbtest"
@@ -59,5 +60,40 @@ func TestWarm_OpensEveryConnectionOfThePoolPrimedOnceTheSchemaIsCurrent(t *testi
 	}
 	if n := count(t, probe, idlePrimed); n != 20+3 {
 		t.Errorf("%d idle primed connections, want %d (20 of the main pool, 3 of the sender's)", n, 20+3)
+	}
+}
+
+func TestPool_NoQueryFailsOnAConnectionTheServerDropped(t *testing.T) {
+	ctx := context.Background()
+	proxy := dbtest.NewProxy(t, dbtest.URL(t))
+	db, err := postgres.Open(ctx, proxy.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Warm(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The server goes away and comes back (a restart, a network cut): the
+	// 20 connections the pool holds are dead.
+	proxy.Cut()
+	proxy.Restore()
+	time.Sleep(300 * time.Millisecond) // idle long enough to be checked before reuse
+	// A connection taken from the pool for several queries (as the leader
+	// election holds one) gets no second chance: it must be a live one.
+	for i := range 25 {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatalf("connection %d after the outage: %v", i+1, err)
+		}
+		var one int
+		err = conn.QueryRowContext(ctx, `SELECT $1::int`, i).Scan(&one)
+		conn.Close()
+		if err != nil || one != i {
+			t.Fatalf("query %d after the outage: %d, %v", i+1, one, err)
+		}
 	}
 }
