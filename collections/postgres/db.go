@@ -23,7 +23,6 @@ type DB struct {
 	*sqlx.DB
 	url       string // for listeners, which hold a connection of their own
 	connector *connector
-	size      int // the most connections the pool opens
 }
 
 // Open connects to the database at url and checks that it answers. Its
@@ -45,7 +44,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", RedactError(err, url))
 	}
-	return &DB{DB: db, url: url, connector: c, size: maxConns}, nil
+	return &DB{DB: db, url: url, connector: c}, nil
 }
 
 // schemaCurrent primes the connections opened from now on: the schema has

@@ -93,6 +93,12 @@ type customerRow struct {
 
 const customerColumns = `id, name, ref, email, phone, timezone, owner_slack_id, credit_limit_minor, credit_currency, tier`
 
+// dest returns where a row's customerColumns are scanned to, in order,
+// for queries scanned without reflection.
+func (r *customerRow) dest() []any {
+	return []any{&r.ID, &r.Name, &r.Ref, &r.Email, &r.Phone, &r.Timezone, &r.OwnerSlackID, &r.CreditLimitMinor, &r.CreditCurrency, &r.Tier}
+}
+
 func (r customerRow) customer() collections.Customer {
 	c := collections.Customer{ID: r.ID, Name: r.Name, Ref: r.Ref.String, Email: r.Email.String,
 		Phone: r.Phone.String, Timezone: r.Timezone.String, OwnerSlackID: r.OwnerSlackID.String, OwnerName: r.OwnerName, Tier: r.Tier.String}
@@ -221,16 +227,15 @@ func candidates(ctx context.Context, stmt *sql.Stmt, args ...any) (found, simila
 		return nil, nil, err
 	}
 	defer rows.Close()
-	var r customerScan
+	var r customerRow
 	var isSimilar bool
-	var similarity float64
 	dest := append([]any{&isSimilar}, r.dest()...)
-	dest = append(dest, &similarity)
+	dest = append(dest, &r.Similarity)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, err
 		}
-		c := collections.Candidate{Customer: r.customer(), Similarity: similarity}
+		c := collections.Candidate{Customer: r.customer(), Similarity: r.Similarity}
 		if isSimilar {
 			similar = append(similar, c)
 		} else {
@@ -238,27 +243,6 @@ func candidates(ctx context.Context, stmt *sql.Stmt, args ...any) (found, simila
 		}
 	}
 	return found, similar, rows.Err()
-}
-
-// customerScan receives the customerColumns of a row.
-type customerScan struct {
-	id                                                 int64
-	name                                               string
-	ref, email, phone, tz, owner, creditCurrency, tier sql.NullString
-	credit                                             sql.NullInt64
-}
-
-func (r *customerScan) dest() []any {
-	return []any{&r.id, &r.name, &r.ref, &r.email, &r.phone, &r.tz, &r.owner, &r.credit, &r.creditCurrency, &r.tier}
-}
-
-func (r *customerScan) customer() collections.Customer {
-	c := collections.Customer{ID: r.id, Name: r.name, Ref: r.ref.String, Email: r.email.String, Phone: r.phone.String,
-		Timezone: r.tz.String, OwnerSlackID: r.owner.String, Tier: r.tier.String}
-	if r.credit.Valid {
-		c.CreditLimit = &collections.Money{Minor: r.credit.Int64, Currency: r.creditCurrency.String}
-	}
-	return c
 }
 
 func escapeLike(s string) string {
@@ -359,8 +343,7 @@ func (s *LedgerService) CustomerSummary(ctx context.Context, id int64, asOf time
 	}
 	defer rows.Close()
 	var (
-		c                customerScan
-		ownerName        string
+		c                customerRow
 		invoiceID        sql.NullInt64
 		inv              openInvoiceRow
 		number, currency sql.NullString
@@ -370,7 +353,7 @@ func (s *LedgerService) CustomerSummary(ctx context.Context, id int64, asOf time
 		report           = collections.AgingReport{AsOf: asOf}
 		found            bool
 	)
-	dest := append(c.dest(), &ownerName, &invoiceID, &number, &currency, &amount, &balance, &issuedOn, &dueOn, &inv.DisputeReason, &paymentURL)
+	dest := append(c.dest(), &c.OwnerName, &invoiceID, &number, &currency, &amount, &balance, &issuedOn, &dueOn, &inv.DisputeReason, &paymentURL)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return sum, fmt.Errorf("summary of customer %d: %w", id, err)
@@ -378,7 +361,6 @@ func (s *LedgerService) CustomerSummary(ctx context.Context, id int64, asOf time
 		if !found {
 			found = true
 			sum.Customer = c.customer()
-			sum.Customer.OwnerName = ownerName
 		}
 		if !invoiceID.Valid {
 			continue

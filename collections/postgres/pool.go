@@ -21,7 +21,6 @@ func (db *DB) OpenPool(ctx context.Context, maxConns int) (*DB, error) {
 	other.connector.prime.Store(db.connector.prime.Load())
 	other.SetMaxOpenConns(maxConns)
 	other.SetMaxIdleConns(maxConns)
-	other.size = maxConns
 	return other, nil
 }
 
@@ -29,7 +28,7 @@ func (db *DB) OpenPool(ctx context.Context, maxConns int) (*DB, error) {
 // primed, so that the first burst of clicks after a start does not wait
 // for connections to be opened.
 func (db *DB) Warm(ctx context.Context) error {
-	n := db.size
+	n := db.Stats().MaxOpenConnections
 	conns := make([]*sql.Conn, 0, n)
 	defer func() {
 		for _, c := range conns {
