@@ -239,3 +239,40 @@ func report(b *testing.B, name string, d, baseline []time.Duration) {
 		b.ReportMetric(pct(baseline, 99), "ms-"+name+"-baseline-p99")
 	}
 }
+
+// BenchmarkSweepPosting sweeps a ledger of 20 overdue customers and
+// measures how long the 20 new alerts take to be posted, at Slack's own
+// pace: the sandbox allows 1 message per second per channel after a
+// burst, as Slack does, and answers 429 beyond it. The baseline is the
+// ceiling itself, N s. Target: ≤ N s + 5 s, and no 429.
+func BenchmarkSweepPosting(b *testing.B) {
+	const n = 20
+	h := newDeliveryHarness(b, deliveryOptions{callTimeout: 10 * time.Second})
+	var csv strings.Builder
+	csv.WriteString("number,customer,currency,amount,issued_on,due_on\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "INV-%03d,Customer %03d,USD,%d.00,2026-04-01,2026-05-01\n", i, i, 100+i)
+	}
+	h.importCSV(collections.ImportInvoices, csv.String())
+	b.ResetTimer()
+	start := time.Now()
+	if _, err := h.cases.Sweep(h.ctx, h.date(), false); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, 2*time.Minute)
+	defer cancel()
+	if err := h.sb.Await(ctx, func() bool { return len(h.alerts()) == n }); err != nil {
+		b.Fatalf("%d of %d alerts posted: %v", len(h.alerts()), n, err)
+	}
+	took := time.Since(start)
+	b.StopTimer()
+	limited := 0
+	for _, c := range h.sb.CallsTo("chat.postMessage") {
+		if c.Status == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	b.ReportMetric(took.Seconds(), "s/all-posted")
+	b.ReportMetric(n, "s-ceiling")
+	b.ReportMetric(float64(limited), "answers-429")
+}

@@ -89,7 +89,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) 
 	}
 	for _, pool := range []*postgres.DB{db, senderDB} {
 		if err := pool.Warm(ctx); err != nil {
-			log.Warn("the first clicks may be slow", "error", err)
+			log.Warn("could not open every database connection at start (owed serve uses 28; is Postgres's max_connections high enough?): the first clicks may be slow", "error", err)
 		}
 	}
 	today := func() time.Time { return collections.DateIn(time.Now(), cfg.Location) }

@@ -261,7 +261,7 @@ func BenchmarkLedger(b *testing.B) {
 // benchSweepDecision times the sweep's decision over every invoice (a dry
 // run) against the bare SQL query behind it, in turns (OWED_BENCH_ROUNDS
 // of each, default 1; the fastest of each is kept, as the machine may be
-// busy). Target: ≤ 1.3×.
+// busy). Targets: ≤ 1.3×; VmHWM ≤ 100 MB.
 func benchSweepDecision(b *testing.B, db *postgres.DB) {
 	asOf := date("2026-07-01")
 	rounds := 1
@@ -281,6 +281,8 @@ func benchSweepDecision(b *testing.B, db *postgres.DB) {
 		return time.Since(start)
 	}
 	bareQuery() // both measured with the ledger in cache
+	runtime.GC()
+	peakRSS(b, true)
 	b.ResetTimer()
 	var took, bare time.Duration
 	var alerts int
@@ -308,6 +310,7 @@ func benchSweepDecision(b *testing.B, db *postgres.DB) {
 		}
 	}
 	b.StopTimer()
+	b.ReportMetric(peakRSS(b, false), "MB-VmHWM")
 	b.ReportMetric(took.Seconds(), "s/sweep")
 	b.ReportMetric(bare.Seconds(), "s/bare-sql")
 	b.ReportMetric(took.Seconds()/bare.Seconds(), "x-bare")
