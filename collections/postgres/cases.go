@@ -123,6 +123,20 @@ func nullID(id int64) any {
 	return id
 }
 
+// recordAndShow are the common table expressions that record an action
+// on the cases in "changed" (id, customer_id): an audit entry of each
+// (actor, action and details are SQL expressions, usually parameters),
+// and in "queued" the messages that show it, the alert's refresh first,
+// then the thread line telling the entry.
+func recordAndShow(actor, action, details string) string {
+	return `entry AS (INSERT INTO audit_log (case_id, customer_id, actor, action, details)
+          SELECT id, customer_id, ` + actor + `, ` + action + `, ` + details + ` FROM changed RETURNING id, case_id),
+queued AS (INSERT INTO outbox (kind, case_id, audit_id)
+           SELECT kind, case_id, audit_id FROM (SELECT 1 AS n, 'alert' AS kind, case_id, NULL::bigint AS audit_id FROM entry
+                                                UNION ALL SELECT 2, 'thread', case_id, id FROM entry) k ORDER BY n
+           RETURNING id)`
+}
+
 // logAndShow records an audit entry and queues the alert refresh plus a
 // thread line telling it (the alert first), in one statement.
 func logAndShow(ctx context.Context, tx *sqlx.Tx, caseID, customerID int64, actor, action string, details collections.AuditDetails) error {
@@ -131,11 +145,8 @@ func logAndShow(ctx context.Context, tx *sqlx.Tx, caseID, customerID int64, acto
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	if _, err := tx.ExecContext(ctx, `
-		WITH entry AS (INSERT INTO audit_log (case_id, customer_id, actor, action, details) VALUES ($1, $2, $3, $4, $5) RETURNING id),
-		     queued AS (INSERT INTO outbox (kind, case_id, audit_id)
-		                SELECT kind, $1, audit_id FROM (SELECT 1 AS n, 'alert' AS kind, NULL::bigint AS audit_id
-		                                                UNION ALL SELECT 2, 'thread', id FROM entry) k ORDER BY n
-		                RETURNING id)
+		WITH changed AS (SELECT $1::bigint AS id, $2::bigint AS customer_id),
+		`+recordAndShow("$3", "$4", "$5")+`
 		SELECT pg_notify('owed_outbox', '') FROM (SELECT count(*) FROM queued) q`,
 		caseID, customerID, actor, action, string(b)); err != nil {
 		return fmt.Errorf("audit %s and queue its messages: %w", action, err)

@@ -2,10 +2,15 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
+	"github.com/owedhq/owed/internal/dbtest"
 )
 
 // TestCancelPlan_AnActivePlanIsCancelledNotLeftRunning: cancelling an
@@ -184,5 +189,64 @@ func TestEndCase_OneInvoiceStillUnpaidClosesNotSettles(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM cases c JOIN customers u ON u.id = c.customer_id WHERE u.name = 'Bluebird' AND c.status = 'closed'`); n != 1 {
 		t.Errorf("Bluebird's closed cases = %d, want 1", n)
+	}
+}
+
+// TestSnooze_RacingAPlanNeverOverwritesIt: a snooze is decided on the
+// case as read and written only if the case is still as read. A plan
+// proposed in between wins: in either order the case ends with the plan
+// proposed (a snooze after the plan is refused), never snoozed over it.
+func TestSnooze_RacingAPlanNeverOverwritesIt(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	const n = 60
+	var csv strings.Builder
+	csv.WriteString("number,customer,currency,amount,issued_on,due_on\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "R-%03d,Racer %03d,USD,100.00,2026-04-01,2026-05-01\n", i, i)
+	}
+	importCSV(t, db, collections.ImportInvoices, csv.String())
+	cs := postgres.NewCaseService(db, postgres.CaseConfig{Stages: []int{1, 7, 30}, Channel: "C0COLLECT", GraceDays: 3,
+		Today: func() time.Time { return date("2026-06-01") }})
+	if _, err := cs.Sweep(ctx, date("2026-06-01"), false); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	if err := db.SelectContext(ctx, &ids, `SELECT id FROM cases ORDER BY id`); err != nil || len(ids) != n {
+		t.Fatalf("%d cases, want %d: %v", len(ids), n, err)
+	}
+	before := count(t, db, `SELECT coalesce(max(id), 0) FROM outbox`)
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if _, err := cs.Snooze(ctx, collections.Actor{UserID: "U0ALICE"}, id, date("2026-06-20"), ""); err != nil && collections.ErrorCode(err) != collections.ECONFLICT {
+				t.Errorf("snooze case %d: %v", id, err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if _, err := cs.ProposePlan(ctx, collections.Actor{UserID: "U0BOB"}, id, collections.PlanProposal{Currency: "USD", Total: 100_00,
+				Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")}); err != nil {
+				t.Errorf("propose a plan on case %d: %v", id, err)
+			}
+		}()
+	}
+	wg.Wait()
+	var wrong []string
+	if err := db.SelectContext(ctx, &wrong, `SELECT id || ': ' || status FROM cases WHERE status <> 'plan_proposed' ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if len(wrong) > 0 {
+		t.Errorf("%d of %d cases were not left with their plan proposed: %v", len(wrong), n, wrong)
+	}
+	// Every change a case went through has its audit entry, its alert
+	// refresh and its thread line queued.
+	actions := count(t, db, `SELECT count(*) FROM audit_log WHERE action IN ('snoozed', 'plan_proposed')`)
+	for _, kind := range []string{"alert", "thread"} {
+		if got := count(t, db, `SELECT count(*) FROM outbox WHERE kind = $1 AND id > $2`, kind, before); got != actions {
+			t.Errorf("%d %s items queued for the %d actions recorded", got, kind, actions)
+		}
 	}
 }
