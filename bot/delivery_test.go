@@ -87,6 +87,64 @@ func TestDelivery_EditsGoOutAtOnceAndBeforeTheirThreadLines(t *testing.T) {
 	}
 }
 
+// TestDelivery_AnEditIsNotHeldBehindItsCasesEarlierThreadLines: a case's
+// thread lines wait for the channel's pace, one a second; an edit of its
+// alert made meanwhile goes out at once, and its own thread line after
+// the earlier ones.
+func TestDelivery_AnEditIsNotHeldBehindItsCasesEarlierThreadLines(t *testing.T) {
+	t.Parallel()
+	h := newDeliveryHarness(t, deliveryOptions{channelInterval: time.Second, postInterval: time.Second, postBurst: 1, callTimeout: 2 * time.Second})
+	h.importCSV(collections.ImportInvoices, threeOverdue)
+	h.sweep()
+	alerts := h.alerts()
+	if len(alerts) != 3 {
+		t.Fatalf("%d alerts, want 3", len(alerts))
+	}
+	h.importCSV(collections.ImportPayments, threePartPayments)
+	reviewed := h.now()
+	if _, err := h.cases.Review(h.ctx, h.date()); err != nil {
+		t.Fatal(err)
+	}
+	h.await("the payments' edits", func() bool { return len(h.callsAfter("chat.update", reviewed)) >= 3 })
+	// Two of the three payment lines are still waiting for the pace.
+	snoozed := h.now()
+	for _, a := range alerts {
+		var id int64
+		if err := h.db.GetContext(h.ctx, &id, `SELECT id FROM cases WHERE message_ts = $1`, a.TS); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.cases.Snooze(h.ctx, collections.Actor{UserID: "U0ALICE"}, id, day("2026-06-10"), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.settle()
+	updates, posts := h.callsAfter("chat.update", snoozed), h.callsAfter("chat.postMessage", reviewed)
+	for _, a := range alerts {
+		var edit *sandbox.Call
+		for i := range updates {
+			if updates[i].Params["ts"] == a.TS && edit == nil {
+				edit = &updates[i]
+			}
+		}
+		if edit == nil {
+			t.Errorf("%.30s: no edit after the snooze", a.Text)
+			continue
+		}
+		if took := edit.At.Sub(snoozed); took > 700*time.Millisecond {
+			t.Errorf("%.30s: edited %v after the snooze; the edit waited for the case's earlier thread line", a.Text, took)
+		}
+		var lines []string
+		for _, p := range posts {
+			if p.Params["thread_ts"] == a.TS && p.OK() {
+				lines = append(lines, p.Params["text"])
+			}
+		}
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "Payment received") || !strings.Contains(lines[1], "snoozed") {
+			t.Errorf("%.30s: thread lines %q, want the payment's then the snooze's", a.Text, lines)
+		}
+	}
+}
+
 func TestDelivery_AfterA429TheChannelWaitsRetryAfter(t *testing.T) {
 	t.Parallel()
 	h := newDeliveryHarness(t, deliveryOptions{channelInterval: 5 * time.Millisecond, postInterval: 5 * time.Millisecond, postBurst: 50, callTimeout: 2 * time.Second})

@@ -24,10 +24,14 @@ var _ collections.OutboxService = (*OutboxService)(nil)
 
 // sendable is an item that may be claimed now or later: not sent, not
 // failed, and no older item of its case still waiting, so that a case's
-// messages go out in order.
+// messages go out in order. An edit of an alert already posted waits only
+// for the older edits: it shows the case as it is now, and must not wait
+// behind thread lines held by the channel's pace.
 const sendable = `o.sent_at IS NULL AND o.failed_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM outbox e
-                        WHERE e.case_id = o.case_id AND e.id < o.id AND e.sent_at IS NULL AND e.failed_at IS NULL)
+                        WHERE e.case_id = o.case_id AND e.id < o.id AND e.sent_at IS NULL AND e.failed_at IS NULL
+                          AND NOT (o.kind = 'alert' AND e.kind <> 'alert'
+                                   AND EXISTS (SELECT 1 FROM cases c WHERE c.id = o.case_id AND c.message_ts IS NOT NULL)))
        AND NOT EXISTS (SELECT 1 FROM outbox e
                         WHERE e.batch_id = o.batch_id AND e.id < o.id AND e.sent_at IS NULL AND e.failed_at IS NULL)`
 
