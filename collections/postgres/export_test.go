@@ -14,3 +14,6 @@ const OverdueCustomersQuery = overdueCustomersQuery
 func (s *CaseService) OverdueCustomers(ctx context.Context, asOf time.Time) ([]collections.OverdueCustomer, error) {
 	return s.overdueCustomers(ctx, asOf)
 }
+
+// RehearseSQL is what a new connection runs to rehearse a click, for tests.
+var RehearseSQL = rehearseSQL

@@ -46,8 +46,10 @@ func (db *DB) Warm(ctx context.Context) error {
 		return nil
 	}
 	for _, c := range conns { // those opened before the schema was checked
-		if _, err := c.ExecContext(ctx, primeSQL); err != nil {
-			return fmt.Errorf("prime a connection: %w", err)
+		for _, q := range []string{primeSQL, rehearseSQL} {
+			if _, err := c.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("prime a connection: %w", err)
+			}
 		}
 	}
 	return nil
