@@ -61,6 +61,9 @@ func BenchmarkClickAck(b *testing.B) {
 	b.StopTimer()
 	h.settle()
 	mu.Lock()
+	if len(acks) < clicks {
+		b.Fatalf("owed answered %d of the %d clicks", len(acks), clicks)
+	}
 	clickAcks := acks[len(acks)-clicks:]
 	mu.Unlock()
 	// Baseline: the bare HTTP round trip to the same server (GET /healthz),
