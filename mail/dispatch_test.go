@@ -85,7 +85,7 @@ func TestMailer_SendsOverSMTPAndClassifiesAnswers(t *testing.T) {
 		}
 	})
 	t.Run("SilentServerTimesOut", func(t *testing.T) {
-		ln := silentServer(t)
+		ln := hungServer(t)
 		srv, _ := mail.ParseServerURL("smtp://" + ln)
 		start := time.Now()
 		_, err := mail.NewMailer(srv, 300*time.Millisecond).Send(ctx, msg)
@@ -95,33 +95,17 @@ func TestMailer_SendsOverSMTPAndClassifiesAnswers(t *testing.T) {
 	})
 }
 
-// silentServer accepts connections and never says a word.
-func silentServer(t *testing.T) string {
+// hungServer starts the sandbox's hung mail server, which takes
+// connections and never says a word, and returns its address.
+func hungServer(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	sb := sandbox.New(sandbox.Config{})
+	t.Cleanup(sb.Close)
+	addr, err := sb.StartHungSMTP("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	var conns []net.Conn
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
+	return addr
 }
 
 func TestParseServerURL(t *testing.T) {
@@ -214,7 +198,7 @@ func TestDispatcher_KilledBetweenQueueAndSendDeliversOnceAfterRestart(t *testing
 	// A sender claims the email and is killed (-9) while the server has
 	// not answered yet.
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "OWED_TEST_DISPATCH_CHILD=1", "OWED_TEST_DB="+url, "OWED_TEST_SMTP="+silentServer(t))
+	cmd.Env = append(os.Environ(), "OWED_TEST_DISPATCH_CHILD=1", "OWED_TEST_DB="+url, "OWED_TEST_SMTP="+hungServer(t))
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

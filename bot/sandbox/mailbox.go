@@ -54,6 +54,7 @@ type mailbox struct {
 	failures []MailFailure
 	attempts int // messages offered, accepted or not
 	server   *smtp.Server
+	hung     []io.Closer // StartHungSMTP's listeners and the connections they took
 	wg       sync.WaitGroup
 }
 
@@ -81,16 +82,53 @@ func (s *Server) StartSMTP(addr string) (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// stopSMTP stops the SMTP server and waits for it.
+// StartHungSMTP starts, on addr, a mail server that has hung: it takes
+// connections and never says a word, not even its greeting. It returns
+// the address it listens on. Close stops it.
+func (s *Server) StartHungSMTP(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("sandbox smtp: %w", err)
+	}
+	s.mu.Lock()
+	s.mail.hung = append(s.mail.hung, ln)
+	s.mu.Unlock()
+	s.mail.wg.Add(1)
+	go func() {
+		defer s.mail.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.mail.hung = append(s.mail.hung, c)
+			s.mu.Unlock()
+		}
+	}()
+	return ln.Addr().String(), nil
+}
+
+// stopSMTP stops the SMTP servers and waits for them.
 func (s *Server) stopSMTP() {
 	s.mu.Lock()
-	srv := s.mail.server
-	s.mail.server = nil
+	srv, hung := s.mail.server, s.mail.hung
+	s.mail.server, s.mail.hung = nil, nil
 	s.mu.Unlock()
 	if srv != nil {
 		srv.Close()
 	}
+	for _, c := range hung {
+		c.Close()
+	}
 	s.mail.wg.Wait()
+	s.mu.Lock()
+	late := s.mail.hung // taken between the copy and the listener's close
+	s.mail.hung = nil
+	s.mu.Unlock()
+	for _, c := range late {
+		c.Close()
+	}
 }
 
 // FailMail makes the SMTP server answer the next messages with these

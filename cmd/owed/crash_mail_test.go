@@ -1,41 +1,10 @@
 package main
 
 import (
-	"net"
 	"strings"
 	"testing"
 	"time"
 )
-
-// silentSMTP accepts connections and never answers, like a mail server
-// that hangs.
-func silentSMTP(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	var conns []net.Conn
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
 
 func TestEmail_KilledBetweenQueueAndSendDeliversOnceAfterRestart(t *testing.T) {
 	t.Parallel()
@@ -49,7 +18,11 @@ func TestEmail_KilledBetweenQueueAndSendDeliversOnceAfterRestart(t *testing.T) {
 	r.importLedger()
 
 	// The first server's mail server hangs: it is killed while sending.
-	r.env["OWED_SMTP_URL"] = "smtp://" + silentSMTP(t)
+	hung, err := r.sb.StartHungSMTP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.env["OWED_SMTP_URL"] = "smtp://" + hung
 	first := r.startProcess()
 	r.await("owed serve to lead", r.led)
 	// `owed sweep` alerts and, in auto, queues the stage email to ACME.
