@@ -109,12 +109,7 @@ func BenchmarkClickToUpdate(b *testing.B) {
 func clickToUpdate(b *testing.B, n int) {
 	h := newDeliveryHarness(b, deliveryOptions{channelInterval: 100 * time.Millisecond, postInterval: 50 * time.Millisecond, postBurst: 5,
 		callTimeout: 10 * time.Second, extraMembers: n})
-	var csv strings.Builder
-	csv.WriteString("number,customer,currency,amount,issued_on,due_on\n")
-	for i := range n {
-		fmt.Fprintf(&csv, "INV-%03d,Customer %03d,USD,%d.00,2026-04-01,2026-05-01\n", i, i, 100+i)
-	}
-	h.importCSV(collections.ImportInvoices, csv.String())
+	h.importCSV(collections.ImportInvoices, overdueCustomers(n))
 	h.sweep()
 	alerts := map[string]sandbox.Message{}
 	for _, a := range h.alerts() {
@@ -257,12 +252,7 @@ func report(b *testing.B, name string, d, baseline []time.Duration) {
 func BenchmarkSweepPosting(b *testing.B) {
 	const n = 20
 	h := newDeliveryHarness(b, deliveryOptions{callTimeout: 10 * time.Second})
-	var csv strings.Builder
-	csv.WriteString("number,customer,currency,amount,issued_on,due_on\n")
-	for i := range n {
-		fmt.Fprintf(&csv, "INV-%03d,Customer %03d,USD,%d.00,2026-04-01,2026-05-01\n", i, i, 100+i)
-	}
-	h.importCSV(collections.ImportInvoices, csv.String())
+	h.importCSV(collections.ImportInvoices, overdueCustomers(n))
 	b.ResetTimer()
 	start := time.Now()
 	if _, err := h.cases.Sweep(h.ctx, h.date(), false); err != nil {
@@ -284,4 +274,15 @@ func BenchmarkSweepPosting(b *testing.B) {
 	b.ReportMetric(took.Seconds(), "s/all-posted")
 	b.ReportMetric(n, "s-ceiling")
 	b.ReportMetric(float64(limited), "answers-429")
+}
+
+// overdueCustomers is an invoices file of n customers ("Customer 000", …),
+// each with one invoice a month overdue on 2026-06-01.
+func overdueCustomers(n int) string {
+	var csv strings.Builder
+	csv.WriteString("number,customer,currency,amount,issued_on,due_on\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "INV-%03d,Customer %03d,USD,%d.00,2026-04-01,2026-05-01\n", i, i, 100+i)
+	}
+	return csv.String()
 }
