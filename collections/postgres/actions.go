@@ -108,16 +108,18 @@ func (s *CaseService) act(ctx context.Context, tx *sqlx.Tx, caseID int64, action
 	return c, d, err
 }
 
-// setStatus is what a change of status sets on the case row: $2 the
-// status, $3 the quiet-until date, $4 the action, $5 the actor, $6
-// whether the case ends.
-const setStatus = `status = $2, snoozed_until = $3, last_action = $4, last_actor = $5,
-       ended_at = CASE WHEN $6 THEN now() END, version = version + 1, updated_at = now()`
+// setStatusTo is what a change of status sets on the case row, from SQL
+// expressions: the status, the quiet-until date, the action, the actor,
+// and whether the case ends.
+func setStatusTo(status, until, action, actor, ends string) string {
+	return `status = ` + status + `, snoozed_until = ` + until + `, last_action = ` + action + `, last_actor = ` + actor + `,
+       ended_at = CASE WHEN ` + ends + ` THEN now() END, version = version + 1, updated_at = now()`
+}
 
 // writeStatus records a case's new status, as the lifecycle decided.
 func writeStatus(ctx context.Context, tx *sqlx.Tx, caseID int64, to collections.CaseStatus, action collections.CaseAction, actor string, until *time.Time) (collections.Case, error) {
 	var r caseRow
-	err := tx.GetContext(ctx, &r, `UPDATE cases SET `+setStatus+` WHERE id = $1 RETURNING `+caseColumns,
+	err := tx.GetContext(ctx, &r, `UPDATE cases SET `+setStatusTo("$2", "$3", "$4", "$5", "$6")+` WHERE id = $1 RETURNING `+caseColumns,
 		caseID, string(to), quietUntil(to, until), string(action), actor, to.Terminal())
 	if err != nil {
 		return collections.Case{}, fmt.Errorf("update case %d: %w", caseID, err)
@@ -139,56 +141,21 @@ func (s *CaseService) Snooze(ctx context.Context, a collections.Actor, caseID in
 		collections.AuditDetails{Until: collections.DateOf(until), Reason: strings.TrimSpace(reason)})
 }
 
-// actAloneWrite writes an action's new status ($2–$6, as setStatus) with
-// its audit entry ($8 action, $9 details) and queues the messages that
-// show it, in one statement, provided the case is still at the version
-// read ($7). It returns the case as written, or no row when the case
-// changed since.
-var actAloneWrite = `
-WITH changed AS (UPDATE cases SET ` + setStatus + ` WHERE id = $1 AND version = $7 RETURNING ` + caseColumns + `),
-` + recordAndShow("$5", "$8", "$9") + `
-SELECT changed.*, (SELECT count(pg_notify('owed_outbox', '')) FROM (SELECT count(*) FROM queued) q) AS notified FROM changed`
-
 // actAlone applies an action whose whole effect is the case's new status,
-// its audit entry and the messages that show it, in two round trips
-// instead of a transaction's five: it reads the case, asks the lifecycle,
-// and writes everything in one statement that takes effect only if the
-// case is unchanged since it was read (else it reads again). An action
-// the lifecycle refuses, or whose guard needs more facts, takes the
-// locked path, which words the refusal.
+// its audit entry and the messages that show it. It is written with the
+// group of such actions in flight (writeGroup): two round trips, shared
+// by every click of a burst. An action the group leaves (refused, needing
+// more facts than the case, or raced) takes the locked path, which
+// decides again and words a refusal.
 func (s *CaseService) actAlone(ctx context.Context, caseID int64, action collections.CaseAction, a collections.Actor, until *time.Time, auditAction string, details collections.AuditDetails) (collections.Case, error) {
 	b, err := json.Marshal(details)
 	if err != nil {
 		return collections.Case{}, fmt.Errorf("audit %s: %w", auditAction, err)
 	}
-	for range 3 {
-		c, err := findCase(ctx, s.db, caseID)
-		if err != nil {
-			return c, err
-		}
-		t, ok := collections.TransitionFor(c.Status, action)
-		if !ok || t.Guard != collections.NoGuard {
-			break
-		}
-		d, err := collections.Decide(collections.CaseFacts{Case: c}, action, a)
-		if err != nil {
-			break
-		}
-		if d.Repeat {
-			return c, nil
-		}
-		var r struct {
-			caseRow
-			Notified int `db:"notified"`
-		}
-		err = s.db.GetContext(ctx, &r, actAloneWrite, c.ID, string(d.To), quietUntil(d.To, until), string(action), a.UserID, d.To.Terminal(),
-			c.Version, auditAction, string(b))
-		switch {
-		case err == nil:
-			return r.domain(), nil
-		case !noRows(err):
-			return c, fmt.Errorf("%s case %d: %w", action, c.ID, err)
-		}
+	w := &statusWrite{caseID: caseID, action: action, actor: a, until: until, auditAction: auditAction, details: string(b)}
+	s.writes.do(ctx, w, s.writeStatuses)
+	if w.written {
+		return w.c, nil
 	}
 	var c collections.Case
 	err = s.db.Transact(ctx, func(tx *sqlx.Tx) error {

@@ -60,7 +60,7 @@ SELECT 1 FROM contacts WHERE id = 0 OR case_id = 0;
 SELECT 1 FROM slack_users WHERE id = '';
 SELECT 1 FROM slack_deliveries LIMIT 0`
 
-// rehearseSQL makes the write a click makes (actAloneWrite) on a
+// rehearseSQL makes the write a click makes (writeStatusesSQL) on a
 // throw-away customer and case, and rolls it all back. A new server
 // connection plans such a statement and prepares its foreign-key checks
 // on first use, which costs several times the write itself: rehearsed
@@ -74,8 +74,9 @@ DECLARE customer bigint; c bigint; v int;
 BEGIN
     INSERT INTO customers (name, search_name) VALUES ('owed rehearsal', 'OWED REHEARSAL') RETURNING id INTO customer;
     INSERT INTO cases (customer_id, channel_id) VALUES (customer, 'C0REHEARSAL') RETURNING id, version INTO c, v;
-    EXECUTE $write$` + actAloneWrite + `$write$
-      USING c, 'snoozed'::text, current_date, 'snooze'::text, 'U0REHEARSAL'::text, false, v, 'snoozed'::text, '{}'::jsonb;
+    EXECUTE $write$` + writeStatusesSQL + `$write$
+      USING ARRAY[c], ARRAY['snoozed'], ARRAY[current_date], ARRAY['snooze'], ARRAY['U0REHEARSAL'], ARRAY[false], ARRAY[v],
+            ARRAY['snoozed'], ARRAY['{}'::jsonb];
     RAISE SQLSTATE 'OWED0';
 EXCEPTION WHEN SQLSTATE 'OWED0' THEN NULL;
 END

@@ -17,3 +17,10 @@ func (s *CaseService) OverdueCustomers(ctx context.Context, asOf time.Time) ([]c
 
 // RehearseSQL is what a new connection runs to rehearse a click, for tests.
 var RehearseSQL = rehearseSQL
+
+// QueuedWrites is how many status writes wait for the group in flight.
+func (s *CaseService) QueuedWrites() int {
+	s.writes.mu.Lock()
+	defer s.writes.mu.Unlock()
+	return len(s.writes.queue)
+}

@@ -198,23 +198,8 @@ func TestEndCase_OneInvoiceStillUnpaidClosesNotSettles(t *testing.T) {
 // proposed (a snooze after the plan is refused), never snoozed over it.
 func TestSnooze_RacingAPlanNeverOverwritesIt(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.New(t)
 	const n = 60
-	var csv strings.Builder
-	csv.WriteString("number,customer,currency,amount,issued_on,due_on\n")
-	for i := range n {
-		fmt.Fprintf(&csv, "R-%03d,Racer %03d,USD,100.00,2026-04-01,2026-05-01\n", i, i)
-	}
-	importCSV(t, db, collections.ImportInvoices, csv.String())
-	cs := postgres.NewCaseService(db, postgres.CaseConfig{Stages: []int{1, 7, 30}, Channel: "C0COLLECT", GraceDays: 3,
-		Today: func() time.Time { return date("2026-06-01") }})
-	if _, err := cs.Sweep(ctx, date("2026-06-01"), false); err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	if err := db.SelectContext(ctx, &ids, `SELECT id FROM cases ORDER BY id`); err != nil || len(ids) != n {
-		t.Fatalf("%d cases, want %d: %v", len(ids), n, err)
-	}
+	db, cs, ids := sweptCases(t, n)
 	before := count(t, db, `SELECT coalesce(max(id), 0) FROM outbox`)
 	var wg sync.WaitGroup
 	for _, id := range ids {
@@ -248,5 +233,149 @@ func TestSnooze_RacingAPlanNeverOverwritesIt(t *testing.T) {
 		if got := count(t, db, `SELECT count(*) FROM outbox WHERE kind = $1 AND id > $2`, kind, before); got != actions {
 			t.Errorf("%d %s items queued for the %d actions recorded", got, kind, actions)
 		}
+	}
+}
+
+// sweptCases opens n cases, one per overdue customer.
+func sweptCases(t *testing.T, n int) (*postgres.DB, *postgres.CaseService, []int64) {
+	t.Helper()
+	ctx := context.Background()
+	db := dbtest.New(t)
+	var csv strings.Builder
+	csv.WriteString("number,customer,currency,amount,issued_on,due_on\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "R-%03d,Racer %03d,USD,100.00,2026-04-01,2026-05-01\n", i, i)
+	}
+	importCSV(t, db, collections.ImportInvoices, csv.String())
+	cs := postgres.NewCaseService(db, postgres.CaseConfig{Stages: []int{1, 7, 30}, Channel: "C0COLLECT", GraceDays: 3,
+		Today: func() time.Time { return date("2026-06-01") }})
+	if _, err := cs.Sweep(ctx, date("2026-06-01"), false); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	if err := db.SelectContext(ctx, &ids, `SELECT id FROM cases ORDER BY id`); err != nil || len(ids) != n {
+		t.Fatalf("%d cases, want %d: %v", len(ids), n, err)
+	}
+	return db, cs, ids
+}
+
+// TestSnooze_ABurstIsWrittenInOneStatement: the snoozes that arrive while
+// one is being written wait, and are then written together, in one
+// statement, each with its audit entry and its two messages, the alert's
+// refresh first. A second snooze of the same case in the group is written
+// after it, as if alone.
+func TestSnooze_ABurstIsWrittenInOneStatement(t *testing.T) {
+	ctx := context.Background()
+	const n = 30
+	db, cs, ids := sweptCases(t, n)
+	before := count(t, db, `SELECT coalesce(max(id), 0) FROM outbox`)
+
+	// The first snooze leads; its write waits for a row lock held here,
+	// while the others queue behind it.
+	hold, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(ctx, `SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	until := date("2026-06-20")
+	var wg sync.WaitGroup
+	snooze := func(user string, id int64) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := cs.Snooze(ctx, collections.Actor{UserID: user}, id, until, ""); err != nil {
+				t.Errorf("%s snoozes case %d: %v", user, id, err)
+			}
+		}()
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	snooze("U0ALICE", ids[0])
+	waitFor("the first snooze to wait for the lock", func() bool {
+		return count(t, db, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%unnest%'`) == 1
+	})
+	for _, id := range ids[1:] {
+		snooze("U0ALICE", id)
+	}
+	snooze("U0BOB", ids[1])
+	waitFor("the others to queue", func() bool { return cs.QueuedWrites() == n })
+	if err := hold.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+
+	if got := count(t, db, `SELECT count(*) FROM cases WHERE status = 'snoozed' AND snoozed_until = '2026-06-20'`); got != n {
+		t.Errorf("%d of %d cases snoozed until 2026-06-20", got, n)
+	}
+	// Rows written by one statement share its transaction id.
+	if got := count(t, db, `SELECT count(DISTINCT xmin::text) FROM cases WHERE id > $1`, ids[1]); got != 1 {
+		t.Errorf("the %d queued snoozes were written by %d statements, want 1", n-2, got)
+	}
+	if got := count(t, db, `SELECT count(*) FROM audit_log WHERE case_id = $1 AND action = 'snoozed'`, ids[1]); got != 2 {
+		t.Errorf("case %d snoozed twice has %d audit entries", ids[1], got)
+	}
+	if got := count(t, db, `SELECT count(*) FROM audit_log WHERE action = 'snoozed'`); got != n+1 {
+		t.Errorf("%d audit entries for %d snoozes", got, n+1)
+	}
+	// Each snooze queued its alert's refresh, then its thread line.
+	for _, kind := range []string{"alert", "thread"} {
+		if got := count(t, db, `SELECT count(*) FROM outbox WHERE kind = $1 AND id > $2`, kind, before); got != n+1 {
+			t.Errorf("%d %s items queued for %d snoozes", got, kind, n+1)
+		}
+	}
+	if got := count(t, db, `SELECT count(*) FROM outbox th WHERE th.kind = 'thread' AND th.id > $1
+		AND NOT EXISTS (SELECT 1 FROM outbox al WHERE al.kind = 'alert' AND al.case_id = th.case_id AND al.id > $1 AND al.id < th.id)`, before); got != 0 {
+		t.Errorf("%d thread lines queued before their alert's refresh", got)
+	}
+	if got := count(t, db, `SELECT count(*) FROM outbox WHERE id > $1`, before); got != 2*(n+1) {
+		t.Errorf("%d messages queued for %d snoozes, want %d", got, n+1, 2*(n+1))
+	}
+}
+
+// TestSnooze_ACaseChangedSinceReadIsDecidedAgain: a snooze reads the case
+// open, and before its write the case settles. The write must not take
+// effect on the settled case: the snooze is decided again, and refused.
+func TestSnooze_ACaseChangedSinceReadIsDecidedAgain(t *testing.T) {
+	ctx := context.Background()
+	db, cs, ids := sweptCases(t, 1)
+	settle, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer settle.Rollback()
+	if _, err := settle.ExecContext(ctx, `UPDATE cases SET status = 'settled', ended_at = now(), version = version + 1 WHERE id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := cs.Snooze(ctx, collections.Actor{UserID: "U0ALICE"}, ids[0], date("2026-06-20"), "")
+		done <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); count(t, db,
+		`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%unnest%'`) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the snooze never waited to write")
+		}
+	}
+	if err := settle.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; collections.ErrorCode(err) != collections.ECONFLICT {
+		t.Errorf("snoozing a case that settled meanwhile: %v, want a conflict", err)
+	}
+	if got := count(t, db, `SELECT count(*) FROM cases WHERE status = 'settled' AND ended_at IS NOT NULL`); got != 1 {
+		t.Error("the snooze overwrote the settled case")
+	}
+	if got := count(t, db, `SELECT count(*) FROM audit_log WHERE action = 'snoozed'`); got != 0 {
+		t.Errorf("%d snoozes recorded on a settled case", got)
 	}
 }
