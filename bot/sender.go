@@ -111,7 +111,13 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 			continue
 		}
 		if len(queue) == 0 {
-			items, err := b.opts.SenderOutbox.ClaimOutboxItems(ctx, b.lease(), claimBatch)
+			// A new post is claimed only when the channel takes one soon:
+			// claimed earlier, it would only be handed back to wait.
+			paced, posts := s.paced(b.opts.Channel), 0
+			if paced <= paceSleepMax {
+				posts = 1
+			}
+			items, err := b.opts.SenderOutbox.ClaimOutboxItems(ctx, b.lease(), claimBatch, posts)
 			if err != nil {
 				if ctx.Err() == nil {
 					b.log.ErrorContext(ctx, "outbox", "error", err)
@@ -128,15 +134,23 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 				if wake == nil {
 					wait = noWatchPoll
 				}
-				next, ok, err := b.opts.SenderOutbox.NextOutboxDue(ctx)
+				next, ok, err := b.opts.SenderOutbox.NextOutboxDue(ctx, posts > 0)
 				switch {
 				case err != nil:
 					wait = noWatchPoll
 				case ok:
 					wait = min(wait, max(next, time.Millisecond))
 				}
+				if posts == 0 { // until a new post may be claimed
+					wait = min(wait, max(paced-paceSleepMax, time.Millisecond))
+				}
 				s.idle(ctx, wake, wait)
 				continue
+			}
+			for _, it := range items {
+				if it.Posts { // its turn on the channel, before another post is claimed
+					s.reserve(it.ID, b.opts.Channel, true)
+				}
 			}
 			queue, claimedAt = items, time.Now()
 		}
@@ -321,6 +335,13 @@ func (s *sender) reserve(item int64, channel string, keep bool) time.Duration {
 	return next.Sub(now)
 }
 
+// paced returns how long until channel takes a new post (0: now).
+func (s *sender) paced(channel string) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return max(time.Until(s.nextPost[channel]), 0)
+}
+
 // channelLock waits until no other post to channel is in flight, and
 // returns the function that lets the next one go.
 func (s *sender) channelLock(channel string) func() {
@@ -379,7 +400,8 @@ func (s *sender) post(ctx context.Context, a *attempt, p post) (ts string, found
 	// answer, so that a 429 holds every post after it.
 	unlock := s.channelLock(p.channel)
 	defer unlock()
-	if wait := s.reserve(a.ID, p.channel, false); wait > 0 {
+	// Wait for the item's turn; once it has come, the post takes its slot.
+	for wait := s.reserve(a.ID, p.channel, false); wait > 0; wait = s.reserve(a.ID, p.channel, false) {
 		if wait > paceSleepMax {
 			return "", false, &pacedError{wait}
 		}

@@ -34,6 +34,8 @@ type OutboxItem struct {
 	// Age is how long ago the item was queued, by the database's clock:
 	// anything an earlier attempt posted is younger.
 	Age time.Duration
+	// Posts says that the item posts a new message, at the channel's pace.
+	Posts bool
 }
 
 // MessageRef locates a Slack message.
@@ -47,11 +49,16 @@ type MessageRef struct {
 type OutboxService interface {
 	// ClaimOutboxItems leases up to max of the oldest sendable items for
 	// lease, at most one per case: items of a case go out in order, and an
-	// item whose lease runs out is handed out again (in doubt).
-	ClaimOutboxItems(ctx context.Context, lease time.Duration, max int) ([]OutboxItem, error)
-	// NextOutboxDue returns how long until the next item may be claimed;
-	// ok is false when nothing is waiting.
-	NextOutboxDue(ctx context.Context) (wait time.Duration, ok bool, err error)
+	// item whose lease runs out is handed out again (in doubt). Of the
+	// items that post a new message at the channel's pace (thread lines,
+	// approval requests, an alert's first post), at most posts are
+	// claimed, besides: while the channel is paced, they are left queued
+	// rather than claimed only to wait.
+	ClaimOutboxItems(ctx context.Context, lease time.Duration, max, posts int) ([]OutboxItem, error)
+	// NextOutboxDue returns how long until the next item may be claimed,
+	// leaving out the items that post a new message unless posts; ok is
+	// false when nothing is waiting.
+	NextOutboxDue(ctx context.Context, posts bool) (wait time.Duration, ok bool, err error)
 	// WatchOutbox returns a channel that receives soon after items are
 	// queued (one value may stand for many), until stop is called or ctx
 	// ends.

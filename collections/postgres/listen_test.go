@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -102,7 +103,7 @@ func TestOutbox_AnItemHeldByADeadSenderIsInDoubt(t *testing.T) {
 	id := newOutboxItem(t, ctx, db)
 	claim := func() collections.OutboxItem {
 		t.Helper()
-		items, err := out.ClaimOutboxItems(ctx, 0, 10) // a lease that has already run out
+		items, err := out.ClaimOutboxItems(ctx, 0, 10, 10) // a lease that has already run out
 		if err != nil || len(items) != 1 || items[0].ID != id {
 			t.Fatalf("claim: %+v, %v", items, err)
 		}
@@ -126,14 +127,14 @@ func TestOutbox_DoubtPacingAndTheNextDueItem(t *testing.T) {
 	id := newOutboxItem(t, ctx, db)
 	claim := func() collections.OutboxItem {
 		t.Helper()
-		items, err := out.ClaimOutboxItems(ctx, time.Minute, 10)
+		items, err := out.ClaimOutboxItems(ctx, time.Minute, 10, 10)
 		if err != nil || len(items) != 1 || items[0].ID != id {
 			t.Fatalf("claim: %+v, %v", items, err)
 		}
 		return items[0]
 	}
 	claim()
-	if items, _ := out.ClaimOutboxItems(ctx, time.Minute, 10); len(items) != 0 {
+	if items, _ := out.ClaimOutboxItems(ctx, time.Minute, 10, 10); len(items) != 0 {
 		t.Fatalf("a leased item was handed out twice")
 	}
 	if err := out.OutboxPace(ctx, id, 0); err != nil {
@@ -155,7 +156,7 @@ func TestOutbox_DoubtPacingAndTheNextDueItem(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `INSERT INTO outbox (kind, case_id) SELECT 'thread', case_id FROM outbox WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
-	wait, ok, err := out.NextOutboxDue(ctx)
+	wait, ok, err := out.NextOutboxDue(ctx, true)
 	if err != nil || !ok || wait < 59*time.Minute {
 		t.Errorf("next due = %v, %v, %v; want about an hour", wait, ok, err)
 	}
@@ -170,5 +171,67 @@ func TestOutbox_DoubtPacingAndTheNextDueItem(t *testing.T) {
 	}
 	if n, _ := out.PendingOutboxItems(ctx); n != 1 {
 		t.Errorf("pending = %d, want the thread line", n)
+	}
+}
+
+// TestOutbox_NewPostsAreClaimedOnlyAsTheChannelTakesThem: thread lines
+// and first posts of alerts wait for the channel's pace, so a claim takes
+// only as many as the sender asks for, oldest first, and says which they
+// are; edits of posted alerts are claimed regardless. While no new post
+// may be claimed, the next due item is the next edit.
+func TestOutbox_NewPostsAreClaimedOnlyAsTheChannelTakesThem(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db := dbtest.New(t)
+	out := postgres.NewOutboxService(db)
+	newPost := newOutboxItem(t, ctx, db) // an alert not posted yet
+	var edit, thread1, thread2 int64
+	for i, it := range []struct {
+		id   *int64
+		kind string
+	}{{&edit, "alert"}, {&thread1, "thread"}, {&thread2, "thread"}} {
+		name := fmt.Sprintf("globex %d", i)
+		err := db.GetContext(ctx, it.id, `
+WITH c AS (INSERT INTO customers (name, search_name) VALUES ($2, $2) RETURNING id),
+     k AS (INSERT INTO cases (customer_id, channel_id, message_ts) SELECT id, 'C0COLLECT', '1700000000.000100' FROM c RETURNING id)
+INSERT INTO outbox (kind, case_id) SELECT $1, id FROM k RETURNING id`, it.kind, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE outbox SET not_before = now() + interval '1 hour' WHERE id = $1`, edit); err != nil {
+		t.Fatal(err)
+	}
+	wait, ok, err := out.NextOutboxDue(ctx, false)
+	if err != nil || !ok || wait < 59*time.Minute {
+		t.Errorf("next due leaving out new posts = %v, %v, %v; want the edit's hour", wait, ok, err)
+	}
+	if wait, ok, err := out.NextOutboxDue(ctx, true); err != nil || !ok || wait != 0 {
+		t.Errorf("next due = %v, %v, %v; want the posts, due now", wait, ok, err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE outbox SET not_before = now() WHERE id = $1`, edit); err != nil {
+		t.Fatal(err)
+	}
+	claimed := func(posts int) map[int64]bool {
+		t.Helper()
+		items, err := out.ClaimOutboxItems(ctx, time.Minute, 10, posts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[int64]bool{}
+		for _, it := range items {
+			got[it.ID] = it.Posts
+		}
+		return got
+	}
+	if got := claimed(0); len(got) != 1 || got[edit] {
+		t.Errorf("claimed with no new posts: %v, want only the edit %d, not posting", got, edit)
+	}
+	if got := claimed(1); len(got) != 1 || !got[newPost] {
+		t.Errorf("claimed with one new post: %v, want the oldest post %d", got, newPost)
+	}
+	if got := claimed(5); len(got) != 2 || !got[thread1] || !got[thread2] {
+		t.Errorf("claimed with five new posts: %v, want the thread lines %d and %d", got, thread1, thread2)
 	}
 }

@@ -35,25 +35,37 @@ const sendable = `o.sent_at IS NULL AND o.failed_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM outbox e
                         WHERE e.batch_id = o.batch_id AND e.id < o.id AND e.sent_at IS NULL AND e.failed_at IS NULL)`
 
+// postsNew is the SQL condition of an item (alias o) that posts a new
+// message at its channel's pace: a thread line, an approval request, or
+// the first post of a case's alert.
+const postsNew = `(o.kind IN ('thread', 'approval')
+       OR (o.kind = 'alert' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = o.case_id AND c.message_ts IS NOT NULL)))`
+
 // claimOutbox leases the oldest due items, one per case, alerts first (an
-// edit is not held behind other cases' thread lines). An item claimed
-// while still marked claimed was held by a sender that died: what it
-// posted may be in Slack, so the item is in doubt.
+// edit is not held behind other cases' thread lines), and at most $3 of
+// those that post a new message. An item claimed while still marked
+// claimed was held by a sender that died: what it posted may be in Slack,
+// so the item is in doubt.
 const claimOutbox = `
+WITH others AS (SELECT o.id FROM outbox o
+                 WHERE o.not_before <= now() AND NOT ` + postsNew + ` AND ` + sendable + `
+                 ORDER BY o.kind <> 'alert', o.id
+                 LIMIT $2
+                 FOR UPDATE SKIP LOCKED),
+     posts AS (SELECT o.id FROM outbox o
+                WHERE o.not_before <= now() AND ` + postsNew + ` AND ` + sendable + `
+                ORDER BY o.id
+                LIMIT $3
+                FOR UPDATE SKIP LOCKED)
 UPDATE outbox SET not_before = now() + $1 * interval '1 millisecond', attempts = attempts + 1,
                   claimed = true, in_doubt = in_doubt OR claimed
- WHERE id IN (
-    SELECT o.id FROM outbox o
-     WHERE o.not_before <= now() AND ` + sendable + `
-     ORDER BY o.kind <> 'alert', o.id
-     LIMIT $2
-     FOR UPDATE SKIP LOCKED)
+ WHERE id IN (SELECT id FROM others UNION ALL SELECT id FROM posts)
 RETURNING id, kind, coalesce(case_id, 0), coalesce(escalation_id, 0), coalesce(audit_id, 0), coalesce(batch_id, 0), attempts, in_doubt,
-          (extract(epoch FROM now() - created_at) * 1000)::bigint`
+          (extract(epoch FROM now() - created_at) * 1000)::bigint, id IN (SELECT id FROM posts)`
 
 // ClaimOutboxItems leases the next items to send, oldest first.
-func (s *OutboxService) ClaimOutboxItems(ctx context.Context, lease time.Duration, max int) ([]collections.OutboxItem, error) {
-	rows, err := s.db.QueryContext(ctx, claimOutbox, lease.Milliseconds(), max)
+func (s *OutboxService) ClaimOutboxItems(ctx context.Context, lease time.Duration, max, posts int) ([]collections.OutboxItem, error) {
+	rows, err := s.db.QueryContext(ctx, claimOutbox, lease.Milliseconds(), max, posts)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox items: %w", err)
 	}
@@ -62,7 +74,7 @@ func (s *OutboxService) ClaimOutboxItems(ctx context.Context, lease time.Duratio
 	for rows.Next() {
 		var it collections.OutboxItem
 		var ageMS int64
-		if err := rows.Scan(&it.ID, &it.Kind, &it.CaseID, &it.EscalationID, &it.AuditID, &it.BatchID, &it.Attempts, &it.InDoubt, &ageMS); err != nil {
+		if err := rows.Scan(&it.ID, &it.Kind, &it.CaseID, &it.EscalationID, &it.AuditID, &it.BatchID, &it.Attempts, &it.InDoubt, &ageMS, &it.Posts); err != nil {
 			return nil, fmt.Errorf("claim outbox items: %w", err)
 		}
 		it.Age = time.Duration(ageMS) * time.Millisecond
@@ -76,9 +88,10 @@ func (s *OutboxService) ClaimOutboxItems(ctx context.Context, lease time.Duratio
 }
 
 // NextOutboxDue returns how long until the next item may be claimed.
-func (s *OutboxService) NextOutboxDue(ctx context.Context) (time.Duration, bool, error) {
+func (s *OutboxService) NextOutboxDue(ctx context.Context, posts bool) (time.Duration, bool, error) {
 	var ms sql.NullInt64
-	err := s.db.GetContext(ctx, &ms, `SELECT (extract(epoch FROM min(o.not_before) - now()) * 1000)::bigint FROM outbox o WHERE `+sendable)
+	err := s.db.GetContext(ctx, &ms, `SELECT (extract(epoch FROM min(o.not_before) - now()) * 1000)::bigint FROM outbox o
+		WHERE ($1 OR NOT `+postsNew+`) AND `+sendable, posts)
 	if err != nil {
 		return 0, false, fmt.Errorf("next outbox item: %w", err)
 	}
