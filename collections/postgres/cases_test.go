@@ -49,6 +49,16 @@ C-1,Current Co,USD,10.00,2026-05-20,2026-07-01
 	return db, cs
 }
 
+// waitUntil waits for cond, checking every millisecond, for at most 10 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
 func count(t *testing.T, db *postgres.DB, query string, args ...any) int {
 	t.Helper()
 	var n int

@@ -291,23 +291,15 @@ func TestSnooze_ABurstIsWrittenInOneStatement(t *testing.T) {
 			}
 		}()
 	}
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
 	snooze("U0ALICE", ids[0])
-	waitFor("the first snooze to wait for the lock", func() bool {
+	waitUntil(t, "the first snooze to wait for the lock", func() bool {
 		return count(t, db, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%unnest%'`) == 1
 	})
 	for _, id := range ids[1:] {
 		snooze("U0ALICE", id)
 	}
 	snooze("U0BOB", ids[1])
-	waitFor("the others to queue", func() bool { return cs.QueuedWrites() == n })
+	waitUntil(t, "the others to queue", func() bool { return cs.QueuedWrites() == n })
 	if err := hold.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -360,12 +352,9 @@ func TestSnooze_ACaseChangedSinceReadIsDecidedAgain(t *testing.T) {
 		_, err := cs.Snooze(ctx, collections.Actor{UserID: "U0ALICE"}, ids[0], date("2026-06-20"), "")
 		done <- err
 	}()
-	for deadline := time.Now().Add(10 * time.Second); count(t, db,
-		`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%unnest%'`) == 0; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the snooze never waited to write")
-		}
-	}
+	waitUntil(t, "the snooze to wait to write", func() bool {
+		return count(t, db, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%unnest%'`) == 1
+	})
 	if err := settle.Commit(); err != nil {
 		t.Fatal(err)
 	}
