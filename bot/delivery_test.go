@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,13 @@ func TestDelivery_AnEditIsNotHeldBehindItsCasesEarlierThreadLines(t *testing.T) 
 		}
 		if len(lines) != 2 || !strings.HasPrefix(lines[0], "Payment received") || !strings.Contains(lines[1], "snoozed") {
 			t.Errorf("%.30s: thread lines %q, want the payment's then the snooze's", a.Text, lines)
+		}
+	}
+	// Paced at the channel's rate, however long each post took to make,
+	// no post was refused.
+	for _, p := range h.sb.CallsTo("chat.postMessage") {
+		if p.Status == http.StatusTooManyRequests {
+			t.Errorf("a post at %v was refused with 429: the sender posted faster than the channel's pace", p.At.Sub(reviewed))
 		}
 	}
 }

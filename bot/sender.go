@@ -47,6 +47,7 @@ type sender struct {
 
 	mu       sync.Mutex
 	nextPost map[string]time.Time   // channel → earliest next post
+	postedAt map[string]time.Time   // channel → when its last post went out
 	slots    map[slotKey]time.Time  // a paced post's reserved time
 	posting  map[string]*sync.Mutex // channel → held while a post to it is in flight
 }
@@ -57,7 +58,7 @@ type slotKey struct {
 }
 
 func newSender(b *Bot) *sender {
-	return &sender{b: b, kick: make(chan struct{}, 1), nextPost: map[string]time.Time{}, slots: map[slotKey]time.Time{},
+	return &sender{b: b, kick: make(chan struct{}, 1), nextPost: map[string]time.Time{}, postedAt: map[string]time.Time{}, slots: map[slotKey]time.Time{},
 		posting: map[string]*sync.Mutex{}}
 }
 
@@ -306,7 +307,9 @@ func (s *sender) reserve(item int64, channel string, keep bool) time.Duration {
 	defer s.mu.Unlock()
 	now := time.Now()
 	key := slotKey{item, channel}
+	floor := s.floor(channel)
 	if at, ok := s.slots[key]; ok {
+		at = later(at, floor)
 		if now.Before(at) {
 			return at.Sub(now)
 		}
@@ -315,7 +318,7 @@ func (s *sender) reserve(item int64, channel string, keep bool) time.Duration {
 		}
 		return 0
 	}
-	next := s.nextPost[channel]
+	next := later(s.nextPost[channel], floor)
 	if !now.Before(next) {
 		s.nextPost[channel] = now.Add(s.b.opts.ChannelInterval)
 		if keep {
@@ -339,7 +342,29 @@ func (s *sender) reserve(item int64, channel string, keep bool) time.Duration {
 func (s *sender) paced(channel string) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return max(time.Until(s.nextPost[channel]), 0)
+	return max(time.Until(later(s.nextPost[channel], s.floor(channel))), 0)
+}
+
+// floor is the earliest turn of a new post to channel: an interval after
+// the last post went out, however late that post was for its own turn,
+// and a fiftieth of the interval more, as Slack counts a post when it
+// receives it and posts do not all take as long to reach it.
+func (s *sender) floor(channel string) time.Time {
+	return s.postedAt[channel].Add(s.b.opts.ChannelInterval + s.b.opts.ChannelInterval/50)
+}
+
+// wentOut records that a post to channel is going out now.
+func (s *sender) wentOut(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.postedAt[channel] = time.Now()
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // channelLock waits until no other post to channel is in flight, and
@@ -420,6 +445,7 @@ func (s *sender) post(ctx context.Context, a *attempt, p post) (ts string, found
 	callCtx, cancel := s.call(ctx)
 	defer cancel()
 	a.unrecorded = true
+	s.wentOut(p.channel)
 	_, ts, err = s.b.opts.Slack.PostMessageContext(callCtx, p.channel, opts...)
 	if err != nil && answered(err) {
 		a.unrecorded = false // Slack refused it: nothing was posted

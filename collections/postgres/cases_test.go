@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -321,5 +323,40 @@ func TestSnooze_QuietUntilDateThenAlertsAgain(t *testing.T) {
 	v, _ := cs.FindCaseView(ctx, c.ID, date("2026-06-20"))
 	if v.Case.Status != collections.CaseOpen {
 		t.Errorf("status after snooze = %s", v.Case.Status)
+	}
+}
+
+// TestFindCaseView_ShowsTheLastFiveActionsNewestFirst: the alert's recent
+// actions are the case's last five audit entries, newest first, read as
+// the customer's history reads them.
+func TestFindCaseView_ShowsTheLastFiveActionsNewestFirst(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	for i, user := range []string{"U0ALICE", "U0BOB", "U0ALICE", "U0BOB", "U0ALICE", "U0BOB"} {
+		if _, err := cs.Snooze(ctx, collections.Actor{UserID: user}, c.ID, date("2026-06-01").AddDate(0, 0, 10+i), fmt.Sprintf("call %d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := cs.FindCaseView(ctx, c.ID, date("2026-06-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := cs.History(ctx, c.CustomerID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) < 7 || len(v.LastActions) != 5 {
+		t.Fatalf("%d recent actions of %d, want the last 5", len(v.LastActions), len(all))
+	}
+	for i, got := range v.LastActions {
+		want := all[i]
+		if got.ID != want.ID || got.Action != want.Action || got.Actor != want.Actor || got.CaseID != want.CaseID ||
+			!reflect.DeepEqual(got.Details, want.Details) || !got.At.Equal(want.At) {
+			t.Errorf("recent action %d = %+v, want %+v", i, got, want)
+		}
+	}
+	if d := v.LastActions[0].Details; d.Reason != "call 5" || d.Until == nil || d.Until.String() != "2026-06-16" {
+		t.Errorf("newest action's details = %+v, want the last snooze's", d)
 	}
 }

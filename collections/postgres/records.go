@@ -217,10 +217,13 @@ func loadPromise(ctx context.Context, q sqlx.QueryerContext, r promiseRow, custo
 	return p, nil
 }
 
+// promiseShown is the SQL condition of a promise an alert may show.
+const promiseShown = `status <> 'replaced'`
+
 // latestPromise returns the case's open promise, else its latest, else nil.
 func (s *CaseService) latestPromise(ctx context.Context, q sqlx.QueryerContext, c collections.Case, asOf time.Time) (*collections.Promise, error) {
 	var r promiseRow
-	err := sqlx.GetContext(ctx, q, &r, `SELECT `+promiseColumns+` FROM promises WHERE case_id = $1 AND status <> 'replaced'
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+promiseColumns+` FROM promises WHERE case_id = $1 AND `+promiseShown+`
 		ORDER BY status = 'open' DESC, id DESC LIMIT 1`, c.ID)
 	if noRows(err) {
 		return nil, nil

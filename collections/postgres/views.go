@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math"
 	"time"
@@ -12,13 +13,38 @@ import (
 	"github.com/owedhq/owed/collections"
 )
 
+// caseViewQuery reads a case with what its message shows in one round
+// trip: the case, whether it has a plan, a promise or an escalation to
+// show (read next only when it has), and its last five audit entries, as
+// JSON, newest first. The conditions are those of latestPlan and
+// latestPromise.
+const caseViewQuery = `
+SELECT ` + caseColumns + `,
+       EXISTS (SELECT 1 FROM plans WHERE case_id = c.id AND ` + planShown + `) AS has_plan,
+       EXISTS (SELECT 1 FROM promises WHERE case_id = c.id AND ` + promiseShown + `) AS has_promise,
+       EXISTS (SELECT 1 FROM escalations WHERE case_id = c.id) AS has_escalation,
+       (SELECT coalesce(json_agg(a ORDER BY a.id DESC), '[]')
+          FROM (SELECT ` + auditColumns + ` FROM audit_log WHERE case_id = c.id ORDER BY id DESC LIMIT 5) a) AS history
+  FROM cases c WHERE c.id = $1`
+
 // FindCaseView returns a case with everything its Slack message shows.
 func (s *CaseService) FindCaseView(ctx context.Context, caseID int64, asOf time.Time) (collections.CaseView, error) {
 	v := collections.CaseView{AsOf: asOf}
-	c, err := findCase(ctx, s.db, caseID)
-	if err != nil {
-		return v, err
+	var r struct {
+		caseRow
+		HasPlan       bool   `db:"has_plan"`
+		HasPromise    bool   `db:"has_promise"`
+		HasEscalation bool   `db:"has_escalation"`
+		History       []byte `db:"history"`
 	}
+	err := s.db.GetContext(ctx, &r, caseViewQuery, caseID)
+	if noRows(err) {
+		return v, collections.Errorf(collections.ENOTFOUND, "That case no longer exists.")
+	}
+	if err != nil {
+		return v, fmt.Errorf("find case %d: %w", caseID, err)
+	}
+	c := r.domain()
 	v.Case = c
 	sum, err := s.ledger.CustomerSummary(ctx, c.CustomerID, asOf)
 	if err != nil {
@@ -34,23 +60,29 @@ func (s *CaseService) FindCaseView(ctx context.Context, caseID int64, asOf time.
 			v.OldestDays = max(v.OldestDays, inv.DaysOverdue)
 		}
 	}
-	if v.Plan, err = s.latestPlan(ctx, s.db, c); err != nil {
-		return v, err
+	if r.HasPlan {
+		if v.Plan, err = s.latestPlan(ctx, s.db, c); err != nil {
+			return v, err
+		}
 	}
-	if v.Promise, err = s.latestPromise(ctx, s.db, c, asOf); err != nil {
-		return v, err
+	if r.HasPromise {
+		if v.Promise, err = s.latestPromise(ctx, s.db, c, asOf); err != nil {
+			return v, err
+		}
 	}
-	var e escalationRow
-	err = s.db.GetContext(ctx, &e, `SELECT `+escalationColumns+` FROM escalations WHERE case_id = $1 ORDER BY id DESC LIMIT 1`, c.ID)
-	switch {
-	case err == nil:
-		esc := e.domain()
-		v.Escalation = &esc
-	case !noRows(err):
-		return v, fmt.Errorf("escalation of case %d: %w", c.ID, err)
+	if r.HasEscalation {
+		var e escalationRow
+		err = s.db.GetContext(ctx, &e, `SELECT `+escalationColumns+` FROM escalations WHERE case_id = $1 ORDER BY id DESC LIMIT 1`, c.ID)
+		switch {
+		case err == nil:
+			esc := e.domain()
+			v.Escalation = &esc
+		case !noRows(err):
+			return v, fmt.Errorf("escalation of case %d: %w", c.ID, err)
+		}
 	}
-	if v.LastActions, err = s.caseHistory(ctx, c.ID, 5); err != nil {
-		return v, err
+	if v.LastActions, err = auditEntriesFromJSON(r.History); err != nil {
+		return v, fmt.Errorf("history of case %d: %w", c.ID, err)
 	}
 	return v, nil
 }
@@ -98,11 +130,14 @@ func (s *CaseService) loadPlan(ctx context.Context, q sqlx.QueryerContext, r pla
 	return p, nil
 }
 
+// planShown is the SQL condition of a plan an alert may show.
+const planShown = `status <> 'cancelled'`
+
 // latestPlan returns the case's live plan, else its latest broken or
 // completed one, else nil.
 func (s *CaseService) latestPlan(ctx context.Context, q sqlx.QueryerContext, c collections.Case) (*collections.Plan, error) {
 	var r planRow
-	err := sqlx.GetContext(ctx, q, &r, `SELECT `+planColumns+` FROM plans WHERE case_id = $1 AND status <> 'cancelled'
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+planColumns+` FROM plans WHERE case_id = $1 AND `+planShown+`
 		ORDER BY status IN ('proposed', 'active') DESC, id DESC LIMIT 1`, c.ID)
 	if noRows(err) {
 		return nil, nil
@@ -184,6 +219,38 @@ type auditRow struct {
 	CreatedAt  time.Time     `db:"created_at"`
 }
 
+// auditColumns are an audit entry's columns, as auditRow reads them.
+const auditColumns = `id, case_id, customer_id, actor, action, details, created_at`
+
+// auditEntriesFromJSON reads audit entries from a JSON array of rows of
+// auditColumns.
+func auditEntriesFromJSON(b []byte) ([]collections.AuditEntry, error) {
+	var rows []struct {
+		ID         int64           `json:"id"`
+		CaseID     *int64          `json:"case_id"`
+		CustomerID int64           `json:"customer_id"`
+		Actor      string          `json:"actor"`
+		Action     string          `json:"action"`
+		Details    json.RawMessage `json:"details"`
+		CreatedAt  time.Time       `json:"created_at"`
+	}
+	if err := json.Unmarshal(b, &rows); err != nil {
+		return nil, fmt.Errorf("read audit entries: %w", err)
+	}
+	out := make([]collections.AuditEntry, len(rows))
+	for i, j := range rows {
+		r := auditRow{ID: j.ID, CustomerID: j.CustomerID, Actor: j.Actor, Action: j.Action, Details: j.Details, CreatedAt: j.CreatedAt}
+		if j.CaseID != nil {
+			r.CaseID = sql.NullInt64{Int64: *j.CaseID, Valid: true}
+		}
+		var err error
+		if out[i], err = r.domain(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func (r auditRow) domain() (collections.AuditEntry, error) {
 	e := collections.AuditEntry{ID: r.ID, CaseID: r.CaseID.Int64, CustomerID: r.CustomerID, Actor: r.Actor, Action: r.Action, At: r.CreatedAt}
 	d, err := collections.DecodeAuditDetails(r.Details)
@@ -192,10 +259,6 @@ func (r auditRow) domain() (collections.AuditEntry, error) {
 	}
 	e.Details = d
 	return e, nil
-}
-
-func (s *CaseService) caseHistory(ctx context.Context, caseID int64, limit int) ([]collections.AuditEntry, error) {
-	return s.auditEntries(ctx, `case_id = $1`, caseID, limit)
 }
 
 // History returns a customer's audit trail, newest first; all of it when
@@ -209,7 +272,7 @@ func (s *CaseService) History(ctx context.Context, customerID int64, limit int) 
 
 func (s *CaseService) auditEntries(ctx context.Context, where string, id int64, limit int) ([]collections.AuditEntry, error) {
 	var rows []auditRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT id, case_id, customer_id, actor, action, details, created_at
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+auditColumns+`
 		FROM audit_log WHERE `+where+` ORDER BY id DESC LIMIT $2`, id, limit); err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
