@@ -63,23 +63,27 @@ func (g *writeGroup) do(ctx context.Context, w *statusWrite, write func(context.
 	group := g.queue
 	g.queue = nil
 	g.mu.Unlock()
+	// Whatever happens to the write, even a panic, the lead passes on and
+	// the group is woken: its writes left unwritten take the locked path.
+	defer func() {
+		g.mu.Lock()
+		if len(g.queue) > 0 {
+			g.queue[0].wake <- true
+		} else {
+			g.leading = false
+		}
+		g.mu.Unlock()
+		for _, o := range group {
+			if o != w {
+				o.wake <- false
+			}
+		}
+	}()
 	// The group is written for all its writes: the leader's request ending
 	// must not cut the others off.
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), groupTimeout)
+	defer cancel()
 	write(gctx, group)
-	cancel()
-	g.mu.Lock()
-	if len(g.queue) > 0 {
-		g.queue[0].wake <- true
-	} else {
-		g.leading = false
-	}
-	g.mu.Unlock()
-	for _, o := range group {
-		if o != w {
-			o.wake <- false
-		}
-	}
 }
 
 // writeStatusesSQL writes actions' new statuses, each provided its case is
