@@ -81,6 +81,16 @@ func TestListener_ReconnectWakesEverySubscriber(t *testing.T) {
 }
 
 // newOutboxItem queues one message for a new case, as the case service does.
+// newOutbox returns the outbox of a database of its own, and a context
+// bounded for the test.
+func newOutbox(t *testing.T) (context.Context, *postgres.DB, *postgres.OutboxService) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	db := dbtest.New(t)
+	return ctx, db, postgres.NewOutboxService(db)
+}
+
 func newOutboxItem(t *testing.T, ctx context.Context, db *postgres.DB) int64 {
 	t.Helper()
 	var id int64
@@ -96,10 +106,7 @@ INSERT INTO outbox (kind, case_id) SELECT 'alert', id FROM k RETURNING id`)
 
 func TestOutbox_AnItemHeldByADeadSenderIsInDoubt(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	db := dbtest.New(t)
-	out := postgres.NewOutboxService(db)
+	ctx, db, out := newOutbox(t)
 	id := newOutboxItem(t, ctx, db)
 	claim := func() collections.OutboxItem {
 		t.Helper()
@@ -120,10 +127,7 @@ func TestOutbox_AnItemHeldByADeadSenderIsInDoubt(t *testing.T) {
 
 func TestOutbox_DoubtPacingAndTheNextDueItem(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	db := dbtest.New(t)
-	out := postgres.NewOutboxService(db)
+	ctx, db, out := newOutbox(t)
 	id := newOutboxItem(t, ctx, db)
 	claim := func() collections.OutboxItem {
 		t.Helper()
@@ -181,10 +185,7 @@ func TestOutbox_DoubtPacingAndTheNextDueItem(t *testing.T) {
 // may be claimed, the next due item is the next edit.
 func TestOutbox_NewPostsAreClaimedOnlyAsTheChannelTakesThem(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	db := dbtest.New(t)
-	out := postgres.NewOutboxService(db)
+	ctx, db, out := newOutbox(t)
 	newPost := newOutboxItem(t, ctx, db) // an alert not posted yet
 	var edit, thread1, thread2 int64
 	for i, it := range []struct {
