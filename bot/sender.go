@@ -112,11 +112,11 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 			continue
 		}
 		if len(queue) == 0 {
-			// A new post is claimed only when the channel takes one soon:
-			// claimed earlier, it would only be handed back to wait.
+			// New posts are claimed only when the channel takes them soon:
+			// claimed earlier, they would only be handed back to wait.
 			paced, posts := s.paced(b.opts.Channel), 0
 			if paced <= paceSleepMax {
-				posts = 1
+				posts = min(max(int(paceSleepMax/b.opts.ChannelInterval), 1), claimBatch)
 			}
 			items, err := b.opts.SenderOutbox.ClaimOutboxItems(ctx, b.lease(), claimBatch, posts)
 			if err != nil {
