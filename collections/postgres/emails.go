@@ -128,14 +128,9 @@ func (s *EmailService) reminderFacts(ctx context.Context, q sqlx.QueryerContext,
 		rf.LastEmail = &t
 	}
 	if c != nil {
-		var r escalationRow
-		err := sqlx.GetContext(ctx, q, &r, `SELECT `+escalationColumns+` FROM escalations WHERE case_id = $1 ORDER BY id DESC LIMIT 1`, c.ID)
-		switch {
-		case err == nil:
-			e := r.domain()
-			rf.Escalation = &e
-		case !noRows(err):
-			return rf, fmt.Errorf("escalation of case %d: %w", c.ID, err)
+		var err error
+		if rf.Escalation, err = latestEscalation(ctx, q, c.ID); err != nil {
+			return rf, err
 		}
 	}
 	return rf, nil

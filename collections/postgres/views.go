@@ -71,14 +71,8 @@ func (s *CaseService) FindCaseView(ctx context.Context, caseID int64, asOf time.
 		}
 	}
 	if r.HasEscalation {
-		var e escalationRow
-		err = s.db.GetContext(ctx, &e, `SELECT `+escalationColumns+` FROM escalations WHERE case_id = $1 ORDER BY id DESC LIMIT 1`, c.ID)
-		switch {
-		case err == nil:
-			esc := e.domain()
-			v.Escalation = &esc
-		case !noRows(err):
-			return v, fmt.Errorf("escalation of case %d: %w", c.ID, err)
+		if v.Escalation, err = latestEscalation(ctx, s.db, c.ID); err != nil {
+			return v, err
 		}
 	}
 	if v.LastActions, err = auditEntriesFromJSON(r.History); err != nil {
@@ -128,6 +122,20 @@ func (s *CaseService) loadPlan(ctx context.Context, q sqlx.QueryerContext, r pla
 		}
 	}
 	return p, nil
+}
+
+// latestEscalation returns the case's latest escalation, or nil.
+func latestEscalation(ctx context.Context, q sqlx.QueryerContext, caseID int64) (*collections.Escalation, error) {
+	var r escalationRow
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+escalationColumns+` FROM escalations WHERE case_id = $1 ORDER BY id DESC LIMIT 1`, caseID)
+	if noRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("escalation of case %d: %w", caseID, err)
+	}
+	e := r.domain()
+	return &e, nil
 }
 
 // planShown is the SQL condition of a plan an alert may show.
