@@ -71,17 +71,12 @@ type SweepInput struct {
 	NewStages bool // false for the review: no new alerts or stages
 }
 
-// DecideSweep compares the overdue customers with the live cases and
-// returns what to do, ordered by customer. Stages are raised as of the
-// sweep's date; whether a case has ended, and what it shows, go by today,
-// so that a sweep as of a past date never ends a case overdue today.
-func DecideSweep(in SweepInput) []SweepDecision {
-	return slices.Collect(SweepDecisions(in))
-}
-
-// SweepDecisions yields the decisions of DecideSweep one by one, in the
-// same order, without gathering them: the store hands over the overdue
-// customers in customer order, and the decisions follow it.
+// SweepDecisions compares the overdue customers with the live cases and
+// yields what to do, one decision at a time, ordered by customer, without
+// gathering them: the store hands over the overdue customers in customer
+// order, and the decisions follow it. Stages are raised as of the sweep's
+// date; whether a case has ended, and what it shows, go by today, so that
+// a sweep as of a past date never ends a case overdue today.
 func SweepDecisions(in SweepInput) iter.Seq[SweepDecision] {
 	return func(yield func(SweepDecision) bool) {
 		asOf := newOverdueIndex(in.Overdue)

@@ -55,7 +55,7 @@ func owing(customerID int64, oldestDays int, minor int64) collections.OverdueCus
 	return collections.OverdueCustomer{CustomerID: customerID, OldestDays: oldestDays, Overdue: usd(minor)}
 }
 
-func TestDecideSweep(t *testing.T) {
+func TestSweepDecisions(t *testing.T) {
 	asOf := day(2027, time.March, 10)
 	later := day(2027, time.March, 20)
 	yesterday := day(2027, time.March, 9)
@@ -356,9 +356,9 @@ func TestDecideSweep(t *testing.T) {
 				}
 				in := collections.SweepInput{AsOf: asOf, Overdue: overdue, Live: live, Cases: tt.cases,
 					Shown: tt.shown, Stages: stages, NewStages: tt.newStages}
-				got := collections.DecideSweep(in)
+				got := slices.Collect(collections.SweepDecisions(in))
 				if a, b := formatDecisions(got), formatDecisions(tt.want); a != b {
-					t.Fatalf("%s: DecideSweep:\n got  %s\n want %s", v.name, a, b)
+					t.Fatalf("%s: SweepDecisions:\n got  %s\n want %s", v.name, a, b)
 				}
 				var first []collections.SweepDecision
 				for d := range collections.SweepDecisions(in) {
@@ -373,7 +373,7 @@ func TestDecideSweep(t *testing.T) {
 	}
 }
 
-func TestDecideSweep_UsesTheConfiguredStages(t *testing.T) {
+func TestSweepDecisions_UsesTheConfiguredStages(t *testing.T) {
 	asOf := day(2027, time.March, 10)
 	stages, err := collections.ParseStages("10,45")
 	if err != nil {
@@ -381,13 +381,13 @@ func TestDecideSweep_UsesTheConfiguredStages(t *testing.T) {
 	}
 	overdue := []collections.OverdueCustomer{owing(1, 9, 100_00), owing(2, 10, 100_00), owing(3, 50, 100_00)}
 	cases := []collections.Case{{ID: 30, CustomerID: 3, Status: collections.CaseOpen, Stage: 10}}
-	got := collections.DecideSweep(collections.SweepInput{AsOf: asOf, Overdue: overdue, Live: overdue, Cases: cases, Stages: stages, NewStages: true})
+	got := slices.Collect(collections.SweepDecisions(collections.SweepInput{AsOf: asOf, Overdue: overdue, Live: overdue, Cases: cases, Stages: stages, NewStages: true}))
 	want := []collections.SweepDecision{
 		{Kind: collections.DecideNewCase, CustomerID: 2, Stage: 10, Overdue: owing(2, 10, 100_00)},
 		{Kind: collections.DecideStage, CustomerID: 3, CaseID: 30, Stage: 45, Overdue: owing(3, 50, 100_00)},
 	}
 	if a, b := formatDecisions(got), formatDecisions(want); a != b {
-		t.Fatalf("DecideSweep:\n got  %s\n want %s", a, b)
+		t.Fatalf("SweepDecisions:\n got  %s\n want %s", a, b)
 	}
 }
 

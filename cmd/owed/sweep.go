@@ -54,9 +54,9 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 		if running, err = serverRunning(ctx, db); err != nil {
 			return err
 		}
-	}
-	if *wait && !*dryRun && !running {
-		return collections.Errorf(collections.EINVALID, "--wait: no owed server is running to post the alerts; nothing was swept")
+		if *wait && !running {
+			return collections.Errorf(collections.EINVALID, "--wait: no owed server is running to post the alerts; nothing was swept")
+		}
 	}
 	cases := postgres.NewCaseService(db, postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays,
 		PromiseGraceDays: cfg.PromiseGrace, Today: func() time.Time { return asOf }})

@@ -665,9 +665,7 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 // while spooling, all at once in SQL after the COPY while staging. A
 // customer is the customer cell as written, or its normalised name in a
 // ledger that had no customers. It returns the number of data rows read.
-func (f *invoiceFile) read(ctx context.Context) (int, error) {
-	n := 0
-	var err error
+func (f *invoiceFile) read(ctx context.Context) (n int, err error) {
 	if f.spool != nil {
 		// The reader may get ahead of the server by customerQueue
 		// batches, enough for the server to be busy creating customers
@@ -676,27 +674,28 @@ func (f *invoiceFile) read(ctx context.Context) (int, error) {
 		resolver := startBackground(customerQueue, func(b customerBatch) error { return f.resolve(ctx, b) })
 		defer resolver.close()
 		n, err = f.readRows(ctx, f.spool.put, resolver.send)
+		err = f.imp.readDone(err)
 		if rerr := resolver.close(); err == nil {
-			err = rerr
+			err = rerr // the database's, not the file's
 		}
-	} else {
-		var batches []customerBatch
-		f.staged = true
-		_, err = f.imp.copyIn(ctx, "stage_invoices", stageInvoiceColumns, func(rows *copyRows) error {
-			var err error
-			n, err = f.readRows(ctx, func(head []int64, cols []byte) error {
-				return stageInvoiceRow(ctx, rows, head, cols)
-			}, func(b customerBatch) error {
-				batches = append(batches, b)
-				return nil
-			})
-			return err
-		})
-		if err == nil {
-			err = f.resolveStaged(ctx, batches)
-		}
+		return n, err
 	}
-	return n, f.imp.readDone(err)
+	var batches []customerBatch
+	f.staged = true
+	_, err = f.imp.copyIn(ctx, "stage_invoices", stageInvoiceColumns, func(rows *copyRows) error {
+		var err error
+		n, err = f.readRows(ctx, func(head []int64, cols []byte) error {
+			return stageInvoiceRow(ctx, rows, head, cols)
+		}, func(b customerBatch) error {
+			batches = append(batches, b)
+			return nil
+		})
+		return err
+	})
+	if err = f.imp.readDone(err); err != nil {
+		return n, err
+	}
+	return n, f.resolveStaged(ctx, batches) // the database's, not the file's
 }
 
 // resolveStaged COPYs the distinct customers of the file into

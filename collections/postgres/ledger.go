@@ -183,16 +183,8 @@ func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collect
 		if c, ok, err := resolve(query, found); ok {
 			return c, err
 		}
-	}
-	// Two nearest spellings are a clear nearest and the next (or the only
-	// two): unless they settle it, or when the names found settled
-	// nothing, the 25 nearest are looked up.
-	if len(found) == 0 && len(similar) == 2 {
-		if best, _ := collections.ResolveMatch(query, similar); best != nil {
-			return *best, nil
-		}
-	}
-	if len(found) > 0 || len(similar) == 2 {
+		// The names found settle nothing: the nearest spellings, which
+		// the statement looks up only when no name is found.
 		stmt, err := s.stmts.prepared(ctx, s.db, &s.stmts.similar, findSimilar)
 		if err != nil {
 			return collections.Customer{}, err
@@ -317,8 +309,8 @@ SELECT i.id, i.number, i.customer_id, i.currency, i.amount_minor, i.issued_on, i
    AND i.amount_minor - coalesce(p.paid, 0) > 0
  ORDER BY i.due_on, i.number`
 
-// customerSummaryQuery is a customer ($2: customerColumns, then its
-// owner's name) with its open invoices as of $1 (none: one row without an
+// customerSummaryQuery is customer $2 (customerColumns, then its owner's
+// name) with its open invoices as of $1 (none: one row without an
 // invoice), in one statement.
 const customerSummaryQuery = `
 SELECT c.id, c.name, c.ref, c.email, c.phone, c.timezone, c.owner_slack_id, c.credit_limit_minor, c.credit_currency, c.tier,
