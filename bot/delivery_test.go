@@ -243,6 +243,34 @@ func TestDelivery_ShutdownFinishesTheSendInFlight(t *testing.T) {
 	}
 }
 
+// TestDelivery_ShutdownHandsBackWhatWasClaimedButNotSent: items claimed
+// for workers that were all busy when owed stopped go back to the queue as
+// they were: not counted as an attempt, not in doubt, due at once for the
+// next sender, not a lease later.
+func TestDelivery_ShutdownHandsBackWhatWasClaimedButNotSent(t *testing.T) {
+	t.Parallel()
+	h := newDeliveryHarness(t, deliveryOptions{channelInterval: time.Millisecond, postInterval: time.Millisecond, postBurst: 50, callTimeout: 2 * time.Second, noSender: true})
+	h.importCSV(collections.ImportInvoices, overdueCustomers(20))
+	ctx, stop := context.WithCancel(h.ctx)
+	h.sb.FailNext("chat.postMessage", sandbox.AfterEffect(stop))
+	if _, err := h.cases.Sweep(h.ctx, h.date(), false); err != nil {
+		t.Fatal(err)
+	}
+	done := h.runSender(ctx)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sender did not stop")
+	}
+	left := h.count(`SELECT count(*) FROM outbox WHERE sent_at IS NULL`)
+	if left == 0 {
+		t.Fatal("every alert was sent before the stop: nothing was left claimed")
+	}
+	if n := h.count(`SELECT count(*) FROM outbox WHERE sent_at IS NULL AND (claimed OR attempts > 0 OR in_doubt OR not_before > now())`); n != 0 {
+		t.Errorf("%d of the %d items left unsent are still held as claimed", n, left)
+	}
+}
+
 func TestDelivery_AHungCallDoesNotStopTheSender(t *testing.T) {
 	t.Parallel()
 	h := newDeliveryHarness(t, deliveryOptions{channelInterval: 5 * time.Millisecond, postInterval: 5 * time.Millisecond, postBurst: 50, callTimeout: 300 * time.Millisecond})

@@ -17,7 +17,7 @@ import (
 
 // Sender tuning.
 const (
-	sendWorkers  = 8               // items sent at once (one per case at a time)
+	sendWorkers  = 8               // items sent at once
 	claimBatch   = 4 * sendWorkers // items claimed at once
 	claimRetry   = 50 * time.Millisecond
 	maxAttempts  = 25               // attempts before an item is given up
@@ -93,7 +93,8 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 	defer inflight.Wait()
 	watchFailed := false
 	var queue []collections.OutboxItem // claimed, waiting for a worker
-	failures := 0                      // claims failed in a row
+	defer func() { b.release(ctx, queue) }()
+	failures := 0 // claims failed in a row
 	var claimedAt time.Time
 	for ctx.Err() == nil {
 		if wake == nil {
@@ -107,7 +108,8 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 			}
 		}
 		if isLeader != nil && !isLeader(ctx) {
-			queue = nil // their leases run out, and the leader takes them
+			b.release(ctx, queue) // for the leader to take
+			queue = nil
 			s.idle(ctx, wake, time.Second)
 			continue
 		}
@@ -164,8 +166,9 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 		queue = queue[1:]
 		if time.Since(claimedAt) > b.lease()-b.itemDeadline() {
 			// Its lease could run out while it is sent, and another claim
-			// take it: leave it to the next claim.
+			// take it: hand it back, with the rest, to the next claim.
 			free <- struct{}{}
+			b.release(ctx, append(queue, it))
 			queue = nil
 			continue
 		}
@@ -176,6 +179,23 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 			free <- struct{}{}
 			s.poke()
 		}()
+	}
+}
+
+// release hands claimed items that were not sent back to the queue at
+// once, as they were: not counted as an attempt, and not in doubt (as an
+// item whose lease ran out would be).
+func (b *Bot) release(ctx context.Context, items []collections.OutboxItem) {
+	if len(items) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.opts.CallTimeout)
+	defer cancel()
+	for _, it := range items {
+		if err := b.opts.SenderOutbox.OutboxPace(ctx, it.ID, 0); err != nil {
+			b.log.WarnContext(ctx, "outbox: a claimed item waits for its lease to end", "item", it.ID, "error", err)
+			return
+		}
 	}
 }
 

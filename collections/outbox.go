@@ -48,8 +48,9 @@ type MessageRef struct {
 // order per case, and records what was sent.
 type OutboxService interface {
 	// ClaimOutboxItems leases up to max of the oldest sendable items for
-	// lease, at most one per case: items of a case go out in order, and an
-	// item whose lease runs out is handed out again (in doubt). Of the
+	// lease: items of a case go out in order, but that an edit of a posted
+	// alert need not wait for the case's other messages; an item whose
+	// lease runs out is handed out again (in doubt). Of the
 	// items that post a new message at the channel's pace (thread lines,
 	// approval requests, an alert's first post), at most posts are
 	// claimed, besides: while the channel is paced, they are left queued

@@ -87,9 +87,10 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger, opts AppOptions) 
 		db.Close()
 		return nil, err
 	}
+	conns := db.Stats().MaxOpenConnections + senderDB.Stats().MaxOpenConnections
 	for _, pool := range []*postgres.DB{db, senderDB} {
 		if err := pool.Warm(ctx); err != nil {
-			log.Warn("could not open every database connection at start (owed serve uses 28; is Postgres's max_connections high enough?): the first clicks may be slow", "error", err)
+			log.Warn(fmt.Sprintf("could not open every database connection at start (owed serve uses %d; is Postgres's max_connections high enough?): the first clicks may be slow", conns), "error", err)
 		}
 	}
 	today := func() time.Time { return collections.DateIn(time.Now(), cfg.Location) }

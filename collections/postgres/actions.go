@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -148,11 +147,11 @@ func (s *CaseService) Snooze(ctx context.Context, a collections.Actor, caseID in
 // more facts than the case, or raced) takes the locked path, which
 // decides again and words a refusal.
 func (s *CaseService) actAlone(ctx context.Context, caseID int64, action collections.CaseAction, a collections.Actor, until *time.Time, auditAction string, details collections.AuditDetails) (collections.Case, error) {
-	b, err := json.Marshal(details)
+	b, err := jsonDetails(details)
 	if err != nil {
 		return collections.Case{}, fmt.Errorf("audit %s: %w", auditAction, err)
 	}
-	w := &statusWrite{caseID: caseID, action: action, actor: a, until: until, auditAction: auditAction, details: string(b)}
+	w := &statusWrite{caseID: caseID, action: action, actor: a, until: until, auditAction: auditAction, details: b}
 	s.writes.do(ctx, w, s.writeStatuses)
 	if w.written {
 		return w.c, nil

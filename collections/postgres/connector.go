@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -66,13 +67,14 @@ SELECT 1 FROM slack_deliveries LIMIT 0`
 // on first use, which costs several times the write itself: rehearsed
 // when the connection opens, the first burst of clicks after a start is
 // served as fast as the next ones. Its search name cannot be a real
-// customer's (those are lower case); ids it drew from sequences are
-// skipped.
+// customer's (those are lower case), and names the connection's server
+// process, so that connections opened together do not wait for each
+// other on the unique index; ids it drew from sequences are skipped.
 var rehearseSQL = `
 DO $rehearsal$
 DECLARE customer bigint; c bigint; v int;
 BEGIN
-    INSERT INTO customers (name, search_name) VALUES ('owed rehearsal', 'OWED REHEARSAL') RETURNING id INTO customer;
+    INSERT INTO customers (name, search_name) VALUES ('owed rehearsal', 'OWED REHEARSAL ' || pg_backend_pid()) RETURNING id INTO customer;
     INSERT INTO cases (customer_id, channel_id) VALUES (customer, 'C0REHEARSAL') RETURNING id, version INTO c, v;
     EXECUTE $write$` + writeStatusesSQL + `$write$
       USING ARRAY[c], ARRAY['snoozed'], ARRAY[current_date], ARRAY['snooze'], ARRAY['U0REHEARSAL'], ARRAY[false], ARRAY[v],
@@ -119,7 +121,7 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	if ex, ok := conn.(driver.ExecerContext); ok {
 		for _, q := range []string{primeSQL, rehearseSQL} {
-			if _, err := ex.ExecContext(ctx, q, nil); err == driver.ErrBadConn {
+			if _, err := ex.ExecContext(ctx, q, nil); errors.Is(err, driver.ErrBadConn) {
 				conn.Close()
 				return nil, err
 			}

@@ -30,7 +30,9 @@ func peekAlive(c net.Conn) bool {
 		case err != nil || n == 0:
 			alive = false
 		default:
-			alive = b[0] != 'E'
+			// An idle connection is sent nothing unless the server is
+			// ending it (an error, perhaps inside TLS, so unreadable here).
+			alive = false
 		}
 		return true
 	})

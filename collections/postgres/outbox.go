@@ -22,6 +22,10 @@ func NewOutboxService(db *DB) *OutboxService { return &OutboxService{db: db} }
 
 var _ collections.OutboxService = (*OutboxService)(nil)
 
+// alertPosted is the SQL condition of an item (alias o) whose case's alert
+// is posted already.
+const alertPosted = `EXISTS (SELECT 1 FROM cases c WHERE c.id = o.case_id AND c.message_ts IS NOT NULL)`
+
 // sendable is an item that may be claimed now or later: not sent, not
 // failed, and no older item of its case still waiting, so that a case's
 // messages go out in order. An edit of an alert already posted waits only
@@ -31,7 +35,7 @@ const sendable = `o.sent_at IS NULL AND o.failed_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM outbox e
                         WHERE e.case_id = o.case_id AND e.id < o.id AND e.sent_at IS NULL AND e.failed_at IS NULL
                           AND NOT (o.kind = 'alert' AND e.kind <> 'alert'
-                                   AND EXISTS (SELECT 1 FROM cases c WHERE c.id = o.case_id AND c.message_ts IS NOT NULL)))
+                                   AND ` + alertPosted + `))
        AND NOT EXISTS (SELECT 1 FROM outbox e
                         WHERE e.batch_id = o.batch_id AND e.id < o.id AND e.sent_at IS NULL AND e.failed_at IS NULL)`
 
@@ -39,9 +43,9 @@ const sendable = `o.sent_at IS NULL AND o.failed_at IS NULL
 // message at its channel's pace: a thread line, an approval request, or
 // the first post of a case's alert.
 const postsNew = `(o.kind IN ('thread', 'approval')
-       OR (o.kind = 'alert' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = o.case_id AND c.message_ts IS NOT NULL)))`
+       OR (o.kind = 'alert' AND NOT ` + alertPosted + `))`
 
-// claimOutbox leases the oldest due items, one per case, alerts first (an
+// claimOutbox leases the oldest sendable items, alerts first (an
 // edit is not held behind other cases' thread lines), and at most $3 of
 // those that post a new message. An item claimed while still marked
 // claimed was held by a sender that died: what it posted may be in Slack,

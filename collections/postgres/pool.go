@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // OpenPool opens another connection pool to the same database, of at most
@@ -24,10 +25,16 @@ func (db *DB) OpenPool(ctx context.Context, maxConns int) (*DB, error) {
 	return other, nil
 }
 
-// Warm opens every connection of the pool at once and leaves them idle,
-// primed, so that the first burst of clicks after a start does not wait
-// for connections to be opened.
+// warmTimeout bounds Warm.
+const warmTimeout = 30 * time.Second
+
+// Warm opens every connection of the pool, holding each until all are
+// open, and leaves them idle, primed, so that the first burst of clicks
+// after a start does not wait for connections to be opened. It gives up
+// after warmTimeout.
 func (db *DB) Warm(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, warmTimeout)
+	defer cancel()
 	n := db.Stats().MaxOpenConnections
 	conns := make([]*sql.Conn, 0, n)
 	defer func() {
@@ -45,7 +52,9 @@ func (db *DB) Warm(ctx context.Context) error {
 	if !db.connector.prime.Load() {
 		return nil
 	}
-	for _, c := range conns { // those opened before the schema was checked
+	// Connections opened once the schema was known are primed already;
+	// priming again costs a few milliseconds each, once.
+	for _, c := range conns {
 		for _, q := range []string{primeSQL, rehearseSQL} {
 			if _, err := c.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("prime a connection: %w", err)

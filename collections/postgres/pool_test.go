@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,5 +112,30 @@ func TestRehearsal_RunsAndLeavesNothing(t *testing.T) {
 		if n := count(t, db, `SELECT count(*) FROM `+table); n != 0 {
 			t.Errorf("%d rows left in %s", n, table)
 		}
+	}
+}
+
+// TestRehearsal_ConnectionsDoNotWaitForEachOther: connections opened
+// together rehearse together. One connection's rehearsal, held open here
+// before it would roll back, must not hold up another's.
+func TestRehearsal_ConnectionsDoNotWaitForEachOther(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	held, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Rollback()
+	kept := strings.Replace(postgres.RehearseSQL, "RAISE SQLSTATE 'OWED0';", "NULL;", 1)
+	if kept == postgres.RehearseSQL {
+		t.Fatal("the rehearsal no longer rolls back by raising OWED0")
+	}
+	if _, err := held.ExecContext(ctx, kept); err != nil {
+		t.Fatal(err)
+	}
+	other, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if _, err := db.ExecContext(other, postgres.RehearseSQL); err != nil {
+		t.Fatalf("a rehearsal waited for another connection's: %v", err)
 	}
 }

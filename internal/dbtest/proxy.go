@@ -13,7 +13,6 @@ import (
 // Proxy stands between a client and the test server: Cut closes every
 // connection and refuses new ones until Restore, as a restart does.
 type Proxy struct {
-	t      testing.TB
 	url    string
 	target func() (net.Conn, error)
 	ln     net.Listener
@@ -41,7 +40,7 @@ func NewProxy(t testing.TB, raw string) *Proxy {
 	if port == "" {
 		port = "5432"
 	}
-	p := &Proxy{t: t, conns: map[net.Conn]bool{}}
+	p := &Proxy{conns: map[net.Conn]bool{}}
 	if strings.HasPrefix(host, "/") {
 		sock := filepath.Join(host, ".s.PGSQL."+port)
 		p.target = func() (net.Conn, error) { return net.Dial("unix", sock) }

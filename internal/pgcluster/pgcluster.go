@@ -132,8 +132,8 @@ func Start(ctx context.Context, dataDir string, opts Options) (*Cluster, error) 
 	}
 	serverOpts := fmt.Sprintf("-c listen_addresses='' -k %s -p %d", c.SocketDir, c.Port)
 	if opts.Ephemeral {
-		// Tests run in parallel, each server with its pools warm (28
-		// connections): more than Postgres's default 100.
+		// Tests run in parallel, each server with its pools warm: more
+		// connections than Postgres's default 100.
 		serverOpts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=500"
 	}
 	logFile := filepath.Join(filepath.Dir(dataDir), "postgres.log")
