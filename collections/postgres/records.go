@@ -207,11 +207,17 @@ SELECT coalesce(sum(p.amount_minor), 0)
   FROM payments p JOIN invoices i ON i.id = p.invoice_id
  WHERE i.customer_id = $1 AND i.currency = $2 AND p.paid_on >= $3 AND p.paid_on <= $4`
 
-// loadPromise fills in what was paid towards a promise as of asOf.
-func loadPromise(ctx context.Context, q sqlx.QueryerContext, r promiseRow, customerID int64, asOf time.Time) (*collections.Promise, error) {
+// loadPromise fills in what was paid towards a promise as of asOf: the
+// payments dated by its date plus graceDays count, later ones do not (a
+// payment after the deadline does not keep a promise already broken).
+func loadPromise(ctx context.Context, q sqlx.QueryerContext, r promiseRow, customerID int64, asOf time.Time, graceDays int) (*collections.Promise, error) {
 	p := &collections.Promise{ID: r.ID, CaseID: r.CaseID, Amount: collections.Money{Minor: r.Amount, Currency: r.Currency},
 		DueOn: r.DueOn, MadeBy: r.MadeBy, MadeOn: r.MadeOn, Status: collections.PromiseStatus(r.Status)}
-	if err := sqlx.GetContext(ctx, q, &p.Paid, promisePaidQuery, customerID, r.Currency, r.MadeOn, asOf); err != nil {
+	until := asOf
+	if deadline := r.DueOn.AddDate(0, 0, graceDays); deadline.Before(until) {
+		until = deadline
+	}
+	if err := sqlx.GetContext(ctx, q, &p.Paid, promisePaidQuery, customerID, r.Currency, r.MadeOn, until); err != nil {
 		return nil, fmt.Errorf("payments towards promise %d: %w", r.ID, err)
 	}
 	return p, nil
@@ -231,7 +237,7 @@ func (s *CaseService) latestPromise(ctx context.Context, q sqlx.QueryerContext, 
 	if err != nil {
 		return nil, fmt.Errorf("promise of case %d: %w", c.ID, err)
 	}
-	return loadPromise(ctx, q, r, c.CustomerID, asOf)
+	return loadPromise(ctx, q, r, c.CustomerID, asOf, s.promiseGraceDays)
 }
 
 // checkPromises keeps the open promises whose payments reached the amount
@@ -247,7 +253,7 @@ func (s *CaseService) checkPromises(ctx context.Context, asOf time.Time, res *co
 		return fmt.Errorf("open promises: %w", err)
 	}
 	for _, r := range rows {
-		p, err := loadPromise(ctx, s.db, r.promiseRow, r.CustomerID, asOf)
+		p, err := loadPromise(ctx, s.db, r.promiseRow, r.CustomerID, asOf, s.promiseGraceDays)
 		if err != nil {
 			return err
 		}

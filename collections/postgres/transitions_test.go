@@ -131,6 +131,32 @@ func TestPromise_KeptByAPaymentDatedTheDayItWasMade(t *testing.T) {
 	}
 }
 
+// TestPromise_APaymentAfterTheDeadlineDoesNotKeepIt: only payments dated
+// by the promised date plus grace count; one dated later, imported before
+// the review that breaks the promise, leaves it broken.
+func TestPromise_APaymentAfterTheDeadlineDoesNotKeepIt(t *testing.T) {
+	ctx := context.Background()
+	db, _ := newCases(t)
+	cs := postgres.NewCaseService(db, postgres.CaseConfig{Stages: []int{1, 7, 30}, Channel: "C0COLLECT", GraceDays: 3,
+		PromiseGraceDays: 2, Today: func() time.Time { return date("2026-06-01") }})
+	c := openCase(t, cs, db)
+	if _, err := cs.Promise(ctx, collections.Actor{UserID: "U0ALICE"}, c.ID,
+		collections.PromiseInput{Amount: collections.Money{Minor: 40_00, Currency: "USD"}, DueOn: date("2026-06-05")}); err != nil {
+		t.Fatal(err)
+	}
+	// 06-05 plus two days of grace: a payment of 06-07 is in time, one of
+	// 06-08 is not.
+	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-1,39.00,2026-06-07\nA-1,1.00,2026-06-08\n")
+	res, err := cs.Review(ctx, date("2026-06-10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.PromisesKept != 0 || res.PromisesBroken != 1 {
+		t.Errorf("promises kept %d, broken %d; want the promise broken: USD 39.00 came by the deadline, the last USD 1.00 after it",
+			res.PromisesKept, res.PromisesBroken)
+	}
+}
+
 // TestPromise_TheWholeOverdueAmountMayBePromised: a promise of exactly
 // what is overdue is accepted; a cent more is refused.
 func TestPromise_TheWholeOverdueAmountMayBePromised(t *testing.T) {
