@@ -74,11 +74,15 @@ func (b *Bot) answerCommand(ctx context.Context, cmd slack.SlashCommand) (blocks
 		return b.internal(ctx, "find customer", err), "error"
 	}
 	if c.Kind == "history" {
-		entries, err := b.opts.Cases.History(ctx, customer.ID, 50)
+		entries, err := b.opts.Cases.History(ctx, customer.ID, blocks.MaxHistory)
 		if err != nil {
 			return b.internal(ctx, "history", err), "error"
 		}
-		return blocks.History(customer, b.localTimes(entries)), "history"
+		total, err := b.opts.Cases.CountHistory(ctx, customer.ID)
+		if err != nil {
+			return b.internal(ctx, "history", err), "error"
+		}
+		return blocks.History(customer, b.localTimes(entries), total), "history"
 	}
 	return b.summary(ctx, customer)
 }

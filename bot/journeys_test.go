@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -315,6 +316,7 @@ func TestCommand_OwedAnswersHelpfully(t *testing.T) {
 		{"Prefix", "blue", []string{"Bluebird Bakery"}},
 		{"Ambiguous", "northwind", []string{"Northwind Traders", "Northwind Logistics"}},
 		{"Unknown", "zebra", []string{"/owed top"}},
+		{"OtherInputGetsUsage", "stats", []string{"/owed help", "/owed CUSTOMER history"}},
 		{"Empty", "", []string{"/owed"}},
 		{"Help", "help", []string{"history"}},
 		{"Top", "top", []string{"ACME Corp.", "Bluebird Bakery"}},
@@ -344,6 +346,28 @@ func TestCommand_OwedAnswersHelpfully(t *testing.T) {
 	}
 	if n := h.count(`SELECT count(*) FROM customers`); n != 5 {
 		t.Errorf("customers = %d after the hostile input", n)
+	}
+}
+
+// TestCommand_HistoryCountsEveryAction: a trail longer than the answer
+// shows is counted whole, and what is left out is said.
+func TestCommand_HistoryCountsEveryAction(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	h.db.MustExec(`INSERT INTO audit_log (customer_id, actor, action, details)
+		SELECT id, 'U0MEMBER', 'contact_logged', '{"contact": {"channel": "call", "outcome": "no_answer"}}'
+		  FROM customers, generate_series(1, 250) WHERE name = 'ACME Corp.'`)
+	total := h.count(`SELECT count(*) FROM audit_log a JOIN customers c ON c.id = a.customer_id WHERE c.name = 'ACME Corp.'`)
+	reply, err := h.sb.SlashCommand(h.ctx, member, channel, "/owed", "acme history")
+	if err != nil || reply.Message == nil {
+		t.Fatalf("reply %+v, %v", reply, err)
+	}
+	if want := fmt.Sprintf("%d actions", total); !strings.Contains(reply.Message.Text, want) {
+		t.Errorf("answer %q does not count the %d actions", reply.Message.Text, total)
+	}
+	if !shows(*reply.Message, "earlier actions not shown") {
+		t.Errorf("the answer does not say that older actions are left out")
 	}
 }
 

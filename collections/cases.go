@@ -305,4 +305,6 @@ type CaseService interface {
 	ResolveDispute(ctx context.Context, a Actor, caseID int64, invoiceIDs []int64, how DisputeResolution) (Case, error)
 	// History returns a customer's audit trail, newest first.
 	History(ctx context.Context, customerID int64, limit int) ([]AuditEntry, error)
+	// CountHistory returns how many entries a customer's audit trail has.
+	CountHistory(ctx context.Context, customerID int64) (int, error)
 }

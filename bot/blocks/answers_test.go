@@ -60,7 +60,7 @@ func TestHistory_NewestFirst(t *testing.T) {
 		{Actor: "UALICE", Action: collections.AuditEscalationRequested, At: time.Date(2026, 6, 2, 14, 3, 0, 0, time.UTC),
 			Details: collections.AuditDetails{EscalationID: 77, Target: collections.TargetAgency, Reason: "no answer"}},
 	}
-	m := History(acme, entries)
+	m := History(acme, entries, len(entries))
 	checkMessage(t, "History", m)
 	golden(t, "history", m)
 	s := allText(t, m)
@@ -77,7 +77,7 @@ func TestHistory_NewestFirst(t *testing.T) {
 		t.Errorf("History reordered its argument")
 	}
 
-	empty := History(acme, nil)
+	empty := History(acme, nil, 0)
 	checkMessage(t, "History", empty)
 	if !strings.Contains(allText(t, empty), "No actions recorded for *ACME Corp.* (C-001) yet.") {
 		t.Errorf("empty history:\n%s", allText(t, empty))
@@ -85,7 +85,7 @@ func TestHistory_NewestFirst(t *testing.T) {
 }
 
 func TestHistory_CountsWhatDoesNotFit(t *testing.T) {
-	m := History(acme, hugeHistory())
+	m := History(acme, hugeHistory(), len(hugeHistory()))
 	checkMessage(t, "History", m)
 	ctx := contextTexts(m)
 	if !strings.Contains(ctx, "earlier actions not shown") {
@@ -117,12 +117,13 @@ func TestCandidates(t *testing.T) {
 func TestNotFound(t *testing.T) {
 	m := NotFound("<!channel> zzz")
 	checkMessage(t, "NotFound", m)
-	want := "No customer matches “&lt;!channel&gt; zzz”. Check the spelling or the ref, or try /owed top for the largest overdue balances."
+	want := "No customer matches “&lt;!channel&gt; zzz”. Check the spelling or the ref, or try /owed top for the largest overdue balances." +
+		" Usage: /owed CUSTOMER · /owed CUSTOMER history · /owed top · /owed help"
 	if m.Text != want {
 		t.Errorf("Text = %q, want %q", m.Text, want)
 	}
-	if s := allText(t, m); !strings.Contains(s, "`/owed top`") {
-		t.Errorf("no /owed top suggestion:\n%s", s)
+	if s := allText(t, m); !strings.Contains(s, "`/owed top`") || !strings.Contains(s, "`/owed help`") {
+		t.Errorf("no /owed top suggestion or no usage:\n%s", s)
 	}
 }
 

@@ -19,6 +19,9 @@ var (
 	}
 )
 
+// usageLines are the forms /owed takes, in brief.
+var usageLines = []string{"`/owed CUSTOMER`", "`/owed CUSTOMER history`", "`/owed top`", "`/owed help`"}
+
 // Help renders the usage of /owed and what the alert's buttons do.
 func Help() Message {
 	text := "How to use owed. Commands: " + strings.Join(helpCommands, " ") + " Buttons: " + strings.Join(helpButtons, " ")

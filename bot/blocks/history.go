@@ -10,15 +10,17 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// maxHistory is how many audit entries /owed CUSTOMER history shows.
-const maxHistory = 200
+// MaxHistory is the most audit entries /owed CUSTOMER history shows.
+const MaxHistory = 200
 
 // History renders a customer's audit trail, newest first: when, who and
 // what, one line per entry. Times are shown in their own location, so the
-// caller converts them to the business timezone first. Entries beyond what
+// caller converts them to the business timezone first. total is the size
+// of the whole trail, of which entries are the latest: entries beyond what
 // a message holds are counted, not shown.
-func History(c collections.Customer, entries []collections.AuditEntry) Message {
+func History(c collections.Customer, entries []collections.AuditEntry, total int) Message {
 	sorted := append([]collections.AuditEntry(nil), entries...)
+	total = max(total, len(sorted))
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].At.After(sorted[j].At) })
 
 	title := "History of " + plainLabel(c, MaxHeaderText-11)
@@ -27,8 +29,8 @@ func History(c collections.Customer, entries []collections.AuditEntry) Message {
 			header(title), section("No actions recorded for "+customerLabel(c)+" yet."))
 	}
 	shown := sorted
-	if len(shown) > maxHistory {
-		shown = shown[:maxHistory]
+	if len(shown) > MaxHistory {
+		shown = shown[:MaxHistory]
 	}
 	blocks := []slack.Block{header(title)}
 	// Pack lines into sections of at most MaxSectionText characters,
@@ -57,10 +59,10 @@ func History(c collections.Customer, entries []collections.AuditEntry) Message {
 		n++
 	}
 	flush()
-	if left := len(sorted) - n; left > 0 {
+	if left := total - n; left > 0 {
 		blocks = append(blocks, contextBlock(fmt.Sprintf("%d earlier %s not shown", left, pluralWord(left, "action", "actions"))))
 	}
-	text := fmt.Sprintf("History of %s: %s; latest: %s", customerText(c), plural(len(sorted), "action", "actions"),
+	text := fmt.Sprintf("History of %s: %s; latest: %s", customerText(c), plural(total, "action", "actions"),
 		clipMrkdwn(ActionLine(sorted[0]), 2000))
 	return message(text, blocks...)
 }

@@ -402,7 +402,7 @@ func TestLimits_HoldForHugeCustomer(t *testing.T) {
 			cs = append(cs, v.Customer)
 		}
 		checkMessage(t, "Top", Top(debtors, asOf))
-		checkMessage(t, "History", History(v.Customer, hugeHistory()))
+		checkMessage(t, "History", History(v.Customer, hugeHistory(), len(hugeHistory())))
 		checkMessage(t, "Candidates", Candidates(v.Customer.Name, cs))
 		checkMessage(t, "NotFound", NotFound(v.Customer.Name))
 		checkMessage(t, "Refusal", Refusal(v.Customer.Name))

@@ -41,10 +41,12 @@ func codeSpanCommand(cs []collections.Customer) string {
 	return codeSpan("/owed " + customerQuery(cs[0]))
 }
 
-// NotFound answers a query that matched no customer, suggesting /owed top.
+// NotFound answers a query that matched no customer, suggesting /owed top,
+// with the usage of /owed: the query may have been meant as a command.
 func NotFound(query string) Message {
 	s := "No customer matches " + quoted(query, maxQueryRunes) + ". Check the spelling or the ref, or try `/owed top` for the largest overdue balances."
-	return message(strings.ReplaceAll(s, "`", ""), section(s))
+	usage := "Usage: " + strings.Join(usageLines, " · ")
+	return message(strings.ReplaceAll(s+" "+usage, "`", ""), section(s), contextBlock(usage))
 }
 
 // Refusal answers the person who clicked or typed something owed will not

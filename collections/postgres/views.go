@@ -278,6 +278,15 @@ func (s *CaseService) History(ctx context.Context, customerID int64, limit int) 
 	return s.auditEntries(ctx, `customer_id = $1`, customerID, limit)
 }
 
+// CountHistory returns how many entries a customer's audit trail has.
+func (s *CaseService) CountHistory(ctx context.Context, customerID int64) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM audit_log WHERE customer_id = $1`, customerID); err != nil {
+		return 0, fmt.Errorf("audit log size: %w", err)
+	}
+	return n, nil
+}
+
 func (s *CaseService) auditEntries(ctx context.Context, where string, id int64, limit int) ([]collections.AuditEntry, error) {
 	var rows []auditRow
 	if err := s.db.SelectContext(ctx, &rows, `SELECT `+auditColumns+`
