@@ -127,6 +127,14 @@ func TestNotFound(t *testing.T) {
 	}
 }
 
+func TestRefusal_KeepsMentionsAndEscapesTheRest(t *testing.T) {
+	m := Refusal("Only <@U0MEMBER>, who asked for <this> escalation, can withdraw it; <!channel>")
+	checkMessage(t, "Refusal", m)
+	if want := "Only <@U0MEMBER>, who asked for &lt;this&gt; escalation, can withdraw it; &lt;!channel&gt;"; m.Text != want {
+		t.Errorf("Text = %q, want %q", m.Text, want)
+	}
+}
+
 func TestRefusal(t *testing.T) {
 	m := Refusal("You asked for this escalation, so someone else must approve it.")
 	checkMessage(t, "Refusal", m)

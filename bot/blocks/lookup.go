@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/owedhq/owed/collections"
@@ -51,15 +52,27 @@ func NotFound(query string) Message {
 
 // Refusal answers the person who clicked or typed something owed will not
 // do, saying why: "Only an approver can decide on an escalation." The
-// reason is shown as text, escaped.
+// reason is shown as text, escaped, but for the user mentions in it
+// (<@U0CFO>), which stay mentions.
 func Refusal(reason string) Message {
 	r := strings.TrimSpace(reason)
 	if r == "" {
 		r = "That can't be done right now."
 	}
-	r = Escape(truncate(r, 2000))
-	return message(r, section(r))
+	r = truncate(r, 2000)
+	var b strings.Builder
+	last := 0
+	for _, m := range mentionInText.FindAllStringSubmatchIndex(r, -1) {
+		b.WriteString(Escape(r[last:m[0]]))
+		b.WriteString(Mention(r[m[2]:m[3]]))
+		last = m[1]
+	}
+	b.WriteString(Escape(r[last:]))
+	return message(b.String(), section(b.String()))
 }
+
+// mentionInText finds the user mentions owed writes into its own words.
+var mentionInText = regexp.MustCompile(`<@([UW][A-Z0-9]{2,20})>`)
 
 // RefusalAskApprovers refuses a decision to someone who is not an approver
 // and names who can decide: user IDs (U…, W…) and user groups (S…).
