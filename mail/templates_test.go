@@ -58,6 +58,23 @@ func TestTemplates_BuiltInOnesRenderTheFacts(t *testing.T) {
 	}
 }
 
+func TestTemplates_OneDayOverdueIsOneDay(t *testing.T) {
+	tm, err := mail.LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &mail.Composer{Templates: tm, From: "Acme Accounts <ar@acme.example>"}
+	invs := []collections.OpenInvoice{{ID: 1, Number: "A-1", Currency: "USD", Amount: 100, Balance: 100, IssuedOn: asOf.AddDate(0, -1, 0), DueOn: asOf.AddDate(0, 0, -1)},
+		{ID: 2, Number: "A-2", Currency: "USD", Amount: 100, Balance: 100, IssuedOn: asOf.AddDate(0, -1, 0), DueOn: asOf.AddDate(0, 0, -2)}}
+	d, err := c.Compose(collections.TemplateReminder, acme, invs, asOf, "Dana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(d.Text, "(1 day ago)") || !strings.Contains(d.Text, "(2 days ago)") || strings.Contains(d.Text, "1 days") {
+		t.Errorf("days overdue not worded by number:\n%s", d.Text)
+	}
+}
+
 func TestTemplates_OverridesAreCheckedAtStart(t *testing.T) {
 	write := func(t *testing.T, files map[string]string) string {
 		dir := t.TempDir()

@@ -78,6 +78,15 @@ func TestHistory_EveryRecordOldestFirstInTheBusinessTimeZone(t *testing.T) {
 	if r := c.run("", "history"); r.code != 2 {
 		t.Errorf("history without a customer: exit %d", r.code)
 	}
+
+	// The disputed invoice is listed as in dispute, and left out of the
+	// reminder a preview shows.
+	if out := c.must("show", "acme", "--as-of", "2026-06-01"); !strings.Contains(out, "In dispute (duplicate)") {
+		t.Errorf("show does not list A-2 as In dispute:\n%s", out)
+	}
+	if out := c.must("preview", "reminder", "acme", "--as-of", "2026-06-01"); !strings.Contains(out, "A-1") || strings.Contains(out, "A-2") {
+		t.Errorf("the reminder preview lists the disputed A-2, or not A-1:\n%s", out)
+	}
 }
 
 func TestShowAndAging_AgreeWithAnIndependentSumOfDisputedAndUndisputedInvoices(t *testing.T) {

@@ -254,7 +254,7 @@ func printSummary(w io.Writer, sum collections.CustomerSummary) {
 	for _, inv := range sum.Invoices {
 		overdue := overdueText(inv.DaysOverdue)
 		if inv.Disputed {
-			overdue = "in dispute (" + inv.DisputeReason.Label() + ")"
+			overdue = "In dispute (" + inv.DisputeReason.Label() + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", inv.Number, inv.Currency,
 			collections.FormatAmount(inv.Amount, inv.Currency), collections.FormatAmount(inv.Balance, inv.Currency),

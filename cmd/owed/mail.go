@@ -115,11 +115,16 @@ func runPreview(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// previewInvoices are the invoices a template is about: for courtesy,
-// those not yet due; otherwise the overdue ones, else every open one.
+// previewInvoices are the invoices a template is about, leaving out those
+// in dispute: for courtesy, those not yet due; otherwise the overdue ones,
+// else every open one.
 func previewInvoices(template string, sum collections.CustomerSummary) []collections.OpenInvoice {
-	var due, overdue []collections.OpenInvoice
+	var due, overdue, open []collections.OpenInvoice
 	for _, inv := range sum.Invoices {
+		if inv.Disputed {
+			continue
+		}
+		open = append(open, inv)
 		if inv.DaysOverdue > 0 {
 			overdue = append(overdue, inv)
 		} else {
@@ -132,7 +137,7 @@ func previewInvoices(template string, sum collections.CustomerSummary) []collect
 	case len(overdue) > 0:
 		return overdue
 	}
-	return sum.Invoices
+	return open
 }
 
 // sendEmails runs the email dispatcher on the leader, woken when an
