@@ -74,6 +74,44 @@ func TestMailer_SendsOverSMTPAndClassifiesAnswers(t *testing.T) {
 		t.Errorf("550: %#v", err)
 	}
 
+	t.Run("RefusedEarlier", func(t *testing.T) {
+		for _, tc := range []struct {
+			f         sandbox.MailFailure
+			permanent bool
+		}{
+			{sandbox.MailFailure{Code: 550, Message: "5.1.1 no such user", At: sandbox.AtRcpt}, true},
+			{sandbox.MailFailure{Code: 450, Message: "4.2.1 mailbox busy", At: sandbox.AtRcpt}, false},
+			{sandbox.MailFailure{Code: 553, Message: "5.7.1 sender not allowed", At: sandbox.AtMail}, true},
+		} {
+			sb.FailMail(tc.f)
+			_, err := m.Send(ctx, msg)
+			want := fmt.Sprintf("%d %s", tc.f.Code, tc.f.Message)
+			if !errors.As(err, &de) || de.Permanent != tc.permanent || de.Code != tc.f.Code || de.Answer != want {
+				t.Errorf("%d at %s: %#v, want code %d, permanent %v, answer %q", tc.f.Code, tc.f.At, err, tc.f.Code, tc.permanent, want)
+			}
+		}
+	})
+	t.Run("RefusedAtTheGreeting", func(t *testing.T) {
+		for _, tc := range []struct {
+			f         sandbox.MailFailure
+			permanent bool
+		}{
+			{sandbox.MailFailure{Code: 554, Message: "5.7.1 no service here"}, true},
+			{sandbox.MailFailure{Code: 421, Message: "4.3.2 too busy, try later"}, false},
+		} {
+			addr, err := sb.StartRefusingSMTP("127.0.0.1:0", tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, _ := mail.ParseServerURL("smtp://" + addr)
+			_, err = mail.NewMailer(srv, 2*time.Second).Send(ctx, msg)
+			want := fmt.Sprintf("%d %s", tc.f.Code, tc.f.Message)
+			if !errors.As(err, &de) || de.Permanent != tc.permanent || de.Code != tc.f.Code || de.Answer != want {
+				t.Errorf("greeting %d: %#v, want code %d, permanent %v, answer %q", tc.f.Code, err, tc.f.Code, tc.permanent, want)
+			}
+		}
+	})
+
 	t.Run("NoServerIsRetried", func(t *testing.T) {
 		ln, _ := net.Listen("tcp", "127.0.0.1:0")
 		addr := ln.Addr().String()

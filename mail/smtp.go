@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	netmail "net/mail"
+	"net/textproto"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -197,19 +198,30 @@ func (m *Mailer) build(msg Message) (*gomail.Msg, error) {
 }
 
 // classify turns go-mail's error into a DeliveryError: a 5xx answer is
-// permanent, anything else (4xx, network, timeout) is retried.
+// permanent, at whatever step it came (greeting, login, sender,
+// recipient, content); anything else (4xx, network, timeout) is retried.
 func classify(err error) *DeliveryError {
+	answer, code := answerOf(err), 0
+	var reply *textproto.Error
+	if errors.As(err, &reply) {
+		code = reply.Code
+		answer = fmt.Sprintf("%d %s", reply.Code, strings.Trim(strings.TrimSpace(reply.Msg), `"`))
+	}
 	var se *gomail.SendError
 	if errors.As(err, &se) {
-		code := se.ErrorCode()
-		return &DeliveryError{Permanent: code >= 500 && !se.IsTemp(), Code: code, Answer: answerOf(err)}
+		if code == 0 {
+			code = se.ErrorCode()
+		}
+		return &DeliveryError{Permanent: code >= 500 && !se.IsTemp(), Code: code, Answer: answer}
 	}
-	return &DeliveryError{Answer: answerOf(err)}
+	return &DeliveryError{Permanent: code >= 500, Code: code, Answer: answer}
 }
 
-// serverReply finds the server's reply in go-mail's error text:
-// `… closing SMTP DATA writer: 550 "mailbox unavailable", affected …`.
-var serverReply = regexp.MustCompile(`\b([45][0-9][0-9]) (.*?)(?:, affected recipient|, affected message ID|$)`)
+// serverReply finds the server's first reply in go-mail's error text,
+// quoted (`… closing SMTP DATA writer: 550 "mailbox unavailable",
+// affected …`; one per refused recipient: `550 "no user", 550 "no
+// user"`) or not.
+var serverReply = regexp.MustCompile(`\b([45][0-9][0-9]) (?:"([^"]*)"|(.*?)(?:, affected recipient|, affected message ID|$))`)
 
 // answerOf is the part of an error people can act on: the server's reply
 // ("550 mailbox unavailable"), else what went wrong on the way.
@@ -218,7 +230,7 @@ func answerOf(err error) string {
 	var se *gomail.SendError
 	if errors.As(err, &se) {
 		if m := serverReply.FindStringSubmatch(s); m != nil {
-			return m[1] + " " + strings.Trim(strings.TrimSpace(m[2]), `"`)
+			return m[1] + " " + strings.TrimSpace(m[2]+m[3])
 		}
 	}
 	for _, prefix := range []string{"send failed: ", "dial failed: "} {

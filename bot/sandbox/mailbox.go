@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"errors"
@@ -41,11 +42,24 @@ type Email struct {
 }
 
 // MailFailure is an answer the SMTP server gives to a message instead of
-// accepting it, e.g. {451, "4.3.0 try again later"}.
+// accepting it, e.g. {451, "4.3.0 try again later"}: to its content
+// (DATA), or sooner, to its sender (MAIL FROM) or to each of its
+// recipients (RCPT TO), as a server does that knows no such mailbox.
 type MailFailure struct {
 	Code    int
 	Message string
+	At      MailStage // DATA when empty
 }
+
+// MailStage is the SMTP command a MailFailure answers.
+type MailStage string
+
+// The commands a MailFailure may answer.
+const (
+	AtMail MailStage = "MAIL"
+	AtRcpt MailStage = "RCPT"
+	AtData MailStage = "DATA"
+)
 
 // mailbox is the SMTP server's state, kept under the sandbox's lock so
 // that the page and Await see new emails.
@@ -109,6 +123,41 @@ func (s *Server) StartHungSMTP(addr string) (string, error) {
 	return ln.Addr().String(), nil
 }
 
+// StartRefusingSMTP starts, on addr, a mail server that will serve no one:
+// it greets every connection with a refusal, e.g. 554 "5.7.1 no service
+// here", answers QUIT, and hangs up. It returns the address it listens on.
+// Close stops it.
+func (s *Server) StartRefusingSMTP(addr string, f MailFailure) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("sandbox smtp: %w", err)
+	}
+	s.mu.Lock()
+	s.mail.hung = append(s.mail.hung, ln)
+	s.mu.Unlock()
+	s.mail.wg.Add(1)
+	go func() {
+		defer s.mail.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.mail.attempts++
+			s.mu.Unlock()
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(c, "%d %s\r\n", f.Code, f.Message)
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			if strings.EqualFold(strings.TrimSpace(line), "QUIT") {
+				fmt.Fprint(c, "221 2.0.0 bye\r\n")
+			}
+			c.Close()
+		}
+	}()
+	return ln.Addr().String(), nil
+}
+
 // stopSMTP stops the SMTP servers and waits for them.
 func (s *Server) stopSMTP() {
 	s.mu.Lock()
@@ -155,22 +204,60 @@ func (s *Server) MailAttempts() int {
 }
 
 type mailSession struct {
-	s    *Server
-	from string
-	to   []string
+	s       *Server
+	from    string
+	to      []string
+	refused error // the answer to every recipient of this message
 }
 
-func (m *mailSession) Reset()        { m.from, m.to = "", nil }
+func (m *mailSession) Reset()        { m.from, m.to, m.refused = "", nil, nil }
 func (m *mailSession) Logout() error { return nil }
 
 func (m *mailSession) Mail(from string, _ *smtp.MailOptions) error {
+	if err := m.s.failMail(AtMail); err != nil {
+		return err
+	}
 	m.from = from
 	return nil
 }
 
 func (m *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if m.refused != nil {
+		return m.refused
+	}
+	if len(m.to) == 0 {
+		if m.refused = m.s.failMail(AtRcpt); m.refused != nil {
+			return m.refused
+		}
+	}
 	m.to = append(m.to, to)
 	return nil
+}
+
+// failMail answers with the next failure when it is for stage: the
+// message is then refused, and counted as offered.
+func (s *Server) failMail(stage MailStage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.mail.failures) == 0 || s.mail.failures[0].stage() != stage {
+		return nil
+	}
+	f := s.mail.failures[0]
+	s.mail.failures = s.mail.failures[1:]
+	s.mail.attempts++
+	s.touchLocked()
+	return f.err()
+}
+
+func (f MailFailure) stage() MailStage {
+	if f.At == "" {
+		return AtData
+	}
+	return f.At
+}
+
+func (f MailFailure) err() error {
+	return &smtp.SMTPError{Code: f.Code, EnhancedCode: smtp.NoEnhancedCode, Message: f.Message}
 }
 
 func (m *mailSession) Data(r io.Reader) error {
@@ -182,11 +269,11 @@ func (m *mailSession) Data(r io.Reader) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.mail.attempts++
-	if len(s.mail.failures) > 0 {
+	if len(s.mail.failures) > 0 && s.mail.failures[0].stage() == AtData {
 		f := s.mail.failures[0]
 		s.mail.failures = s.mail.failures[1:]
 		s.touchLocked()
-		return &smtp.SMTPError{Code: f.Code, EnhancedCode: smtp.NoEnhancedCode, Message: f.Message}
+		return f.err()
 	}
 	e, err := parseEmail(raw)
 	if err != nil {
