@@ -29,15 +29,23 @@ func connSecrets(conn string) []string {
 			out = append(out, s)
 		}
 	}
-	if i := strings.Index(conn, "://"); i >= 0 {
-		rest := conn[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			if c := strings.IndexByte(rest[:at], ':'); c >= 0 {
-				pw := rest[c+1 : at]
-				add(pw)
-				if dec, err := url.PathUnescape(pw); err == nil {
-					add(dec)
-				}
+	// user:password@ in a URL, even a malformed one ("postgres//u:p@h"):
+	// the userinfo runs from the scheme's slashes to the last @.
+	if at := strings.LastIndex(conn, "@"); at >= 0 && !strings.Contains(conn[:at], " ") {
+		userinfo := conn[:at]
+		if i := strings.LastIndex(userinfo, "//"); i >= 0 {
+			userinfo = userinfo[i+2:]
+		}
+		if c := strings.IndexByte(userinfo, ':'); c >= 0 {
+			pw := userinfo[c+1:]
+			add(pw)
+			if dec, err := url.PathUnescape(pw); err == nil {
+				add(dec)
+			}
+			// A parser that stops at a fragment, query or path shows
+			// only the password's start.
+			if cut := strings.IndexAny(pw, "#?/"); cut > 0 {
+				add(pw[:cut])
 			}
 		}
 	}

@@ -16,6 +16,9 @@ func TestOpen_ErrorsNeverShowThePassword(t *testing.T) {
 		"postgres://owed@127.0.0.1:1/owed?password=pa55word&sslmode=nope",
 		"host=/nonexistent password=pa55word port=notaport",
 		"host=/nonexistent password = 'pa55 word' sslmode=bogus",
+		"postgres//owed:pa55word@127.0.0.1:1/owed",
+		"postgres://owed:pa55#word@127.0.0.1:1/owed",
+		"postgres://owed:pa55?word@127.0.0.1:1/owed",
 	} {
 		_, err := postgres.Open(context.Background(), conn)
 		if err == nil {
