@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -51,9 +52,12 @@ func runHistory(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		doc := historyJSON(c, entries, loc)
+		doc, err := historyJSON(c, entries, loc)
+		if err != nil {
+			return err
+		}
 		for i, e := range doc["history"].([]historyEntryJSON) {
-			if m, ok := emails[e.Details.EmailID]; ok && e.Action == collections.AuditReminderEmailed {
+			if m, ok := emails[e.emailID]; ok && e.Action == collections.AuditReminderEmailed {
 				doc["history"].([]historyEntryJSON)[i].Email = &m
 			}
 		}
@@ -65,21 +69,69 @@ func runHistory(ctx context.Context, env *Env, args []string) error {
 
 // historyEntryJSON is one entry of `owed history --json`.
 type historyEntryJSON struct {
-	At      string                   `json:"at"` // RFC 3339, in the business time zone
-	Actor   string                   `json:"actor"`
-	Action  string                   `json:"action"`
-	Text    string                   `json:"text"`
-	Details collections.AuditDetails `json:"details"`
-	Email   *emailJSON               `json:"email,omitempty"` // the email a reminder_emailed entry queued, as kept
+	At      string         `json:"at"` // RFC 3339, in the business time zone
+	Actor   string         `json:"actor"`
+	Action  string         `json:"action"`
+	Text    string         `json:"text"`
+	Details map[string]any `json:"details"`         // the entry's details, amounts as decimal strings
+	Email   *emailJSON     `json:"email,omitempty"` // the email a reminder_emailed entry queued, as kept
+	emailID int64
 }
 
-func historyJSON(c collections.Customer, entries []collections.AuditEntry, loc *time.Location) map[string]any {
+func historyJSON(c collections.Customer, entries []collections.AuditEntry, loc *time.Location) (map[string]any, error) {
 	out := make([]historyEntryJSON, 0, len(entries))
 	for _, e := range entries {
+		d, err := detailsJSON(e.Details)
+		if err != nil {
+			return nil, err
+		}
 		out = append(out, historyEntryJSON{At: e.At.In(loc).Format(time.RFC3339), Actor: e.Actor, Action: e.Action,
-			Text: blocks.PlainText(blocks.ActionLine(e)), Details: e.Details})
+			Text: blocks.PlainText(blocks.ActionLine(e)), Details: d, emailID: e.Details.EmailID})
 	}
-	return map[string]any{"customer": map[string]any{"name": c.Name, "ref": c.Ref}, "history": out}
+	return map[string]any{"customer": map[string]any{"name": c.Name, "ref": c.Ref}, "history": out}, nil
+}
+
+// detailsJSON is an entry's details as --json shows them: as stored, but
+// with amounts as decimal strings in their currency's precision
+// ({"amount": "12.50", "currency": "USD"}) and dates as dates.
+func detailsJSON(d collections.AuditDetails) (map[string]any, error) {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("history details: %w", err)
+	}
+	out := map[string]any{}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("history details: %w", err)
+	}
+	money := func(m collections.Money) map[string]any {
+		return map[string]any{"amount": collections.FormatAmount(m.Minor, m.Currency), "currency": m.Currency}
+	}
+	moneys := func(ms []collections.Money) []any {
+		l := make([]any, len(ms))
+		for i, m := range ms {
+			l[i] = money(m)
+		}
+		return l
+	}
+	for key, ms := range map[string][]collections.Money{"overdue": d.Overdue, "paid": d.Paid, "outstanding": d.Outstanding} {
+		if len(ms) > 0 {
+			out[key] = moneys(ms)
+		}
+	}
+	for key, m := range map[string]*collections.Money{"missed": d.Missed, "promised": d.Promised} {
+		if m != nil {
+			out[key] = money(*m)
+		}
+	}
+	if p := d.Plan; p != nil {
+		plan := map[string]any{"currency": p.Currency, "total": collections.FormatAmount(p.Total, p.Currency),
+			"instalments": p.Instalments, "frequency": p.Frequency, "first_due": p.FirstDueOn.Format(collections.DateLayout)}
+		if p.DownPayment > 0 {
+			plan["down_payment"] = collections.FormatAmount(p.DownPayment, p.Currency)
+		}
+		out["plan"] = plan
+	}
+	return out, nil
 }
 
 func printHistory(w io.Writer, c collections.Customer, entries []collections.AuditEntry, loc *time.Location) {

@@ -75,6 +75,18 @@ func TestHistory_EveryRecordOldestFirstInTheBusinessTimeZone(t *testing.T) {
 	if d := doc.History[2].Details; len(d.Invoices) != 1 || d.Invoices[0] != "A-2" || d.DisputeReason != collections.DisputeDuplicate {
 		t.Errorf("dispute entry: %+v", d)
 	}
+	// Amounts are decimal strings, as in every --json output.
+	var raw struct {
+		History []struct {
+			Details struct {
+				Overdue []map[string]any `json:"overdue"`
+			} `json:"details"`
+		} `json:"history"`
+	}
+	c.json(&raw, "history", "acme")
+	if o := raw.History[0].Details.Overdue; len(o) != 1 || o[0]["amount"] != "150.00" || o[0]["currency"] != "USD" {
+		t.Errorf("the alert's overdue amount in --json: %v, want [{amount: \"150.00\", currency: USD}]", o)
+	}
 	if r := c.run("", "history"); r.code != 2 {
 		t.Errorf("history without a customer: exit %d", r.code)
 	}
@@ -218,5 +230,21 @@ func TestShow_NamesTheOwner(t *testing.T) {
 	c.json(&doc, "show", "acme")
 	if doc.Customer["owner"] != "U0DANA" || doc.Customer["owner_name"] != "Dana Whitfield" || doc.Customer["email"] != "ap@acme.example" {
 		t.Errorf("show --json customer = %v", doc.Customer)
+	}
+}
+
+func TestHistoryJSON_PlanAmountsAreDecimalStringsAndItsDateADate(t *testing.T) {
+	first, _ := collections.ParseDate("2026-07-01")
+	d, err := detailsJSON(collections.AuditDetails{Plan: &collections.PlanProposal{Currency: "BHD", Total: 1_250, DownPayment: 250,
+		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: first}, Promised: &collections.Money{Minor: 1200, Currency: "JPY"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, _ := d["plan"].(map[string]any)
+	if plan["total"] != "1.250" || plan["down_payment"] != "0.250" || plan["first_due"] != "2026-07-01" {
+		t.Errorf("plan: %v", plan)
+	}
+	if p, _ := d["promised"].(map[string]any); p["amount"] != "1200" || p["currency"] != "JPY" {
+		t.Errorf("promised: %v", d["promised"])
 	}
 }

@@ -140,7 +140,11 @@ func printSweep(w io.Writer, res collections.SweepResult, dryRun bool) {
 	if dryRun {
 		verb = "would post"
 	}
-	fmt.Fprintf(w, "Sweep as of %s: %s %d alerts\n", res.AsOf.Format(collections.DateLayout), verb, len(res.Alerts))
+	noun := "alerts"
+	if len(res.Alerts) == 1 {
+		noun = "alert"
+	}
+	fmt.Fprintf(w, "Sweep as of %s: %s %d %s\n", res.AsOf.Format(collections.DateLayout), verb, len(res.Alerts), noun)
 	for _, a := range res.Alerts {
 		kind := "new"
 		if !a.New {
