@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,7 +21,7 @@ const (
 	sendWorkers  = 8               // items sent at once
 	claimBatch   = 4 * sendWorkers // items claimed at once
 	claimRetry   = 50 * time.Millisecond
-	maxAttempts  = 25               // attempts before an item is given up
+	loudAfter    = 25               // attempts after which each retry is logged as an error
 	maxBackoff   = 10 * time.Minute // longest wait before a retry
 	idleCheck    = 30 * time.Second // look at the queue at least this often
 	noWatchPoll  = time.Second      // ... and this often without notifications
@@ -269,7 +270,11 @@ func (s *sender) handle(ctx context.Context, it collections.OutboxItem) {
 			err = b.opts.SenderOutbox.OutboxFail(book, it.ID, err.Error())
 		} else {
 			outcome = "retry"
-			b.log.WarnContext(ctx, "Slack message will be retried", "kind", it.Kind, "case", it.CaseID, "after", retryAfter,
+			level := slog.LevelWarn
+			if it.Attempts >= loudAfter {
+				level = slog.LevelError
+			}
+			b.log.Log(ctx, level, "Slack message will be retried", "kind", it.Kind, "case", it.CaseID, "attempts", it.Attempts, "after", retryAfter,
 				"in_doubt", a.unrecorded, "error", err)
 			err = b.opts.SenderOutbox.OutboxRetry(book, it.ID, retryAfter, err.Error(), a.unrecorded)
 		}
@@ -281,15 +286,14 @@ func (s *sender) handle(ctx context.Context, it collections.OutboxItem) {
 }
 
 // classify decides when to retry a failed send: after Retry-After on 429,
-// with exponential backoff otherwise; giving up only after many attempts
-// or on errors that retrying cannot fix.
+// with exponential backoff otherwise, up to maxBackoff. A message is never
+// given up while Slack may yet take it (an outage, a revoked token, a bot
+// not in the channel are all fixed some day); only a message Slack refuses
+// for what it is, which sending again cannot change, is.
 func classify(err error, attempts int, base time.Duration) (time.Duration, bool) {
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
 		return max(rl.RetryAfter, time.Second), false
-	}
-	if attempts >= maxAttempts {
-		return 0, true
 	}
 	var slackErr slack.SlackErrorResponse
 	if errors.As(err, &slackErr) {

@@ -15,31 +15,38 @@ import (
 // a 429 is never a reason to give up.
 func TestClassify_ARateLimitedItemWaitsAtLeastRetryAfter(t *testing.T) {
 	for _, retryAfter := range []time.Duration{3 * time.Second, 30 * time.Second} {
-		after, permanent := classify(&slack.RateLimitedError{RetryAfter: retryAfter}, maxAttempts+5, 50*time.Millisecond)
+		after, permanent := classify(&slack.RateLimitedError{RetryAfter: retryAfter}, loudAfter+5, 50*time.Millisecond)
 		if permanent || after < retryAfter {
 			t.Errorf("429 with Retry-After %v: retry after %v (give up %v), want at least %v", retryAfter, after, permanent, retryAfter)
 		}
 	}
 }
 
-// TestClassify_GivesUpAfterMaxAttempts: a message that keeps failing is
-// retried with a growing backoff, and given up on its 25th attempt.
-func TestClassify_GivesUpAfterMaxAttempts(t *testing.T) {
-	const giveUpAt = 25
-	err := errors.New("connection reset")
-	prev := time.Duration(0)
-	for attempts := 1; attempts < giveUpAt; attempts++ {
-		after, permanent := classify(err, attempts, time.Second)
-		if permanent {
-			t.Fatalf("gave up on attempt %d, want retries until %d", attempts, giveUpAt)
+// TestClassify_AnAlertIsNeverLost: a message that keeps failing for a
+// reason Slack may get over (a network error, a bot not in the channel, a
+// revoked token) is retried with a growing backoff, at most maxBackoff
+// apart, however long that takes; one Slack refuses for what it is, which
+// sending again cannot change, is given up.
+func TestClassify_AnAlertIsNeverLost(t *testing.T) {
+	for _, err := range []error{errors.New("connection reset"), slack.SlackErrorResponse{Err: "not_in_channel"},
+		slack.SlackErrorResponse{Err: "invalid_auth"}, slack.StatusCodeError{Code: 503, Status: "Service Unavailable"}} {
+		prev := time.Duration(0)
+		for attempts := 1; attempts <= 500; attempts++ {
+			after, permanent := classify(err, attempts, time.Second)
+			if permanent {
+				t.Fatalf("%v: given up on attempt %d, want it retried", err, attempts)
+			}
+			if after < prev || after > maxBackoff {
+				t.Fatalf("%v, attempt %d: retry after %v (previous %v, at most %v)", err, attempts, after, prev, maxBackoff)
+			}
+			prev = after
 		}
-		if after < prev || after > maxBackoff {
-			t.Fatalf("attempt %d: retry after %v (previous %v, at most %v)", attempts, after, prev, maxBackoff)
+		if prev != maxBackoff {
+			t.Errorf("%v: retries settle every %v, want every %v", err, prev, maxBackoff)
 		}
-		prev = after
 	}
-	if _, permanent := classify(err, giveUpAt, time.Second); !permanent {
-		t.Errorf("attempt %d was retried again, want it given up", giveUpAt)
+	if _, permanent := classify(slack.SlackErrorResponse{Err: "invalid_blocks"}, 1, time.Second); !permanent {
+		t.Errorf("invalid_blocks is retried; sending the same again cannot help")
 	}
 }
 
