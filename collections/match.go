@@ -33,6 +33,17 @@ func NormalizeName(s string) string {
 	return b.String()
 }
 
+// RefKey is how a ref is compared: in lower case, letters and digits only,
+// so that "C001" and "c-001" find the customer whose ref is C-001.
+func RefKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, s)
+}
+
 // normalizeASCII is NormalizeName for ASCII text, without allocating when
 // s is already normal. It reports false for other text.
 func normalizeASCII(s string) (string, bool) {
@@ -97,7 +108,7 @@ func Classify(query string, c Candidate) MatchKind {
 	switch {
 	case q == "":
 		return MatchNone
-	case name == q || (c.Customer.Ref != "" && strings.EqualFold(strings.TrimSpace(query), c.Customer.Ref)):
+	case name == q || (c.Customer.Ref != "" && RefKey(query) == RefKey(c.Customer.Ref)):
 		return MatchExact
 	case strings.HasPrefix(name, q):
 		return MatchPrefix

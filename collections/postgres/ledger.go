@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -119,9 +118,9 @@ const (
 WITH found AS MATERIALIZED (
     SELECT ` + customerColumns + `, similarity(search_name, $1)::float8 AS similarity
       FROM customers
-     WHERE search_name = $1 OR lower(ref) = lower($2)
+     WHERE search_name = $1 OR ` + refKey + ` = $2
         OR search_name LIKE $3 ESCAPE '\' OR search_name LIKE $4 ESCAPE '\'
-     ORDER BY (search_name = $1 OR lower(ref) = lower($2)) DESC, search_name
+     ORDER BY (search_name = $1 OR ` + refKey + ` = $2) DESC, search_name
      LIMIT 25)
 SELECT false AS similar, * FROM found
 UNION ALL
@@ -131,6 +130,9 @@ UNION ALL
    JOIN customers c ON c.id = n.customer_id
   WHERE NOT EXISTS (SELECT FROM found)
   ORDER BY n.nearness)`
+	// refKey is a ref without its punctuation, in lower case (an index
+	// holds it): collections.RefKey in SQL.
+	refKey = `regexp_replace(lower(ref), '[^[:alnum:]]', '', 'g')`
 	// findSimilar is the 25 nearest spellings, when the names found
 	// otherwise settle nothing.
 	findSimilar = `
@@ -175,7 +177,7 @@ func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collect
 		return collections.Customer{}, err
 	}
 	like := escapeLike(key)
-	found, similar, err := candidates(ctx, find, key, strings.TrimSpace(query), like+"%", "% "+like+"%", collections.ClearLead)
+	found, similar, err := candidates(ctx, find, key, collections.RefKey(query), like+"%", "% "+like+"%", collections.ClearLead)
 	if err != nil {
 		return collections.Customer{}, fmt.Errorf("find customer %q: %w", query, err)
 	}
