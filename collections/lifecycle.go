@@ -6,6 +6,8 @@ package collections
 // read these tables; a new action is a row here, a modal and a service
 // method.
 
+import "time"
+
 // CaseAction is something done to a case, by a person from Slack or by
 // owed itself.
 type CaseAction string
@@ -232,6 +234,14 @@ func (v CaseView) Offers(a CaseAction) bool {
 type Decision struct {
 	Transition
 	Repeat bool
+}
+
+// RepeatsSnooze reports whether a snooze until a date is one the case has
+// already: snoozed until that very date by the same person (a form sent
+// twice, or resent by Slack). It changes nothing, so it is a repeat.
+func RepeatsSnooze(c Case, a CaseAction, actor Actor, until *time.Time) bool {
+	return a == ActSnooze && c.Status == CaseSnoozed && c.LastAction == ActSnooze && actor.UserID != "" && c.LastActor == actor.UserID &&
+		until != nil && c.SnoozedUntil != nil && DaysBetween(*c.SnoozedUntil, *until) == 0
 }
 
 // Decide applies the lifecycle to an action on a case: whether the

@@ -100,7 +100,8 @@ func (s *CaseService) act(ctx context.Context, tx *sqlx.Tx, caseID int64, action
 		_, err = collections.Decide(f, action, a) // the same refusal, naming the customer
 		return c, d, err
 	}
-	if d.Repeat {
+	if d.Repeat || collections.RepeatsSnooze(c, action, a, until) {
+		d.Repeat = true
 		return c, d, nil
 	}
 	c, err = writeStatus(ctx, tx, c.ID, d.To, action, a.UserID, until)

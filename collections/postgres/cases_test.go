@@ -202,6 +202,47 @@ func TestActions_ConcurrentIdenticalClicksChangeStateOnce(t *testing.T) {
 	}
 }
 
+// TestSnooze_TheSameFormSentTwiceSnoozesOnce: a snooze form sent again
+// (twice at once, or later), to the date the case is already snoozed
+// until, changes nothing: one audit entry, one thread line. A new date
+// is a new snooze.
+func TestSnooze_TheSameFormSentTwiceSnoozesOnce(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	alice := collections.Actor{UserID: "U0ALICE"}
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := cs.Snooze(ctx, alice, c.ID, date("2026-06-08"), "on holiday"); err != nil {
+				t.Errorf("snooze: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := cs.Snooze(ctx, alice, c.ID, date("2026-06-08"), "on holiday"); err != nil {
+		t.Fatal(err)
+	}
+	snoozes := func() int {
+		return count(t, db, `SELECT count(*) FROM audit_log WHERE action = 'snoozed' AND case_id = $1`, c.ID)
+	}
+	lines := func() int {
+		return count(t, db, `SELECT count(*) FROM outbox o JOIN audit_log a ON a.id = o.audit_id WHERE o.kind = 'thread' AND a.action = 'snoozed' AND a.case_id = $1`, c.ID)
+	}
+	if n, l := snoozes(), lines(); n != 1 || l != 1 {
+		t.Errorf("the same snooze sent 6 times: %d audit entries and %d thread lines, want 1 and 1", n, l)
+	}
+	after, err := cs.Snooze(ctx, alice, c.ID, date("2026-06-12"), "")
+	if err != nil || after.SnoozedUntil == nil || after.SnoozedUntil.Format(collections.DateLayout) != "2026-06-12" {
+		t.Fatalf("snooze to a new date: %+v, %v", after, err)
+	}
+	if n := snoozes(); n != 2 {
+		t.Errorf("a snooze to a new date: %d audit entries, want 2", n)
+	}
+}
+
 func TestActions_AStaleClickIsAppliedWhenTheStatusStillAllowsIt(t *testing.T) {
 	ctx := context.Background()
 	db, cs := newCases(t)

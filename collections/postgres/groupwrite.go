@@ -140,7 +140,7 @@ func (s *CaseService) writeStatuses(ctx context.Context, group []*statusWrite) {
 		if err != nil {
 			continue
 		}
-		if d.Repeat {
+		if d.Repeat || collections.RepeatsSnooze(c, w.action, w.actor, w.until) {
 			w.written, w.c = true, c
 			continue
 		}
