@@ -31,11 +31,8 @@ func connSecrets(conn string) []string {
 	}
 	// user:password@ in a URL, even a malformed one ("postgres//u:p@h"):
 	// the userinfo runs from the scheme's slashes to the last @.
-	if at := strings.LastIndex(conn, "@"); at >= 0 && !strings.Contains(conn[:at], " ") {
-		userinfo := conn[:at]
-		if i := strings.LastIndex(userinfo, "//"); i >= 0 {
-			userinfo = userinfo[i+2:]
-		}
+	if at := strings.LastIndex(conn, "@"); at >= 0 && strings.Contains(conn[:at], "//") {
+		userinfo := conn[strings.Index(conn, "//")+2 : at]
 		if c := strings.IndexByte(userinfo, ':'); c >= 0 {
 			pw := userinfo[c+1:]
 			add(pw)
