@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
+	"github.com/slack-go/slack"
+
+	"github.com/owedhq/owed/bot"
 	"github.com/owedhq/owed/bot/sandbox"
 	"github.com/owedhq/owed/collections"
 	"github.com/owedhq/owed/collections/postgres"
@@ -17,9 +21,10 @@ const drainPoll = 200 * time.Millisecond
 func runSweep(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "sweep", "sweep [--as-of DATE] [--dry-run] [--wait]\n\n"+
 		"Runs the overdue sweep once and queues its alerts in the database; the running owed server\n"+
-		"(`owed serve`, or `make run`) posts them, showing each case as it is now. Without DATABASE_URL\n"+
-		"it works on the local database of `make run` (under .owed/). --dry-run prints the alerts and\n"+
-		"changes nothing.")
+		"(`owed serve`, or `make run`) posts them, showing each case as it is now. With no server\n"+
+		"running and SLACK_BOT_TOKEN set, the command posts them itself before it exits. Without\n"+
+		"DATABASE_URL it works on the local database of `make run` (under .owed/). --dry-run prints\n"+
+		"the alerts and changes nothing.")
 	asOfFlag := fs.String("as-of", "", "sweep as of `DATE` (YYYY-MM-DD; default today in OWED_TIMEZONE)")
 	dryRun := fs.Bool("dry-run", false, "print the alerts the sweep would queue; change nothing")
 	wait := fs.Bool("wait", false, "wait until the running server has posted every queued message")
@@ -85,8 +90,11 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 	switch {
 	case queued == 0:
 		return nil
+	case !running && cfg.BotToken != "":
+		return postQueued(ctx, env, cfg, db, cases, queued)
 	case !running:
-		fmt.Fprintf(env.Stdout, "%s queued. No owed server is running: they go out when `owed serve` (or `make run`) runs.\n", messages(queued))
+		fmt.Fprintf(env.Stdout, "%s queued. No owed server is running: they go out when `owed serve` (or `make run`) runs,\n"+
+			"or when `owed sweep` runs with SLACK_BOT_TOKEN set.\n", messages(queued))
 		return nil
 	case !*wait:
 		fmt.Fprintf(env.Stdout, "%s queued; the running owed server is posting them.\n", messages(queued))
@@ -108,6 +116,64 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintln(env.Stdout, "All posted.")
 	return nil
 }
+
+// postQueued posts what is queued itself, as the server would, when no
+// server runs: it takes the lead (so that a server starting meanwhile
+// waits), sends until the queue is empty, and gives the lead back. It
+// gives up, leaving the rest queued for the server, when Slack does not
+// take the messages within their pace plus postPatience.
+func postQueued(ctx context.Context, env *Env, cfg Config, db *postgres.DB, cases *postgres.CaseService, queued int) error {
+	leader := postgres.NewLeader(db)
+	defer leader.Resign()
+	if err := leader.IsLeader(ctx); err != nil {
+		fmt.Fprintf(env.Stdout, "%s queued; an owed server has just started and is posting them.\n", messages(queued))
+		return nil
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	b := bot.New(bot.Options{
+		Slack: slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(bot.HTTPClient(cfg.SlackTimeout, log))),
+		Ledger: postgres.NewLedgerService(db), Cases: cases, Outbox: postgres.NewOutboxService(db),
+		Channel: cfg.Channel, Approvers: cfg.Approvers, Location: cfg.Location, Logger: log, CallTimeout: cfg.SlackTimeout,
+	})
+	if err := b.Start(ctx); err != nil {
+		return fmt.Errorf("%s queued, not posted (they go out when `owed serve` runs): %w", messages(queued), err)
+	}
+	fmt.Fprintf(env.Stdout, "%s queued. No owed server is running: posting them now…\n", messages(queued))
+	sendCtx, stop := context.WithCancel(ctx)
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		b.RunSender(sendCtx, leader.Leading)
+	}()
+	defer func() {
+		stop()
+		<-sent
+	}()
+	outbox := postgres.NewOutboxService(db)
+	deadline := time.Now().Add(time.Duration(queued)*time.Second + postPatience)
+	tick := time.NewTicker(drainPoll)
+	defer tick.Stop()
+	for left := queued; left > 0; {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s still queued (they go out when `owed serve` runs): %w", messages(left), ctx.Err())
+		case <-tick.C:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s could not be posted yet: they stay queued and go out when `owed serve` runs", messages(left))
+		}
+		var err error
+		if left, err = outbox.PendingOutboxItems(ctx); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(env.Stdout, "All posted.")
+	return nil
+}
+
+// postPatience is how long `owed sweep` waits for Slack beyond the pace of
+// what it posts (one message per second).
+const postPatience = 30 * time.Second
 
 // sweepEnv is the environment of `owed sweep`: on the local database of
 // `make run` (no DATABASE_URL), alerts go to the sandbox's channel unless

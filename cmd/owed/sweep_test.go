@@ -8,6 +8,7 @@ import (
 
 	"github.com/owedhq/owed/bot/sandbox"
 	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
 )
 
 const sweepLedger = `number,customer,currency,amount,issued_on,due_on
@@ -28,6 +29,35 @@ func TestSweep_DryRunPrintsAlertsAndPostsNothing(t *testing.T) {
 	out = c.must("sweep", "--as-of", "2026-06-30", "--dry-run")
 	if !strings.Contains(out, "would post 2 alerts") {
 		t.Errorf("a dry run changed what the next sweep does:\n%s", out)
+	}
+}
+
+// TestSweep_WithNoServerPostsItselfWhenSlackIsConfigured: `owed sweep`
+// run on its own, with the Slack settings, posts what it queued before it
+// exits, at Slack's pace; run again, it posts nothing twice.
+func TestSweep_WithNoServerPostsItselfWhenSlackIsConfigured(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	for _, k := range []string{"SLACK_BOT_TOKEN", "SLACK_API_URL", "OWED_SLACK_TIMEOUT"} {
+		r.cli.env[k] = r.env[k]
+	}
+	r.cli.must("import", "invoices", r.cli.file("ledger.csv", sweepLedger))
+	out := r.cli.must("sweep", "--as-of", "2026-06-30")
+	if !strings.Contains(out, "queued 2 alerts") || !strings.Contains(out, "posting them now") || !strings.Contains(out, "All posted.") {
+		t.Errorf("output:\n%s", out)
+	}
+	if n := len(r.sb.Messages(rigChannel)); n != 2 || r.pending() != 0 {
+		t.Fatalf("after owed sweep: %d messages in the channel, %d still queued; want 2 and 0", n, r.pending())
+	}
+	if _, ok := r.sb.Find(rigChannel, "ACME Corp."); !ok {
+		t.Errorf("no alert for ACME Corp.")
+	}
+	if led, err := postgres.Led(r.ctx, r.db); err != nil || led {
+		t.Errorf("owed sweep kept the lead after it finished (%v)", err)
+	}
+	out = r.cli.must("sweep", "--as-of", "2026-06-30")
+	if !strings.Contains(out, "queued 0 alerts") || len(r.sb.Messages(rigChannel)) != 2 {
+		t.Errorf("second sweep: %s; %d messages", out, len(r.sb.Messages(rigChannel)))
 	}
 }
 
