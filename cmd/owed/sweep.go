@@ -131,7 +131,7 @@ func postQueued(ctx context.Context, env *Env, cfg Config, db *postgres.DB, case
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	b := bot.New(bot.Options{
-		Slack: slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(bot.HTTPClient(cfg.SlackTimeout, log))),
+		Slack:  slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(bot.HTTPClient(cfg.SlackTimeout, log))),
 		Ledger: postgres.NewLedgerService(db), Cases: cases, Outbox: postgres.NewOutboxService(db),
 		Channel: cfg.Channel, Approvers: cfg.Approvers, Location: cfg.Location, Logger: log, CallTimeout: cfg.SlackTimeout,
 	})
