@@ -123,6 +123,10 @@ func invoiceLine(in collections.OpenInvoice) string {
 }
 
 // stateLine says where the case stands, in mrkdwn, for the context line.
+// StateText says where a case stands, as its alert's context line does,
+// in plain text: "Snoozed until 8 Jun 2026 by @U0DANA: on holiday".
+func StateText(v collections.CaseView) string { return PlainText(stateLine(v)) }
+
 func stateLine(v collections.CaseView) string {
 	e := v.Escalation
 	switch v.Case.Status {

@@ -96,6 +96,27 @@ func TestHistory_EveryRecordOldestFirstInTheBusinessTimeZone(t *testing.T) {
 	if out := c.must("show", "acme", "--as-of", "2026-06-01"); !strings.Contains(out, "In dispute (duplicate)") {
 		t.Errorf("show does not list A-2 as In dispute:\n%s", out)
 	}
+	// show is the /owed summary: where the case stands and its latest
+	// actions, as well as what is owed.
+	out = c.must("show", "acme", "--as-of", "2026-06-01")
+	for _, want := range []string{"Case: Follow-up on 2026-06-05", "Latest actions:", "@U0DANA logged a call: no answer", "put A-2 in dispute"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show lacks %q:\n%s", want, out)
+		}
+	}
+	var shown struct {
+		Case struct {
+			Status      string           `json:"status"`
+			Stage       int              `json:"stage"`
+			QuietUntil  string           `json:"quiet_until"`
+			LastActions []map[string]any `json:"last_actions"`
+		} `json:"case"`
+	}
+	c.json(&shown, "show", "acme", "--as-of", "2026-06-01", "--json")
+	if s := shown.Case; s.Status != string(collections.CaseFollowUp) || s.Stage != 30 || s.QuietUntil != "2026-06-05" || len(s.LastActions) != 3 ||
+		s.LastActions[0]["action"] != collections.AuditDisputed {
+		t.Errorf("show --json case: %+v", s)
+	}
 	if out := c.must("preview", "reminder", "acme", "--as-of", "2026-06-01"); !strings.Contains(out, "A-1") || strings.Contains(out, "A-2") {
 		t.Errorf("the reminder preview lists the disputed A-2, or not A-1:\n%s", out)
 	}

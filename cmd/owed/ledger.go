@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/owedhq/owed/bot/blocks"
 	"github.com/owedhq/owed/collections"
 	"github.com/owedhq/owed/collections/postgres"
 )
@@ -195,15 +196,58 @@ func runShow(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum, err := customerSummary(ctx, env, query, asOf)
+	sum, kase, err := customerSummary(ctx, env, query, asOf)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(env.Stdout, summaryJSON(sum))
+		doc := summaryJSON(sum)
+		if kase != nil {
+			doc["case"] = caseJSON(*kase)
+		}
+		return writeJSON(env.Stdout, doc)
 	}
 	printSummary(env.Stdout, sum)
+	if kase != nil {
+		printCase(env.Stdout, *kase)
+	}
 	return nil
+}
+
+// caseJSON is the customer's live case in `owed show --json`: its status
+// and stage, where it stands in words, and its latest actions.
+func caseJSON(v collections.CaseView) map[string]any {
+	c := map[string]any{"status": string(v.Case.Status), "stage": v.Case.Stage, "state": blocks.StateText(v)}
+	if v.Case.SnoozedUntil != nil {
+		c["quiet_until"] = v.Case.SnoozedUntil.Format(collections.DateLayout)
+	}
+	actions := make([]map[string]any, 0, len(v.LastActions))
+	for _, e := range v.LastActions {
+		actions = append(actions, map[string]any{"at": e.At.Format(time.RFC3339), "actor": e.Actor, "action": e.Action,
+			"text": blocks.PlainText(blocks.ActionLine(e))})
+	}
+	c["last_actions"] = actions
+	return c
+}
+
+// printCase prints the customer's live case: where it stands and its
+// latest actions, newest first.
+func printCase(w io.Writer, v collections.CaseView) {
+	fmt.Fprintln(w)
+	state := blocks.StateText(v)
+	if v.Case.Stage > 0 {
+		state += fmt.Sprintf(" · stage %d", v.Case.Stage)
+	}
+	fmt.Fprintf(w, "Case: %s\n", state)
+	if len(v.LastActions) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Latest actions:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, e := range v.LastActions {
+		fmt.Fprintf(tw, "  %s\t%s\n", e.At.Format("2006-01-02 15:04 MST"), blocks.PlainText(blocks.ActionLine(e)))
+	}
+	tw.Flush()
 }
 
 func summaryJSON(sum collections.CustomerSummary) map[string]any {
@@ -275,16 +319,41 @@ func overdueText(days int) string {
 
 // customerSummary finds a customer forgivingly and returns what it owes
 // as of asOf, reading the database without migrating it.
-func customerSummary(ctx context.Context, env *Env, query string, asOf time.Time) (collections.CustomerSummary, error) {
+// customerSummary is what `owed show` shows: what the customer owes as
+// of asOf, and its live case if it has one (nil otherwise).
+func customerSummary(ctx context.Context, env *Env, query string, asOf time.Time) (collections.CustomerSummary, *collections.CaseView, error) {
+	var sum collections.CustomerSummary
 	db, err := openReadOnlyDB(ctx, env)
 	if err != nil {
-		return collections.CustomerSummary{}, err
+		return sum, nil, err
 	}
 	defer db.Close()
 	ledger := postgres.NewLedgerService(db)
 	c, err := ledger.FindCustomer(ctx, query)
 	if err != nil {
-		return collections.CustomerSummary{}, err
+		return sum, nil, err
 	}
-	return ledger.CustomerSummary(ctx, c.ID, asOf)
+	if sum, err = ledger.CustomerSummary(ctx, c.ID, asOf); err != nil {
+		return sum, nil, err
+	}
+	loc, err := businessLocation(env.Getenv)
+	if err != nil {
+		return sum, nil, err
+	}
+	cases := postgres.NewCaseService(db, postgres.CaseConfig{})
+	kase, err := cases.FindOpenCaseByCustomer(ctx, c.ID)
+	switch {
+	case collections.ErrorCode(err) == collections.ENOTFOUND:
+		return sum, nil, nil
+	case err != nil:
+		return sum, nil, err
+	}
+	v, err := cases.FindCaseView(ctx, kase.ID, asOf)
+	if err != nil {
+		return sum, nil, err
+	}
+	for i := range v.LastActions {
+		v.LastActions[i].At = v.LastActions[i].At.In(loc)
+	}
+	return sum, &v, nil
 }

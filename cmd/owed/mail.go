@@ -89,7 +89,7 @@ func runPreview(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum, err := customerSummary(ctx, env, query, asOf)
+	sum, _, err := customerSummary(ctx, env, query, asOf)
 	if err != nil {
 		return err
 	}

@@ -110,9 +110,12 @@ func (s *CaseService) act(ctx context.Context, tx *sqlx.Tx, caseID int64, action
 
 // setStatusTo is what a change of status sets on the case row, from SQL
 // expressions: the status, the quiet-until date, the action, the actor,
-// and whether the case ends.
+// and whether the case ends. An action that leaves a case in its dated
+// status without a date of its own (a dispute during a follow-up) keeps
+// the date the case has.
 func setStatusTo(status, until, action, actor, ends string) string {
-	return `status = ` + status + `, snoozed_until = ` + until + `, last_action = ` + action + `, last_actor = ` + actor + `,
+	return `status = ` + status + `, snoozed_until = coalesce(` + until + `, CASE WHEN status = ` + status + ` THEN snoozed_until END),
+       last_action = ` + action + `, last_actor = ` + actor + `,
        ended_at = CASE WHEN ` + ends + ` THEN now() END, version = version + 1, updated_at = now()`
 }
 

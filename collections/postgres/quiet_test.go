@@ -40,3 +40,28 @@ func TestPromise_APromisedCaseIsQuietUntilItsDate(t *testing.T) {
 		t.Errorf("stage 45 recorded while promised")
 	}
 }
+
+// TestFollowUp_ADisputeMeanwhileKeepsTheFollowUpDate: an action that
+// leaves a case waiting for its follow-up (a dispute) keeps the date it
+// waits for, so that the case still alerts again on that day.
+func TestFollowUp_ADisputeMeanwhileKeepsTheFollowUpDate(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	dana := collections.Actor{UserID: "U0DANA"}
+	if _, err := cs.LogContact(ctx, dana, c.ID, collections.Contact{Channel: collections.ContactCall, Outcome: collections.OutcomeNoAnswer,
+		FollowUp: collections.DateOf(date("2026-06-05"))}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var a2 int64
+	if err := db.GetContext(ctx, &a2, `SELECT id FROM invoices WHERE number = 'A-2'`); err != nil {
+		t.Fatal(err)
+	}
+	after, err := cs.Dispute(ctx, dana, c.ID, collections.DisputeInput{InvoiceIDs: []int64{a2}, Reason: collections.DisputePricing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != collections.CaseFollowUp || after.SnoozedUntil == nil || after.SnoozedUntil.Format(collections.DateLayout) != "2026-06-05" {
+		t.Errorf("after the dispute: status %s, quiet until %v; want follow_up until 2026-06-05", after.Status, after.SnoozedUntil)
+	}
+}
