@@ -405,6 +405,9 @@ type CustomerRow struct {
 	Timezone     string
 	OwnerSlackID string
 	CreditLimit  *Money
+	// CreditAmount is a credit limit given without a currency, as a
+	// decimal ("25000.00"): in the currency the customer is invoiced in.
+	CreditAmount string
 	Tier         string
 }
 
@@ -451,7 +454,11 @@ func ParseCustomerRow(rec Record) (CustomerRow, []Problem) {
 		}
 		switch minor, err := ParseAmount(amount, code); {
 		case code == "":
-			ps = append(ps, rec.Problem("credit_limit", "needs a currency: add a currency column or write e.g. \"5000.00 USD\""))
+			if d, err := ParseDecimal(amount); err != nil {
+				ps = append(ps, rec.Problem("credit_limit", "%s", ErrorMessage(err)))
+			} else {
+				row.CreditAmount = d.String()
+			}
 		case err != nil:
 			ps = append(ps, rec.Problem("credit_limit", "%s", ErrorMessage(err)))
 		default:

@@ -380,6 +380,22 @@ func TestParseCustomerRow(t *testing.T) {
 		}
 	})
 
+	t.Run("CreditLimitWithoutACurrency", func(t *testing.T) {
+		// The spec's customers file has a bare credit_limit column: the
+		// limit is kept as written, in the currency the customer is
+		// invoiced in.
+		for _, tc := range []struct{ header, row, want string }{
+			{"name,credit_limit", "Acme,25000.00", "25000.00"},
+			{"name,credit_limit", `Acme,"5,000"`, "5000"},
+			{"name,credit_limit,currency", "Acme,0.5,", "0.5"},
+		} {
+			got, ps := collections.ParseCustomerRow(onlyRecord(t, collections.ImportCustomers, "customers.csv", tc.header, tc.row))
+			if len(ps) > 0 || got.CreditLimit != nil || got.CreditAmount != tc.want {
+				t.Errorf("%s: limit %v, amount %q, problems %q; want amount %q", tc.row, got.CreditLimit, got.CreditAmount, problemStrings(ps), tc.want)
+			}
+		}
+	})
+
 	t.Run("OwnerSlackID", func(t *testing.T) {
 		tests := []struct{ name, owner, want string }{
 			{"PlainUserID", "U024BE7LH", "U024BE7LH"},
@@ -411,10 +427,8 @@ func TestParseCustomerRow(t *testing.T) {
 				[]want{{"customers.csv:2: owner: ", `"u024be7lh"`}}},
 			{"OwnerIsAChannel", "name,owner", "Acme,C024BE7LH",
 				[]want{{"customers.csv:2: owner: ", `"C024BE7LH"`}}},
-			{"CreditLimitWithoutCurrency", "name,credit_limit", "Acme,5000",
-				[]want{{"customers.csv:2: credit_limit: ", "needs a currency"}}},
-			{"CreditLimitWithEmptyCurrency", "name,credit_limit,currency", "Acme,5000,",
-				[]want{{"customers.csv:2: credit_limit: ", "needs a currency"}}},
+			{"CreditLimitWithoutCurrencyInWords", "name,credit_limit", "Acme,lots",
+				[]want{{"customers.csv:2: credit_limit: ", `"lots" is not a valid amount`}}},
 			{"CreditLimitWithTooManyDecimals", "name,credit_limit,currency", "Acme,12.345,USD",
 				[]want{{"customers.csv:2: credit_limit: ", "3 decimals"}}},
 			{"CreditLimitInWords", "name,credit_limit,currency", "Acme,5000 dollars,USD",
@@ -431,15 +445,15 @@ func TestParseCustomerRow(t *testing.T) {
 				[]want{{"customers.csv:2: email: ", `"ap-at-acme"`}}},
 			{"BadTimezone", "name,timezone", "Acme,Mars/Olympus",
 				[]want{{"customers.csv:2: timezone: ", `"Mars/Olympus"`}}},
-			{"ProblemsNameTheFilesOwnHeaders", "Customer Name,Account Owner,Credit", "Acme,bob,5000",
-				[]want{{"customers.csv:2: Account Owner: ", `"bob"`}, {"customers.csv:2: Credit: ", "needs a currency"}}},
-			{"EveryProblemOfTheRow", customersHeader, ",,nope,,Nowhere/Town,bob,5000,,",
+			{"ProblemsNameTheFilesOwnHeaders", "Customer Name,Account Owner,Credit", "Acme,bob,5000 dollars",
+				[]want{{"customers.csv:2: Account Owner: ", `"bob"`}, {"customers.csv:2: Credit: ", `"5000 dollars"`}}},
+			{"EveryProblemOfTheRow", customersHeader, ",,nope,,Nowhere/Town,bob,-5,,",
 				[]want{
 					{"customers.csv:2: name: ", "is required"},
 					{"customers.csv:2: email: ", `"nope"`},
 					{"customers.csv:2: timezone: ", `"Nowhere/Town"`},
 					{"customers.csv:2: owner: ", `"bob"`},
-					{"customers.csv:2: credit_limit: ", "needs a currency"},
+					{"customers.csv:2: credit_limit: ", `"-5"`},
 				}},
 		}
 		for _, tt := range tests {

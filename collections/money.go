@@ -87,6 +87,18 @@ func ParseDecimal(s string) (Decimal, error) {
 	return Decimal{Units: units, Scale: len(frac)}, nil
 }
 
+// String writes the decimal plainly: "1234.50".
+func (d Decimal) String() string {
+	s := strconv.FormatInt(d.Units, 10)
+	if d.Scale == 0 {
+		return s
+	}
+	if len(s) <= d.Scale {
+		s = strings.Repeat("0", d.Scale-len(s)+1) + s
+	}
+	return s[:len(s)-d.Scale] + "." + s[len(s)-d.Scale:]
+}
+
 func allDigits(s string) bool {
 	for _, r := range s {
 		if r < '0' || r > '9' {

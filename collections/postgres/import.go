@@ -270,7 +270,7 @@ CREATE OR REPLACE FUNCTION pg_temp.money_text(minor bigint, cur char(3)) RETURNS
 const createCustomerStage = `
 CREATE TEMP TABLE stage_customers (
     line int, name text, search_name text, ref text, email text, phone text, timezone text,
-    owner_slack_id text, credit_limit_minor bigint, credit_currency text, tier text,
+    owner_slack_id text, credit_limit_minor bigint, credit_currency text, credit_limit_amount numeric, tier text,
     ok boolean, customer_id bigint
 ) ON COMMIT DROP`
 
@@ -307,23 +307,31 @@ UPDATE customers c SET
        name = s.name, search_name = s.search_name, ref = coalesce(s.ref, c.ref),
        email = coalesce(s.email, c.email), phone = coalesce(s.phone, c.phone),
        timezone = coalesce(s.timezone, c.timezone), owner_slack_id = coalesce(s.owner_slack_id, c.owner_slack_id),
-       credit_limit_minor = coalesce(s.credit_limit_minor, c.credit_limit_minor),
-       credit_currency = coalesce(s.credit_currency, c.credit_currency),
+       credit_limit_minor = ` + limitMinor + `, credit_currency = ` + limitCurrency + `, credit_limit_amount = ` + limitAmount + `,
        tier = coalesce(s.tier, c.tier), updated_at = now()
   FROM stage_customers s
  WHERE c.id = s.customer_id
-   AND (c.name, c.ref, c.email, c.phone, c.timezone, c.owner_slack_id, c.credit_limit_minor, c.credit_currency, c.tier)
+   AND (c.name, c.ref, c.email, c.phone, c.timezone, c.owner_slack_id, c.credit_limit_minor, c.credit_currency, c.credit_limit_amount, c.tier)
        IS DISTINCT FROM
        (s.name, coalesce(s.ref, c.ref), coalesce(s.email, c.email), coalesce(s.phone, c.phone),
         coalesce(s.timezone, c.timezone), coalesce(s.owner_slack_id, c.owner_slack_id),
-        coalesce(s.credit_limit_minor, c.credit_limit_minor), coalesce(s.credit_currency, c.credit_currency)::char(3),
+        ` + limitMinor + `, (` + limitCurrency + `)::char(3), ` + limitAmount + `,
         coalesce(s.tier, c.tier))`
+
+// A customer's credit limit after an import: the file's, with or without
+// a currency, replacing the one the customer had; else the one it had.
+const (
+	limitGiven    = `(s.credit_limit_minor IS NOT NULL OR s.credit_limit_amount IS NOT NULL)`
+	limitMinor    = `CASE WHEN ` + limitGiven + ` THEN s.credit_limit_minor ELSE c.credit_limit_minor END`
+	limitCurrency = `CASE WHEN ` + limitGiven + ` THEN s.credit_currency ELSE c.credit_currency END`
+	limitAmount   = `CASE WHEN ` + limitGiven + ` THEN s.credit_limit_amount ELSE c.credit_limit_amount END`
+)
 
 const insertCustomers = `
 INSERT INTO customers (name, search_name, ref, email, phone, timezone, owner_slack_id,
-                       credit_limit_minor, credit_currency, tier)
+                       credit_limit_minor, credit_currency, credit_limit_amount, tier)
 SELECT name, search_name, ref, email, phone, timezone, owner_slack_id,
-       credit_limit_minor, credit_currency, tier
+       credit_limit_minor, credit_currency, credit_limit_amount, tier
   FROM stage_customers WHERE customer_id IS NULL ORDER BY line`
 
 func (imp *importer) customers(ctx context.Context) (collections.ImportResult, error) {
@@ -331,7 +339,8 @@ func (imp *importer) customers(ctx context.Context) (collections.ImportResult, e
 	if _, err := imp.tx.ExecContext(ctx, createCustomerStage); err != nil {
 		return res, fmt.Errorf("stage customers: %w", err)
 	}
-	cols := []string{"line", "name", "search_name", "ref", "email", "phone", "timezone", "owner_slack_id", "credit_limit_minor", "credit_currency", "tier"}
+	cols := []string{"line", "name", "search_name", "ref", "email", "phone", "timezone", "owner_slack_id", "credit_limit_minor", "credit_currency",
+		"credit_limit_amount", "tier"}
 	n, err := stage(ctx, imp, "stage_customers", cols, collections.ParseCustomerRow, func(r collections.CustomerRow, w *copyRows) {
 		w.Int(int64(r.Line))
 		w.Text(r.Name)
@@ -346,6 +355,7 @@ func (imp *importer) customers(ctx context.Context) (collections.ImportResult, e
 			w.Null()
 			w.Null()
 		}
+		w.TextOrNull(r.CreditAmount)
 		w.TextOrNull(r.Tier)
 	})
 	res.Rows = n

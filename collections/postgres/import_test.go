@@ -503,3 +503,39 @@ func TestImport_FirstFileIntoAnEmptyLedgerMakesOneCustomerPerName(t *testing.T) 
 		t.Errorf("%d customers, want %d", n, fillers+1)
 	}
 }
+
+// TestImport_ACustomersFileWithABareCreditLimit: the customers file as
+// written in the docs (credit_limit without a currency) is taken whole;
+// the limit is kept as written, and a later file's limit replaces it.
+func TestImport_ACustomersFileWithABareCreditLimit(t *testing.T) {
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportCustomers, "name,ref,email,phone,timezone,owner,credit_limit,tier\n"+
+		"ACME Corp.,C-001,ap@acme.example,+1 555 0100,America/New_York,U024BE7LH,25000.00,gold\n"+
+		"Bluebird Bakery,C-002,,,,,,\n")
+	type limit struct {
+		Minor    *int64   `db:"credit_limit_minor"`
+		Currency *string  `db:"credit_currency"`
+		Amount   *float64 `db:"credit_limit_amount"`
+	}
+	get := func(name string) limit {
+		var l limit
+		if err := db.GetContext(context.Background(), &l, `SELECT credit_limit_minor, credit_currency, credit_limit_amount FROM customers WHERE name = $1`, name); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	if l := get("ACME Corp."); l.Amount == nil || *l.Amount != 25000 || l.Minor != nil || l.Currency != nil {
+		t.Errorf("ACME's limit: %+v, want 25000.00 without a currency", l)
+	}
+	if l := get("Bluebird Bakery"); l.Amount != nil || l.Minor != nil {
+		t.Errorf("Bluebird has a limit: %+v", l)
+	}
+	importCSV(t, db, collections.ImportCustomers, "name,credit_limit\nACME Corp.,5000 USD\n")
+	if l := get("ACME Corp."); l.Minor == nil || *l.Minor != 500000 || l.Currency == nil || *l.Currency != "USD" || l.Amount != nil {
+		t.Errorf("ACME's limit after USD 5000: %+v", l)
+	}
+	importCSV(t, db, collections.ImportCustomers, "name,email\nACME Corp.,ar@acme.example\n")
+	if l := get("ACME Corp."); l.Minor == nil || *l.Minor != 500000 {
+		t.Errorf("a file without a limit changed ACME's: %+v", l)
+	}
+}
