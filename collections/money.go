@@ -5,9 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync"
-
-	"golang.org/x/text/currency"
 )
 
 // Money is an amount in a currency's minor units (cents for USD, yen for
@@ -18,23 +15,17 @@ type Money struct {
 }
 
 // CurrencyDigits returns the number of minor-unit digits of an ISO 4217
-// currency code: 2 for USD, 0 for JPY, 3 for BHD.
+// currency code, as the standard gives them: 2 for USD, 0 for JPY, 3 for
+// BHD.
 func CurrencyDigits(code string) (int, error) {
-	if d, ok := knownDigits.Load(code); ok {
-		return d.(int), nil
+	if d, ok := iso4217[code]; ok {
+		return d, nil
 	}
-	unit, err := currency.ParseISO(code)
-	if err != nil || code != strings.ToUpper(code) || len(code) != 3 {
-		return 0, Errorf(EINVALID, "%q is not an ISO 4217 currency code", code)
+	if noMinorUnit[code] {
+		return 0, Errorf(EINVALID, "%q is an ISO 4217 code with no minor unit (a metal, a unit of account or a test code), not a currency to invoice in", code)
 	}
-	scale, _ := currency.Standard.Rounding(unit)
-	knownDigits.Store(code, scale)
-	return scale, nil
+	return 0, Errorf(EINVALID, "%q is not an ISO 4217 currency code", code)
 }
-
-// knownDigits remembers the minor digits of the valid codes seen, so that
-// a large import parses each code once.
-var knownDigits sync.Map
 
 // ValidCurrency reports whether code is a known ISO 4217 code in upper case.
 func ValidCurrency(code string) bool {

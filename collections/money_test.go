@@ -20,6 +20,18 @@ func TestCurrencyDigits(t *testing.T) {
 		{"ISKHasNoMinorUnit", "ISK", 0},
 		{"BHDHasFils", "BHD", 3},
 		{"KWDHasThreeDigits", "KWD", 3},
+		// As ISO 4217 says, not as cash is rounded.
+		{"PKRHasTwoDigits", "PKR", 2},
+		{"IDRHasTwoDigits", "IDR", 2},
+		{"COPHasTwoDigits", "COP", 2},
+		{"IQDHasThreeDigits", "IQD", 3},
+		{"CLFHasFourDigits", "CLF", 4},
+		// Codes of the last few years.
+		{"VES", "VES", 2},
+		{"MRU", "MRU", 2},
+		{"SLE", "SLE", 2},
+		{"ZWG", "ZWG", 2},
+		{"XCG", "XCG", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,6 +63,9 @@ func TestCurrencyDigits_RefusesWhatIsNotAnUpperCaseISOCode(t *testing.T) {
 		{"Digits", "840"},
 		{"Symbol", "$"},
 		{"PaddedWithSpace", " USD"},
+		{"Gold", "XAU"},
+		{"TestingCode", "XTS"},
+		{"NoCurrency", "XXX"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
