@@ -96,8 +96,10 @@ func (p Problem) String() string {
 	return fmt.Sprintf("%s:%d: %s: %s", p.File, p.Line, p.Column, p.Message)
 }
 
-// maxProblems caps the problems kept for one file; the rest are counted.
-const maxProblems = 1000
+// maxProblems caps the problems kept for one file, the rest being
+// counted: a file is reported row by row up to that many (about 15 MB of
+// problems), and one that bad in whole is not a ledger anyway.
+const maxProblems = 100_000
 
 // ImportError rejects a whole file and lists what is wrong with it.
 type ImportError struct {

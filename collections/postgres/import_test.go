@@ -539,3 +539,30 @@ func TestImport_ACustomersFileWithABareCreditLimit(t *testing.T) {
 		t.Errorf("a file without a limit changed ACME's: %+v", l)
 	}
 }
+
+// TestImport_EveryBadRowIsReported: a file of 1,500 bad rows is reported
+// row by row, each as FILE:LINE: column: problem.
+func TestImport_EveryBadRowIsReported(t *testing.T) {
+	db := dbtest.New(t)
+	var b strings.Builder
+	b.WriteString("number,customer,currency,amount,issued_on,due_on\n")
+	for i := range 1500 {
+		fmt.Fprintf(&b, "X-%d,Acme,USD,lots,2026-01-01,2026-02-01\n", i)
+	}
+	rows, err := collections.NewRowReader(strings.NewReader(b.String()), "bad.csv", collections.ImportInvoices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = postgres.NewImportService(db).Import(context.Background(), collections.ImportInvoices, rows,
+		collections.ImportOptions{File: "bad.csv", Today: date("2026-06-01")})
+	var ie *collections.ImportError
+	if !errors.As(err, &ie) {
+		t.Fatalf("import: %v, want the file rejected", err)
+	}
+	if len(ie.Problems) != 1500 || ie.More != 0 {
+		t.Fatalf("import error %T, %d problems listed, %d more; want all 1500 listed", err, len(ie.Problems), ie.More)
+	}
+	if s := ie.Problems[1499].String(); !strings.HasPrefix(s, "bad.csv:1501: amount: ") {
+		t.Errorf("the last problem reads %q", s)
+	}
+}
