@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -194,6 +195,37 @@ func TestJourney_SendReminderEmailsTheCustomerAndRespectsTheContactGap(t *testin
 			return ok && strings.Contains(string(v.Blocks), "Your account is 7 days past due")
 		})
 	})
+}
+
+// TestSendReminder_ALongMessageGoesWhole: a template message longer than
+// a Slack form holds is shown cut, and said to be; sent as it was shown,
+// the customer gets the whole message and its HTML, not the cut.
+func TestSendReminder_ALongMessageGoesWhole(t *testing.T) {
+	h := newMailHarness(t, collections.RemindersApprove)
+	var b strings.Builder
+	b.WriteString("number,customer,currency,amount,issued_on,due_on\n")
+	for i := range 60 {
+		fmt.Fprintf(&b, "LONG-INVOICE-%03d,ACME Corp.,USD,%d.00,2026-04-01,2026-05-%02d\n", i, 100+i, 1+i%20)
+	}
+	h.importCSV(collections.ImportInvoices, b.String())
+	h.sweep()
+	h.click(member, h.alert("ACME Corp."), blocks.ActionSendReminder)
+	modal := h.modal(member, blocks.CallbackReminder)
+	if !strings.Contains(string(modal.Blocks), "shown cut") {
+		t.Fatalf("the modal does not say the message is cut: %s", modal.Blocks)
+	}
+	if res := h.submit(member, modal, sandbox.Values{}); !res.Closed {
+		t.Fatalf("send: %+v", res)
+	}
+	got := h.mailbox(1)[0]
+	for _, want := range []string{"LONG-INVOICE-000", "LONG-INVOICE-059", "payment plan", "Dana Member"} {
+		if !strings.Contains(got.Text, want) {
+			t.Errorf("the email's text lacks %q (%d characters):\n%s", want, len(got.Text), got.Text)
+		}
+	}
+	if strings.Contains(got.Text, "…") || !strings.Contains(got.HTML, "<table") || !strings.Contains(got.HTML, "LONG-INVOICE-059") {
+		t.Errorf("the email is the form's cut, not the template's whole message and HTML:\n%s", got.HTML)
+	}
 }
 
 func TestSendReminder_QuietCaseNeedsSendAnyway(t *testing.T) {

@@ -101,7 +101,12 @@ func ReminderModal(f ReminderForm) slack.ModalViewRequest {
 	msg.Multiline = true
 	msg.InitialValue = truncate(f.Draft.Text, maxMessageRunes)
 	msg.MaxLength = maxMessageRunes
-	bs = append(bs, input(BlockReminderMessage, "Message", "Sent as written, with an HTML version; left as the template wrote it, the template's HTML goes.", false, msg))
+	hint := "Sent as written, with an HTML version; left as the template wrote it, the template's HTML goes."
+	if utf8.RuneCountInString(f.Draft.Text) > maxMessageRunes {
+		hint = fmt.Sprintf("The template's message is %d characters, more than a Slack form holds: it is shown cut. Left as it is, the whole message goes, with its HTML.",
+			utf8.RuneCountInString(f.Draft.Text))
+	}
+	bs = append(bs, input(BlockReminderMessage, "Message", hint, false, msg))
 
 	if len(f.Invoices) > 0 {
 		bs = append(bs, section(invoiceList(f.Invoices, false)))

@@ -176,6 +176,15 @@ func sameText(a, b string) bool {
 	return norm(a) == norm(b)
 }
 
+// shownCut reports whether typed is full as a form showed it: cut, and
+// ended with "…", because full is longer than a Slack form holds.
+func shownCut(typed, full string) bool {
+	norm := func(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
+	t, f := norm(typed), norm(full)
+	prefix, cut := strings.CutSuffix(t, "…")
+	return cut && strings.TrimSpace(prefix) != "" && len(f) > len(prefix) && strings.HasPrefix(f, prefix)
+}
+
 // QueueReminder queues a reminder a person sends from a case.
 func (s *EmailService) QueueReminder(ctx context.Context, a collections.Actor, caseID int64, r collections.ReminderRequest) (collections.Email, error) {
 	if s.composer == nil {
@@ -219,16 +228,18 @@ func (s *EmailService) QueueReminder(ctx context.Context, a collections.Actor, c
 		if err != nil {
 			return fmt.Errorf("compose %s for case %d: %w", r.Template, c.ID, err)
 		}
-		html := draft.HTML
-		if !sameText(r.Text, draft.Text) {
-			html = s.composer.HTMLFromText(r.Text)
+		// Left as the template wrote it (or as the form showed it, cut
+		// to what a Slack form holds), the template's own text and HTML go.
+		text, html := draft.Text, draft.HTML
+		if !sameText(r.Text, draft.Text) && !shownCut(r.Text, draft.Text) {
+			text, html = r.Text, s.composer.HTMLFromText(r.Text)
 		}
 		toAddr := to.Address
 		if to.Name != "" {
 			toAddr = to.String()
 		}
 		e = collections.Email{CustomerID: c.CustomerID, CaseID: c.ID, Template: r.Template, To: toAddr,
-			Subject: strings.TrimSpace(r.Subject), Text: strings.TrimSpace(r.Text) + "\n", HTML: html,
+			Subject: strings.TrimSpace(r.Subject), Text: strings.TrimSpace(text) + "\n", HTML: html,
 			InvoiceIDs: invoiceIDs(invoices), SentBy: a.UserID, SendAnyway: dec.SendAnyway}
 		if err := s.insertEmail(ctx, tx, &e, sum.Customer); err != nil {
 			return err
