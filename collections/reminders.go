@@ -136,6 +136,7 @@ type ReminderFacts struct {
 	LastEmail  *time.Time // when the last email to the customer was queued
 	GapDays    int
 	Now        time.Time
+	Location   *time.Location // the business time zone, whose days the gap counts (default UTC)
 }
 
 // ReminderHolds are the reasons to think twice before emailing: within
@@ -143,8 +144,15 @@ type ReminderFacts struct {
 // standing, promised, or escalated to a collections agency or legal.
 func ReminderHolds(f ReminderFacts) []Hold {
 	var out []Hold
-	if f.LastEmail != nil && f.GapDays > 0 && f.Now.Sub(*f.LastEmail) < time.Duration(f.GapDays)*24*time.Hour {
-		out = append(out, Hold{Kind: HoldContactGap, LastEmail: *f.LastEmail, GapDays: f.GapDays})
+	loc := f.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	// The gap is in days of the calendar: emailed on Monday, with a gap
+	// of 5, the customer may be emailed again from Saturday on, whatever
+	// the hour.
+	if f.LastEmail != nil && f.GapDays > 0 && DaysBetween(DateIn(*f.LastEmail, loc), DateIn(f.Now, loc)) < f.GapDays {
+		out = append(out, Hold{Kind: HoldContactGap, LastEmail: f.LastEmail.In(loc), GapDays: f.GapDays})
 	}
 	if c := f.Case; c != nil {
 		switch c.Status {

@@ -79,10 +79,20 @@ func TestReminderHolds(t *testing.T) {
 		{"EscalatedToLegal", ReminderFacts{Case: &Case{Status: CaseEscalated}, Escalation: approved(TargetLegal)}, []HoldKind{HoldEscalated}},
 		{"FinalNoticeIsNoHold", ReminderFacts{Case: &Case{Status: CaseEscalated}, Escalation: approved(TargetFinalNotice)}, nil},
 		{"NoCaseOnlyTheGap", ReminderFacts{LastEmail: &recent}, []HoldKind{HoldContactGap}},
+		// The gap counts days, not hours: 5 days after a Friday 23:00
+		// email, Wednesday 01:00 is free; Tuesday 23:59 is not.
+		{"GapEndsAtMidnight", ReminderFacts{LastEmail: ptrTime(now.AddDate(0, 0, -5).Add(11 * time.Hour)), Now: now.Add(-11 * time.Hour)}, nil},
+		{"GapHoldsUntilMidnight", ReminderFacts{LastEmail: ptrTime(now.AddDate(0, 0, -5).Add(11 * time.Hour)), Now: now.AddDate(0, 0, -1).Add(11*time.Hour + 59*time.Minute)}, []HoldKind{HoldContactGap}},
+		// Days are the business's: 5 days in New York (4 June 22:00 to
+		// 9 June 19:00), though 4 in UTC.
+		{"GapInTheBusinessTimeZone", ReminderFacts{LastEmail: ptrTime(time.Date(2026, 6, 5, 2, 0, 0, 0, time.UTC)), Now: time.Date(2026, 6, 9, 23, 0, 0, 0, time.UTC),
+			Location: newYork}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			c.f.Now = now
+			if c.f.Now.IsZero() {
+				c.f.Now = now
+			}
 			if c.f.GapDays == 0 {
 				c.f.GapDays = 5
 			}
@@ -157,3 +167,13 @@ func TestSendReminderIsARecordOfEveryLiveStatus(t *testing.T) {
 		}
 	}
 }
+
+func ptrTime(t time.Time) *time.Time { return &t }
+
+var newYork = func() *time.Location {
+	l, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()

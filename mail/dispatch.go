@@ -107,8 +107,10 @@ func (d *Dispatcher) SendDue(ctx context.Context, max int) (int, error) {
 // down neither cuts a message short nor leaves it to be sent twice.
 func (d *Dispatcher) send(ctx context.Context, e *collections.Email) error {
 	ctx = context.WithoutCancel(ctx)
+	// Dated when it leaves: an email held for the send window says
+	// Monday 09:00, not the Friday evening it was written.
 	answer, err := d.Mailer.Send(ctx, Message{MessageID: e.MessageID, From: e.From, To: e.To, Bcc: e.Bcc,
-		Subject: e.Subject, Text: e.Text, HTML: e.HTML, Date: e.QueuedAt})
+		Subject: e.Subject, Text: e.Text, HTML: e.HTML})
 	if err == nil {
 		d.log().InfoContext(ctx, "email sent", "email", e.ID, "template", e.Template, "answer", answer)
 		return d.Emails.EmailSent(ctx, e.ID, answer)

@@ -316,3 +316,30 @@ func TestEmail_OutsideTheSendWindowWaitsForItToOpen(t *testing.T) {
 		t.Errorf("an email outside its window was handed out: %+v %v", got, err)
 	}
 }
+
+// TestEmail_IsDatedWhenItLeaves: an email that waited (for the send
+// window, or a retry) carries the time it left as its Date, not the time
+// it was queued.
+func TestEmail_IsDatedWhenItLeaves(t *testing.T) {
+	db := dbtest.New(t)
+	emails, e := queueOneIn(t, db, collections.SendWindow{Always: true}, time.Now)
+	if _, err := db.ExecContext(context.Background(), `UPDATE emails SET queued_at = now() - interval '3 days' WHERE id = $1`, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	sb, mailer := smtpServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		(&mail.Dispatcher{Emails: emails, Mailer: mailer}).Run(ctx, nil, nil)
+	}()
+	defer func() { cancel(); <-done }()
+	waitCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	if err := sb.Await(waitCtx, func() bool { return len(sb.Mailbox()) > 0 }); err != nil {
+		t.Fatal(err)
+	}
+	if got := sb.Mailbox()[0].Date; time.Since(got) > time.Minute || time.Since(got) < -time.Minute {
+		t.Errorf("the email is dated %s, want about now (it was queued 3 days ago)", got)
+	}
+}

@@ -36,6 +36,7 @@ type Email struct {
 	To        string    `json:"to"`         // the To header
 	Envelope  []string  `json:"recipients"` // RCPT TO, Bcc included
 	Subject   string    `json:"subject"`
+	Date      time.Time `json:"date"` // the Date header
 	Text      string    `json:"text"`
 	HTML      string    `json:"html,omitempty"`
 	Received  time.Time `json:"received"`
@@ -303,6 +304,7 @@ func parseEmail(raw []byte) (Email, error) {
 		return v
 	}
 	e := Email{MessageID: msg.Header.Get("Message-Id"), From: addresses(dec("From")), To: addresses(dec("To")), Subject: dec("Subject")}
+	e.Date, _ = msg.Header.Date()
 	if err := readPart(&e, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body); err != nil {
 		return Email{}, err
 	}

@@ -118,7 +118,7 @@ func (r emailRow) domain() collections.Email {
 // reminderFacts gathers what the reminder rules look at for a customer
 // and its live case (nil for none).
 func (s *EmailService) reminderFacts(ctx context.Context, q sqlx.QueryerContext, customer string, customerID int64, c *collections.Case) (collections.ReminderFacts, error) {
-	rf := collections.ReminderFacts{Customer: customer, Case: c, GapDays: s.gapDays, Now: s.now()}
+	rf := collections.ReminderFacts{Customer: customer, Case: c, GapDays: s.gapDays, Now: s.now(), Location: s.location}
 	var last sql.NullTime
 	if err := sqlx.GetContext(ctx, q, &last, `SELECT max(queued_at) FROM emails WHERE customer_id = $1 AND status <> 'failed'`, customerID); err != nil {
 		return rf, fmt.Errorf("last email to customer %d: %w", customerID, err)
