@@ -117,17 +117,18 @@ func TestImportError(t *testing.T) {
 			t.Fatalf("Len() = %d, want 2", ie.Len())
 		}
 	})
-	t.Run("CountsProblemsBeyondTheFirstThousand", func(t *testing.T) {
+	t.Run("CountsProblemsBeyondTheFirstHundredThousand", func(t *testing.T) {
+		const kept = 100_000
 		ie := &collections.ImportError{}
-		for i := range 1005 {
+		for i := range kept + 5 {
 			ie.Add(collections.Problem{File: "f.csv", Line: i + 2, Column: "amount", Message: "is required"})
 		}
-		if len(ie.Problems) != 1000 || ie.More != 5 || ie.Len() != 1005 {
-			t.Fatalf("kept %d, more %d, Len %d; want 1000, 5, 1005", len(ie.Problems), ie.More, ie.Len())
+		if len(ie.Problems) != kept || ie.More != 5 || ie.Len() != kept+5 {
+			t.Fatalf("kept %d, more %d, Len %d; want %d, 5, %d", len(ie.Problems), ie.More, ie.Len(), kept, kept+5)
 		}
 		lines := strings.Split(ie.Error(), "\n")
-		if len(lines) != 1001 || !strings.Contains(lines[1000], "5 more problems") {
-			t.Fatalf("Error() has %d lines ending %q; want 1001 ending with the 5 more", len(lines), lines[len(lines)-1])
+		if len(lines) != kept+1 || !strings.Contains(lines[kept], "5 more problems") {
+			t.Fatalf("Error() has %d lines ending %q; want %d ending with the 5 more", len(lines), lines[len(lines)-1], kept+1)
 		}
 	})
 	t.Run("IsAnInvalidErrorCountingAllProblems", func(t *testing.T) {
