@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/owedhq/owed/bot/blocks"
 	"github.com/owedhq/owed/bot/sandbox"
@@ -383,6 +384,48 @@ func TestCommand_SummaryButtonsWorkBeforeAnyAlert(t *testing.T) {
 	}
 	h.click(member, *reply.Message, blocks.ActionSnooze)
 	h.modal(member, blocks.CallbackSnooze)
+}
+
+// TestSocketMode_ASlowSubmissionHoldsUpNoOtherAnswer: over Socket Mode,
+// as over HTTP, events are handled at once: while a snooze waits on its
+// case (held by another transaction), /owed help is answered.
+func TestSocketMode_ASlowSubmissionHoldsUpNoOtherAnswer(t *testing.T) {
+	h := newHarness(t, harnessOptions{socketMode: true})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	h.click(member, acme, blocks.ActionSnooze)
+	modal := h.modal(member, blocks.CallbackSnooze)
+
+	hold, err := h.db.BeginTxx(h.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(h.ctx, `SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, caseOf(t, h, "ACME Corp.")); err != nil {
+		t.Fatal(err)
+	}
+	submitted := make(chan sandbox.SubmitResult, 1)
+	go func() {
+		res, _ := h.sb.SubmitView(h.ctx, member, modal.ID, sandbox.Values{blocks.BlockSnoozeFor: {blocks.BlockSnoozeFor: sandbox.Value{Option: "7"}}})
+		submitted <- res
+	}()
+	h.await("the snooze to wait on its case", func() bool {
+		return h.count(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`) > 0
+	})
+	reply, err := h.sb.SlashCommand(h.ctx, member, channel, "/owed", "help")
+	if err != nil || reply.Message == nil || !shows(*reply.Message, "history") || reply.Elapsed > 2*time.Second {
+		t.Errorf("/owed help while a snooze waits: %+v, %v", reply, err)
+	}
+	select {
+	case res := <-submitted:
+		t.Fatalf("the snooze was answered while its case was held: %+v", res)
+	default:
+	}
+	hold.Rollback()
+	if res := <-submitted; !res.Closed {
+		t.Errorf("the snooze, once its case was free: %+v", res)
+	}
 }
 
 func TestSocketMode_SameJourneys(t *testing.T) {

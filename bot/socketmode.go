@@ -2,24 +2,33 @@ package bot
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
 
+// socketHandlers bounds the Socket Mode events handled at once.
+const socketHandlers = 64
+
 // RunSocketMode serves slash commands and interactions over Socket Mode
 // until ctx ends. The handlers are the same as over HTTP; Slack has
-// authenticated the connection, so there is no request signature.
+// authenticated the connection, so there is no request signature. Events
+// are handled at once, each on its own (at most socketHandlers together),
+// as HTTP requests are: a slow one holds up no other's answer.
 //
-// It returns when both the connection and the loop that handles its
-// events have ended.
+// It returns when the connection, the loop that reads its events and
+// every handler have ended.
 func (b *Bot) RunSocketMode(ctx context.Context, client *socketmode.Client) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	events := make(chan struct{})
 	go func() {
 		defer close(events)
+		var handlers sync.WaitGroup
+		defer handlers.Wait()
+		slots := make(chan struct{}, socketHandlers)
 		for {
 			select {
 			case <-ctx.Done():
@@ -28,7 +37,17 @@ func (b *Bot) RunSocketMode(ctx context.Context, client *socketmode.Client) erro
 				if !ok {
 					return
 				}
-				b.handleSocketEvent(ctx, client, evt)
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				handlers.Add(1)
+				go func() {
+					defer handlers.Done()
+					defer func() { <-slots }()
+					b.handleSocketEvent(ctx, client, evt)
+				}()
 			}
 		}
 	}()
@@ -49,10 +68,10 @@ func (b *Bot) handleSocketEvent(ctx context.Context, client *socketmode.Client, 
 			return
 		}
 		if b.wrongTeam("command", cmd.TeamID) {
-			client.Ack(*evt.Request)
+			client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
 			return
 		}
-		client.Ack(*evt.Request, b.HandleCommand(ctx, cmd))
+		client.AckCtx(ctx, evt.Request.EnvelopeID, b.HandleCommand(ctx, cmd))
 		b.metrics.latency.WithLabelValues("command").Observe(time.Since(start).Seconds())
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
@@ -60,18 +79,18 @@ func (b *Bot) handleSocketEvent(ctx context.Context, client *socketmode.Client, 
 			return
 		}
 		if b.wrongTeam("interaction", cb.Team.ID) {
-			client.Ack(*evt.Request)
+			client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
 			return
 		}
 		if resp := b.HandleInteraction(ctx, cb); resp != nil {
-			client.Ack(*evt.Request, resp)
+			client.AckCtx(ctx, evt.Request.EnvelopeID, resp)
 		} else {
-			client.Ack(*evt.Request)
+			client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
 		}
 		b.metrics.latency.WithLabelValues("interaction").Observe(time.Since(start).Seconds())
 	case socketmode.EventTypeEventsAPI:
 		if evt.Request != nil {
-			client.Ack(*evt.Request)
+			client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
 		}
 	}
 }
