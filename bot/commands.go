@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -37,12 +38,43 @@ func ParseCommand(text string) Command {
 	return Command{Kind: "show", Query: text}
 }
 
+// commandBudget is how long a slash command is answered within its own
+// request: past it (a slow database), the caller is told the answer is
+// coming, well inside Slack's 3 seconds, and it follows on the
+// response_url.
+const commandBudget = 2 * time.Second
+
 // HandleCommand answers a slash command with an ephemeral message for the
-// caller. It never returns an internal error's text.
+// caller, in the request or, when that would take too long, on the
+// command's response_url. It never returns an internal error's text.
 func (b *Bot) HandleCommand(ctx context.Context, cmd slack.SlashCommand) *slack.Msg {
 	cmd.Text = cleanText(cmd.Text)
-	msg, outcome := b.answerCommand(ctx, cmd)
-	b.metrics.requests.WithLabelValues("command", outcome).Inc()
+	answered := make(chan blocks.Message, 1)
+	b.afterAck(ctx, func(ctx context.Context) {
+		msg, outcome := b.answerCommand(ctx, cmd)
+		b.metrics.requests.WithLabelValues("command", outcome).Inc()
+		answered <- msg
+	})
+	budget := time.NewTimer(commandBudget)
+	defer budget.Stop()
+	select {
+	case msg := <-answered:
+		return ephemeral(msg)
+	case <-budget.C:
+	}
+	b.afterAck(ctx, func(ctx context.Context) {
+		select {
+		case msg := <-answered:
+			if cmd.ResponseURL != "" {
+				b.respond(ctx, cmd.ResponseURL, msg, false)
+			}
+		case <-ctx.Done():
+		}
+	})
+	return ephemeral(blocks.Working())
+}
+
+func ephemeral(msg blocks.Message) *slack.Msg {
 	return &slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: msg.Text, Blocks: slack.Blocks{BlockSet: msg.Blocks}}
 }
 

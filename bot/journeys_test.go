@@ -372,6 +372,30 @@ func TestCommand_HistoryCountsEveryAction(t *testing.T) {
 	}
 }
 
+// TestCommand_ASlowAnswerFollowsOnTheResponseURL: when the database is
+// slow, /owed still answers inside Slack's 3 seconds, saying the answer
+// follows, and the answer comes on the command's response_url.
+func TestCommand_ASlowAnswerFollowsOnTheResponseURL(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	hold, err := h.db.BeginTxx(h.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(h.ctx, `LOCK TABLE customers IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := h.sb.SlashCommand(h.ctx, member, channel, "/owed", "acme")
+	if err != nil || reply.Status != 200 || reply.Message == nil || !shows(*reply.Message, "the answer follows") || reply.Elapsed > 3*time.Second {
+		t.Fatalf("/owed acme with the database held: %+v, %v", reply, err)
+	}
+	hold.Rollback()
+	if _, ok := h.ephemeral(member, "USD 100.00"); !ok {
+		t.Errorf("the answer never followed: %+v", h.sb.Ephemerals(member))
+	}
+}
+
 func TestCommand_SummaryButtonsWorkBeforeAnyAlert(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	h.importCSV(collections.ImportInvoices, journeyInvoices)

@@ -50,6 +50,12 @@ func NotFound(query string) Message {
 	return message(strings.ReplaceAll(s+" "+usage, "`", ""), section(s), contextBlock(usage))
 }
 
+// Working tells the caller of a slow command that its answer follows.
+func Working() Message {
+	s := "Looking that up… the answer follows in a moment."
+	return message(s, section(s))
+}
+
 // Refusal answers the person who clicked or typed something owed will not
 // do, saying why: "Only an approver can decide on an escalation." The
 // reason is shown as text, escaped, but for the user mentions in it
