@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -148,15 +149,21 @@ func (b *Bot) reply(ctx context.Context, cb slack.InteractionCallback, msg block
 	if thread != "" {
 		opts = append(opts, slack.MsgOptionTS(thread))
 	}
-	if _, err := b.opts.Slack.PostEphemeralContext(ctx, channel, cb.User.ID, opts...); err != nil {
+	err := honourRetryAfter(ctx, answerRetryLimit, func() error {
+		_, err := b.opts.Slack.PostEphemeralContext(ctx, channel, cb.User.ID, opts...)
+		return err
+	})
+	if err != nil {
 		b.log.WarnContext(ctx, "could not answer a click", "error", err)
 	}
 }
 
 func (b *Bot) respond(ctx context.Context, responseURL string, msg blocks.Message, replace bool) {
-	err := slack.PostWebhookContext(ctx, responseURL, &slack.WebhookMessage{
-		ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: replace,
-		Text: msg.Text, Blocks: &slack.Blocks{BlockSet: msg.Blocks},
+	err := honourRetryAfter(ctx, answerRetryLimit, func() error {
+		return slack.PostWebhookContext(ctx, responseURL, &slack.WebhookMessage{
+			ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: replace,
+			Text: msg.Text, Blocks: &slack.Blocks{BlockSet: msg.Blocks},
+		})
 	})
 	if err != nil {
 		b.log.WarnContext(ctx, "could not answer through response_url", "error", err)
@@ -208,9 +215,34 @@ func (b *Bot) openModal(ctx context.Context, cb slack.InteractionCallback, act *
 	b.open(ctx, cb, act.ActionID, modal)
 }
 
+// How long an answer to a person may wait for Slack's Retry-After: a
+// modal's trigger_id lasts 3 s; a reply in the channel can wait longer.
+const (
+	modalRetryLimit  = 2 * time.Second
+	answerRetryLimit = 10 * time.Second
+)
+
+// honourRetryAfter makes a Slack call and, when Slack answers 429 asking
+// for a wait of at most limit, makes it once more after that wait.
+func honourRetryAfter(ctx context.Context, limit time.Duration, call func() error) error {
+	err := call()
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) && rl.RetryAfter <= limit {
+		if sleep(ctx, rl.RetryAfter) != nil {
+			return err
+		}
+		return call()
+	}
+	return err
+}
+
 // open opens a modal on the clicker's screen.
 func (b *Bot) open(ctx context.Context, cb slack.InteractionCallback, name string, modal slack.ModalViewRequest) {
-	if _, err := b.opts.Slack.OpenViewContext(ctx, cb.TriggerID, modal); err != nil {
+	err := honourRetryAfter(ctx, modalRetryLimit, func() error {
+		_, err := b.opts.Slack.OpenViewContext(ctx, cb.TriggerID, modal)
+		return err
+	})
+	if err != nil {
 		b.log.WarnContext(ctx, "could not open a modal", "modal", name, "error", err)
 		b.reply(ctx, cb, blocks.Refusal("Slack did not let owed open that form in time. Please click again."))
 	}

@@ -452,6 +452,22 @@ func TestSocketMode_ASlowSubmissionHoldsUpNoOtherAnswer(t *testing.T) {
 	}
 }
 
+// TestClick_AModalWaitsOutARateLimit: views.open answered 429 with a
+// Retry-After the trigger outlives is made again after it, and the modal
+// opens.
+func TestClick_AModalWaitsOutARateLimit(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	h.sb.FailNext("views.open", sandbox.RateLimited(time.Second))
+	h.click(member, h.alert("ACME Corp."), blocks.ActionSnooze)
+	h.modal(member, blocks.CallbackSnooze)
+	calls := h.sb.CallsTo("views.open")
+	if len(calls) != 2 || calls[1].At.Sub(calls[0].At) < time.Second {
+		t.Errorf("views.open calls: %d, the second %v after the first; want 2, at least 1s apart", len(calls), calls[len(calls)-1].At.Sub(calls[0].At))
+	}
+}
+
 func TestSocketMode_SameJourneys(t *testing.T) {
 	h := newHarness(t, harnessOptions{socketMode: true})
 	h.importCSV(collections.ImportInvoices, journeyInvoices)
