@@ -55,17 +55,21 @@ func (b *Bot) handleAction(ctx context.Context, cb slack.InteractionCallback, ac
 	case blocks.ActionSnooze, blocks.ActionPlan, blocks.ActionEscalate,
 		blocks.ActionLogContact, blocks.ActionPromise, blocks.ActionDispute, blocks.ActionResolveDispute:
 		b.openModal(ctx, cb, act)
-	case blocks.ActionPlanAgreed, blocks.ActionPlanCancel:
+	case blocks.ActionPlanAgreed:
+		ref, err := blocks.ParsePlanRef(act.Value)
+		if err != nil {
+			b.reply(ctx, cb, blocks.Refusal("That button is not one of owed's."))
+			return
+		}
+		_, err = b.opts.Cases.AgreePlan(ctx, actor(cb), ref.CaseID, ref.PlanID)
+		b.afterChange(ctx, cb, ref.CaseID, err)
+	case blocks.ActionPlanCancel:
 		ref, err := blocks.ParseCaseRef(act.Value)
 		if err != nil {
 			b.reply(ctx, cb, blocks.Refusal("That button is not one of owed's."))
 			return
 		}
-		if act.ActionID == blocks.ActionPlanAgreed {
-			_, err = b.opts.Cases.AgreePlan(ctx, actor(cb), ref.CaseID)
-		} else {
-			_, err = b.opts.Cases.CancelPlan(ctx, actor(cb), ref.CaseID)
-		}
+		_, err = b.opts.Cases.CancelPlan(ctx, actor(cb), ref.CaseID)
 		b.afterChange(ctx, cb, ref.CaseID, err)
 	case blocks.ActionApprove, blocks.ActionWithdraw:
 		action, _ := blocks.CaseActionOf(act.ActionID)

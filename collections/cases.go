@@ -281,8 +281,9 @@ type CaseService interface {
 	Snooze(ctx context.Context, a Actor, caseID int64, until time.Time, reason string) (Case, error)
 	// ProposePlan records a proposed payment plan.
 	ProposePlan(ctx context.Context, a Actor, caseID int64, p PlanProposal) (Case, error)
-	// AgreePlan activates the proposed plan.
-	AgreePlan(ctx context.Context, a Actor, caseID int64) (Case, error)
+	// AgreePlan activates the proposed plan: planID, or (0) whichever
+	// is proposed. A planID no longer proposed is refused.
+	AgreePlan(ctx context.Context, a Actor, caseID, planID int64) (Case, error)
 	// CancelPlan cancels the proposed or active plan.
 	CancelPlan(ctx context.Context, a Actor, caseID int64) (Case, error)
 	// Escalate creates a pending escalation.

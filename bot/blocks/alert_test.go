@@ -84,6 +84,13 @@ func TestAlert_ButtonsDependOnState(t *testing.T) {
 					}
 					for _, el := range a.Elements.ElementSet {
 						btn := el.(*slack.ButtonBlockElement)
+						if btn.ActionID == ActionPlanAgreed {
+							// The plan shown, so that a stale click never agrees to a newer one.
+							if wantPlan := (PlanRef{CaseID: tt.view.Case.ID, PlanID: tt.view.Plan.ID}).String(); btn.Value != wantPlan {
+								t.Errorf("plan_agreed carries %q, want %q", btn.Value, wantPlan)
+							}
+							continue
+						}
 						if btn.ActionID == ActionWithdraw {
 							if wantEsc := (EscalationRef{EscalationID: tt.view.Escalation.ID}).String(); btn.Value != wantEsc {
 								t.Errorf("withdraw carries %q, want %q", btn.Value, wantEsc)

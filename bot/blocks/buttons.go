@@ -23,7 +23,7 @@ var caseButtons = map[collections.CaseAction]caseButton{
 	collections.ActSnooze:      {actionID: ActionSnooze, label: "Snooze"},
 	collections.ActProposePlan: {actionID: ActionPlan, label: "Payment plan"},
 	collections.ActEscalate:    {actionID: ActionEscalate, label: "Escalate"},
-	collections.ActAgreePlan:   {actionID: ActionPlanAgreed, label: "Customer agreed", style: slack.StylePrimary},
+	collections.ActAgreePlan:   {actionID: ActionPlanAgreed, label: "Customer agreed", style: slack.StylePrimary, value: proposedPlanRef},
 	collections.ActCancelPlan: {actionID: ActionPlanCancel, label: "Cancel plan", style: slack.StyleDanger,
 		confirm: func(v collections.CaseView, who string) *slack.ConfirmationBlockObject {
 			return confirm("Cancel the payment plan?",
@@ -49,6 +49,14 @@ var caseButtons = map[collections.CaseAction]caseButton{
 
 // pendingEscalationRef is what a button on the pending escalation
 // carries; "" when there is none.
+// proposedPlanRef is the value of Customer agreed: the plan shown.
+func proposedPlanRef(v collections.CaseView) string {
+	if v.Plan == nil || v.Plan.Status != collections.PlanProposed {
+		return ""
+	}
+	return PlanRef{CaseID: v.Case.ID, PlanID: v.Plan.ID}.String()
+}
+
 func pendingEscalationRef(v collections.CaseView) string {
 	if v.Escalation == nil || v.Escalation.Status != collections.EscalationPending {
 		return ""

@@ -97,6 +97,35 @@ func ParseCaseRef(s string) (CaseRef, error) {
 	return CaseRef{CaseID: id, Version: v}, nil
 }
 
+// PlanRef is what Customer agreed carries: the case, and the plan its
+// message showed, so that a click on an older message never agrees to a
+// plan proposed since.
+type PlanRef struct {
+	CaseID int64
+	PlanID int64
+}
+
+// String encodes the ref as a button value: "plan:CASE:PLAN".
+func (r PlanRef) String() string { return fmt.Sprintf("plan:%d:%d", r.CaseID, r.PlanID) }
+
+// ParsePlanRef decodes a value written by PlanRef.String, or by
+// CaseRef.String (a message from before plans were named: any plan).
+func ParsePlanRef(s string) (PlanRef, error) {
+	if c, err := ParseCaseRef(s); err == nil {
+		return PlanRef{CaseID: c.CaseID}, nil
+	}
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 || parts[0] != "plan" {
+		return PlanRef{}, fmt.Errorf("not a plan reference: %q", s)
+	}
+	c, err1 := strconv.ParseInt(parts[1], 10, 64)
+	p, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || c <= 0 || p <= 0 {
+		return PlanRef{}, fmt.Errorf("not a plan reference: %q", s)
+	}
+	return PlanRef{CaseID: c, PlanID: p}, nil
+}
+
 // EscalationRef is what Approve and Reject carry.
 type EscalationRef struct {
 	EscalationID int64

@@ -445,3 +445,23 @@ func TestClipMrkdwn_NeverCutsAnEntityOrMention(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePlanRef(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want PlanRef
+		ok   bool
+	}{
+		{PlanRef{CaseID: 42, PlanID: 9}.String(), PlanRef{CaseID: 42, PlanID: 9}, true},
+		// A button of a message posted before plans were named: any plan.
+		{CaseRef{CaseID: 42, Version: 5}.String(), PlanRef{CaseID: 42}, true},
+		{"plan:42:0", PlanRef{}, false},
+		{"plan:42", PlanRef{}, false},
+		{"escalation:9", PlanRef{}, false},
+	} {
+		got, err := ParsePlanRef(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParsePlanRef(%q) = %+v, %v; want %+v (ok %v)", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}

@@ -211,7 +211,7 @@ func (s *CaseService) ProposePlan(ctx context.Context, a collections.Actor, case
 }
 
 // AgreePlan activates the proposed plan: the customer agreed to it.
-func (s *CaseService) AgreePlan(ctx context.Context, a collections.Actor, caseID int64) (collections.Case, error) {
+func (s *CaseService) AgreePlan(ctx context.Context, a collections.Actor, caseID, planID int64) (collections.Case, error) {
 	var c collections.Case
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
 		var d collections.Decision
@@ -220,11 +220,15 @@ func (s *CaseService) AgreePlan(ctx context.Context, a collections.Actor, caseID
 		if err != nil || d.Repeat {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'active', agreed_by = $2, agreed_on = $3 WHERE case_id = $1 AND status = 'proposed'`, c.ID, a.UserID, s.today())
+		res, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'active', agreed_by = $2, agreed_on = $3
+			WHERE case_id = $1 AND status = 'proposed' AND ($4 = 0 OR id = $4)`, c.ID, a.UserID, s.today(), planID)
 		if err != nil {
 			return fmt.Errorf("agree plan of case %d: %w", c.ID, err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
+			if planID != 0 {
+				return collections.Errorf(collections.ECONFLICT, "The plan on that message was replaced by a newer one; the customer has not agreed to that one yet.")
+			}
 			return fmt.Errorf("agree plan of case %d: no proposed plan", c.ID)
 		}
 		return logAndShow(ctx, tx, c.ID, c.CustomerID, a.UserID, collections.AuditPlanAgreed, collections.AuditDetails{})

@@ -181,7 +181,7 @@ func TestActions_ConcurrentIdenticalClicksChangeStateOnce(t *testing.T) {
 			defer wg.Done()
 			// The same person's repeated clicks: one change, and each
 			// click is answered as done.
-			if _, err := cs.AgreePlan(ctx, alice, c.ID); err != nil {
+			if _, err := cs.AgreePlan(ctx, alice, c.ID, 0); err != nil {
 				t.Errorf("a repeat of one's own click was refused: %v", err)
 			}
 		}()
@@ -196,7 +196,7 @@ func TestActions_ConcurrentIdenticalClicksChangeStateOnce(t *testing.T) {
 	}
 	// Someone else's late click on the same button is refused with the
 	// case as it is now.
-	_, err = cs.AgreePlan(ctx, collections.Actor{UserID: "U0BOB"}, c.ID)
+	_, err = cs.AgreePlan(ctx, collections.Actor{UserID: "U0BOB"}, c.ID, 0)
 	if collections.ErrorCode(err) != collections.ECONFLICT || !strings.Contains(collections.ErrorMessage(err), "Acme is now on an active payment plan") {
 		t.Errorf("another person's late click: %v", err)
 	}

@@ -25,7 +25,7 @@ func TestCancelPlan_AnActivePlanIsCancelledNotLeftRunning(t *testing.T) {
 		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cs.AgreePlan(ctx, alice, c.ID); err != nil {
+	if _, err := cs.AgreePlan(ctx, alice, c.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	after, err := cs.CancelPlan(ctx, alice, c.ID)
@@ -37,6 +37,43 @@ func TestCancelPlan_AnActivePlanIsCancelledNotLeftRunning(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM plans WHERE case_id = $1 AND status = 'cancelled'`, c.ID); n != 1 {
 		t.Errorf("cancelled plans = %d, want 1", n)
+	}
+}
+
+// TestAgreePlan_AStaleClickNeverAgreesToANewerPlan: Customer agreed on
+// the message of a plan since cancelled and proposed anew is refused; the
+// new plan stays proposed until its own button is clicked.
+func TestAgreePlan_AStaleClickNeverAgreesToANewerPlan(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	alice := collections.Actor{UserID: "U0ALICE"}
+	propose := func(n int) int64 {
+		if _, err := cs.ProposePlan(ctx, alice, c.ID, collections.PlanProposal{Currency: "USD", Total: 100_00,
+			Instalments: n, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")}); err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		if err := db.GetContext(ctx, &id, `SELECT id FROM plans WHERE case_id = $1 AND status = 'proposed'`, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	first := propose(2)
+	if _, err := cs.CancelPlan(ctx, alice, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	second := propose(4)
+	_, err := cs.AgreePlan(ctx, collections.Actor{UserID: "U0BOB"}, c.ID, first)
+	if collections.ErrorCode(err) != collections.ECONFLICT || !strings.Contains(collections.ErrorMessage(err), "replaced by a newer one") {
+		t.Fatalf("agreeing to the cancelled plan: %v, want a refusal", err)
+	}
+	v, _ := cs.FindCaseView(ctx, c.ID, date("2026-06-01"))
+	if v.Case.Status != collections.CasePlanProposed || v.Plan == nil || v.Plan.ID != second || v.Plan.Status != collections.PlanProposed {
+		t.Errorf("after the stale click: case %s, plan %+v; want the 4-instalment plan still proposed", v.Case.Status, v.Plan)
+	}
+	if after, err := cs.AgreePlan(ctx, collections.Actor{UserID: "U0BOB"}, c.ID, second); err != nil || after.Status != collections.CasePlanActive {
+		t.Errorf("agreeing to the plan shown: %+v, %v", after, err)
 	}
 }
 
@@ -62,7 +99,7 @@ func TestEndCase_AnActivePlanIsCompletedAndAProposedOneCancelled(t *testing.T) {
 		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cs.AgreePlan(ctx, alice, acme); err != nil {
+	if _, err := cs.AgreePlan(ctx, alice, acme, 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cs.ProposePlan(ctx, alice, bluebird, collections.PlanProposal{Currency: "USD", Total: 30_00,
