@@ -68,18 +68,26 @@ func foldHeader(s string) string {
 
 // MatchHeader returns the column of kind that header names, or "".
 func MatchHeader(kind ImportKind, header string) string {
+	name, _ := matchHeader(kind, header)
+	return name
+}
+
+// matchHeader returns the column of kind that header names, and how
+// plainly: 0 for the column's own name, then 1, 2, … for its aliases in
+// the order listed.
+func matchHeader(kind ImportKind, header string) (string, int) {
 	h := foldHeader(header)
 	for _, c := range Columns[kind] {
 		if foldHeader(c.Name) == h {
-			return c.Name
+			return c.Name, 0
 		}
-		for _, a := range c.Aliases {
+		for i, a := range c.Aliases {
 			if foldHeader(a) == h {
-				return c.Name
+				return c.Name, i + 1
 			}
 		}
 	}
-	return ""
+	return "", 0
 }
 
 // Problem is one thing wrong with an imported file, printed as
@@ -212,16 +220,27 @@ func NewRowReader(r io.Reader, file string, kind ImportKind) (*RowReader, error)
 	for _, h := range header {
 		rr.names = append(rr.names, printable(strings.TrimSpace(h), 40))
 	}
+	// Two headers for one column: the column's own name beats an alias
+	// (an export with both "Customer" and "Customer Ref" is read by
+	// "Customer", the other left alone as a column owed does not read);
+	// two aliases, or the name twice, are a problem: which to read?
+	own := map[string]bool{}
 	for i, h := range header {
-		name := MatchHeader(kind, h)
+		name, r := matchHeader(kind, h)
 		if name == "" {
 			continue
 		}
 		if prev, dup := rr.headers[name]; dup {
-			ie.Add(Problem{File: file, Line: headerLine, Column: rr.names[i], Message: fmt.Sprintf("means the same as column %q (%s); keep one", prev, name)})
-			continue
+			switch {
+			case own[name] && r > 0:
+				continue
+			case !own[name] && r == 0:
+			default:
+				ie.Add(Problem{File: file, Line: headerLine, Column: rr.names[i], Message: fmt.Sprintf("means the same as column %q (%s); keep one", prev, name)})
+				continue
+			}
 		}
-		rr.index[name], rr.headers[name] = i, rr.names[i]
+		rr.index[name], rr.headers[name], own[name] = i, rr.names[i], r == 0
 	}
 	for _, c := range Columns[kind] {
 		if _, ok := rr.index[c.Name]; c.Required && !ok {

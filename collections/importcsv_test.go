@@ -254,10 +254,27 @@ func TestNewRowReader(t *testing.T) {
 		checkProblems(t, importProblems(t, err), []want{{"payments.csv:1: paid_on: ", "payment date"}})
 	})
 
-	t.Run("ReportsTwoHeadersMeaningTheSameColumn", func(t *testing.T) {
-		data := "number,customer,Invoice No,currency,amount,issued_on,due_on\n"
+	t.Run("ReportsTwoAliasesOfTheSameColumn", func(t *testing.T) {
+		data := "Invoice Number,customer,Invoice No,currency,amount,issued_on,due_on\n"
 		_, err := collections.NewRowReader(strings.NewReader(data), "invoices.csv", collections.ImportInvoices)
-		checkProblems(t, importProblems(t, err), []want{{"invoices.csv:1: Invoice No: ", `"number"`}})
+		checkProblems(t, importProblems(t, err), []want{{"invoices.csv:1: Invoice No: ", `"Invoice Number"`}})
+	})
+
+	t.Run("AColumnsOwnNameBeatsAnAlias", func(t *testing.T) {
+		// An export with both the customer's name and its ref.
+		for header, row := range map[string]string{
+			"number,Customer Ref,customer,currency,amount,issued_on,due_on": "A-1,C-001,ACME Corp.,USD,1.00,2026-01-01,2026-02-01",
+			"number,customer,Customer Ref,currency,amount,issued_on,due_on": "A-1,ACME Corp.,C-001,USD,1.00,2026-01-01,2026-02-01",
+		} {
+			rr, err := collections.NewRowReader(strings.NewReader(header+"\n"+row+"\n"), "invoices.csv", collections.ImportInvoices)
+			if err != nil {
+				t.Fatalf("%s: %v", header, err)
+			}
+			rec, err := rr.Next()
+			if err != nil || rec.Get("customer") != "ACME Corp." {
+				t.Errorf("%s: customer read as %q, %v; want the Customer column", header, rec.Get("customer"), err)
+			}
+		}
 	})
 
 	t.Run("ReportsEmptyFile", func(t *testing.T) {

@@ -28,7 +28,7 @@ func TestNewRowReader_HeaderProblemsNameTheHeadersLine(t *testing.T) {
 }
 
 func TestNewRowReader_DuplicateHeaderProblemNamesTrimmedHeader(t *testing.T) {
-	_, err := collections.NewRowReader(strings.NewReader("number, Invoice No ,customer,currency,amount,issued_on,due_on\n"), "i.csv", collections.ImportInvoices)
+	_, err := collections.NewRowReader(strings.NewReader("Invoice Number, Invoice No ,customer,currency,amount,issued_on,due_on\n"), "i.csv", collections.ImportInvoices)
 	if !strings.HasPrefix(err.Error(), "i.csv:1: Invoice No: ") {
 		t.Fatalf("problem = %q, want it to start %q", err.Error(), "i.csv:1: Invoice No: ")
 	}
