@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	_ "time/tzdata" // business time zones work on machines without tzdata
 
@@ -130,15 +131,21 @@ func printUsage(w io.Writer) {
 // followed by the flags.
 func newFlagSet(env *Env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
+	// A bad flag is reported once, by the caller, with a pointer to -h;
+	// -h prints the usage (parseArgs).
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	usages.Store(fs, func() {
 		fmt.Fprintf(env.Stdout, "Usage: owed %s\n", usage)
 		fs.SetOutput(env.Stdout)
 		fs.PrintDefaults()
-		fs.SetOutput(env.Stderr)
-	}
+		fs.SetOutput(io.Discard)
+	})
 	return fs
 }
+
+// usages holds each flag set's usage printer, for -h.
+var usages sync.Map
 
 // parseArgs parses flags that may come before, between or after the
 // positional arguments, and returns the positionals.
@@ -147,6 +154,9 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				if usage, ok := usages.Load(fs); ok {
+					usage.(func())()
+				}
 				return nil, err
 			}
 			return nil, usageError{err.Error()}

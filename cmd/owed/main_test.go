@@ -238,6 +238,14 @@ func TestShow(t *testing.T) {
 		if r := c.run("", "frobnicate"); r.code != 2 {
 			t.Errorf("unknown command: exit %d", r.code)
 		}
+		// A bad flag is said once, on stderr, with where to look.
+		r := c.run("", "show", "acme", "--bogus")
+		if r.code != 2 || r.stdout != "" || strings.Count(r.stderr, "-bogus") != 1 || !strings.Contains(r.stderr, "owed -h") {
+			t.Errorf("a bad flag: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+		}
+		if r := c.run("", "show", "-h"); r.code != 0 || !strings.Contains(r.stdout, "Usage: owed show") || r.stderr != "" {
+			t.Errorf("show -h: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+		}
 	})
 }
 
