@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -109,6 +110,22 @@ func TestMailer_SendsOverSMTPAndClassifiesAnswers(t *testing.T) {
 			if !errors.As(err, &de) || de.Permanent != tc.permanent || de.Code != tc.f.Code || de.Answer != want {
 				t.Errorf("greeting %d: %#v, want code %d, permanent %v, answer %q", tc.f.Code, err, tc.f.Code, tc.permanent, want)
 			}
+		}
+	})
+
+	t.Run("ALoginTheServerDoesNotOfferIsLeftOut", func(t *testing.T) {
+		// smtp://user:pass@ a relay that asks for no login (the sandbox's,
+		// a local relay): delivered without one.
+		srv, err := mail.ParseServerURL("smtp://owed:secret@" + m.Server().Host + ":" + strconv.Itoa(m.Server().Port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := len(sb.Mailbox())
+		if answer, err := mail.NewMailer(srv, 2*time.Second).Send(ctx, msg); err != nil || !strings.HasPrefix(answer, "250") {
+			t.Fatalf("send with a login the server does not offer: %q, %v", answer, err)
+		}
+		if len(sb.Mailbox()) != before+1 {
+			t.Errorf("the email did not arrive")
 		}
 	})
 

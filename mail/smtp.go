@@ -145,22 +145,15 @@ func (m *Mailer) Send(ctx context.Context, msg Message) (string, error) {
 	if err != nil {
 		return "", &DeliveryError{Permanent: true, Answer: err.Error()}
 	}
-	opts := []gomail.Option{gomail.WithPort(m.server.Port), gomail.WithTimeout(m.timeout), gomail.WithTLSConfig(m.tls)}
-	if m.server.ImplicitTLS {
-		opts = append(opts, gomail.WithSSL())
-	} else {
-		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	err = m.dialAndSend(ctx, gm, m.server.User != "")
+	if errors.Is(err, errLoginNotOffered) {
+		// The server offers no login owed will use (none at all, as a
+		// local relay, or one only over a connection it does not
+		// encrypt): send without; a server that wants a login says so.
+		err = m.dialAndSend(ctx, gm, false)
 	}
-	if m.server.User != "" {
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
-			gomail.WithUsername(m.server.User), gomail.WithPassword(m.server.Password))
-	}
-	client, err := gomail.NewClient(m.server.Host, opts...)
 	if err != nil {
-		return "", &DeliveryError{Permanent: true, Answer: "SMTP client: " + err.Error()}
-	}
-	if err := client.DialAndSendWithContext(ctx, gm); err != nil {
-		return "", classify(err)
+		return "", err
 	}
 	// go-mail keeps the text of the server's 250 reply, without the code.
 	answer := strings.TrimSpace(gm.ServerResponse())
@@ -169,6 +162,37 @@ func (m *Mailer) Send(ctx context.Context, msg Message) (string, error) {
 	}
 	return answer, nil
 }
+
+// dialAndSend connects, logs in when login is set, and sends gm. Its
+// errors are *DeliveryError, but for a login the server does not offer.
+func (m *Mailer) dialAndSend(ctx context.Context, gm *gomail.Msg, login bool) error {
+	opts := []gomail.Option{gomail.WithPort(m.server.Port), gomail.WithTimeout(m.timeout), gomail.WithTLSConfig(m.tls)}
+	if m.server.ImplicitTLS {
+		opts = append(opts, gomail.WithSSL())
+	} else {
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	}
+	if login {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+			gomail.WithUsername(m.server.User), gomail.WithPassword(m.server.Password))
+	}
+	client, err := gomail.NewClient(m.server.Host, opts...)
+	if err != nil {
+		return &DeliveryError{Permanent: true, Answer: "SMTP client: " + err.Error()}
+	}
+	if err := client.DialAndSendWithContext(ctx, gm); err != nil {
+		// go-mail says so with a sentinel when no mechanism it will use
+		// is offered, and in words when AUTH is not offered at all.
+		if errors.Is(err, gomail.ErrNoSupportedAuthDiscovered) || strings.Contains(err.Error(), "server does not support SMTP AUTH") {
+			return errLoginNotOffered
+		}
+		return classify(err)
+	}
+	return nil
+}
+
+// errLoginNotOffered is a login the server does not offer.
+var errLoginNotOffered = errors.New("the mail server offers no login owed will use")
 
 func (m *Mailer) build(msg Message) (*gomail.Msg, error) {
 	gm := gomail.NewMsg()
