@@ -172,13 +172,23 @@ func (b *Bot) submitReminder(ctx context.Context, cb slack.InteractionCallback) 
 	if err == nil {
 		return nil
 	}
-	// A hold the form did not show yet goes on the address, which is
-	// always there; otherwise next to "Send anyway".
-	field := blocks.BlockReminderTo
 	if hasBlock(cb.View, blocks.BlockReminderAnyway) {
-		field = blocks.BlockReminderAnyway
+		return b.submissionAnswer(ctx, nil, blocks.BlockReminderAnyway, err)
 	}
-	return b.submissionAnswer(ctx, nil, field, err)
+	// A hold that came up since the form opened (another email went
+	// out meanwhile): the form is drawn again, with what was typed, the
+	// holds and "Send anyway".
+	if collections.ErrorCode(err) == collections.ECONFLICT {
+		if v, ferr := b.opts.Cases.FindCaseView(ctx, ref.CaseID, b.today()); ferr == nil {
+			if f, ferr := b.reminderForm(ctx, v, in.Template, in.To, a.Name); ferr == nil && len(f.Holds) > 0 {
+				f.Draft.Subject, f.Draft.Text = in.Subject, in.Message
+				m := blocks.ReminderModal(f)
+				m.PrivateMetadata = cb.View.PrivateMetadata
+				return slack.NewUpdateViewSubmissionResponse(&m)
+			}
+		}
+	}
+	return b.submissionAnswer(ctx, nil, blocks.BlockReminderTo, err)
 }
 
 func hasBlock(v slack.View, blockID string) bool {

@@ -228,6 +228,39 @@ func TestSendReminder_ALongMessageGoesWhole(t *testing.T) {
 	}
 }
 
+// TestSendReminder_AHoldThatCameUpMeanwhileShowsSendAnyway: another
+// email went out while the form was open: the form is drawn again, with
+// what was typed, the contact gap and "Send anyway", which then sends.
+func TestSendReminder_AHoldThatCameUpMeanwhileShowsSendAnyway(t *testing.T) {
+	h := newMailHarness(t, collections.RemindersApprove)
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	h.click(member, acme, blocks.ActionSendReminder)
+	modal := h.modal(member, blocks.CallbackReminder)
+	if strings.Contains(string(modal.Blocks), blocks.BlockReminderAnyway) {
+		t.Fatalf("a first email asks for Send anyway")
+	}
+	if _, err := h.emails.QueueReminder(h.ctx, collections.Actor{UserID: approver, Name: "Cfo"}, caseOf(t, h.harness, "ACME Corp."),
+		collections.ReminderRequest{To: "ap@acme.example", Template: collections.TemplateReminder, Subject: "First", Text: "Please pay."}); err != nil {
+		t.Fatal(err)
+	}
+	res := h.submit(member, modal, sandbox.Values{blocks.BlockReminderSubject: {blocks.BlockReminderSubject: sandbox.Text("Typed subject")}})
+	if res.Closed || res.ResponseAction != "update" || res.View == nil {
+		t.Fatalf("sent inside the gap, or the form not drawn again: %+v", res)
+	}
+	if s := string(res.View.Blocks); !strings.Contains(s, blocks.BlockReminderAnyway) || !strings.Contains(s, "contact gap") || !strings.Contains(s, "Typed subject") {
+		t.Fatalf("the form drawn again lacks Send anyway, the gap or what was typed: %s", s)
+	}
+	res = h.submit(member, *res.View, sandbox.Values{blocks.BlockReminderAnyway: {blocks.BlockReminderAnyway: {Options: []string{blocks.ValueSendAnyway}}}})
+	if !res.Closed {
+		t.Fatalf("Send anyway: %+v", res)
+	}
+	if got := h.mailbox(2); got[1].Subject != "Typed subject" {
+		t.Errorf("the second email's subject: %q", got[1].Subject)
+	}
+}
+
 func TestSendReminder_QuietCaseNeedsSendAnyway(t *testing.T) {
 	h := newMailHarness(t, collections.RemindersApprove)
 	h.importCSV(collections.ImportInvoices, journeyInvoices)
