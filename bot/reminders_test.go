@@ -281,6 +281,22 @@ func TestSendReminder_QuietCaseNeedsSendAnyway(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM emails`); n != 0 {
 		t.Errorf("%d emails queued", n)
 	}
+
+	// A promise is a hold too, and the form says by when.
+	if err := h.sb.CloseView(h.ctx, member, modal.ID); err != nil {
+		t.Fatal(err)
+	}
+	due := h.date().AddDate(0, 0, 10)
+	if _, err := h.cases.Promise(h.ctx, collections.Actor{UserID: member}, caseOf(t, h.harness, "ACME Corp."),
+		collections.PromiseInput{Amount: collections.Money{Minor: 50_00, Currency: "USD"}, DueOn: due}); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	h.click(member, h.refresh(acme), blocks.ActionSendReminder)
+	modal = h.modal(member, blocks.CallbackReminder)
+	if want := "promised to pay by " + due.Format(collections.DateLayout); !strings.Contains(string(modal.Blocks), want) {
+		t.Errorf("the modal does not say %q: %s", want, modal.Blocks)
+	}
 }
 
 func caseOf(t *testing.T, h *harness, customer string) int64 {

@@ -137,6 +137,7 @@ type ReminderFacts struct {
 	GapDays    int
 	Now        time.Time
 	Location   *time.Location // the business time zone, whose days the gap counts (default UTC)
+	PromisedBy *time.Time     // the date of the case's open promise, if any
 }
 
 // ReminderHolds are the reasons to think twice before emailing: within
@@ -161,7 +162,7 @@ func ReminderHolds(f ReminderFacts) []Hold {
 		case CasePlanActive:
 			out = append(out, Hold{Kind: HoldPlan})
 		case CasePromised:
-			out = append(out, Hold{Kind: HoldPromised})
+			out = append(out, Hold{Kind: HoldPromised, Until: f.PromisedBy})
 		case CaseEscalated:
 			if e := f.Escalation; e != nil && e.Status == EscalationApproved && (e.Target == TargetAgency || e.Target == TargetLegal) {
 				out = append(out, Hold{Kind: HoldEscalated, Target: e.Target})

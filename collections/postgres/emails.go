@@ -132,6 +132,13 @@ func (s *EmailService) reminderFacts(ctx context.Context, q sqlx.QueryerContext,
 		if rf.Escalation, err = latestEscalation(ctx, q, c.ID); err != nil {
 			return rf, err
 		}
+		var due sql.NullTime
+		if err := sqlx.GetContext(ctx, q, &due, `SELECT max(due_on) FROM promises WHERE case_id = $1 AND status = 'open'`, c.ID); err != nil {
+			return rf, fmt.Errorf("promise of case %d: %w", c.ID, err)
+		}
+		if due.Valid {
+			rf.PromisedBy = &due.Time
+		}
 	}
 	return rf, nil
 }
