@@ -101,6 +101,16 @@ func (s *Server) StartSMTP(addr string) (string, error) {
 // connections and never says a word, not even its greeting. It returns
 // the address it listens on. Close stops it.
 func (s *Server) StartHungSMTP(addr string) (string, error) {
+	return s.serveBrokenSMTP(addr, func(c net.Conn) {
+		s.mu.Lock()
+		s.mail.hung = append(s.mail.hung, c)
+		s.mu.Unlock()
+	})
+}
+
+// serveBrokenSMTP listens on addr for a mail server that misbehaves,
+// handing each connection to serve, one after the other, until Close.
+func (s *Server) serveBrokenSMTP(addr string, serve func(net.Conn)) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", fmt.Errorf("sandbox smtp: %w", err)
@@ -116,9 +126,7 @@ func (s *Server) StartHungSMTP(addr string) (string, error) {
 			if err != nil {
 				return
 			}
-			s.mu.Lock()
-			s.mail.hung = append(s.mail.hung, c)
-			s.mu.Unlock()
+			serve(c)
 		}
 	}()
 	return ln.Addr().String(), nil
@@ -129,34 +137,18 @@ func (s *Server) StartHungSMTP(addr string) (string, error) {
 // here", answers QUIT, and hangs up. It returns the address it listens on.
 // Close stops it.
 func (s *Server) StartRefusingSMTP(addr string, f MailFailure) (string, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", fmt.Errorf("sandbox smtp: %w", err)
-	}
-	s.mu.Lock()
-	s.mail.hung = append(s.mail.hung, ln)
-	s.mu.Unlock()
-	s.mail.wg.Add(1)
-	go func() {
-		defer s.mail.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.mail.attempts++
-			s.mu.Unlock()
-			c.SetDeadline(time.Now().Add(5 * time.Second))
-			fmt.Fprintf(c, "%d %s\r\n", f.Code, f.Message)
-			line, _ := bufio.NewReader(c).ReadString('\n')
-			if strings.EqualFold(strings.TrimSpace(line), "QUIT") {
-				fmt.Fprint(c, "221 2.0.0 bye\r\n")
-			}
-			c.Close()
+	return s.serveBrokenSMTP(addr, func(c net.Conn) {
+		defer c.Close()
+		s.mu.Lock()
+		s.mail.attempts++
+		s.mu.Unlock()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		fmt.Fprintf(c, "%d %s\r\n", f.Code, f.Message)
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		if strings.EqualFold(strings.TrimSpace(line), "QUIT") {
+			fmt.Fprint(c, "221 2.0.0 bye\r\n")
 		}
-	}()
-	return ln.Addr().String(), nil
+	})
 }
 
 // stopSMTP stops the SMTP servers and waits for them.
