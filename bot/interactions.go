@@ -28,10 +28,55 @@ func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallbac
 		return nil
 	case slack.InteractionTypeViewSubmission:
 		b.metrics.requests.WithLabelValues("interaction", cb.View.CallbackID).Inc()
-		return b.handleSubmission(ctx, cb)
+		return b.submitOnce(ctx, cb)
 	}
 	b.metrics.requests.WithLabelValues("interaction", "ignored").Inc()
 	return nil
+}
+
+// onceOnly are the forms whose submission, made twice, would record
+// twice (a contact, a promise) or email the customer twice: a second
+// delivery of one of them (a replay, a retrying proxy) is answered as
+// done and changes nothing. The others are repeats by nature (a snooze
+// to the same date, a plan or escalation already there).
+var onceOnly = map[string]bool{blocks.CallbackContact: true, blocks.CallbackPromise: true, blocks.CallbackReminder: true}
+
+// submitOnce handles a modal submission, once per modal for the forms
+// of onceOnly: the modal's view id is recorded first, and forgotten
+// when the form stays open (errors shown, or drawn again), so that it
+// may be sent again.
+func (b *Bot) submitOnce(ctx context.Context, cb slack.InteractionCallback) any {
+	if !onceOnly[cb.View.CallbackID] || cb.View.ID == "" {
+		return b.handleSubmission(ctx, cb)
+	}
+	key := "view:" + cb.View.ID
+	first, err := b.opts.Outbox.FirstDelivery(ctx, key)
+	if err != nil {
+		b.internal(ctx, "record a submission", err)
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{firstInput(cb.View): "owed could not record this just now. Please try again."})
+	}
+	if !first {
+		b.metrics.requests.WithLabelValues("interaction", "duplicate").Inc()
+		return nil
+	}
+	answer := b.handleSubmission(ctx, cb)
+	if answer != nil {
+		if err := b.opts.Outbox.ForgetDelivery(context.WithoutCancel(ctx), key); err != nil {
+			b.log.ErrorContext(ctx, "a form left open may not be sent again", "view", cb.View.ID, "error", err)
+		}
+	}
+	return answer
+}
+
+// firstInput is the block id of a modal's first input, for an error
+// shown on the form.
+func firstInput(v slack.View) string {
+	for _, bl := range v.Blocks.BlockSet {
+		if in, ok := bl.(*slack.InputBlock); ok {
+			return in.BlockID
+		}
+	}
+	return ""
 }
 
 func actor(cb slack.InteractionCallback) collections.Actor {

@@ -278,3 +278,37 @@ func TestRecords_TheOwnersNameIsLearntFromSlack(t *testing.T) {
 		t.Errorf("owner of Acme: %q (%v), want Slack's name Dana Member", c.OwnerName, err)
 	}
 }
+
+// TestRecords_AFormDeliveredTwiceRecordsOnce: a Log contact or Promise to
+// pay submission made again (a replay, a retrying proxy) is answered as
+// done and records nothing more.
+func TestRecords_AFormDeliveredTwiceRecordsOnce(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+
+	h.click(member, acme, blocks.ActionLogContact)
+	modal := h.modal(member, blocks.CallbackContact)
+	if res := h.submit(member, modal, sandbox.Values{
+		blocks.BlockContactChannel: {blocks.BlockContactChannel: sandbox.Pick("call")},
+		blocks.BlockContactOutcome: {blocks.BlockContactOutcome: sandbox.Pick("reached")},
+		blocks.BlockContactNotes:   {blocks.BlockContactNotes: sandbox.Text("spoke to AP")},
+	}); !res.Closed {
+		t.Fatalf("log contact: %+v", res)
+	}
+	if again, err := h.sb.Redeliver(h.ctx); err != nil || again.Status != 200 || strings.Contains(again.Body, "errors") {
+		t.Fatalf("the same submission again: %+v, %v; want a plain 200", again, err)
+	}
+	promise(t, h, h.refresh(acme), "50.00", "2026-06-10")
+	if again, err := h.sb.Redeliver(h.ctx); err != nil || again.Status != 200 || strings.Contains(again.Body, "errors") {
+		t.Fatalf("the same promise again: %+v, %v; want a plain 200", again, err)
+	}
+	h.settle()
+	for _, q := range []string{`SELECT count(*) FROM contacts`, `SELECT count(*) FROM promises`,
+		`SELECT count(*) FROM audit_log WHERE action = 'contact_logged'`, `SELECT count(*) FROM audit_log WHERE action = 'promised'`} {
+		if n := h.count(q); n != 1 {
+			t.Errorf("%s = %d after each form was delivered twice, want 1", q, n)
+		}
+	}
+}

@@ -259,6 +259,13 @@ func TestSendReminder_AHoldThatCameUpMeanwhileShowsSendAnyway(t *testing.T) {
 	if got := h.mailbox(2); got[1].Subject != "Typed subject" {
 		t.Errorf("the second email's subject: %q", got[1].Subject)
 	}
+	// The same submission delivered again emails nobody twice.
+	if again, err := h.sb.Redeliver(h.ctx); err != nil || again.Status != 200 {
+		t.Fatalf("the same submission again: %+v, %v", again, err)
+	}
+	if n := h.count(`SELECT count(*) FROM emails`); n != 2 {
+		t.Errorf("%d emails queued after the submission came twice, want 2", n)
+	}
 }
 
 func TestSendReminder_QuietCaseNeedsSendAnyway(t *testing.T) {

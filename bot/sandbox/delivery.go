@@ -49,6 +49,9 @@ const userAgent = "Slackbot 1.0 (+https://api.slack.com/robots)"
 // Mode connection when it has one, else as a signed form POST to target.
 // kind is the Socket Mode envelope type. The error is set only when ctx ends.
 func (s *Server) deliver(ctx context.Context, target, kind string, form url.Values, payload any) (answer, error) {
+	s.mu.Lock()
+	s.lastDelivery = &delivery{target: target, kind: kind, form: form, payload: payload}
+	s.mu.Unlock()
 	if s.sockets.connected() {
 		return s.sockets.deliver(ctx, kind, payload, s.cfg.AckTimeout)
 	}
@@ -56,6 +59,46 @@ func (s *Server) deliver(ctx context.Context, target, kind string, form url.Valu
 		return answer{failure: "dispatch_failed", detail: "the app has no request URL and no Socket Mode connection"}, nil
 	}
 	return s.post(ctx, target, form)
+}
+
+// delivery is a request made to the app, kept to be made again.
+type delivery struct {
+	target, kind string
+	form         url.Values
+	payload      any
+}
+
+// Redelivery is the app's answer to a request made again.
+type Redelivery struct {
+	Status int    // the app's HTTP status (200 over Socket Mode)
+	Body   string // its answer
+}
+
+// Redeliver makes the last slash command or interaction again, as it was,
+// freshly signed: what a retrying proxy, a replay or a second delivery
+// looks like to the app. The sandbox's state is not changed by the app's
+// answer.
+func (s *Server) Redeliver(ctx context.Context) (Redelivery, error) {
+	s.mu.Lock()
+	d := s.lastDelivery
+	s.mu.Unlock()
+	if d == nil {
+		return Redelivery{}, errors.New("redeliver: nothing was delivered yet")
+	}
+	var ans answer
+	var err error
+	if s.sockets.connected() {
+		ans, err = s.sockets.deliver(ctx, d.kind, d.payload, s.cfg.AckTimeout)
+	} else {
+		ans, err = s.post(ctx, d.target, d.form)
+	}
+	if err != nil {
+		return Redelivery{}, fmt.Errorf("redeliver: %w", err)
+	}
+	if ans.failure != "" {
+		return Redelivery{Status: ans.status, Body: string(ans.body)}, ans.appError(d.kind)
+	}
+	return Redelivery{Status: ans.status, Body: string(ans.body)}, nil
 }
 
 func (s *Server) post(ctx context.Context, target string, form url.Values) (answer, error) {

@@ -121,19 +121,20 @@ const (
 // Server is the sandbox: Slack's Web API, the workspace's state and the
 // driving API that acts as its members.
 type Server struct {
-	cfg     Config
-	now     func() time.Time
-	client  *http.Client
-	members map[string]Member
-	groups  map[string]UserGroup
-	sockets *socketHub
-	log     *slog.Logger  // for the saved workspace (KeepState)
-	done    chan struct{} // closed by Close
-	closing sync.Once
-	life    context.Context // ends when Close is called
-	endLife context.CancelFunc
-	bg      sync.WaitGroup // the sandbox's own goroutines, stopped by Close
-	saveMu  sync.Mutex     // one save at a time
+	cfg          Config
+	lastDelivery *delivery // the last request made to the app (Redeliver)
+	now          func() time.Time
+	client       *http.Client
+	members      map[string]Member
+	groups       map[string]UserGroup
+	sockets      *socketHub
+	log          *slog.Logger  // for the saved workspace (KeepState)
+	done         chan struct{} // closed by Close
+	closing      sync.Once
+	life         context.Context // ends when Close is called
+	endLife      context.CancelFunc
+	bg           sync.WaitGroup // the sandbox's own goroutines, stopped by Close
+	saveMu       sync.Mutex     // one save at a time
 
 	mu           sync.Mutex
 	baseURL      string
