@@ -201,11 +201,13 @@ type promiseRow struct {
 const promiseColumns = `id, case_id, currency, amount_minor, due_on, made_by, made_on, status`
 
 // promisePaidQuery sums the payments towards a promise: in its currency,
-// on the customer's invoices, dated from the day it was made up to $4.
+// on the customer's invoices overdue when it was made (what was promised),
+// dated from the day it was made up to $4. A payment of an invoice not
+// yet due keeps no promise.
 const promisePaidQuery = `
 SELECT coalesce(sum(p.amount_minor), 0)
   FROM payments p JOIN invoices i ON i.id = p.invoice_id
- WHERE i.customer_id = $1 AND i.currency = $2 AND p.paid_on >= $3 AND p.paid_on <= $4`
+ WHERE i.customer_id = $1 AND i.currency = $2 AND p.paid_on >= $3 AND p.paid_on <= $4 AND i.due_on < $3`
 
 // loadPromise fills in what was paid towards a promise as of asOf: the
 // payments dated by its date plus graceDays count, later ones do not (a

@@ -194,6 +194,59 @@ func TestPromise_APaymentAfterTheDeadlineDoesNotKeepIt(t *testing.T) {
 	}
 }
 
+// TestPromiseAndPlan_APaymentOfAnInvoiceNotYetDueKeepsNeither: what a
+// promise or a plan is about is what was overdue; paying an invoice not
+// yet due keeps no promise and pays no instalment.
+func TestPromiseAndPlan_APaymentOfAnInvoiceNotYetDueKeepsNeither(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nA-3,Acme,USD,60.00,2026-05-25,2026-07-01\n")
+	c := openCase(t, cs, db)
+	alice := collections.Actor{UserID: "U0ALICE"}
+	if _, err := cs.Promise(ctx, alice, c.ID, collections.PromiseInput{Amount: collections.Money{Minor: 50_00, Currency: "USD"}, DueOn: date("2026-06-10")}); err != nil {
+		t.Fatal(err)
+	}
+	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-3,60.00,2026-06-01\n")
+	if res, err := cs.Review(ctx, date("2026-06-01")); err != nil || res.PromisesKept != 0 {
+		t.Fatalf("promises kept %d (%v) by paying A-3, not yet due; want 0", res.PromisesKept, err)
+	}
+	v, _ := cs.FindCaseView(ctx, c.ID, date("2026-06-01"))
+	if v.Promise == nil || v.Promise.Paid != 0 {
+		t.Errorf("the promise counts %+v as paid towards it", v.Promise)
+	}
+	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-1,50.00,2026-06-01\n")
+	if res, err := cs.Review(ctx, date("2026-06-01")); err != nil || res.PromisesKept != 1 {
+		t.Fatalf("promises kept %d (%v) by paying the overdue A-1; want 1", res.PromisesKept, err)
+	}
+
+}
+
+func TestPlan_APaymentOfAnInvoiceNotYetDuePaysNoInstalment(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nA-3,Acme,USD,60.00,2026-05-25,2026-07-01\n")
+	c := openCase(t, cs, db)
+	alice := collections.Actor{UserID: "U0ALICE"}
+	if _, err := cs.ProposePlan(ctx, alice, c.ID, collections.PlanProposal{Currency: "USD", Total: 100_00,
+		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.AgreePlan(ctx, alice, c.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-3,60.00,2026-06-01\n")
+	if res, err := cs.Review(ctx, date("2026-06-01")); err != nil || res.Completed != 0 {
+		t.Fatalf("plans completed %d (%v) by paying A-3, not yet due; want 0", res.Completed, err)
+	}
+	if v, _ := cs.FindCaseView(ctx, c.ID, date("2026-06-01")); v.Plan == nil || v.Plan.Paid != 0 {
+		t.Errorf("the plan counts %+v as paid towards it", v.Plan)
+	}
+	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-1,100.00,2026-06-01\n")
+	if v, _ := cs.FindCaseView(ctx, c.ID, date("2026-06-01")); v.Plan == nil || v.Plan.Paid != 100_00 {
+		t.Errorf("paying the overdue A-1: the plan counts %+v", v.Plan)
+	}
+}
+
 // TestPromise_TheWholeOverdueAmountMayBePromised: a promise of exactly
 // what is overdue is accepted; a cent more is refused.
 func TestPromise_TheWholeOverdueAmountMayBePromised(t *testing.T) {
