@@ -97,11 +97,11 @@ var statuses = map[CaseStatus]statusInfo{
 // status is refused in that status.
 var Lifecycle = []Transition{
 	{From: CaseOpen, Action: ActSnooze, To: CaseSnoozed},
-	{From: CaseOpen, Action: ActProposePlan, To: CasePlanProposed},
+	{From: CaseOpen, Action: ActProposePlan, To: CasePlanProposed, Guard: NeedsOverdue},
 	{From: CaseOpen, Action: ActEscalate, To: CaseEscalationPending, Guard: NeedsOverdue},
 
 	{From: CaseSnoozed, Action: ActSnooze, To: CaseSnoozed},
-	{From: CaseSnoozed, Action: ActProposePlan, To: CasePlanProposed},
+	{From: CaseSnoozed, Action: ActProposePlan, To: CasePlanProposed, Guard: NeedsOverdue},
 	{From: CaseSnoozed, Action: ActEscalate, To: CaseEscalationPending, Guard: NeedsOverdue},
 	{From: CaseSnoozed, Action: ActEndSnooze, To: CaseOpen, Who: System},
 
@@ -112,7 +112,7 @@ var Lifecycle = []Transition{
 	{From: CasePlanActive, Action: ActBreakPlan, To: CaseOpen, Who: System},
 	{From: CasePlanActive, Action: ActCompletePlan, To: CaseOpen, Who: System},
 
-	{From: CaseEscalationPending, Action: ActApprove, To: CaseEscalated, Who: Approvers},
+	{From: CaseEscalationPending, Action: ActApprove, To: CaseEscalated, Who: Approvers, Guard: NeedsOverdue},
 	{From: CaseEscalationPending, Action: ActReject, To: CaseOpen, Who: Approvers},
 	{From: CaseEscalationPending, Action: ActWithdraw, To: CaseOpen, Who: Requester},
 
@@ -295,9 +295,11 @@ func Decide(f CaseFacts, a CaseAction, actor Actor) (Decision, error) {
 
 // guardWords name what an action would do, for a refusal.
 var guardWords = map[CaseAction]string{
-	ActEscalate: "escalate",
-	ActPromise:  "promise",
-	ActDispute:  "dispute",
+	ActEscalate:    "escalate",
+	ActApprove:     "escalate",
+	ActProposePlan: "put on a plan",
+	ActPromise:     "promise",
+	ActDispute:     "dispute",
 }
 
 // ErrNotApprover refuses an escalation decision to someone who is not an

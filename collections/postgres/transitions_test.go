@@ -247,6 +247,40 @@ func TestPlan_APaymentOfAnInvoiceNotYetDuePaysNoInstalment(t *testing.T) {
 	}
 }
 
+// TestEscalationAndPlan_NeedSomethingOverdue: once every overdue invoice
+// is in dispute, a pending escalation cannot be approved (it can still be
+// rejected or withdrawn), and no plan can be proposed.
+func TestEscalationAndPlan_NeedSomethingOverdue(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	dana := collections.Actor{UserID: "U0DANA"}
+	e, err := cs.Escalate(ctx, dana, c.ID, collections.TargetLegal, "no answer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var overdue []int64
+	if err := db.SelectContext(ctx, &overdue, `SELECT id FROM invoices WHERE number IN ('A-1', 'A-2')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Dispute(ctx, dana, c.ID, collections.DisputeInput{InvoiceIDs: overdue, Reason: collections.DisputePricing}); err != nil {
+		t.Fatal(err)
+	}
+	cfo := collections.Actor{UserID: "U0CFO", Approver: true}
+	_, err = cs.DecideEscalation(ctx, cfo, e.ID, collections.ActApprove, "")
+	if collections.ErrorCode(err) != collections.ECONFLICT || !strings.Contains(collections.ErrorMessage(err), "nothing overdue") {
+		t.Errorf("approving with nothing overdue: %v, want a refusal", err)
+	}
+	if _, err := cs.DecideEscalation(ctx, cfo, e.ID, collections.ActReject, "all disputed"); err != nil {
+		t.Errorf("rejecting with nothing overdue: %v", err)
+	}
+	_, err = cs.ProposePlan(ctx, dana, c.ID, collections.PlanProposal{Currency: "USD", Total: 100_00,
+		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")})
+	if collections.ErrorCode(err) != collections.ECONFLICT || !strings.Contains(collections.ErrorMessage(err), "nothing overdue") {
+		t.Errorf("a plan with nothing overdue: %v, want a refusal", err)
+	}
+}
+
 // TestPromise_TheWholeOverdueAmountMayBePromised: a promise of exactly
 // what is overdue is accepted; a cent more is refused.
 func TestPromise_TheWholeOverdueAmountMayBePromised(t *testing.T) {
