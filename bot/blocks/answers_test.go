@@ -46,6 +46,12 @@ func TestHelp(t *testing.T) {
 			t.Errorf("help lacks %q", w)
 		}
 	}
+	// Every button an alert can show is explained.
+	for _, a := range collections.AlertButtons {
+		if b, ok := caseButtons[a]; ok && !strings.Contains(s, "*"+b.label+"*") {
+			t.Errorf("help does not explain the %q button", b.label)
+		}
+	}
 	if strings.ContainsAny(m.Text, "`*") {
 		t.Errorf("fallback keeps mrkdwn: %q", m.Text)
 	}
