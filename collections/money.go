@@ -137,8 +137,16 @@ func ParseAmount(s, code string) (int64, error) {
 	if err != nil {
 		return 0, Errorf(EINVALID, "%q %s in %s", strings.TrimSpace(s), ErrorMessage(err), code)
 	}
+	if minor > MaxAmountMinor {
+		return 0, Errorf(EINVALID, "%q is more than owed takes for one amount (at most %s)", strings.TrimSpace(s), Money{Minor: MaxAmountMinor, Currency: code})
+	}
 	return minor, nil
 }
+
+// MaxAmountMinor is the largest amount owed takes, in minor units (USD
+// 10 billion, JPY 1 trillion): sums of millions of them still fit in 64
+// bits, so that no total ever wraps round.
+const MaxAmountMinor = 1_000_000_000_000
 
 // FormatAmount formats minor units of currency code as a plain decimal in
 // the currency's precision: "1234.50", JPY "1200", BHD "1.250".

@@ -367,3 +367,15 @@ func TestMoneyString(t *testing.T) {
 		})
 	}
 }
+
+func TestParseAmount_RefusesWhatNoTotalCouldHold(t *testing.T) {
+	if got, err := collections.ParseAmount("10000000000.00", "USD"); err != nil || got != collections.MaxAmountMinor {
+		t.Errorf("USD 10,000,000,000.00: %d, %v; want it taken", got, err)
+	}
+	for _, tc := range []struct{ amount, code string }{{"10000000000.01", "USD"}, {"999999999999999999", "JPY"}, {"9999999999999999.99", "USD"}} {
+		_, err := collections.ParseAmount(tc.amount, tc.code)
+		if collections.ErrorCode(err) != collections.EINVALID || !strings.Contains(collections.ErrorMessage(err), "more than owed takes") {
+			t.Errorf("%s %s: %v, want a refusal", tc.amount, tc.code, err)
+		}
+	}
+}

@@ -20,7 +20,7 @@ func TestSweep_OverdueTotalsPerCurrencyLeaveDisputesOut(t *testing.T) {
 	importCSV(t, db, collections.ImportInvoices, `number,customer,currency,amount,issued_on,due_on
 M-1,Multi,USD,100.00,2026-04-01,2026-05-01
 M-2,Multi,EUR,50.00,2026-04-01,2026-05-10
-M-3,Multi,JPY,9000000000000,2026-04-01,2026-05-15
+M-3,Multi,JPY,900000000000,2026-04-01,2026-05-15
 M-4,Multi,USD,20.00,2026-03-01,2026-04-01
 M-5,Multi,USD,0.05,2026-05-01,2026-06-01
 M-6,Multi,EUR,0.01,2026-04-01,2026-05-31
@@ -59,13 +59,13 @@ P-1,Plain,USD,1.00,2026-04-01,2026-05-30
 	// Multi: M-4 (61 days) is in dispute and M-5 is due today; Solo owes
 	// only what it disputes.
 	want := []string{
-		"Multi 31 days: EUR 50.01 · JPY 9,000,000,000,000 · USD 100.00",
+		"Multi 31 days: EUR 50.01 · JPY 900,000,000,000 · USD 100.00",
 		"Plain 2 days: USD 1.00",
 	}
 	if fmt.Sprint(lines) != fmt.Sprint(want) {
 		t.Errorf("overdue customers:\n got  %q\n want %q", lines, want)
 	}
-	if len(got) == 2 && (got[0].Overdue[1] != collections.Money{Minor: 9_000_000_000_000, Currency: "JPY"}) {
+	if len(got) == 2 && (got[0].Overdue[1] != collections.Money{Minor: 900_000_000_000, Currency: "JPY"}) {
 		t.Errorf("Multi's JPY = %+v", got[0].Overdue[1])
 	}
 
@@ -79,7 +79,7 @@ P-1,Plain,USD,1.00,2026-04-01,2026-05-30
 	for _, a := range res.Alerts {
 		alerts = append(alerts, fmt.Sprintf("%s stage %d: %s", a.Customer.Name, a.Stage, collections.OverdueText(a.Overdue)))
 	}
-	if want := []string{"Multi stage 30: EUR 50.01 · JPY 9,000,000,000,000 · USD 100.00", "Plain stage 1: USD 1.00"}; fmt.Sprint(alerts) != fmt.Sprint(want) {
+	if want := []string{"Multi stage 30: EUR 50.01 · JPY 900,000,000,000 · USD 100.00", "Plain stage 1: USD 1.00"}; fmt.Sprint(alerts) != fmt.Sprint(want) {
 		t.Errorf("dry run alerts:\n got  %q\n want %q", alerts, want)
 	}
 }
