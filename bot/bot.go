@@ -101,6 +101,12 @@ func New(opts Options) *Bot {
 	if opts.SenderCases == nil {
 		opts.SenderCases = opts.Cases
 	}
+	if opts.Cases != nil {
+		opts.Cases = localCases{CaseService: opts.Cases, loc: opts.Location}
+	}
+	if opts.SenderCases != nil {
+		opts.SenderCases = localCases{CaseService: opts.SenderCases, loc: opts.Location}
+	}
 	if opts.SenderOutbox == nil {
 		opts.SenderOutbox = opts.Outbox
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owedhq/owed/bot"
 	"github.com/owedhq/owed/bot/blocks"
 	"github.com/owedhq/owed/bot/sandbox"
 	"github.com/owedhq/owed/collections"
@@ -498,5 +499,34 @@ func TestSocketMode_SameJourneys(t *testing.T) {
 	h.settle()
 	if !shows(h.refresh(acme), "Escalated to legal — approved by <@"+approver+">") {
 		t.Errorf("alert after approval over Socket Mode: %s", h.refresh(acme).Text)
+	}
+}
+
+// TestAlert_DatesAreTheBusinesss: "Open since" is the date the case was
+// opened in the business time zone, not the database's.
+func TestAlert_DatesAreTheBusinesss(t *testing.T) {
+	// A zone whose date differs from UTC's now: twelve hours behind
+	// before noon UTC, fourteen ahead after.
+	zone := "Etc/GMT+12"
+	if time.Now().UTC().Hour() >= 12 {
+		zone = "Etc/GMT-14"
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, harnessOptions{configure: func(_ *harness, o *bot.Options) { o.Location = loc }})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	var opened time.Time
+	if err := h.db.GetContext(h.ctx, &opened, `SELECT opened_at FROM cases c JOIN customers u ON u.id = c.customer_id WHERE u.name = 'ACME Corp.'`); err != nil {
+		t.Fatal(err)
+	}
+	local, utc := opened.In(loc).Format(collections.DateLayout), opened.UTC().Format(collections.DateLayout)
+	if local == utc {
+		t.Fatalf("the case was opened at %s, the same date in %s and UTC: the zone was chosen wrong", opened, zone)
+	}
+	if acme := h.alert("ACME Corp."); !shows(acme, "Open since "+local) {
+		t.Errorf("the alert does not say Open since %s (the business's date; UTC's is %s): %s", local, utc, acme.Content())
 	}
 }
