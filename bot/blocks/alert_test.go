@@ -263,3 +263,18 @@ func TestAlert_EscapesCustomerText(t *testing.T) {
 		t.Errorf("escaped invoice number missing:\n%s", allText(t, m))
 	}
 }
+
+// TestAlert_NoStageOlderThanWhatIsOverdue: once the oldest invoice is
+// paid, the stage reached is not shown beside younger debts.
+func TestAlert_NoStageOlderThanWhatIsOverdue(t *testing.T) {
+	v := openCase()
+	v.Case.Stage = v.OldestDays
+	if s := allText(t, Alert(v)); !strings.Contains(s, "Stage: "+stageLabel(v.Case.Stage)) {
+		t.Fatalf("the stage reached is not shown:\n%s", s)
+	}
+	v.Case.Stage = v.OldestDays + 5
+	m := Alert(v)
+	if s := allText(t, m); strings.Contains(s, "Stage:") || strings.Contains(m.Text, "stage ") {
+		t.Errorf("stage %d shown beside %d days overdue:\n%s", v.Case.Stage, v.OldestDays, s)
+	}
+}
