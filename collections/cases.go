@@ -235,7 +235,8 @@ type SweepAlert struct {
 	Stage      int
 	OldestDays int
 	Overdue    []Money
-	New        bool // a new case, rather than a later stage of an open one
+	New        bool              // a new case, rather than a later stage of an open one
+	Why        SweepDecisionKind // what raised it: a new case, a stage, a snooze or follow-up that ended
 }
 
 // SweepResult says what a sweep did.

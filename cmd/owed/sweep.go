@@ -212,10 +212,8 @@ func printSweep(w io.Writer, res collections.SweepResult, dryRun bool) {
 	}
 	fmt.Fprintf(w, "Sweep as of %s: %s %d %s\n", res.AsOf.Format(collections.DateLayout), verb, len(res.Alerts), noun)
 	for _, a := range res.Alerts {
-		kind := "new"
-		if !a.New {
-			kind = "next stage"
-		}
+		kind := map[collections.SweepDecisionKind]string{collections.DecideNewCase: "new", collections.DecideStage: "next stage",
+			collections.DecideSnoozeEnded: "snooze ended", collections.DecideFollowUpDue: "follow-up due"}[a.Why]
 		fmt.Fprintf(w, "  %-32s stage %-3d oldest %3d days overdue  %s (%s)\n", a.Customer.Label(), a.Stage, a.OldestDays,
 			collections.OverdueText(a.Overdue), kind)
 	}

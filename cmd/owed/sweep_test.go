@@ -138,3 +138,29 @@ func day(t *testing.T, s string) time.Time {
 	}
 	return d
 }
+
+// TestSweep_SaysWhyEachAlertIsRaised: a new case, a later stage, a snooze
+// that ended are each said as such.
+func TestSweep_SaysWhyEachAlertIsRaised(t *testing.T) {
+	c := newCLI(t)
+	c.env["OWED_CHANNEL"] = rigChannel
+	c.must("import", "invoices", c.file("ledger.csv", sweepLedger))
+	c.must("sweep", "--as-of", "2026-06-30")
+	db, err := postgres.Open(t.Context(), c.env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var acme int64
+	if err := db.GetContext(t.Context(), &acme, `SELECT c.id FROM cases c JOIN customers u ON u.id = c.customer_id WHERE u.name = 'ACME Corp.'`); err != nil {
+		t.Fatal(err)
+	}
+	cs := postgres.NewCaseService(db, postgres.CaseConfig{Channel: rigChannel, Today: func() time.Time { return day(t, "2026-06-30") }})
+	if _, err := cs.Snooze(t.Context(), collections.Actor{UserID: "U0DANA"}, acme, day(t, "2026-07-03"), ""); err != nil {
+		t.Fatal(err)
+	}
+	out := c.must("sweep", "--as-of", "2026-07-04", "--dry-run")
+	if !strings.Contains(out, "(snooze ended)") || !strings.Contains(out, "(next stage)") {
+		t.Errorf("want ACME's snooze ended and Bluebird's next stage:\n%s", out)
+	}
+}

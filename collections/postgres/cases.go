@@ -479,7 +479,7 @@ func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStag
 			}
 			customer := collections.Customer{ID: d.CustomerID, Name: o.Name, Ref: o.Ref}
 			res.Alerts = append(res.Alerts, collections.SweepAlert{Customer: customer, Stage: d.Stage,
-				OldestDays: d.Overdue.OldestDays, Overdue: d.Overdue.Overdue, New: d.Kind == collections.DecideNewCase})
+				OldestDays: d.Overdue.OldestDays, Overdue: d.Overdue.Overdue, New: d.Kind == collections.DecideNewCase, Why: d.Kind})
 		}
 		switch outcome.ended {
 		case collections.CaseSettled:
