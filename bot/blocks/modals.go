@@ -88,6 +88,20 @@ func stateValue(state *slack.ViewState, blockID, actionID string) (slack.BlockAc
 
 // selected returns the value of the option picked in a select or radio
 // group, or typed into a text or number input.
+// hasInput reports whether a submitted form had the input block: Slack
+// sends every input block of the form in its state, filled in or not.
+func hasInput(state *slack.ViewState, blockID string) bool {
+	if state == nil {
+		return false
+	}
+	_, ok := state.Values[blockID]
+	return ok
+}
+
+// overdueChanged refuses a form drawn for one currency when more are
+// overdue now: what it would record could be in the wrong one.
+const overdueChanged = "What is overdue has changed since this form was opened (it is now in several currencies): close it and open it again."
+
 func selected(state *slack.ViewState, blockID, actionID string) string {
 	a, ok := stateValue(state, blockID, actionID)
 	if !ok {

@@ -474,3 +474,29 @@ func TestParse_NilStateReportsEverythingMissing(t *testing.T) {
 		t.Errorf("ParsePlan(nil) errs = %q", errs)
 	}
 }
+
+// TestParse_AFormDrawnForOneCurrencyIsRefusedWhenMoreAreOverdue: a
+// Promise to pay or Payment plan form opened when one currency was
+// overdue, submitted after a second fell due, records nothing in a
+// currency it did not show.
+func TestParse_AFormDrawnForOneCurrencyIsRefusedWhenMoreAreOverdue(t *testing.T) {
+	v := openCase()
+	if len(v.Overdue()) < 2 {
+		t.Fatalf("the fixture owes %v; want two currencies", v.Overdue())
+	}
+	promise := &slack.ViewState{Values: map[string]map[string]slack.BlockAction{
+		BlockPromiseAmount: {BlockPromiseAmount: {Value: "50.00"}},
+		BlockPromiseDate:   {BlockPromiseDate: {SelectedDate: asOf.AddDate(0, 0, 5).Format(collections.DateLayout)}},
+	}}
+	if _, errs := ParsePromise(promise, v, asOf); !strings.Contains(errs[BlockPromiseAmount], "has changed since this form was opened") {
+		t.Errorf("promise errors %q, want the form refused", errs)
+	}
+	plan := &slack.ViewState{Values: map[string]map[string]slack.BlockAction{
+		BlockPlanInstalments: {ActionPlanPreview: {SelectedOption: slack.OptionBlockObject{Value: "3"}}},
+		BlockPlanFrequency:   {ActionPlanPreview: {SelectedOption: slack.OptionBlockObject{Value: "monthly"}}},
+		BlockPlanFirstDue:    {ActionPlanPreview: {SelectedDate: asOf.AddDate(0, 0, 7).Format(collections.DateLayout)}},
+	}}
+	if _, errs := ParsePlan(plan, v, asOf); !strings.Contains(errs[BlockPlanInstalments], "has changed since this form was opened") {
+		t.Errorf("plan errors %q, want the form refused", errs)
+	}
+}

@@ -235,6 +235,8 @@ func ParsePlan(state *slack.ViewState, v collections.CaseView, today time.Time) 
 	def := DefaultPlan(v, today)
 	p := collections.PlanProposal{Currency: def.Currency}
 
+	// Drawn for one currency when more are overdue now: refused, below.
+	changed := len(v.Overdue()) > 1 && state != nil && !hasInput(state, BlockPlanCurrency)
 	if len(v.Overdue()) > 1 {
 		if c := selected(state, BlockPlanCurrency, ActionPlanPreview); c != "" {
 			if _, ok := overdueIn(v, c); ok {
@@ -272,6 +274,9 @@ func ParsePlan(state *slack.ViewState, v collections.CaseView, today time.Time) 
 		if _, taken := errs[block]; !taken {
 			errs[block] = msg
 		}
+	}
+	if changed {
+		errs[BlockPlanInstalments] = overdueChanged
 	}
 	if len(errs) == 0 {
 		return p, nil

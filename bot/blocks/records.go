@@ -147,6 +147,10 @@ func parsePromise(state *slack.ViewState, v collections.CaseView, today time.Tim
 	overdue := v.Overdue()
 	currency := largestOverdue(overdue).Currency
 	if len(overdue) > 1 {
+		if state != nil && !hasInput(state, BlockPromiseCurrency) {
+			errs[BlockPromiseAmount] = overdueChanged
+			return collections.PromiseInput{}, errs
+		}
 		if c := selected(state, BlockPromiseCurrency, BlockPromiseCurrency); c != "" {
 			currency = c
 		}
