@@ -182,6 +182,11 @@ const (
 // DisputeReasons lists the reasons in the order offered.
 var DisputeReasons = []DisputeReason{DisputePricing, DisputeNotReceived, DisputeQuality, DisputeDuplicate, DisputeOther}
 
+// DisputeCreditAgreed is why an invoice whose dispute was resolved "we
+// will credit it" stays out of the chase, until the ledger changes. It is
+// shown in place of the dispute's reason, never picked.
+const DisputeCreditAgreed DisputeReason = "credit_agreed"
+
 // Label is the reason in words: "not received".
 func (r DisputeReason) Label() string { return strings.ReplaceAll(string(r), "_", " ") }
 

@@ -26,8 +26,12 @@ const liveDispute = `(d.resolved_at IS NULL OR
 // inDispute is the SQL condition of an invoice (alias i) out of the chase.
 const inDispute = `EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AND ` + liveDispute + `)`
 
+// disputeWhy is why a live dispute (alias d) keeps its invoice out of the
+// chase: its reason, or that a credit was agreed.
+const disputeWhy = `CASE WHEN d.resolved_at IS NOT NULL THEN 'credit_agreed' ELSE d.reason END`
+
 // disputedInvoices lists the invoices out of the chase, with the reason.
-const disputedInvoices = `SELECT DISTINCT ON (d.invoice_id) d.invoice_id, d.reason FROM disputes d JOIN invoices i ON i.id = d.invoice_id
+const disputedInvoices = `SELECT DISTINCT ON (d.invoice_id) d.invoice_id, ` + disputeWhy + ` AS reason FROM disputes d JOIN invoices i ON i.id = d.invoice_id
 	WHERE ` + liveDispute + ` ORDER BY d.invoice_id, d.id DESC`
 
 // customerOverdueQuery sums one customer's ($2) overdue balances as of

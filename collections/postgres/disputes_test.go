@@ -60,6 +60,10 @@ func TestDispute_ACreditedInvoiceIsChasedAgainOnceAPaymentChangesIt(t *testing.T
 	if got := collections.OverdueText(v.Overdue()); got != "EUR 50.00" {
 		t.Fatalf("overdue while credited = %q, want only EUR 50.00", got)
 	}
+	// It is shown as a credit agreed, no longer as the quality dispute.
+	if len(v.Disputed) != 1 || v.Disputed[0].DisputeReason != collections.DisputeCreditAgreed {
+		t.Errorf("the credited invoice is shown as %+v, want credit agreed", v.Disputed)
+	}
 	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-1,10.00,2026-06-01\n")
 	v, err = cs.FindCaseView(ctx, c.ID, date("2026-06-01"))
 	if err != nil {
