@@ -33,6 +33,14 @@ func (b *Bot) verified(kind string, next func(w http.ResponseWriter, r *http.Req
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
+		if b.team() == "" {
+			// Until Slack has said which workspace owed is installed in
+			// (Start), no request can be checked against it.
+			b.metrics.requests.WithLabelValues(kind, "starting").Inc()
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "owed is starting; try again in a moment", http.StatusServiceUnavailable)
+			return
+		}
 		next(w, r, body)
 		b.metrics.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
 	})

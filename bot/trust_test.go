@@ -3,12 +3,14 @@ package bot_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/owedhq/owed/bot"
 	"github.com/owedhq/owed/bot/sandbox"
 	"github.com/owedhq/owed/bot/slacksig"
 	"github.com/owedhq/owed/collections"
@@ -208,5 +210,26 @@ func TestDelivery_QueuedBeforeACrashIsPostedAfterRestart(t *testing.T) {
 	h.settle()
 	if len(h.alerts()) != 2 {
 		t.Errorf("alerts after restart = %d, want 2", len(h.alerts()))
+	}
+}
+
+// TestTrust_NothingIsAnsweredBeforeTheWorkspaceIsKnown: until Slack has
+// said which workspace owed is installed in, a signed request from any
+// workspace is turned away (503, try again), not answered.
+func TestTrust_NothingIsAnsweredBeforeTheWorkspaceIsKnown(t *testing.T) {
+	b := bot.New(bot.Options{SigningSecret: secret, Channel: channel})
+	srv := httptest.NewServer(b.Handler())
+	defer srv.Close()
+	body := commandBody("T0INTRUDER", "acme")
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/slack/commands", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	slacksig.SetHeaders(req.Header, secret, time.Now(), []byte(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a command before the workspace is known: HTTP %d, want 503", resp.StatusCode)
 	}
 }
