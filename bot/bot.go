@@ -77,6 +77,9 @@ type Bot struct {
 
 	mu     sync.Mutex
 	teamID string
+	// known is closed once the workspace is known (Start, or TeamID).
+	known     chan struct{}
+	knownOnce sync.Once
 
 	inflight sync.WaitGroup // work continuing after an ack
 }
@@ -113,7 +116,10 @@ func New(opts Options) *Bot {
 	if opts.CallTimeout == 0 {
 		opts.CallTimeout = DefaultCallTimeout
 	}
-	b := &Bot{opts: opts, log: opts.Logger, teamID: opts.TeamID, metrics: newMetrics()}
+	b := &Bot{opts: opts, log: opts.Logger, teamID: opts.TeamID, metrics: newMetrics(), known: make(chan struct{})}
+	if opts.TeamID != "" {
+		b.knownOnce.Do(func() { close(b.known) })
+	}
 	b.approvers = newApprovers(opts.Approvers, opts.Slack, opts.Now)
 	b.sender = newSender(b)
 	return b
@@ -132,6 +138,7 @@ func (b *Bot) Start(ctx context.Context) error {
 	} else if b.teamID != resp.TeamID {
 		return fmt.Errorf("slack auth.test: the bot token belongs to workspace %s, not %s", resp.TeamID, b.teamID)
 	}
+	b.knownOnce.Do(func() { close(b.known) })
 	b.log.Info("connected to Slack", "team", resp.Team, "team_id", resp.TeamID, "bot_user", resp.UserID)
 	return nil
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -33,7 +34,7 @@ func (b *Bot) verified(kind string, next func(w http.ResponseWriter, r *http.Req
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
-		if b.team() == "" {
+		if !b.workspaceKnown(r.Context()) {
 			// Until Slack has said which workspace owed is installed in
 			// (Start), no request can be checked against it.
 			b.metrics.requests.WithLabelValues(kind, "starting").Inc()
@@ -44,6 +45,29 @@ func (b *Bot) verified(kind string, next func(w http.ResponseWriter, r *http.Req
 		next(w, r, body)
 		b.metrics.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
 	})
+}
+
+// startWait is how long a request that comes while owed starts waits for
+// it to learn its workspace, within Slack's 3 seconds.
+const startWait = 2 * time.Second
+
+// workspaceKnown waits, for at most startWait, until the workspace owed
+// is installed in is known.
+func (b *Bot) workspaceKnown(ctx context.Context) bool {
+	select {
+	case <-b.known:
+		return true
+	default:
+	}
+	t := time.NewTimer(startWait)
+	defer t.Stop()
+	select {
+	case <-b.known:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
 }
 
 // wrongTeam reports (and counts) a request from another workspace.

@@ -5,10 +5,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slack-go/slack"
 
 	"github.com/owedhq/owed/bot"
 	"github.com/owedhq/owed/bot/sandbox"
@@ -213,23 +216,46 @@ func TestDelivery_QueuedBeforeACrashIsPostedAfterRestart(t *testing.T) {
 	}
 }
 
-// TestTrust_NothingIsAnsweredBeforeTheWorkspaceIsKnown: until Slack has
-// said which workspace owed is installed in, a signed request from any
-// workspace is turned away (503, try again), not answered.
+// TestTrust_NothingIsAnsweredBeforeTheWorkspaceIsKnown: a signed request
+// that comes while owed starts waits (briefly) for Slack to say which
+// workspace owed is installed in: answered once it is, turned away (503,
+// try again) when it does not come in time, never answered unchecked.
 func TestTrust_NothingIsAnsweredBeforeTheWorkspaceIsKnown(t *testing.T) {
-	b := bot.New(bot.Options{SigningSecret: secret, Channel: channel})
+	sb := sandbox.New(sandbox.Config{TeamID: teamID, BotToken: botToken, BotUserID: "U0OWEDBOT"})
+	sbSrv := httptest.NewServer(sb.Handler())
+	defer sbSrv.Close()
+	defer sb.Close()
+	sb.SetBaseURL(sbSrv.URL)
+	b := bot.New(bot.Options{Slack: slack.New(botToken, slack.OptionAPIURL(sbSrv.URL+"/api/")), SigningSecret: secret, Channel: channel})
 	srv := httptest.NewServer(b.Handler())
 	defer srv.Close()
-	body := commandBody("T0INTRUDER", "acme")
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/slack/commands", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	slacksig.SetHeaders(req.Header, secret, time.Now(), []byte(body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	command := func(team string) int {
+		body := commandBody(team, "help")
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/slack/commands", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		slacksig.SetHeaders(req.Header, secret, time.Now(), []byte(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := command("T0INTRUDER"); code != http.StatusServiceUnavailable {
+		t.Errorf("a command while the workspace is unknown: HTTP %d, want 503", code)
+	}
+	// Start answers while a request waits: the request is then checked
+	// and answered.
+	answered := make(chan int, 2)
+	go func() { answered <- command(teamID) }()
+	go func() { answered <- command("T0INTRUDER") }()
+	time.Sleep(300 * time.Millisecond) // the requests wait on Start
+	if err := b.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("a command before the workspace is known: HTTP %d, want 503", resp.StatusCode)
+	got := []int{<-answered, <-answered}
+	slices.Sort(got)
+	if got[0] != http.StatusOK || got[1] != http.StatusForbidden {
+		t.Errorf("requests that waited on Start: HTTP %v, want 200 (this workspace) and 403 (another)", got)
 	}
 }
