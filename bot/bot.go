@@ -77,9 +77,7 @@ type Bot struct {
 
 	mu     sync.Mutex
 	teamID string
-	// known is closed once the workspace is known (Start, or TeamID).
-	known     chan struct{}
-	knownOnce sync.Once
+	known  chan struct{} // closed when teamID is set (TeamID, or Start)
 
 	inflight sync.WaitGroup // work continuing after an ack
 }
@@ -118,7 +116,7 @@ func New(opts Options) *Bot {
 	}
 	b := &Bot{opts: opts, log: opts.Logger, teamID: opts.TeamID, metrics: newMetrics(), known: make(chan struct{})}
 	if opts.TeamID != "" {
-		b.knownOnce.Do(func() { close(b.known) })
+		close(b.known)
 	}
 	b.approvers = newApprovers(opts.Approvers, opts.Slack, opts.Now)
 	b.sender = newSender(b)
@@ -135,10 +133,10 @@ func (b *Bot) Start(ctx context.Context) error {
 	defer b.mu.Unlock()
 	if b.teamID == "" {
 		b.teamID = resp.TeamID
+		close(b.known)
 	} else if b.teamID != resp.TeamID {
 		return fmt.Errorf("slack auth.test: the bot token belongs to workspace %s, not %s", resp.TeamID, b.teamID)
 	}
-	b.knownOnce.Do(func() { close(b.known) })
 	b.log.Info("connected to Slack", "team", resp.Team, "team_id", resp.TeamID, "bot_user", resp.UserID)
 	return nil
 }

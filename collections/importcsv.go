@@ -231,14 +231,14 @@ func NewRowReader(r io.Reader, file string, kind ImportKind) (*RowReader, error)
 			continue
 		}
 		if prev, dup := rr.headers[name]; dup {
-			switch {
-			case own[name] && r > 0:
-				continue
-			case !own[name] && r == 0:
-			default:
+			if own[name] && r > 0 {
+				continue // the own name is read already: the alias is left alone
+			}
+			if own[name] || r > 0 {
 				ie.Add(Problem{File: file, Line: headerLine, Column: rr.names[i], Message: fmt.Sprintf("means the same as column %q (%s); keep one", prev, name)})
 				continue
 			}
+			// The own name, after an alias: it is read instead.
 		}
 		rr.index[name], rr.headers[name], own[name] = i, rr.names[i], r == 0
 	}

@@ -236,12 +236,17 @@ type Decision struct {
 	Repeat bool
 }
 
-// RepeatsSnooze reports whether a snooze until a date is one the case has
-// already: snoozed until that very date by the same person (a form sent
-// twice, or resent by Slack). It changes nothing, so it is a repeat.
-func RepeatsSnooze(c Case, a CaseAction, actor Actor, until *time.Time) bool {
-	return a == ActSnooze && c.Status == CaseSnoozed && c.LastAction == ActSnooze && actor.UserID != "" && c.LastActor == actor.UserID &&
-		until != nil && c.SnoozedUntil != nil && DaysBetween(*c.SnoozedUntil, *until) == 0
+// DecideDated is Decide for an action that carries a date (until): a
+// snooze to the very date the case is already snoozed until, by the same
+// person (a form sent twice), changes nothing, so it is a repeat.
+func DecideDated(f CaseFacts, a CaseAction, actor Actor, until *time.Time) (Decision, error) {
+	d, err := Decide(f, a, actor)
+	c := f.Case
+	if err == nil && !d.Repeat && a == ActSnooze && c.Status == CaseSnoozed && c.LastAction == ActSnooze &&
+		actor.UserID != "" && c.LastActor == actor.UserID && until != nil && c.SnoozedUntil != nil && DaysBetween(*c.SnoozedUntil, *until) == 0 {
+		d.Repeat = true
+	}
+	return d, err
 }
 
 // Decide applies the lifecycle to an action on a case: whether the

@@ -65,7 +65,7 @@ func overview(v collections.CaseView) string {
 		}
 		lines = append(lines, clipMrkdwn(strings.Join(amounts, " · ")+" overdue", 2000))
 		facts := []string{"Oldest invoice " + days(v.OldestDays) + " overdue"}
-		if shownStage(v) {
+		if StageShown(v) {
 			facts = append(facts, "Stage: "+stageLabel(v.Case.Stage))
 		}
 		lines = append(lines, strings.Join(facts, " · "))
@@ -232,11 +232,11 @@ func notes(v collections.CaseView) string {
 	return out
 }
 
-// shownStage reports whether a case's stage goes on its message: the
+// StageShown reports whether a case's stage goes on its message: the
 // stage reached, unless what is overdue now is younger (its oldest
 // invoice was paid, or put in dispute), when "stage 30+ days" beside
 // "25 days overdue" would not be true.
-func shownStage(v collections.CaseView) bool {
+func StageShown(v collections.CaseView) bool {
 	return v.Case.Stage > 0 && v.Case.Stage <= v.OldestDays
 }
 
@@ -244,7 +244,7 @@ func shownStage(v collections.CaseView) bool {
 func plainState(v collections.CaseView) string {
 	switch v.Case.Status {
 	case collections.CaseOpen:
-		if shownStage(v) {
+		if StageShown(v) {
 			return "stage " + stageLabel(v.Case.Stage)
 		}
 		return "open"

@@ -53,7 +53,7 @@ func Summary(sum collections.CustomerSummary, v *collections.CaseView, history [
 	}
 	if v != nil {
 		state := stateLine(*v)
-		if v.Case.Status == collections.CaseOpen && shownStage(*v) && len(v.Overdue()) > 0 {
+		if v.Case.Status == collections.CaseOpen && StageShown(*v) && len(v.Overdue()) > 0 {
 			state += " · Stage: " + stageLabel(v.Case.Stage)
 		}
 		blocks = append(blocks, contextBlock(state, "As of "+date(sum.AsOf)))

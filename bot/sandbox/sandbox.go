@@ -121,23 +121,23 @@ const (
 // Server is the sandbox: Slack's Web API, the workspace's state and the
 // driving API that acts as its members.
 type Server struct {
-	cfg          Config
-	lastDelivery *delivery // the last request made to the app (Redeliver)
-	now          func() time.Time
-	client       *http.Client
-	members      map[string]Member
-	groups       map[string]UserGroup
-	sockets      *socketHub
-	log          *slog.Logger  // for the saved workspace (KeepState)
-	done         chan struct{} // closed by Close
-	closing      sync.Once
-	life         context.Context // ends when Close is called
-	endLife      context.CancelFunc
-	bg           sync.WaitGroup // the sandbox's own goroutines, stopped by Close
-	saveMu       sync.Mutex     // one save at a time
+	cfg     Config
+	now     func() time.Time
+	client  *http.Client
+	members map[string]Member
+	groups  map[string]UserGroup
+	sockets *socketHub
+	log     *slog.Logger  // for the saved workspace (KeepState)
+	done    chan struct{} // closed by Close
+	closing sync.Once
+	life    context.Context // ends when Close is called
+	endLife context.CancelFunc
+	bg      sync.WaitGroup // the sandbox's own goroutines, stopped by Close
+	saveMu  sync.Mutex     // one save at a time
 
 	mu           sync.Mutex
 	baseURL      string
+	lastDelivery *delivery // the last request made to the app (Redeliver)
 	version      uint64
 	changed      chan struct{} // closed and replaced on every change (and when polls come and go)
 	polls        int           // page long polls waiting for a change

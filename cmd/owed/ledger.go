@@ -235,7 +235,7 @@ func caseJSON(v collections.CaseView) map[string]any {
 func printCase(w io.Writer, v collections.CaseView) {
 	fmt.Fprintln(w)
 	state := blocks.StateText(v)
-	if v.Case.Stage > 0 {
+	if blocks.StageShown(v) {
 		state += fmt.Sprintf(" · stage %d", v.Case.Stage)
 	}
 	fmt.Fprintf(w, "Case: %s\n", state)
@@ -317,10 +317,9 @@ func overdueText(days int) string {
 	return fmt.Sprintf("%d days", days)
 }
 
-// customerSummary finds a customer forgivingly and returns what it owes
-// as of asOf, reading the database without migrating it.
-// customerSummary is what `owed show` shows: what the customer owes as
-// of asOf, and its live case if it has one (nil otherwise).
+// customerSummary is what `owed show` shows: the customer found
+// forgivingly, what it owes as of asOf, and its live case if it has one
+// (nil otherwise). It reads the database without migrating it.
 func customerSummary(ctx context.Context, env *Env, query string, asOf time.Time) (collections.CustomerSummary, *collections.CaseView, error) {
 	var sum collections.CustomerSummary
 	db, err := openReadOnlyDB(ctx, env)

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	_ "time/tzdata" // business time zones work on machines without tzdata
 
@@ -131,32 +130,31 @@ func printUsage(w io.Writer) {
 // followed by the flags.
 func newFlagSet(env *Env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	// A bad flag is reported once, by the caller, with a pointer to -h;
-	// -h prints the usage (parseArgs).
+	// The flag package's own words on a bad flag are dropped: the caller
+	// reports it once, with a pointer to -h.
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	usages.Store(fs, func() {
+	fs.Usage = func() {
 		fmt.Fprintf(env.Stdout, "Usage: owed %s\n", usage)
 		fs.SetOutput(env.Stdout)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
-	})
+	}
 	return fs
 }
-
-// usages holds each flag set's usage printer, for -h.
-var usages sync.Map
 
 // parseArgs parses flags that may come before, between or after the
 // positional arguments, and returns the positionals.
 func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	// The usage goes out for -h only, not after a bad flag as the flag
+	// package would.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				if usage, ok := usages.Load(fs); ok {
-					usage.(func())()
-				}
+				usage()
 				return nil, err
 			}
 			return nil, usageError{err.Error()}

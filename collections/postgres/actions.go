@@ -96,7 +96,7 @@ func (s *CaseService) act(ctx context.Context, tx *sqlx.Tx, caseID int64, action
 			}
 		}
 	}
-	d, err := collections.Decide(f, action, a)
+	d, err := collections.DecideDated(f, action, a, until)
 	if err != nil {
 		if nameErr := tx.GetContext(ctx, &f.Customer, `SELECT name FROM customers WHERE id = $1`, c.CustomerID); nameErr != nil {
 			return c, d, fmt.Errorf("customer of case %d: %w", c.ID, nameErr)
@@ -104,8 +104,7 @@ func (s *CaseService) act(ctx context.Context, tx *sqlx.Tx, caseID int64, action
 		_, err = collections.Decide(f, action, a) // the same refusal, naming the customer
 		return c, d, err
 	}
-	if d.Repeat || collections.RepeatsSnooze(c, action, a, until) {
-		d.Repeat = true
+	if d.Repeat {
 		return c, d, nil
 	}
 	c, err = writeStatus(ctx, tx, c.ID, d.To, action, a.UserID, until)

@@ -176,18 +176,17 @@ func reminderInvoices(sum collections.CustomerSummary) []collections.OpenInvoice
 	return open
 }
 
-// sameText compares two message bodies as people would: line endings
-// and surrounding space aside.
-func sameText(a, b string) bool {
-	norm := func(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
-	return norm(a) == norm(b)
-}
+// normText is a message body as people read it: line endings and
+// surrounding space aside.
+func normText(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
+
+// sameText compares two message bodies as people would.
+func sameText(a, b string) bool { return normText(a) == normText(b) }
 
 // shownCut reports whether typed is full as a form showed it: cut, and
 // ended with "…", because full is longer than a Slack form holds.
 func shownCut(typed, full string) bool {
-	norm := func(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
-	t, f := norm(typed), norm(full)
+	t, f := normText(typed), normText(full)
 	prefix, cut := strings.CutSuffix(t, "…")
 	return cut && strings.TrimSpace(prefix) != "" && len(f) > len(prefix) && strings.HasPrefix(f, prefix)
 }

@@ -136,11 +136,11 @@ func (s *CaseService) writeStatuses(ctx context.Context, group []*statusWrite) {
 		if !ok || t.Guard != collections.NoGuard {
 			continue
 		}
-		d, err := collections.Decide(collections.CaseFacts{Case: c}, w.action, w.actor)
+		d, err := collections.DecideDated(collections.CaseFacts{Case: c}, w.action, w.actor, w.until)
 		if err != nil {
 			continue
 		}
-		if d.Repeat || collections.RepeatsSnooze(c, w.action, w.actor, w.until) {
+		if d.Repeat {
 			w.written, w.c = true, c
 			continue
 		}

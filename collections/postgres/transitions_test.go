@@ -21,8 +21,7 @@ func TestCancelPlan_AnActivePlanIsCancelledNotLeftRunning(t *testing.T) {
 	db, cs := newCases(t)
 	c := openCase(t, cs, db)
 	alice := collections.Actor{UserID: "U0ALICE"}
-	if _, err := cs.ProposePlan(ctx, alice, c.ID, collections.PlanProposal{Currency: "USD", Total: 100_00,
-		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")}); err != nil {
+	if _, err := cs.ProposePlan(ctx, alice, c.ID, monthlyUSDPlan(100_00, 2)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cs.AgreePlan(ctx, alice, c.ID, 0); err != nil {
@@ -95,8 +94,7 @@ func TestEndCase_AnActivePlanIsCompletedAndAProposedOneCancelled(t *testing.T) {
 	}
 	acme, bluebird := caseOf("Acme"), caseOf("Bluebird")
 	alice := collections.Actor{UserID: "U0ALICE"}
-	if _, err := cs.ProposePlan(ctx, alice, acme, collections.PlanProposal{Currency: "USD", Total: 100_00,
-		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")}); err != nil {
+	if _, err := cs.ProposePlan(ctx, alice, acme, monthlyUSDPlan(100_00, 2)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cs.AgreePlan(ctx, alice, acme, 0); err != nil {
@@ -194,10 +192,10 @@ func TestPromise_APaymentAfterTheDeadlineDoesNotKeepIt(t *testing.T) {
 	}
 }
 
-// TestPromiseAndPlan_APaymentOfAnInvoiceNotYetDueKeepsNeither: what a
-// promise or a plan is about is what was overdue; paying an invoice not
-// yet due keeps no promise and pays no instalment.
-func TestPromiseAndPlan_APaymentOfAnInvoiceNotYetDueKeepsNeither(t *testing.T) {
+// TestPromise_APaymentOfAnInvoiceNotYetDueKeepsNoPromise: a promise is
+// about what was overdue when it was made; paying an invoice not yet due
+// keeps no promise.
+func TestPromise_APaymentOfAnInvoiceNotYetDueKeepsNoPromise(t *testing.T) {
 	ctx := context.Background()
 	db, cs := newCases(t)
 	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nA-3,Acme,USD,60.00,2026-05-25,2026-07-01\n")
@@ -218,17 +216,18 @@ func TestPromiseAndPlan_APaymentOfAnInvoiceNotYetDueKeepsNeither(t *testing.T) {
 	if res, err := cs.Review(ctx, date("2026-06-01")); err != nil || res.PromisesKept != 1 {
 		t.Fatalf("promises kept %d (%v) by paying the overdue A-1; want 1", res.PromisesKept, err)
 	}
-
 }
 
+// TestPlan_APaymentOfAnInvoiceNotYetDuePaysNoInstalment: a plan covers
+// what was overdue when it was proposed; paying an invoice not yet due
+// pays none of its instalments.
 func TestPlan_APaymentOfAnInvoiceNotYetDuePaysNoInstalment(t *testing.T) {
 	ctx := context.Background()
 	db, cs := newCases(t)
 	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nA-3,Acme,USD,60.00,2026-05-25,2026-07-01\n")
 	c := openCase(t, cs, db)
 	alice := collections.Actor{UserID: "U0ALICE"}
-	if _, err := cs.ProposePlan(ctx, alice, c.ID, collections.PlanProposal{Currency: "USD", Total: 100_00,
-		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")}); err != nil {
+	if _, err := cs.ProposePlan(ctx, alice, c.ID, monthlyUSDPlan(100_00, 2)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cs.AgreePlan(ctx, alice, c.ID, 0); err != nil {
@@ -274,8 +273,7 @@ func TestEscalationAndPlan_NeedSomethingOverdue(t *testing.T) {
 	if _, err := cs.DecideEscalation(ctx, cfo, e.ID, collections.ActReject, "all disputed"); err != nil {
 		t.Errorf("rejecting with nothing overdue: %v", err)
 	}
-	_, err = cs.ProposePlan(ctx, dana, c.ID, collections.PlanProposal{Currency: "USD", Total: 100_00,
-		Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")})
+	_, err = cs.ProposePlan(ctx, dana, c.ID, monthlyUSDPlan(100_00, 2))
 	if collections.ErrorCode(err) != collections.ECONFLICT || !strings.Contains(collections.ErrorMessage(err), "nothing overdue") {
 		t.Errorf("a plan with nothing overdue: %v, want a refusal", err)
 	}
@@ -362,8 +360,7 @@ func TestSnooze_RacingAPlanNeverOverwritesIt(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			if _, err := cs.ProposePlan(ctx, collections.Actor{UserID: "U0BOB"}, id, collections.PlanProposal{Currency: "USD", Total: 100_00,
-				Instalments: 2, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")}); err != nil {
+			if _, err := cs.ProposePlan(ctx, collections.Actor{UserID: "U0BOB"}, id, monthlyUSDPlan(100_00, 2)); err != nil {
 				t.Errorf("propose a plan on case %d: %v", id, err)
 			}
 		}()
@@ -517,4 +514,10 @@ func TestSnooze_ACaseChangedSinceReadIsDecidedAgain(t *testing.T) {
 	if got := count(t, db, `SELECT count(*) FROM audit_log WHERE action = 'snoozed'`); got != 0 {
 		t.Errorf("%d snoozes recorded on a settled case", got)
 	}
+}
+
+// monthlyUSDPlan is a plan of total USD minor units in n monthly
+// instalments, the first due on 2026-06-15.
+func monthlyUSDPlan(total int64, n int) collections.PlanProposal {
+	return collections.PlanProposal{Currency: "USD", Total: total, Instalments: n, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")}
 }

@@ -61,7 +61,7 @@ func (s *CaseService) FindCaseView(ctx context.Context, caseID int64, asOf time.
 		}
 	}
 	if r.HasPlan {
-		if v.Plan, err = s.latestPlan(ctx, s.db, c); err != nil {
+		if v.Plan, err = s.latestPlan(ctx, s.db, c, asOf); err != nil {
 			return v, err
 		}
 	}
@@ -145,8 +145,8 @@ func latestEscalation(ctx context.Context, q sqlx.QueryerContext, caseID int64) 
 const planShown = `status <> 'cancelled'`
 
 // latestPlan returns the case's live plan, else its latest broken or
-// completed one, else nil.
-func (s *CaseService) latestPlan(ctx context.Context, q sqlx.QueryerContext, c collections.Case) (*collections.Plan, error) {
+// completed one, else nil, with what was paid towards it as of asOf.
+func (s *CaseService) latestPlan(ctx context.Context, q sqlx.QueryerContext, c collections.Case, asOf time.Time) (*collections.Plan, error) {
 	var r planRow
 	err := sqlx.GetContext(ctx, q, &r, `SELECT `+planColumns+` FROM plans WHERE case_id = $1 AND `+planShown+`
 		ORDER BY status IN ('proposed', 'active') DESC, id DESC LIMIT 1`, c.ID)
@@ -156,7 +156,7 @@ func (s *CaseService) latestPlan(ctx context.Context, q sqlx.QueryerContext, c c
 	if err != nil {
 		return nil, fmt.Errorf("plan of case %d: %w", c.ID, err)
 	}
-	return s.loadPlan(ctx, q, r, c.CustomerID, s.today())
+	return s.loadPlan(ctx, q, r, c.CustomerID, asOf)
 }
 
 // checkPlans breaks active plans with a missed instalment and completes
