@@ -109,8 +109,8 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, body []by
 		http.Error(w, "bad interaction", http.StatusBadRequest)
 		return
 	}
-	var cb slack.InteractionCallback
-	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+	cb, err := decodeInteraction([]byte(form.Get("payload")))
+	if err != nil {
 		http.Error(w, "bad interaction payload", http.StatusBadRequest)
 		return
 	}

@@ -224,6 +224,14 @@ func (s *Server) Calls() []Call {
 	return slices.Clone(s.calls)
 }
 
+// CallsSince returns the Web API calls answered after the first n, oldest
+// first: a watcher that reads calls as they come copies only the new ones.
+func (s *Server) CallsSince(n int) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.calls[min(n, len(s.calls)):])
+}
+
 // CallsTo returns the calls to one Web API method, oldest first.
 func (s *Server) CallsTo(method string) []Call {
 	var out []Call

@@ -331,6 +331,13 @@ func TestCalls_RecordsEveryCallWithoutToken(t *testing.T) {
 			t.Fatal("the token is recorded")
 		}
 	}
+	all := e.sb.Calls()
+	if since := e.sb.CallsSince(len(all) - 1); len(since) != 1 || since[0].Params["channel"] != "C0NOPE" {
+		t.Fatalf("the last call = %+v", since)
+	}
+	if since := e.sb.CallsSince(len(all) + 5); len(since) != 0 {
+		t.Fatalf("calls after the end = %+v", since)
+	}
 }
 
 func TestConversationsOpen_SeveralUsersMakeAGroupDM(t *testing.T) {
