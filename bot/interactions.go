@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -68,15 +70,14 @@ func (b *Bot) submitOnce(ctx context.Context, cb slack.InteractionCallback) any 
 	return answer
 }
 
-// firstInput is the block id of a modal's first input, for an error
-// shown on the form.
+// firstInput is the block id of one of a modal's inputs (the first by
+// id), for an error shown on the form. It is read from the form's state,
+// which holds every input, as owed does not read a view's blocks.
 func firstInput(v slack.View) string {
-	for _, bl := range v.Blocks.BlockSet {
-		if in, ok := bl.(*slack.InputBlock); ok {
-			return in.BlockID
-		}
+	if v.State == nil || len(v.State.Values) == 0 {
+		return ""
 	}
-	return ""
+	return slices.Min(slices.Collect(maps.Keys(v.State.Values)))
 }
 
 func actor(cb slack.InteractionCallback) collections.Actor {

@@ -312,3 +312,33 @@ func TestRecords_AFormDeliveredTwiceRecordsOnce(t *testing.T) {
 		}
 	}
 }
+
+// A form owed cannot record (the database refuses) stays open and says
+// so on one of its own inputs; sent again once the database is back, it
+// is recorded once.
+func TestRecords_AFormThatCannotBeRecordedStaysOpenAndSaysWhy(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+
+	h.click(member, acme, blocks.ActionLogContact)
+	modal := h.modal(member, blocks.CallbackContact)
+	values := sandbox.Values{
+		blocks.BlockContactChannel: {blocks.BlockContactChannel: sandbox.Pick("call")},
+		blocks.BlockContactOutcome: {blocks.BlockContactOutcome: sandbox.Pick("reached")},
+	}
+	h.db.MustExec(`ALTER TABLE slack_deliveries RENAME TO slack_deliveries_away`)
+	res := h.submit(member, modal, values)
+	if res.Closed || res.Errors[blocks.BlockContactChannel] != "owed could not record this just now. Please try again." {
+		t.Fatalf("a submission the database refused: %+v; want the form open with the reason on its first input", res)
+	}
+	h.db.MustExec(`ALTER TABLE slack_deliveries_away RENAME TO slack_deliveries`)
+	if res := h.submit(member, modal, values); !res.Closed {
+		t.Fatalf("the same form once the database is back: %+v", res)
+	}
+	h.settle()
+	if n := h.count(`SELECT count(*) FROM contacts`); n != 1 {
+		t.Errorf("%d contacts recorded, want 1", n)
+	}
+}

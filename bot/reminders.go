@@ -191,17 +191,14 @@ func (b *Bot) submitReminder(ctx context.Context, cb slack.InteractionCallback) 
 	return b.submissionAnswer(ctx, nil, blocks.BlockReminderTo, err)
 }
 
+// hasBlock reports whether a submitted form has the input blockID: the
+// form's state holds every input, filled in or not.
 func hasBlock(v slack.View, blockID string) bool {
-	for _, bl := range v.Blocks.BlockSet {
-		if in, ok := bl.(*slack.InputBlock); ok && in.BlockID == blockID {
-			return true
-		}
+	if v.State == nil {
+		return false
 	}
-	if v.State != nil {
-		_, ok := v.State.Values[blockID]
-		return ok
-	}
-	return false
+	_, ok := v.State.Values[blockID]
+	return ok
 }
 
 // courtesyAction handles Send all and Review on a batch's message, and
