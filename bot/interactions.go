@@ -3,8 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -30,62 +28,29 @@ func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallbac
 		return nil
 	case slack.InteractionTypeViewSubmission:
 		b.metrics.requests.WithLabelValues("interaction", cb.View.CallbackID).Inc()
-		return b.submitOnce(ctx, cb)
+		return b.handleSubmission(ctx, cb)
 	}
 	b.metrics.requests.WithLabelValues("interaction", "ignored").Inc()
 	return nil
 }
 
 // onceOnly are the forms whose submission, made twice, would record
-// twice (a contact, a promise) or email the customer twice: a second
-// delivery of one of them (a replay, a retrying proxy) is answered as
-// done and changes nothing. The others are repeats by nature (a snooze
+// twice (a contact, a promise) or email the customer twice: their
+// actions name the form (its view id), and a second submission of it is
+// a repeat that does nothing. The others are repeats by nature (a snooze
 // to the same date, a plan or escalation already there).
 var onceOnly = map[string]bool{blocks.CallbackContact: true, blocks.CallbackPromise: true, blocks.CallbackReminder: true}
-
-// submitOnce handles a modal submission, once per modal for the forms
-// of onceOnly: the modal's view id is recorded first, and forgotten
-// when the form stays open (errors shown, or drawn again), so that it
-// may be sent again.
-func (b *Bot) submitOnce(ctx context.Context, cb slack.InteractionCallback) any {
-	if !onceOnly[cb.View.CallbackID] || cb.View.ID == "" {
-		return b.handleSubmission(ctx, cb)
-	}
-	key := "view:" + cb.View.ID
-	first, err := b.opts.Outbox.FirstDelivery(ctx, key)
-	if err != nil {
-		b.internal(ctx, "record a submission", err)
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{firstInput(cb.View): "owed could not record this just now. Please try again."})
-	}
-	if !first {
-		b.metrics.requests.WithLabelValues("interaction", "duplicate").Inc()
-		return nil
-	}
-	answer := b.handleSubmission(ctx, cb)
-	if answer != nil {
-		if err := b.opts.Outbox.ForgetDelivery(context.WithoutCancel(ctx), key); err != nil {
-			b.log.ErrorContext(ctx, "a form left open may not be sent again", "view", cb.View.ID, "error", err)
-		}
-	}
-	return answer
-}
-
-// firstInput is the block id of one of a modal's inputs (the first by
-// id), for an error shown on the form. It is read from the form's state,
-// which holds every input, as owed does not read a view's blocks.
-func firstInput(v slack.View) string {
-	if v.State == nil || len(v.State.Values) == 0 {
-		return ""
-	}
-	return slices.Min(slices.Collect(maps.Keys(v.State.Values)))
-}
 
 func actor(cb slack.InteractionCallback) collections.Actor {
 	name := cb.User.Name
 	if name == "" {
 		name = cb.User.Username
 	}
-	return collections.Actor{UserID: cb.User.ID, Name: name}
+	a := collections.Actor{UserID: cb.User.ID, Name: name}
+	if cb.Type == slack.InteractionTypeViewSubmission && onceOnly[cb.View.CallbackID] {
+		a.Form = cb.View.ID
+	}
+	return a
 }
 
 // withApprover returns the actor with Approver set from the configured

@@ -224,6 +224,13 @@ type Actor struct {
 	UserID   string
 	Name     string
 	Approver bool
+	// Form names the form the action was submitted with (a Slack view
+	// id) when the action is to be taken once per form: a contact, a
+	// promise, an email. A second submission of the same form takes no
+	// effect and is no error. It is recorded with the action's own
+	// effect, so that a form whose action did not take effect may be
+	// sent again.
+	Form string
 }
 
 // OwedActor is owed acting by itself.

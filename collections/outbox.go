@@ -85,9 +85,6 @@ type OutboxService interface {
 	// FirstDelivery records a delivery from Slack by its key (an event_id)
 	// and reports whether it is the first; retries of it report false.
 	FirstDelivery(ctx context.Context, key string) (bool, error)
-	// ForgetDelivery forgets a delivery recorded by FirstDelivery (it
-	// did not take effect, and may be made again).
-	ForgetDelivery(ctx context.Context, key string) error
 	// FindAuditEntry returns one audit entry.
 	FindAuditEntry(ctx context.Context, id int64) (AuditEntry, error)
 }

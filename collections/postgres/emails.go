@@ -209,6 +209,9 @@ func (s *EmailService) QueueReminder(ctx context.Context, a collections.Actor, c
 	today := s.cases.today()
 	var e collections.Email
 	err = s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+		if first, err := firstForm(ctx, tx, a); err != nil || !first {
+			return err
+		}
 		c, err := lockCase(ctx, tx, caseID)
 		if err != nil {
 			return err

@@ -209,11 +209,3 @@ func (s *OutboxService) FirstDelivery(ctx context.Context, key string) (bool, er
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
-
-// ForgetDelivery forgets a delivery recorded by FirstDelivery.
-func (s *OutboxService) ForgetDelivery(ctx context.Context, key string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM slack_deliveries WHERE key = $1`, key); err != nil {
-		return fmt.Errorf("forget delivery %q: %w", key, err)
-	}
-	return nil
-}

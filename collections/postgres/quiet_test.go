@@ -65,3 +65,52 @@ func TestFollowUp_ADisputeMeanwhileKeepsTheFollowUpDate(t *testing.T) {
 		t.Errorf("after the dispute: status %s, quiet until %v; want follow_up until 2026-06-05", after.Status, after.SnoozedUntil)
 	}
 }
+
+// TestRecords_AFormIsActedOnOnce: a contact logged with a form is logged
+// once, however often and however concurrently the form is sent; a
+// submission that failed leaves the form free to be sent again.
+func TestRecords_AFormIsActedOnOnce(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	contact := collections.Contact{Channel: collections.ContactCall, Outcome: collections.OutcomeReached}
+	dana := collections.Actor{UserID: "U0DANA", Form: "V0CONTACT1"}
+
+	// The contacts table is away: the action fails, and with it the
+	// record of the form.
+	db.MustExec(`ALTER TABLE contacts RENAME TO contacts_away`)
+	if _, err := cs.LogContact(ctx, dana, c.ID, contact, nil); err == nil {
+		t.Fatal("logged a contact without its table")
+	}
+	db.MustExec(`ALTER TABLE contacts_away RENAME TO contacts`)
+
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			_, err := cs.LogContact(ctx, dana, c.ID, contact, nil)
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Errorf("a submission of the form: %v; a repeat is no error", err)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM contacts WHERE case_id = $1`, c.ID); n != 1 {
+		t.Errorf("%d contacts from one form sent 5 times, want 1", n)
+	}
+	// Another form, the same person: another contact.
+	if _, err := cs.LogContact(ctx, collections.Actor{UserID: "U0DANA", Form: "V0CONTACT2"}, c.ID, contact, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A promise on the first form's id is a repeat too (one view, one action).
+	if _, err := cs.Promise(ctx, dana, c.ID, collections.PromiseInput{Amount: collections.Money{Minor: 100_00, Currency: "USD"}, DueOn: date("2026-06-25")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM contacts WHERE case_id = $1`, c.ID); n != 2 {
+		t.Errorf("%d contacts after a second form, want 2", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM promises WHERE case_id = $1`, c.ID); n != 0 {
+		t.Errorf("a promise was recorded on a form already acted on")
+	}
+}

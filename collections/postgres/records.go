@@ -27,6 +27,9 @@ func (s *CaseService) LogContact(ctx context.Context, a collections.Actor, caseI
 	}
 	var c collections.Case
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+		if first, err := firstForm(ctx, tx, a); err != nil || !first {
+			return err
+		}
 		var until *time.Time
 		if ct.FollowUp != nil {
 			until = &ct.FollowUp.Time
@@ -56,6 +59,22 @@ func (s *CaseService) LogContact(ctx context.Context, a collections.Actor, caseI
 	return c, err
 }
 
+// firstForm records, in the action's transaction, that the form a.Form
+// was acted on, and reports whether it is the first time (always true
+// for an action that names no form). A submission of the same form
+// running meanwhile waits for this transaction, and then sees it.
+func firstForm(ctx context.Context, tx *sqlx.Tx, a collections.Actor) (bool, error) {
+	if a.Form == "" {
+		return true, nil
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO slack_deliveries (key) VALUES ($1) ON CONFLICT DO NOTHING`, "view:"+a.Form)
+	if err != nil {
+		return false, fmt.Errorf("record form %q: %w", a.Form, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
 // firstProblem returns the first of a form's problems, in field order, as
 // an EINVALID error.
 func firstProblem(problems map[string]string, order ...string) error {
@@ -74,6 +93,9 @@ func firstProblem(problems map[string]string, order ...string) error {
 func (s *CaseService) Promise(ctx context.Context, a collections.Actor, caseID int64, p collections.PromiseInput) (collections.Case, error) {
 	var c collections.Case
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+		if first, err := firstForm(ctx, tx, a); err != nil || !first {
+			return err
+		}
 		var err error
 		c, err = s.promise(ctx, tx, a, caseID, p)
 		return err
