@@ -57,6 +57,10 @@ type Options struct {
 	// CallTimeout bounds each Web API call the sender makes (default
 	// 10 s); a queued item is leased for four times as long.
 	CallTimeout time.Duration
+	// SubmissionBudget is how long a modal submission is waited for
+	// before the form is closed (default DefaultSubmissionBudget); a
+	// submission that takes longer is carried on after the answer.
+	SubmissionBudget time.Duration
 	Logger      *slog.Logger
 
 	// Emails and Composer send reminder emails; without them (no SMTP
@@ -113,6 +117,9 @@ func New(opts Options) *Bot {
 	}
 	if opts.CallTimeout == 0 {
 		opts.CallTimeout = DefaultCallTimeout
+	}
+	if opts.SubmissionBudget == 0 {
+		opts.SubmissionBudget = DefaultSubmissionBudget
 	}
 	b := &Bot{opts: opts, log: opts.Logger, teamID: opts.TeamID, metrics: newMetrics(), known: make(chan struct{})}
 	if opts.TeamID != "" {

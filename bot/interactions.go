@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -28,10 +30,83 @@ func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallbac
 		return nil
 	case slack.InteractionTypeViewSubmission:
 		b.metrics.requests.WithLabelValues("interaction", cb.View.CallbackID).Inc()
-		return b.handleSubmission(ctx, cb)
+		return b.answerSubmission(ctx, cb)
 	}
 	b.metrics.requests.WithLabelValues("interaction", "ignored").Inc()
 	return nil
+}
+
+// DefaultSubmissionBudget is how long a modal submission is waited for
+// before its form is closed. Handled within it (the usual case), the
+// form closes on the outcome, or stays open with what is wrong shown on
+// it; handled later (a database that is slow to answer), the form has
+// closed, and a refusal reaches the person as a direct message. Slack
+// gives up on an answer after 3 s.
+const DefaultSubmissionBudget = 2 * time.Second
+
+// answerSubmission handles a modal submission, and answers it with its
+// outcome when that comes within the budget; otherwise it closes the form
+// and the submission is carried on after the answer.
+func (b *Bot) answerSubmission(ctx context.Context, cb slack.InteractionCallback) any {
+	answered := make(chan any)
+	gone := make(chan struct{})
+	b.afterAck(ctx, func(ctx context.Context) {
+		answer := b.handleSubmission(ctx, cb)
+		select {
+		case answered <- answer:
+		case <-gone:
+			if answer != nil {
+				b.tellLate(ctx, cb, answer)
+			}
+		}
+	})
+	budget := time.NewTimer(b.opts.SubmissionBudget)
+	defer budget.Stop()
+	select {
+	case answer := <-answered:
+		return answer
+	case <-budget.C:
+	case <-ctx.Done():
+	}
+	close(gone)
+	b.metrics.requests.WithLabelValues("interaction", "submission_late").Inc()
+	return nil
+}
+
+// tellLate tells the person who submitted a form, closed before it was
+// handled, that it did not take effect and why, in a direct message.
+func (b *Bot) tellLate(ctx context.Context, cb slack.InteractionCallback, answer any) {
+	title := "form"
+	if cb.View.Title != nil && cb.View.Title.Text != "" {
+		title = cb.View.Title.Text
+	}
+	var why []string
+	if r, ok := answer.(*slack.ViewSubmissionResponse); ok && r.ResponseAction == slack.RAErrors {
+		for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
+			why = append(why, r.Errors[k])
+		}
+	}
+	if len(why) == 0 {
+		why = []string{"Something changed while the form was open. Open it again from the alert to see what."}
+	}
+	var customer string
+	if ref, err := blocks.ParseCaseRef(cb.View.PrivateMetadata); err == nil {
+		if v, err := b.opts.Cases.FindCaseView(ctx, ref.CaseID, b.today()); err == nil {
+			customer = v.Customer.Name
+		}
+	}
+	msg := blocks.LateRefusal(title, customer, why)
+	err := honourRetryAfter(ctx, answerRetryLimit, func() error {
+		dm, _, _, err := b.opts.Slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{cb.User.ID}})
+		if err != nil {
+			return err
+		}
+		_, _, err = b.opts.Slack.PostMessageContext(ctx, dm.ID, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
+		return err
+	})
+	if err != nil {
+		b.log.WarnContext(ctx, "could not tell a person their form did not take effect", "form", cb.View.CallbackID, "error", err)
+	}
 }
 
 // onceOnly are the forms whose submission, made twice, would record

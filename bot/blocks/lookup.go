@@ -77,6 +77,17 @@ func Refusal(reason string) Message {
 	return message(b.String(), section(b.String()))
 }
 
+// LateRefusal tells a person that a form of theirs, closed before owed
+// had handled it, did not take effect: "Your Snooze for ACME Corp. did
+// not go through: …". customer may be empty.
+func LateRefusal(form, customer string, why []string) Message {
+	s := "Your " + form
+	if customer != "" {
+		s += " for " + customer
+	}
+	return Refusal(s + " did not go through: " + strings.Join(why, " "))
+}
+
 // mentionInText finds the user mentions owed writes into its own words.
 var mentionInText = regexp.MustCompile(`<@([UW][A-Z0-9]{2,20})>`)
 
