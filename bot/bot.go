@@ -61,7 +61,7 @@ type Options struct {
 	// before the form is closed (default DefaultSubmissionBudget); a
 	// submission that takes longer is carried on after the answer.
 	SubmissionBudget time.Duration
-	Logger      *slog.Logger
+	Logger           *slog.Logger
 
 	// Emails and Composer send reminder emails; without them (no SMTP
 	// server set up) Send reminder says how to turn email on.

@@ -95,7 +95,12 @@ func (b *Bot) tellLate(ctx context.Context, cb slack.InteractionCallback, answer
 			customer = v.Customer.Name
 		}
 	}
-	msg := blocks.LateRefusal(title, customer, why)
+	b.tellDirect(ctx, cb, blocks.LateRefusal(title, customer, why))
+}
+
+// tellDirect answers the person who submitted a form in a direct message:
+// a closed form has nowhere else to show it.
+func (b *Bot) tellDirect(ctx context.Context, cb slack.InteractionCallback, msg blocks.Message) {
 	err := honourRetryAfter(ctx, answerRetryLimit, func() error {
 		dm, _, _, err := b.opts.Slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{cb.User.ID}})
 		if err != nil {
@@ -105,7 +110,7 @@ func (b *Bot) tellLate(ctx context.Context, cb slack.InteractionCallback, answer
 		return err
 	})
 	if err != nil {
-		b.log.WarnContext(ctx, "could not tell a person their form did not take effect", "form", cb.View.CallbackID, "error", err)
+		b.log.WarnContext(ctx, "could not answer a form in a direct message", "form", cb.View.CallbackID, "error", err)
 	}
 }
 

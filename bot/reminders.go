@@ -148,7 +148,8 @@ func (b *Bot) reminderSubmission(ctx context.Context, cb slack.InteractionCallba
 		a := actor(cb)
 		a.Name = b.personName(ctx, cb)
 		if _, err := b.opts.Emails.SendBatch(ctx, a, ref.BatchID); err != nil {
-			b.reply(ctx, cb, b.refusalOf(ctx, "send courtesy reminders", err))
+			// The form has no input to show it on: the answer is a message.
+			b.tellDirect(ctx, cb, b.refusalOf(ctx, "send courtesy reminders", err))
 		}
 		return nil, true
 	}
@@ -218,7 +219,8 @@ func (b *Bot) courtesyAction(ctx context.Context, cb slack.InteractionCallback, 
 		a := actor(cb)
 		a.Name = b.personName(ctx, cb)
 		if _, err := b.opts.Emails.SendBatch(ctx, a, ref.BatchID); err != nil {
-			b.reply(ctx, cb, b.refusalOf(ctx, "send courtesy reminders", err))
+			// The form has no input to show it on: the answer is a message.
+			b.tellDirect(ctx, cb, b.refusalOf(ctx, "send courtesy reminders", err))
 		}
 	case blocks.ActionCourtesyReview:
 		batch, err := b.opts.Emails.FindBatch(ctx, ref.BatchID)

@@ -519,3 +519,33 @@ func TestCourtesy_FailureIsToldInTheBatchThread(t *testing.T) {
 	}
 	h.reply(msgs[0], "The email to pay@current.example could not be delivered: 550 mailbox unavailable")
 }
+
+// A Review form owed could not send is not closed in silence: the person
+// is told in a direct message, and nothing is emailed.
+func TestCourtesy_AReviewThatCannotBeSentSaysSo(t *testing.T) {
+	h := newMailHarness(t, collections.RemindersApprove)
+	h.importCSV(collections.ImportInvoices, courtesyInvoices)
+	if _, err := h.emails.SweepReminders(h.ctx, h.date()); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	msgs := h.alerts()
+	if len(msgs) != 1 {
+		t.Fatalf("channel: %+v", msgs)
+	}
+	h.click(member, msgs[0], blocks.ActionCourtesyReview)
+	review := h.modal(member, blocks.CallbackCourtesyReview)
+	h.db.MustExec(`ALTER TABLE reminder_batches RENAME TO reminder_batches_away`)
+	res := h.submit(member, review, nil)
+	h.db.MustExec(`ALTER TABLE reminder_batches_away RENAME TO reminder_batches`)
+	if !res.Closed {
+		t.Fatalf("the review: %+v", res)
+	}
+	h.settle()
+	if dms := h.sb.DMs(member); len(dms) != 1 || !strings.Contains(dms[0].Text, "Something went wrong on our side") {
+		t.Fatalf("direct messages to the person: %+v; want one saying the reminders were not sent", dms)
+	}
+	if n := h.count(`SELECT count(*) FROM emails`); n != 0 {
+		t.Errorf("%d emails queued by a review that failed", n)
+	}
+}
