@@ -284,18 +284,8 @@ func TestRecords_TheOwnersNameIsLearntFromSlack(t *testing.T) {
 // pay submission made again (a replay, a retrying proxy) is answered as
 // done and records nothing more.
 func TestRecords_AFormDeliveredTwiceRecordsOnce(t *testing.T) {
-	h := newHarness(t, harnessOptions{})
-	h.importCSV(collections.ImportInvoices, journeyInvoices)
-	h.sweep()
-	acme := h.alert("ACME Corp.")
-
-	h.click(member, acme, blocks.ActionLogContact)
-	modal := h.modal(member, blocks.CallbackContact)
-	if res := h.submit(member, modal, sandbox.Values{
-		blocks.BlockContactChannel: {blocks.BlockContactChannel: sandbox.Pick("call")},
-		blocks.BlockContactOutcome: {blocks.BlockContactOutcome: sandbox.Pick("reached")},
-		blocks.BlockContactNotes:   {blocks.BlockContactNotes: sandbox.Text("spoke to AP")},
-	}); !res.Closed {
+	h, acme, modal := acmeContactForm(t)
+	if res := h.submit(member, modal, reachedByCall); !res.Closed {
 		t.Fatalf("log contact: %+v", res)
 	}
 	if again, err := h.sb.Redeliver(h.ctx); err != nil || again.Status != 200 || strings.Contains(again.Body, "errors") {
@@ -318,28 +308,43 @@ func TestRecords_AFormDeliveredTwiceRecordsOnce(t *testing.T) {
 // so; sent again once the database is back, it is recorded, once: the
 // failed attempt left no mark that would take the second for a repeat.
 func TestRecords_AFormThatCannotBeRecordedStaysOpenAndSaysWhy(t *testing.T) {
-	h := newHarness(t, harnessOptions{})
-	h.importCSV(collections.ImportInvoices, journeyInvoices)
-	h.sweep()
-	acme := h.alert("ACME Corp.")
-
-	h.click(member, acme, blocks.ActionLogContact)
-	modal := h.modal(member, blocks.CallbackContact)
-	values := sandbox.Values{
-		blocks.BlockContactChannel: {blocks.BlockContactChannel: sandbox.Pick("call")},
-		blocks.BlockContactOutcome: {blocks.BlockContactOutcome: sandbox.Pick("reached")},
-	}
+	h, _, modal := acmeContactForm(t)
 	h.db.MustExec(`ALTER TABLE slack_deliveries RENAME TO slack_deliveries_away`)
-	res := h.submit(member, modal, values)
+	res := h.submit(member, modal, reachedByCall)
 	if res.Closed || res.Errors[blocks.BlockContactOutcome] != collections.ErrorMessage(errors.New("refused")) {
 		t.Fatalf("a submission the database refused: %+v; want the form open, saying to try again", res)
 	}
 	h.db.MustExec(`ALTER TABLE slack_deliveries_away RENAME TO slack_deliveries`)
-	if res := h.submit(member, modal, values); !res.Closed {
+	if res := h.submit(member, modal, reachedByCall); !res.Closed {
 		t.Fatalf("the same form once the database is back: %+v", res)
 	}
 	h.settle()
 	if n := h.count(`SELECT count(*) FROM contacts`); n != 1 {
 		t.Errorf("%d contacts recorded, want 1", n)
 	}
+}
+
+// acmeContactForm sweeps the journey's ledger and has member open Log
+// contact on ACME's alert: the harness, the alert and the form.
+func acmeContactForm(t *testing.T) (*harness, sandbox.Message, sandbox.View) {
+	return acmeForm(t, harnessOptions{}, blocks.ActionLogContact, blocks.CallbackContact)
+}
+
+// acmeForm sweeps the journey's ledger and has member click actionID on
+// ACME's alert: the harness, the alert and the form it opens.
+func acmeForm(t *testing.T, opts harnessOptions, actionID, callbackID string) (*harness, sandbox.Message, sandbox.View) {
+	t.Helper()
+	h := newHarness(t, opts)
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	h.click(member, acme, actionID)
+	return h, acme, h.modal(member, callbackID)
+}
+
+// reachedByCall fills in a Log contact form: a call that reached them.
+var reachedByCall = sandbox.Values{
+	blocks.BlockContactChannel: {blocks.BlockContactChannel: sandbox.Pick("call")},
+	blocks.BlockContactOutcome: {blocks.BlockContactOutcome: sandbox.Pick("reached")},
+	blocks.BlockContactNotes:   {blocks.BlockContactNotes: sandbox.Text("spoke to AP")},
 }

@@ -426,12 +426,8 @@ func TestCourtesy_AutoEmailsExactlyTheCustomersDueOnce(t *testing.T) {
 func TestCourtesy_ApproveWaitsForSendAll(t *testing.T) {
 	h := newMailHarness(t, collections.RemindersApprove)
 	h.importCSV(collections.ImportInvoices, courtesyInvoices)
-	if _, err := h.emails.SweepReminders(h.ctx, h.date()); err != nil {
-		t.Fatal(err)
-	}
-	h.settle()
-	msgs := h.alerts()
-	if len(msgs) != 1 || !shows(msgs[0], "3 courtesy reminders ready") || !hasButton(msgs[0], blocks.ActionCourtesySendAll) || !hasButton(msgs[0], blocks.ActionCourtesyReview) {
+	msgs := []sandbox.Message{h.courtesyBatch(t)}
+	if !shows(msgs[0], "3 courtesy reminders ready") || !hasButton(msgs[0], blocks.ActionCourtesySendAll) || !hasButton(msgs[0], blocks.ActionCourtesyReview) {
 		t.Fatalf("channel: %+v", msgs)
 	}
 	if n := h.count(`SELECT count(*) FROM emails`); n != 0 {
@@ -525,15 +521,8 @@ func TestCourtesy_FailureIsToldInTheBatchThread(t *testing.T) {
 func TestCourtesy_AReviewThatCannotBeSentSaysSo(t *testing.T) {
 	h := newMailHarness(t, collections.RemindersApprove)
 	h.importCSV(collections.ImportInvoices, courtesyInvoices)
-	if _, err := h.emails.SweepReminders(h.ctx, h.date()); err != nil {
-		t.Fatal(err)
-	}
-	h.settle()
-	msgs := h.alerts()
-	if len(msgs) != 1 {
-		t.Fatalf("channel: %+v", msgs)
-	}
-	h.click(member, msgs[0], blocks.ActionCourtesyReview)
+	batch := h.courtesyBatch(t)
+	h.click(member, batch, blocks.ActionCourtesyReview)
 	review := h.modal(member, blocks.CallbackCourtesyReview)
 	h.db.MustExec(`ALTER TABLE reminder_batches RENAME TO reminder_batches_away`)
 	res := h.submit(member, review, nil)
@@ -548,4 +537,19 @@ func TestCourtesy_AReviewThatCannotBeSentSaysSo(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM emails`); n != 0 {
 		t.Errorf("%d emails queued by a review that failed", n)
 	}
+}
+
+// courtesyBatch runs the reminders' sweep and returns the one channel
+// message it posts: the batch of courtesy reminders.
+func (h *mailHarness) courtesyBatch(t *testing.T) sandbox.Message {
+	t.Helper()
+	if _, err := h.emails.SweepReminders(h.ctx, h.date()); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	msgs := h.alerts()
+	if len(msgs) != 1 {
+		t.Fatalf("channel after the reminders' sweep: %+v; want the batch's one message", msgs)
+	}
+	return msgs[0]
 }

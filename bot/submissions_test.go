@@ -10,7 +10,6 @@ import (
 	"github.com/owedhq/owed/bot"
 	"github.com/owedhq/owed/bot/blocks"
 	"github.com/owedhq/owed/bot/sandbox"
-	"github.com/owedhq/owed/collections"
 )
 
 // slowSubmissionHarness has a bot that waits 20 ms for a modal
@@ -18,11 +17,8 @@ import (
 // a transaction that holds ACME's case: the submission's write waits
 // for it.
 func slowSubmissionHarness(t *testing.T) (*harness, sandbox.View, *sqlx.Tx, int64) {
-	h := newHarness(t, harnessOptions{configure: func(h *harness, o *bot.Options) { o.SubmissionBudget = 20 * time.Millisecond }})
-	h.importCSV(collections.ImportInvoices, journeyInvoices)
-	h.sweep()
-	h.click(member, h.alert("ACME Corp."), blocks.ActionSnooze)
-	modal := h.modal(member, blocks.CallbackSnooze)
+	h, _, modal := acmeForm(t, harnessOptions{configure: func(h *harness, o *bot.Options) { o.SubmissionBudget = 20 * time.Millisecond }},
+		blocks.ActionSnooze, blocks.CallbackSnooze)
 	var caseID int64
 	if err := h.db.Get(&caseID, `SELECT c.id FROM cases c JOIN customers u ON u.id = c.customer_id WHERE u.name = 'ACME Corp.'`); err != nil {
 		t.Fatal(err)

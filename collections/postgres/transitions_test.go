@@ -21,12 +21,7 @@ func TestCancelPlan_AnActivePlanIsCancelledNotLeftRunning(t *testing.T) {
 	db, cs := newCases(t)
 	c := openCase(t, cs, db)
 	alice := collections.Actor{UserID: "U0ALICE"}
-	if _, err := cs.ProposePlan(ctx, alice, c.ID, monthlyUSDPlan(100_00, 2)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.AgreePlan(ctx, alice, c.ID, 0); err != nil {
-		t.Fatal(err)
-	}
+	agreePlan(t, cs, alice, c.ID, monthlyUSDPlan(100_00, 2))
 	after, err := cs.CancelPlan(ctx, alice, c.ID)
 	if err != nil || after.Status != collections.CaseOpen {
 		t.Fatalf("cancel an active plan: %+v, %v", after, err)
@@ -227,12 +222,7 @@ func TestPlan_APaymentOfAnInvoiceNotYetDuePaysNoInstalment(t *testing.T) {
 	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nA-3,Acme,USD,60.00,2026-05-25,2026-07-01\n")
 	c := openCase(t, cs, db)
 	alice := collections.Actor{UserID: "U0ALICE"}
-	if _, err := cs.ProposePlan(ctx, alice, c.ID, monthlyUSDPlan(100_00, 2)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.AgreePlan(ctx, alice, c.ID, 0); err != nil {
-		t.Fatal(err)
-	}
+	agreePlan(t, cs, alice, c.ID, monthlyUSDPlan(100_00, 2))
 	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-3,60.00,2026-06-01\n")
 	if res, err := cs.Review(ctx, date("2026-06-01")); err != nil || res.Completed != 0 {
 		t.Fatalf("plans completed %d (%v) by paying A-3, not yet due; want 0", res.Completed, err)
@@ -518,6 +508,19 @@ func TestSnooze_ACaseChangedSinceReadIsDecidedAgain(t *testing.T) {
 
 // monthlyUSDPlan is a plan of total USD minor units in n monthly
 // instalments, the first due on 2026-06-15.
+// agreePlan proposes p on case caseID as a, and records that the customer
+// agreed to it.
+func agreePlan(t *testing.T, cs *postgres.CaseService, a collections.Actor, caseID int64, p collections.PlanProposal) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := cs.ProposePlan(ctx, a, caseID, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.AgreePlan(ctx, a, caseID, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func monthlyUSDPlan(total int64, n int) collections.PlanProposal {
 	return collections.PlanProposal{Currency: "USD", Total: total, Instalments: n, Frequency: collections.Monthly, FirstDueOn: date("2026-06-15")}
 }
