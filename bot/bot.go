@@ -183,6 +183,33 @@ func (b *Bot) serveReady(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ready\n"))
 }
 
+// answerWithin runs work after the ack and returns its result when it
+// comes within budget (ok true). Past the budget (or when the request
+// ends) it returns ok false, and late gets the result when it comes, so
+// that it reaches the person some other way.
+func answerWithin[T any](b *Bot, ctx context.Context, budget time.Duration, work func(context.Context) T, late func(context.Context, T)) (result T, ok bool) {
+	answered := make(chan T)
+	gone := make(chan struct{})
+	b.afterAck(ctx, func(ctx context.Context) {
+		r := work(ctx)
+		select {
+		case answered <- r:
+		case <-gone:
+			late(ctx, r)
+		}
+	})
+	t := time.NewTimer(budget)
+	defer t.Stop()
+	select {
+	case r := <-answered:
+		return r, true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	close(gone)
+	return result, false
+}
+
 // afterAck runs work that continues after Slack has been answered, with
 // its own deadline, so that a click is acknowledged at once.
 func (b *Bot) afterAck(ctx context.Context, work func(ctx context.Context)) {

@@ -49,29 +49,19 @@ const commandBudget = 2 * time.Second
 // command's response_url. It never returns an internal error's text.
 func (b *Bot) HandleCommand(ctx context.Context, cmd slack.SlashCommand) *slack.Msg {
 	cmd.Text = cleanText(cmd.Text)
-	answered := make(chan blocks.Message, 1)
-	b.afterAck(ctx, func(ctx context.Context) {
+	msg, ok := answerWithin(b, ctx, commandBudget, func(ctx context.Context) blocks.Message {
 		msg, outcome := b.answerCommand(ctx, cmd)
 		b.metrics.requests.WithLabelValues("command", outcome).Inc()
-		answered <- msg
-	})
-	budget := time.NewTimer(commandBudget)
-	defer budget.Stop()
-	select {
-	case msg := <-answered:
-		return ephemeral(msg)
-	case <-budget.C:
-	}
-	b.afterAck(ctx, func(ctx context.Context) {
-		select {
-		case msg := <-answered:
-			if cmd.ResponseURL != "" {
-				b.respond(ctx, cmd.ResponseURL, msg, false)
-			}
-		case <-ctx.Done():
+		return msg
+	}, func(ctx context.Context, msg blocks.Message) {
+		if cmd.ResponseURL != "" {
+			b.respond(ctx, cmd.ResponseURL, msg, false)
 		}
 	})
-	return ephemeral(blocks.Working())
+	if !ok {
+		return ephemeral(blocks.Working())
+	}
+	return ephemeral(msg)
 }
 
 func ephemeral(msg blocks.Message) *slack.Msg {

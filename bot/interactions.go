@@ -48,29 +48,17 @@ const DefaultSubmissionBudget = 2 * time.Second
 // outcome when that comes within the budget; otherwise it closes the form
 // and the submission is carried on after the answer.
 func (b *Bot) answerSubmission(ctx context.Context, cb slack.InteractionCallback) any {
-	answered := make(chan any)
-	gone := make(chan struct{})
-	b.afterAck(ctx, func(ctx context.Context) {
-		answer := b.handleSubmission(ctx, cb)
-		select {
-		case answered <- answer:
-		case <-gone:
-			if answer != nil {
-				b.tellLate(ctx, cb, answer)
-			}
+	answer, ok := answerWithin(b, ctx, b.opts.SubmissionBudget, func(ctx context.Context) any {
+		return b.handleSubmission(ctx, cb)
+	}, func(ctx context.Context, answer any) {
+		if answer != nil {
+			b.tellLate(ctx, cb, answer)
 		}
 	})
-	budget := time.NewTimer(b.opts.SubmissionBudget)
-	defer budget.Stop()
-	select {
-	case answer := <-answered:
-		return answer
-	case <-budget.C:
-	case <-ctx.Done():
+	if !ok {
+		b.metrics.requests.WithLabelValues("interaction", "submission_late").Inc()
 	}
-	close(gone)
-	b.metrics.requests.WithLabelValues("interaction", "submission_late").Inc()
-	return nil
+	return answer
 }
 
 // tellLate tells the person who submitted a form, closed before it was
