@@ -3,8 +3,10 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,6 +86,43 @@ func TestDelivery_EditsGoOutAtOnceAndBeforeTheirThreadLines(t *testing.T) {
 		}
 		if !edit.At.Before(line.At) {
 			t.Errorf("%.30s: the thread line went out before the edit", a.Text)
+		}
+	}
+}
+
+// TestDelivery_ABurstOfEditsShowsEachCaseItsOwnState: the alerts edited
+// in one burst (their cases read together) each show their own customer,
+// amount and snooze.
+func TestDelivery_ABurstOfEditsShowsEachCaseItsOwnState(t *testing.T) {
+	t.Parallel()
+	const n = 12
+	h := newDeliveryHarness(t, deliveryOptions{channelInterval: time.Millisecond, postInterval: time.Millisecond, postBurst: 50, callTimeout: 2 * time.Second})
+	h.importCSV(collections.ImportInvoices, overdueCustomers(n))
+	h.sweep()
+	var ids []int64
+	if err := h.db.SelectContext(h.ctx, &ids, `SELECT k.id FROM cases k JOIN customers c ON c.id = k.customer_id ORDER BY c.name`); err != nil || len(ids) != n {
+		t.Fatalf("%d cases, want %d: %v", len(ids), n, err)
+	}
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			until := h.date().AddDate(0, 0, i+1)
+			if _, err := h.cases.Snooze(h.ctx, collections.Actor{UserID: member}, id, until, fmt.Sprintf("reason %d", i)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	h.settle()
+	for i := range n {
+		a := h.alert(fmt.Sprintf("Customer %03d", i))
+		want := []string{fmt.Sprintf("USD %d.00", 100+i), "Snoozed until " + h.date().AddDate(0, 0, i+1).Format(collections.DateLayout), fmt.Sprintf("reason %d", i)}
+		for _, w := range want {
+			if !shows(a, w) {
+				t.Errorf("Customer %03d's alert does not show %q: %s", i, w, a.Text)
+			}
 		}
 	}
 }

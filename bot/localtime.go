@@ -20,6 +20,20 @@ type localCases struct {
 // time zone.
 func (l localCases) FindCaseView(ctx context.Context, caseID int64, asOf time.Time) (collections.CaseView, error) {
 	v, err := l.CaseService.FindCaseView(ctx, caseID, asOf)
+	return l.view(v), err
+}
+
+// FindCaseViews returns the case views with their moments in the
+// business time zone.
+func (l localCases) FindCaseViews(ctx context.Context, caseIDs []int64, asOf time.Time) (map[int64]collections.CaseView, error) {
+	views, err := l.CaseService.FindCaseViews(ctx, caseIDs, asOf)
+	for id, v := range views {
+		views[id] = l.view(v)
+	}
+	return views, err
+}
+
+func (l localCases) view(v collections.CaseView) collections.CaseView {
 	v.Case.OpenedAt, v.Case.UpdatedAt = v.Case.OpenedAt.In(l.loc), v.Case.UpdatedAt.In(l.loc)
 	if v.Escalation != nil {
 		e := l.escalation(*v.Escalation)
@@ -33,7 +47,7 @@ func (l localCases) FindCaseView(ctx context.Context, caseID int64, asOf time.Ti
 		}
 		v.LastActions = actions
 	}
-	return v, err
+	return v
 }
 
 // FindEscalation returns the escalation with its moments in the business

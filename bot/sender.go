@@ -93,7 +93,8 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
 	watchFailed := false
-	var queue []collections.OutboxItem // claimed, waiting for a worker
+	var queue []collections.OutboxItem       // claimed, waiting for a worker
+	var views map[int64]collections.CaseView // of the cases whose alerts are in queue
 	defer func() { b.release(ctx, queue) }()
 	failures := 0 // claims failed in a row
 	var claimedAt time.Time
@@ -157,6 +158,7 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 				}
 			}
 			queue, claimedAt = items, time.Now()
+			views = s.alertViews(ctx, items)
 		}
 		select {
 		case <-free:
@@ -173,14 +175,44 @@ func (b *Bot) RunSender(ctx context.Context, isLeader func(context.Context) bool
 			queue = nil
 			continue
 		}
+		var view *collections.CaseView
+		if v, ok := views[it.CaseID]; ok && it.Kind == collections.OutboxAlert {
+			view = &v
+		}
 		inflight.Add(1)
 		go func() {
 			defer inflight.Done()
-			s.handle(context.WithoutCancel(ctx), it)
+			s.handle(context.WithoutCancel(ctx), it, view)
 			free <- struct{}{}
 			s.poke()
 		}()
 	}
+}
+
+// alertViews reads, in one go, the cases whose alerts are among items:
+// each worker then sends its edit without a read of its own, and a burst
+// of clicks costs the database a few reads instead of one per click. A
+// view read here is no older than its item's claim: a change made since
+// queues an item of its own, which waits for this one. When the read
+// fails, each item reads its case itself.
+func (s *sender) alertViews(ctx context.Context, items []collections.OutboxItem) map[int64]collections.CaseView {
+	var ids []int64
+	for _, it := range items {
+		if it.Kind == collections.OutboxAlert && it.CaseID != 0 {
+			ids = append(ids, it.CaseID)
+		}
+	}
+	if len(ids) < 2 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.b.opts.CallTimeout)
+	defer cancel()
+	views, err := s.b.opts.SenderCases.FindCaseViews(ctx, ids, s.b.today())
+	if err != nil {
+		s.b.log.WarnContext(ctx, "outbox: read the alerts' cases one by one", "error", err)
+		return nil
+	}
+	return views
 }
 
 // release hands claimed items that were not sent back to the queue at
@@ -236,6 +268,8 @@ type attempt struct {
 	// unrecorded: a post may be in Slack that the database does not know
 	// of yet; if the attempt fails now, the next one must look for it.
 	unrecorded bool
+	// view, when set, is the item's case as read when it was claimed.
+	view *collections.CaseView
 }
 
 // pacedError says that a post must wait for its channel's pace.
@@ -243,10 +277,10 @@ type pacedError struct{ wait time.Duration }
 
 func (e *pacedError) Error() string { return fmt.Sprintf("channel paced for %v", e.wait) }
 
-func (s *sender) handle(ctx context.Context, it collections.OutboxItem) {
+func (s *sender) handle(ctx context.Context, it collections.OutboxItem, view *collections.CaseView) {
 	b := s.b
 	work, cancel := context.WithTimeout(ctx, b.itemDeadline())
-	a := &attempt{OutboxItem: &it}
+	a := &attempt{OutboxItem: &it, view: view}
 	err := s.send(work, a)
 	cancel()
 	book, cancel := context.WithTimeout(ctx, b.opts.CallTimeout)
@@ -581,9 +615,14 @@ func (s *sender) send(ctx context.Context, a *attempt) error {
 			return &pacedError{wait}
 		}
 	}
-	v, err := b.opts.SenderCases.FindCaseView(ctx, a.CaseID, b.today())
-	if err != nil {
-		return err
+	var v collections.CaseView
+	if a.view != nil {
+		v = *a.view
+	} else {
+		var err error
+		if v, err = b.opts.SenderCases.FindCaseView(ctx, a.CaseID, b.today()); err != nil {
+			return err
+		}
 	}
 	switch a.Kind {
 	case collections.OutboxAlert:

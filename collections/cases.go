@@ -279,6 +279,9 @@ type CaseService interface {
 	Review(ctx context.Context, asOf time.Time) (SweepResult, error)
 	// FindCaseView returns a case as shown in Slack.
 	FindCaseView(ctx context.Context, caseID int64, asOf time.Time) (CaseView, error)
+	// FindCaseViews returns cases as shown in Slack, by id, read together;
+	// a case that does not exist is left out.
+	FindCaseViews(ctx context.Context, caseIDs []int64, asOf time.Time) (map[int64]CaseView, error)
 	// FindOpenCaseByCustomer returns the customer's live case, or ENOTFOUND.
 	FindOpenCaseByCustomer(ctx context.Context, customerID int64) (Case, error)
 	// OpenCase returns the customer's live case, creating one (without an

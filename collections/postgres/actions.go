@@ -149,7 +149,7 @@ func (s *CaseService) Snooze(ctx context.Context, a collections.Actor, caseID in
 
 // actAlone applies an action whose whole effect is the case's new status,
 // its audit entry and the messages that show it. It is written with the
-// group of such actions in flight (writeGroup): two round trips, shared
+// group of such actions in flight (group): two round trips, shared
 // by every click of a burst. An action the group leaves (refused, needing
 // more facts than the case, or raced) takes the locked path, which
 // decides again and words a refusal.

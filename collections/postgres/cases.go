@@ -26,7 +26,7 @@ type CaseService struct {
 	// promiseGraceDays: days after a promised date before it is broken
 	promiseGraceDays int
 	today            func() time.Time
-	writes           *writeGroup // actions written in groups (actAlone)
+	writes           *group[*statusWrite] // actions written in groups (actAlone)
 }
 
 // CaseConfig configures a CaseService.
@@ -51,7 +51,7 @@ func NewCaseService(db *DB, cfg CaseConfig) *CaseService {
 		cfg.Today = func() time.Time { return collections.DateIn(time.Now(), time.UTC) }
 	}
 	return &CaseService{db: db, ledger: NewLedgerService(db), stages: cfg.Stages, channel: cfg.Channel,
-		graceDays: cfg.GraceDays, promiseGraceDays: cfg.PromiseGraceDays, today: cfg.Today, writes: &writeGroup{}}
+		graceDays: cfg.GraceDays, promiseGraceDays: cfg.PromiseGraceDays, today: cfg.Today, writes: &group[*statusWrite]{}}
 }
 
 var _ collections.CaseService = (*CaseService)(nil)

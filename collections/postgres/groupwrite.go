@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"sync"
 	"time"
 
 	"github.com/lib/pq"
@@ -12,15 +11,10 @@ import (
 )
 
 // Actions whose whole effect is the case's new status, its audit entry and
-// the messages that show it are written in groups: the writes that arrive
-// while one group is being written wait, and go together in the next. A
-// group reads its cases in one query and writes them in one statement, so
-// under a burst of clicks each round trip serves many clicks instead of
-// one (group commit), and a lone click still takes two round trips.
-
-// groupTimeout bounds the writing of one group. A write waits for at most
-// the group in flight and its own.
-const groupTimeout = 10 * time.Second
+// the messages that show it are written in groups (see group): a group
+// reads its cases in one query and writes them in one statement, so under
+// a burst of clicks each round trip serves many clicks instead of one, and
+// a lone click still takes two round trips.
 
 // statusWrite is one action waiting to be written with its group.
 type statusWrite struct {
@@ -31,59 +25,10 @@ type statusWrite struct {
 	auditAction string
 	details     string // the audit entry's details, as JSON
 
-	wake chan bool // true: lead the next group; false: the group is done
-
 	// Set by the group: written is true when the action took effect (or
 	// was a repeat, which writes nothing), with the case as it is now.
 	written bool
 	c       collections.Case
-}
-
-// writeGroup gathers status writes. The first to arrive leads: it writes
-// every write queued when it starts, hands the lead to the first write
-// queued meanwhile, and wakes its group. It has no goroutine of its own.
-type writeGroup struct {
-	mu      sync.Mutex
-	queue   []*statusWrite
-	leading bool // a group is being written, or its next leader woken
-}
-
-// do has w written with the writes queued with it, by write.
-func (g *writeGroup) do(ctx context.Context, w *statusWrite, write func(context.Context, []*statusWrite)) {
-	w.wake = make(chan bool, 1)
-	g.mu.Lock()
-	g.queue = append(g.queue, w)
-	lead := !g.leading
-	g.leading = true
-	g.mu.Unlock()
-	if !lead && !<-w.wake {
-		return // written by another's group
-	}
-	g.mu.Lock()
-	group := g.queue
-	g.queue = nil
-	g.mu.Unlock()
-	// Whatever happens to the write, even a panic, the lead passes on and
-	// the group is woken: its writes left unwritten take the locked path.
-	defer func() {
-		g.mu.Lock()
-		if len(g.queue) > 0 {
-			g.queue[0].wake <- true
-		} else {
-			g.leading = false
-		}
-		g.mu.Unlock()
-		for _, o := range group {
-			if o != w {
-				o.wake <- false
-			}
-		}
-	}()
-	// The group is written for all its writes: the leader's request ending
-	// must not cut the others off.
-	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), groupTimeout)
-	defer cancel()
-	write(gctx, group)
 }
 
 // writeStatusesSQL writes actions' new statuses, each provided its case is

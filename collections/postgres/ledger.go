@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/owedhq/owed/collections"
 )
 
@@ -296,7 +298,7 @@ func (r openInvoiceRow) invoice(asOf time.Time) collections.OpenInvoice {
 		PaymentURL: r.PaymentURL}
 }
 
-// customerOpenInvoices is openInvoicesAsOf for one customer ($2), using
+// customerOpenInvoices is openInvoicesAsOf for one customer (c.id), using
 // the customer's invoices rather than the whole ledger.
 const customerOpenInvoices = `
 SELECT i.id, i.number, i.customer_id, i.currency, i.amount_minor, i.issued_on, i.due_on,
@@ -307,35 +309,80 @@ SELECT i.id, i.number, i.customer_id, i.currency, i.amount_minor, i.issued_on, i
                       WHERE invoice_id = i.id AND paid_on <= $1) p ON true
   LEFT JOIN LATERAL (SELECT ` + disputeWhy + ` AS reason FROM disputes d WHERE d.invoice_id = i.id AND ` + liveDispute + `
                       ORDER BY d.id DESC LIMIT 1) x ON true
- WHERE i.customer_id = $2 AND i.issued_on <= $1
+ WHERE i.customer_id = c.id AND i.issued_on <= $1
    AND i.amount_minor - coalesce(p.paid, 0) > 0
  ORDER BY i.due_on, i.number`
 
-// customerSummaryQuery is customer $2 (customerColumns, then its owner's
-// name) with its open invoices as of $1 (none: one row without an
-// invoice), in one statement.
-const customerSummaryQuery = `
+// customerSummarySelect is customers (customerColumns, then the owner's
+// name) with their open invoices as of $1 (none: one row without an
+// invoice), in one statement; customerSummaryQuery and
+// customerSummariesQuery say which customers.
+const customerSummarySelect = `
 SELECT c.id, c.name, c.ref, c.email, c.phone, c.timezone, c.owner_slack_id, c.credit_limit_minor, c.credit_currency, c.tier,
        coalesce(u.name, ''),
        o.id, o.number, o.currency, o.amount_minor, o.balance_minor, o.issued_on, o.due_on, o.dispute_reason, o.payment_url
   FROM customers c
   LEFT JOIN slack_users u ON u.id = c.owner_slack_id
-  LEFT JOIN LATERAL (` + customerOpenInvoices + `) o ON true
+  LEFT JOIN LATERAL (` + customerOpenInvoices + `) o ON true`
+
+// customerSummaryQuery is customer $2's summary.
+const customerSummaryQuery = customerSummarySelect + `
  WHERE c.id = $2
  ORDER BY o.due_on, o.number`
 
+// customerSummariesQuery is the summaries of the customers in $2, one
+// customer after the other.
+const customerSummariesQuery = customerSummarySelect + `
+ WHERE c.id = ANY($2)
+ ORDER BY c.id, o.due_on, o.number`
+
 // CustomerSummary returns what a customer owes as of asOf.
 func (s *LedgerService) CustomerSummary(ctx context.Context, id int64, asOf time.Time) (collections.CustomerSummary, error) {
-	sum := collections.CustomerSummary{AsOf: asOf, Invoices: []collections.OpenInvoice{}, Outstanding: []collections.Aging{}}
 	stmt, err := s.stmts.prepared(ctx, s.db, &s.stmts.summary, customerSummaryQuery)
 	if err != nil {
-		return sum, err
+		return collections.CustomerSummary{AsOf: asOf, Invoices: []collections.OpenInvoice{}, Outstanding: []collections.Aging{}}, err
 	}
 	rows, err := stmt.QueryContext(ctx, asOf, id)
 	if err != nil {
-		return sum, fmt.Errorf("summary of customer %d: %w", id, err)
+		return collections.CustomerSummary{}, fmt.Errorf("summary of customer %d: %w", id, err)
 	}
+	sums, err := scanSummaries(rows, asOf)
+	if err != nil {
+		return collections.CustomerSummary{}, fmt.Errorf("summary of customer %d: %w", id, err)
+	}
+	sum, ok := sums[id]
+	if !ok {
+		return sum, collections.Errorf(collections.ENOTFOUND, "no customer with id %d", id)
+	}
+	return sum, nil
+}
+
+// customerSummaries returns what each of the customers owes as of asOf,
+// in one statement; a customer that does not exist is left out.
+func (s *LedgerService) customerSummaries(ctx context.Context, ids []int64, asOf time.Time) (map[int64]collections.CustomerSummary, error) {
+	if len(ids) == 1 {
+		sum, err := s.CustomerSummary(ctx, ids[0], asOf)
+		if collections.ErrorCode(err) == collections.ENOTFOUND {
+			return map[int64]collections.CustomerSummary{}, nil
+		}
+		return map[int64]collections.CustomerSummary{ids[0]: sum}, err
+	}
+	rows, err := s.db.QueryContext(ctx, customerSummariesQuery, asOf, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("summaries of %d customers: %w", len(ids), err)
+	}
+	sums, err := scanSummaries(rows, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("summaries of %d customers: %w", len(ids), err)
+	}
+	return sums, nil
+}
+
+// scanSummaries reads the rows of customerSummarySelect, one customer's
+// after the other, and closes them.
+func scanSummaries(rows *sql.Rows, asOf time.Time) (map[int64]collections.CustomerSummary, error) {
 	defer rows.Close()
+	sums := map[int64]collections.CustomerSummary{}
 	var (
 		c                customerRow
 		invoiceID        sql.NullInt64
@@ -344,22 +391,32 @@ func (s *LedgerService) CustomerSummary(ctx context.Context, id int64, asOf time
 		amount, balance  sql.NullInt64
 		issuedOn, dueOn  sql.NullTime
 		paymentURL       sql.NullString
-		report           = collections.AgingReport{AsOf: asOf}
-		found            bool
+		sum              collections.CustomerSummary
+		report           collections.AgingReport
 	)
+	flush := func() {
+		if sum.Customer.ID == 0 {
+			return
+		}
+		if report.Currencies != nil {
+			sum.Outstanding = report.Currencies
+		}
+		sums[sum.Customer.ID] = sum
+	}
 	dest := append(c.dest(), &c.OwnerName, &invoiceID, &number, &currency, &amount, &balance, &issuedOn, &dueOn, &inv.DisputeReason, &paymentURL)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return sum, fmt.Errorf("summary of customer %d: %w", id, err)
+			return nil, err
 		}
-		if !found {
-			found = true
-			sum.Customer = c.customer()
+		if c.ID != sum.Customer.ID {
+			flush()
+			sum = collections.CustomerSummary{AsOf: asOf, Customer: c.customer(), Invoices: []collections.OpenInvoice{}, Outstanding: []collections.Aging{}}
+			report = collections.AgingReport{AsOf: asOf}
 		}
 		if !invoiceID.Valid {
 			continue
 		}
-		inv.ID, inv.Number, inv.CustomerID, inv.Currency = invoiceID.Int64, number.String, id, currency.String
+		inv.ID, inv.Number, inv.CustomerID, inv.Currency = invoiceID.Int64, number.String, c.ID, currency.String
 		inv.Amount, inv.Balance, inv.IssuedOn, inv.DueOn, inv.PaymentURL = amount.Int64, balance.Int64, issuedOn.Time, dueOn.Time, paymentURL.String
 		oi := inv.invoice(asOf)
 		sum.Invoices = append(sum.Invoices, oi)
@@ -370,15 +427,10 @@ func (s *LedgerService) CustomerSummary(ctx context.Context, id int64, asOf time
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return sum, fmt.Errorf("summary of customer %d: %w", id, err)
+		return nil, err
 	}
-	if !found {
-		return sum, collections.Errorf(collections.ENOTFOUND, "no customer with id %d", id)
-	}
-	if report.Currencies != nil {
-		sum.Outstanding = report.Currencies
-	}
-	return sum, nil
+	flush()
+	return sums, nil
 }
 
 // topDebtorsQuery ranks overdue balances within each currency: amounts in

@@ -4,9 +4,12 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/lib/pq"
 
 	"github.com/owedhq/owed/collections"
 )
@@ -14,11 +17,14 @@ import (
 // OutboxService hands out the queued Slack messages. It implements
 // collections.OutboxService.
 type OutboxService struct {
-	db *DB
+	db   *DB
+	sent *group[*sentMark] // items marked sent together
 }
 
 // NewOutboxService returns an OutboxService on db.
-func NewOutboxService(db *DB) *OutboxService { return &OutboxService{db: db} }
+func NewOutboxService(db *DB) *OutboxService {
+	return &OutboxService{db: db, sent: &group[*sentMark]{}}
+}
 
 var _ collections.OutboxService = (*OutboxService)(nil)
 
@@ -116,12 +122,33 @@ func (s *OutboxService) WatchOutbox(ctx context.Context) (<-chan struct{}, func(
 	return l.Wake(OutboxChannel), l.Close, nil
 }
 
-// OutboxDone marks an item sent.
+// sentMark is an item to mark sent, with its group.
+type sentMark struct {
+	id  int64
+	err error
+}
+
+// OutboxDone marks an item sent. Items sent at once (a burst of edits)
+// are marked together, in one statement.
 func (s *OutboxService) OutboxDone(ctx context.Context, id int64) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET sent_at = now(), claimed = false, last_error = NULL WHERE id = $1`, id); err != nil {
-		return fmt.Errorf("outbox item %d sent: %w", id, err)
+	m := &sentMark{id: id, err: errors.New("not marked")}
+	s.sent.do(ctx, m, s.markSent)
+	if m.err != nil {
+		return fmt.Errorf("outbox item %d sent: %w", id, m.err)
 	}
 	return nil
+}
+
+// markSent marks a group of items sent.
+func (s *OutboxService) markSent(ctx context.Context, marks []*sentMark) {
+	ids := make([]int64, len(marks))
+	for i, m := range marks {
+		ids[i] = m.id
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET sent_at = now(), claimed = false, last_error = NULL WHERE id = ANY($1)`, pq.Array(ids))
+	for _, m := range marks {
+		m.err = err
+	}
 }
 
 // OutboxRetry hands an item out again after a delay.

@@ -6,79 +6,103 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/owedhq/owed/collections"
 )
 
-// caseViewQuery reads a case with what its message shows in one round
-// trip: the case, whether it has a plan, a promise or an escalation to
+// caseViewsQuery reads cases with what their messages show in one round
+// trip: each case, whether it has a plan, a promise or an escalation to
 // show (read next only when it has), and its last five audit entries, as
 // JSON, newest first. The conditions are those of latestPlan and
 // latestPromise.
-const caseViewQuery = `
+const caseViewsQuery = `
 SELECT ` + caseColumns + `,
        EXISTS (SELECT 1 FROM plans WHERE case_id = c.id AND ` + planShown + `) AS has_plan,
        EXISTS (SELECT 1 FROM promises WHERE case_id = c.id AND ` + promiseShown + `) AS has_promise,
        EXISTS (SELECT 1 FROM escalations WHERE case_id = c.id) AS has_escalation,
        (SELECT coalesce(json_agg(a ORDER BY a.id DESC), '[]')
           FROM (SELECT ` + auditColumns + ` FROM audit_log WHERE case_id = c.id ORDER BY id DESC LIMIT 5) a) AS history
-  FROM cases c WHERE c.id = $1`
+  FROM cases c WHERE c.id = ANY($1)`
 
 // FindCaseView returns a case with everything its Slack message shows.
 func (s *CaseService) FindCaseView(ctx context.Context, caseID int64, asOf time.Time) (collections.CaseView, error) {
-	v := collections.CaseView{AsOf: asOf}
-	var r struct {
+	views, err := s.FindCaseViews(ctx, []int64{caseID}, asOf)
+	if err != nil {
+		return collections.CaseView{AsOf: asOf}, err
+	}
+	v, ok := views[caseID]
+	if !ok {
+		return collections.CaseView{AsOf: asOf}, collections.Errorf(collections.ENOTFOUND, "That case no longer exists.")
+	}
+	return v, nil
+}
+
+// FindCaseViews returns cases with everything their Slack messages show,
+// by id, reading them together: a case that does not exist is left out.
+func (s *CaseService) FindCaseViews(ctx context.Context, caseIDs []int64, asOf time.Time) (map[int64]collections.CaseView, error) {
+	var rows []struct {
 		caseRow
 		HasPlan       bool   `db:"has_plan"`
 		HasPromise    bool   `db:"has_promise"`
 		HasEscalation bool   `db:"has_escalation"`
 		History       []byte `db:"history"`
 	}
-	err := s.db.GetContext(ctx, &r, caseViewQuery, caseID)
-	if noRows(err) {
-		return v, collections.Errorf(collections.ENOTFOUND, "That case no longer exists.")
+	if err := s.db.SelectContext(ctx, &rows, caseViewsQuery, pq.Array(caseIDs)); err != nil {
+		return nil, fmt.Errorf("find cases %v: %w", caseIDs, err)
 	}
+	customers := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		if !slices.Contains(customers, r.CustomerID) {
+			customers = append(customers, r.CustomerID)
+		}
+	}
+	sums, err := s.ledger.customerSummaries(ctx, customers, asOf)
 	if err != nil {
-		return v, fmt.Errorf("find case %d: %w", caseID, err)
+		return nil, err
 	}
-	c := r.domain()
-	v.Case = c
-	sum, err := s.ledger.CustomerSummary(ctx, c.CustomerID, asOf)
-	if err != nil {
-		return v, err
-	}
-	v.Customer, v.Outstanding = sum.Customer, sum.Outstanding
-	for _, inv := range sum.Invoices {
-		switch {
-		case inv.Disputed:
-			v.Disputed = append(v.Disputed, inv)
-		case inv.DaysOverdue > 0:
-			v.Invoices = append(v.Invoices, inv)
-			v.OldestDays = max(v.OldestDays, inv.DaysOverdue)
+	views := make(map[int64]collections.CaseView, len(rows))
+	for _, r := range rows {
+		c := r.domain()
+		sum, ok := sums[c.CustomerID]
+		if !ok {
+			return nil, fmt.Errorf("case %d: customer %d not found", c.ID, c.CustomerID)
 		}
-	}
-	if r.HasPlan {
-		if v.Plan, err = s.latestPlan(ctx, s.db, c, asOf); err != nil {
-			return v, err
+		v := collections.CaseView{AsOf: asOf, Case: c, Customer: sum.Customer, Outstanding: sum.Outstanding}
+		for _, inv := range sum.Invoices {
+			switch {
+			case inv.Disputed:
+				v.Disputed = append(v.Disputed, inv)
+			case inv.DaysOverdue > 0:
+				v.Invoices = append(v.Invoices, inv)
+				v.OldestDays = max(v.OldestDays, inv.DaysOverdue)
+			}
 		}
-	}
-	if r.HasPromise {
-		if v.Promise, err = s.latestPromise(ctx, s.db, c, asOf); err != nil {
-			return v, err
+		if r.HasPlan {
+			if v.Plan, err = s.latestPlan(ctx, s.db, c, asOf); err != nil {
+				return nil, err
+			}
 		}
-	}
-	if r.HasEscalation {
-		if v.Escalation, err = latestEscalation(ctx, s.db, c.ID); err != nil {
-			return v, err
+		if r.HasPromise {
+			if v.Promise, err = s.latestPromise(ctx, s.db, c, asOf); err != nil {
+				return nil, err
+			}
 		}
+		if r.HasEscalation {
+			if v.Escalation, err = latestEscalation(ctx, s.db, c.ID); err != nil {
+				return nil, err
+			}
+		}
+		if v.LastActions, err = auditEntriesFromJSON(r.History); err != nil {
+			return nil, fmt.Errorf("history of case %d: %w", c.ID, err)
+		}
+		views[c.ID] = v
 	}
-	if v.LastActions, err = auditEntriesFromJSON(r.History); err != nil {
-		return v, fmt.Errorf("history of case %d: %w", c.ID, err)
-	}
-	return v, nil
+	return views, nil
 }
 
 type planRow struct {

@@ -7,12 +7,12 @@ import (
 	"time"
 )
 
-// TestWriteGroup_APanickingWriteStillPassesTheLead: when a group's write
+// TestGroup_APanickingWorkStillPassesTheLead: when a group's write
 // panics, the panic reaches its leader's caller, and yet the writes queued
 // meanwhile are written by the next leader, and later writes are not held.
-func TestWriteGroup_APanickingWriteStillPassesTheLead(t *testing.T) {
+func TestGroup_APanickingWorkStillPassesTheLead(t *testing.T) {
 	ctx := context.Background()
-	g := &writeGroup{}
+	g := &group[*statusWrite]{}
 	started, release := make(chan struct{}), make(chan struct{})
 	recovered := make(chan any, 1)
 	go func() {
