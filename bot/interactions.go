@@ -17,7 +17,7 @@ import (
 // returns the body of the answer to Slack (nil: an empty 200). A click is
 // acknowledged at once and handled after the ack; a modal submission is
 // answered with its outcome, as Slack needs it to keep or close the modal.
-func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallback) any {
+func (b *Bot) HandleInteraction(ctx context.Context, cb *slack.InteractionCallback) any {
 	cleanState(cb.View.State)
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
@@ -47,7 +47,7 @@ const DefaultSubmissionBudget = 2 * time.Second
 // answerSubmission handles a modal submission, and answers it with its
 // outcome when that comes within the budget; otherwise it closes the form
 // and the submission is carried on after the answer.
-func (b *Bot) answerSubmission(ctx context.Context, cb slack.InteractionCallback) any {
+func (b *Bot) answerSubmission(ctx context.Context, cb *slack.InteractionCallback) any {
 	answer, ok := answerWithin(b, ctx, b.opts.SubmissionBudget, func(ctx context.Context) any {
 		return b.handleSubmission(ctx, cb)
 	}, func(ctx context.Context, answer any) {
@@ -63,7 +63,7 @@ func (b *Bot) answerSubmission(ctx context.Context, cb slack.InteractionCallback
 
 // tellLate tells the person who submitted a form, closed before it was
 // handled, that it did not take effect and why, in a direct message.
-func (b *Bot) tellLate(ctx context.Context, cb slack.InteractionCallback, answer any) {
+func (b *Bot) tellLate(ctx context.Context, cb *slack.InteractionCallback, answer any) {
 	title := "form"
 	if cb.View.Title != nil && cb.View.Title.Text != "" {
 		title = cb.View.Title.Text
@@ -88,7 +88,7 @@ func (b *Bot) tellLate(ctx context.Context, cb slack.InteractionCallback, answer
 
 // tellDirect answers the person who submitted a form in a direct message:
 // a closed form has nowhere else to show it.
-func (b *Bot) tellDirect(ctx context.Context, cb slack.InteractionCallback, msg blocks.Message) {
+func (b *Bot) tellDirect(ctx context.Context, cb *slack.InteractionCallback, msg blocks.Message) {
 	err := honourRetryAfter(ctx, answerRetryLimit, func() error {
 		dm, _, _, err := b.opts.Slack.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{cb.User.ID}})
 		if err != nil {
@@ -109,7 +109,7 @@ func (b *Bot) tellDirect(ctx context.Context, cb slack.InteractionCallback, msg 
 // to the same date, a plan or escalation already there).
 var onceOnly = map[string]bool{blocks.CallbackContact: true, blocks.CallbackPromise: true, blocks.CallbackReminder: true}
 
-func actor(cb slack.InteractionCallback) collections.Actor {
+func actor(cb *slack.InteractionCallback) collections.Actor {
 	name := cb.User.Name
 	if name == "" {
 		name = cb.User.Username
@@ -129,7 +129,7 @@ func (b *Bot) withApprover(ctx context.Context, a collections.Actor) (collection
 	return a, err
 }
 
-func (b *Bot) handleAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
+func (b *Bot) handleAction(ctx context.Context, cb *slack.InteractionCallback, act *slack.BlockAction) {
 	switch act.ActionID {
 	case blocks.ActionSnooze, blocks.ActionPlan, blocks.ActionEscalate,
 		blocks.ActionLogContact, blocks.ActionPromise, blocks.ActionDispute, blocks.ActionResolveDispute:
@@ -166,7 +166,7 @@ func (b *Bot) handleAction(ctx context.Context, cb slack.InteractionCallback, ac
 // afterChange answers the clicker when a change was refused, with the
 // reason and the case as it is now. Accepted changes (and repeats of
 // one's own action) show up in the alert itself, through the outbox.
-func (b *Bot) afterChange(ctx context.Context, cb slack.InteractionCallback, caseID int64, err error) {
+func (b *Bot) afterChange(ctx context.Context, cb *slack.InteractionCallback, caseID int64, err error) {
 	if err == nil {
 		if cb.Container.IsEphemeral {
 			b.refreshEphemeral(ctx, cb, caseID)
@@ -183,7 +183,7 @@ func (b *Bot) afterChange(ctx context.Context, cb slack.InteractionCallback, cas
 
 // replyWithCase answers the clicker with a reason and the case's current
 // alert, whose buttons are the ones its state offers now.
-func (b *Bot) replyWithCase(ctx context.Context, cb slack.InteractionCallback, caseID int64, reason string) {
+func (b *Bot) replyWithCase(ctx context.Context, cb *slack.InteractionCallback, caseID int64, reason string) {
 	v, err := b.opts.Cases.FindCaseView(ctx, caseID, b.today())
 	if err != nil {
 		b.reply(ctx, cb, blocks.Refusal(reason))
@@ -201,7 +201,7 @@ func (b *Bot) replyWithCase(ctx context.Context, cb slack.InteractionCallback, c
 
 // refreshEphemeral redraws an ephemeral /owed summary after an action
 // taken from it.
-func (b *Bot) refreshEphemeral(ctx context.Context, cb slack.InteractionCallback, caseID int64) {
+func (b *Bot) refreshEphemeral(ctx context.Context, cb *slack.InteractionCallback, caseID int64) {
 	v, err := b.opts.Cases.FindCaseView(ctx, caseID, b.today())
 	if err != nil || cb.ResponseURL == "" {
 		return
@@ -212,7 +212,7 @@ func (b *Bot) refreshEphemeral(ctx context.Context, cb slack.InteractionCallback
 
 // reply shows msg to the person who clicked, and to nobody else: in the
 // thread when the button was in a thread, else where the click happened.
-func (b *Bot) reply(ctx context.Context, cb slack.InteractionCallback, msg blocks.Message) {
+func (b *Bot) reply(ctx context.Context, cb *slack.InteractionCallback, msg blocks.Message) {
 	channel := cb.Channel.ID
 	if channel == "" {
 		channel = cb.Container.ChannelID
@@ -257,7 +257,7 @@ func (b *Bot) respond(ctx context.Context, responseURL string, msg blocks.Messag
 // Escalate, Log contact, Promise to pay, Dispute, Resolve dispute) when the
 // case, as it is now, allows the action (whatever message the click came
 // from); otherwise the clicker is told why, with the case as it is now.
-func (b *Bot) openModal(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
+func (b *Bot) openModal(ctx context.Context, cb *slack.InteractionCallback, act *slack.BlockAction) {
 	ref, err := blocks.ParseCaseRef(act.Value)
 	if err != nil {
 		b.reply(ctx, cb, blocks.Refusal("That button is not one of owed's."))
@@ -320,7 +320,7 @@ func honourRetryAfter(ctx context.Context, limit time.Duration, call func() erro
 }
 
 // open opens a modal on the clicker's screen.
-func (b *Bot) open(ctx context.Context, cb slack.InteractionCallback, name string, modal slack.ModalViewRequest) {
+func (b *Bot) open(ctx context.Context, cb *slack.InteractionCallback, name string, modal slack.ModalViewRequest) {
 	err := honourRetryAfter(ctx, modalRetryLimit, func() error {
 		_, err := b.opts.Slack.OpenViewContext(ctx, cb.TriggerID, modal)
 		return err
@@ -333,7 +333,7 @@ func (b *Bot) open(ctx context.Context, cb slack.InteractionCallback, name strin
 
 // openRejectModal asks an approver for an optional reason before
 // rejecting, after checking that the lifecycle would let them reject.
-func (b *Bot) openRejectModal(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
+func (b *Bot) openRejectModal(ctx context.Context, cb *slack.InteractionCallback, act *slack.BlockAction) {
 	ref, err := blocks.ParseEscalationRef(act.Value)
 	if err != nil {
 		b.reply(ctx, cb, blocks.Refusal("That button is not one of owed's."))
@@ -369,7 +369,7 @@ func (b *Bot) openRejectModal(ctx context.Context, cb slack.InteractionCallback,
 
 // refuse answers a refused decision on an escalation: approvers are
 // named to whoever is not one.
-func (b *Bot) refuse(ctx context.Context, cb slack.InteractionCallback, err error) {
+func (b *Bot) refuse(ctx context.Context, cb *slack.InteractionCallback, err error) {
 	switch {
 	case errors.Is(err, collections.ErrNotApprover):
 		b.metrics.requests.WithLabelValues("interaction", "refused").Inc()
@@ -383,7 +383,7 @@ func (b *Bot) refuse(ctx context.Context, cb slack.InteractionCallback, err erro
 }
 
 // handleSubmission applies a submitted modal, or returns its errors inline.
-func (b *Bot) handleSubmission(ctx context.Context, cb slack.InteractionCallback) any {
+func (b *Bot) handleSubmission(ctx context.Context, cb *slack.InteractionCallback) any {
 	if cb.View.CallbackID == blocks.CallbackReject {
 		return b.submitReject(ctx, cb)
 	}
@@ -478,7 +478,7 @@ func (b *Bot) submissionAnswer(ctx context.Context, errs map[string]string, firs
 }
 
 // submitReject rejects an escalation with the reason given.
-func (b *Bot) submitReject(ctx context.Context, cb slack.InteractionCallback) any {
+func (b *Bot) submitReject(ctx context.Context, cb *slack.InteractionCallback) any {
 	ref, err := blocks.ParseEscalationRef(cb.View.PrivateMetadata)
 	if err != nil {
 		return nil
@@ -495,7 +495,7 @@ func (b *Bot) submitReject(ctx context.Context, cb slack.InteractionCallback) an
 
 // previewPlan redraws the payment plan modal when one of its inputs
 // changed, with what keeps the plan from being proposed.
-func (b *Bot) previewPlan(ctx context.Context, cb slack.InteractionCallback) {
+func (b *Bot) previewPlan(ctx context.Context, cb *slack.InteractionCallback) {
 	ref, err := blocks.ParseCaseRef(cb.View.PrivateMetadata)
 	if err != nil || cb.View.State == nil {
 		return
@@ -514,7 +514,7 @@ func (b *Bot) previewPlan(ctx context.Context, cb slack.InteractionCallback) {
 
 // decide handles Approve and Withdraw on an escalation: the lifecycle
 // checks who may (approvers but not the requester; only the requester).
-func (b *Bot) decide(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction, action collections.CaseAction, note string) {
+func (b *Bot) decide(ctx context.Context, cb *slack.InteractionCallback, act *slack.BlockAction, action collections.CaseAction, note string) {
 	ref, err := blocks.ParseEscalationRef(act.Value)
 	if err != nil {
 		b.reply(ctx, cb, blocks.Refusal("That button is not one of owed's."))

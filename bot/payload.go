@@ -11,13 +11,13 @@ import (
 // from the view's state and a message by its channel and ts, never from
 // their blocks, and decoding blocks into Block Kit types is most of the
 // work of reading a payload (a modal's form, an alert's invoice lines).
-func decodeInteraction(payload []byte) (slack.InteractionCallback, error) {
+func decodeInteraction(payload []byte) (*slack.InteractionCallback, error) {
 	type (
 		callback slack.InteractionCallback
 		view     slack.View
 		message  slack.Message
 	)
-	var cb slack.InteractionCallback
+	cb := &slack.InteractionCallback{}
 	wire := struct {
 		*callback
 		View struct {
@@ -32,19 +32,19 @@ func decodeInteraction(payload []byte) (slack.InteractionCallback, error) {
 			*message
 			Blocks ignored `json:"blocks"`
 		} `json:"original_message"`
-	}{callback: (*callback)(&cb)}
+	}{callback: (*callback)(cb)}
 	wire.View.view = (*view)(&cb.View)
 	wire.Message.message = (*message)(&cb.Message)
 	wire.OriginalMessage.message = (*message)(&cb.OriginalMessage)
 	if err := json.Unmarshal(payload, &wire); err != nil {
-		return slack.InteractionCallback{}, err
+		return nil, err
 	}
 	// As slack.InteractionCallback.UnmarshalJSON does with the state.
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		if len(cb.RawState) > 0 {
 			if err := json.Unmarshal(cb.RawState, &cb.BlockActionState); err != nil {
-				return slack.InteractionCallback{}, err
+				return nil, err
 			}
 		}
 	case slack.InteractionTypeDialogSubmission:

@@ -31,7 +31,7 @@ func TestDecodeInteraction_ReadsWhatSlackGoReadsButBlocks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got, want) {
+			if !reflect.DeepEqual(*got, want) {
 				g, _ := json.MarshalIndent(got, "", " ")
 				w, _ := json.MarshalIndent(want, "", " ")
 				t.Fatalf("decoded differently from slack-go:\n got %s\nwant %s", g, w)
@@ -42,7 +42,7 @@ func TestDecodeInteraction_ReadsWhatSlackGoReadsButBlocks(t *testing.T) {
 
 // What owed reads from each kind of payload is there.
 func TestDecodeInteraction_KeepsWhatOwedReads(t *testing.T) {
-	read := func(name string) slack.InteractionCallback {
+	read := func(name string) *slack.InteractionCallback {
 		payload, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 func (b *Bot) emailOn() bool { return b.opts.Emails != nil && b.opts.Composer != nil }
 
 // handleReminderAction handles the buttons and selects of reminders.
-func (b *Bot) handleReminderAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
+func (b *Bot) handleReminderAction(ctx context.Context, cb *slack.InteractionCallback, act *slack.BlockAction) {
 	switch act.ActionID {
 	case blocks.ActionSendReminder:
 		b.openReminder(ctx, cb, act)
@@ -32,7 +32,7 @@ func (b *Bot) handleReminderAction(ctx context.Context, cb slack.InteractionCall
 
 // personName is the name a reminder is signed with: the member's real
 // name from Slack, else their handle.
-func (b *Bot) personName(ctx context.Context, cb slack.InteractionCallback) string {
+func (b *Bot) personName(ctx context.Context, cb *slack.InteractionCallback) string {
 	if u, err := b.opts.Slack.GetUserInfoContext(ctx, cb.User.ID); err == nil {
 		if n := strings.TrimSpace(u.RealName); n != "" {
 			return n
@@ -83,7 +83,7 @@ func (b *Bot) reminderForm(ctx context.Context, v collections.CaseView, template
 
 // openReminder opens the Send reminder modal, or says how to turn email
 // on, or why the case no longer allows it.
-func (b *Bot) openReminder(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
+func (b *Bot) openReminder(ctx context.Context, cb *slack.InteractionCallback, act *slack.BlockAction) {
 	if !b.emailOn() {
 		b.reply(ctx, cb, blocks.EmailOff())
 		return
@@ -112,7 +112,7 @@ func (b *Bot) openReminder(ctx context.Context, cb slack.InteractionCallback, ac
 
 // redrawReminder rewrites the modal's subject and message from another
 // template, keeping the address typed.
-func (b *Bot) redrawReminder(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
+func (b *Bot) redrawReminder(ctx context.Context, cb *slack.InteractionCallback, act *slack.BlockAction) {
 	ref, err := blocks.ParseCaseRef(cb.View.PrivateMetadata)
 	if err != nil || !b.emailOn() {
 		return
@@ -136,7 +136,7 @@ func (b *Bot) redrawReminder(ctx context.Context, cb slack.InteractionCallback, 
 
 // reminderSubmission handles the submissions of reminder modals; ok is
 // false for other modals.
-func (b *Bot) reminderSubmission(ctx context.Context, cb slack.InteractionCallback) (any, bool) {
+func (b *Bot) reminderSubmission(ctx context.Context, cb *slack.InteractionCallback) (any, bool) {
 	switch cb.View.CallbackID {
 	case blocks.CallbackReminder:
 		return b.submitReminder(ctx, cb), true
@@ -157,7 +157,7 @@ func (b *Bot) reminderSubmission(ctx context.Context, cb slack.InteractionCallba
 }
 
 // submitReminder queues the email, or shows why not on the form.
-func (b *Bot) submitReminder(ctx context.Context, cb slack.InteractionCallback) any {
+func (b *Bot) submitReminder(ctx context.Context, cb *slack.InteractionCallback) any {
 	ref, err := blocks.ParseCaseRef(cb.View.PrivateMetadata)
 	if err != nil {
 		return nil
@@ -204,7 +204,7 @@ func hasBlock(v slack.View, blockID string) bool {
 
 // courtesyAction handles Send all and Review on a batch's message, and
 // Skip in the Review modal.
-func (b *Bot) courtesyAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
+func (b *Bot) courtesyAction(ctx context.Context, cb *slack.InteractionCallback, act *slack.BlockAction) {
 	if !b.emailOn() {
 		b.reply(ctx, cb, blocks.EmailOff())
 		return

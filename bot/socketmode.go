@@ -82,7 +82,7 @@ func (b *Bot) handleSocketEvent(ctx context.Context, client *socketmode.Client, 
 			client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
 			return
 		}
-		if resp := b.HandleInteraction(ctx, cb); resp != nil {
+		if resp := b.HandleInteraction(ctx, &cb); resp != nil {
 			client.AckCtx(ctx, evt.Request.EnvelopeID, resp)
 		} else {
 			client.AckCtx(ctx, evt.Request.EnvelopeID, nil)

@@ -51,6 +51,7 @@ type view struct {
 	submit          any
 	closeText       any
 	blocks          []any
+	blocksJSON      json.RawMessage // blocks, as encoded once for every payload that shows the view
 	clearOnClose    bool
 	notifyOnClose   bool
 	hash            string
@@ -109,7 +110,8 @@ func parseView(raw string) (*view, error) {
 		return nil, slackErr("invalid_arguments", p.messages()...)
 	}
 	var normal []any
-	_ = decodeJSON(normaliseBlocks(blocks), &normal)
+	v.blocksJSON = normaliseBlocks(blocks)
+	_ = decodeJSON(v.blocksJSON, &normal)
 	v.blocks = normal
 	return v, nil
 }
@@ -373,7 +375,7 @@ func (s *Server) viewJSON(v *view, values map[string]any) map[string]any {
 		"team_id":               s.cfg.TeamID,
 		"type":                  "modal",
 		"title":                 v.title,
-		"blocks":                v.blocks,
+		"blocks":                v.blocksJSON,
 		"private_metadata":      v.privateMetadata,
 		"callback_id":           v.callbackID,
 		"external_id":           v.externalID,
