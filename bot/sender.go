@@ -202,7 +202,7 @@ func (s *sender) alertViews(ctx context.Context, items []collections.OutboxItem)
 			ids = append(ids, it.CaseID)
 		}
 	}
-	if len(ids) < 2 {
+	if len(ids) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.b.opts.CallTimeout)

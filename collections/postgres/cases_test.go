@@ -148,6 +148,15 @@ func TestSweep_OneAlertPerCustomerAndStage(t *testing.T) {
 	})
 }
 
+// acmeCaseWith is newCases with more invoices (rows of an invoices file,
+// after its header) and Acme's case opened.
+func acmeCaseWith(t *testing.T, invoices string) (*postgres.DB, *postgres.CaseService, collections.Case) {
+	t.Helper()
+	db, cs := newCases(t)
+	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\n"+invoices)
+	return db, cs, openCase(t, cs, db)
+}
+
 func openCase(t *testing.T, cs *postgres.CaseService, db *postgres.DB) collections.Case {
 	t.Helper()
 	if _, err := cs.Sweep(context.Background(), date("2026-06-01"), false); err != nil {

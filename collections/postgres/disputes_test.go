@@ -22,9 +22,7 @@ func invoiceID(t *testing.T, db *postgres.DB, number string) int64 {
 // invoices can be put in dispute; one due today is not overdue yet.
 func TestDispute_AnInvoiceDueTodayIsNotOverdueSoNotDisputed(t *testing.T) {
 	ctx := context.Background()
-	db, cs := newCases(t)
-	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nA-3,Acme,USD,20.00,2026-05-01,2026-06-01\n")
-	c := openCase(t, cs, db)
+	db, cs, c := acmeCaseWith(t, "A-3,Acme,USD,20.00,2026-05-01,2026-06-01\n")
 	alice := collections.Actor{UserID: "U0ALICE"}
 	_, err := cs.Dispute(ctx, alice, c.ID, collections.DisputeInput{InvoiceIDs: []int64{invoiceID(t, db, "A-3")}, Reason: collections.DisputePricing})
 	if collections.ErrorCode(err) != collections.ECONFLICT {

@@ -340,7 +340,7 @@ const customerSummariesQuery = customerSummarySelect + `
 func (s *LedgerService) CustomerSummary(ctx context.Context, id int64, asOf time.Time) (collections.CustomerSummary, error) {
 	stmt, err := s.stmts.prepared(ctx, s.db, &s.stmts.summary, customerSummaryQuery)
 	if err != nil {
-		return collections.CustomerSummary{AsOf: asOf, Invoices: []collections.OpenInvoice{}, Outstanding: []collections.Aging{}}, err
+		return collections.CustomerSummary{}, err
 	}
 	rows, err := stmt.QueryContext(ctx, asOf, id)
 	if err != nil {

@@ -131,6 +131,7 @@ type sentMark struct {
 // OutboxDone marks an item sent. Items sent at once (a burst of edits)
 // are marked together, in one statement.
 func (s *OutboxService) OutboxDone(ctx context.Context, id int64) error {
+	// The error stands unless the group's statement ran (it may panic).
 	m := &sentMark{id: id, err: errors.New("not marked")}
 	s.sent.do(ctx, m, s.markSent)
 	if m.err != nil {

@@ -192,9 +192,7 @@ func TestPromise_APaymentAfterTheDeadlineDoesNotKeepIt(t *testing.T) {
 // keeps no promise.
 func TestPromise_APaymentOfAnInvoiceNotYetDueKeepsNoPromise(t *testing.T) {
 	ctx := context.Background()
-	db, cs := newCases(t)
-	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nA-3,Acme,USD,60.00,2026-05-25,2026-07-01\n")
-	c := openCase(t, cs, db)
+	db, cs, c := acmeCaseWith(t, "A-3,Acme,USD,60.00,2026-05-25,2026-07-01\n")
 	alice := collections.Actor{UserID: "U0ALICE"}
 	if _, err := cs.Promise(ctx, alice, c.ID, collections.PromiseInput{Amount: collections.Money{Minor: 50_00, Currency: "USD"}, DueOn: date("2026-06-10")}); err != nil {
 		t.Fatal(err)
@@ -218,9 +216,7 @@ func TestPromise_APaymentOfAnInvoiceNotYetDueKeepsNoPromise(t *testing.T) {
 // pays none of its instalments.
 func TestPlan_APaymentOfAnInvoiceNotYetDuePaysNoInstalment(t *testing.T) {
 	ctx := context.Background()
-	db, cs := newCases(t)
-	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nA-3,Acme,USD,60.00,2026-05-25,2026-07-01\n")
-	c := openCase(t, cs, db)
+	db, cs, c := acmeCaseWith(t, "A-3,Acme,USD,60.00,2026-05-25,2026-07-01\n")
 	alice := collections.Actor{UserID: "U0ALICE"}
 	agreePlan(t, cs, alice, c.ID, monthlyUSDPlan(100_00, 2))
 	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-3,60.00,2026-06-01\n")
