@@ -331,8 +331,11 @@ func TestSubmitView_ResponseActions(t *testing.T) {
 }
 
 func TestSubmitView_AppTimeoutShowsTroubleConnecting(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.AckTimeout = 30 * time.Millisecond })
+	e := newEnv(t)
 	v := openModal(t, e, dana, planModal())
+	// Only the submission gets the short budget: the command that opened
+	// the modal must not time out on a busy machine.
+	e.sb.cfg.AckTimeout = 30 * time.Millisecond
 	e.app.handleInteractions(func(w http.ResponseWriter, r *http.Request, _ slack.InteractionCallback) { <-r.Context().Done() })
 	res, err := e.sb.SubmitView(e.ctx, dana, v.ID, Values{"count": {"count": Text("3")}, "frequency": {"frequency": Pick("weekly")}, "first": {"first": Date("2026-07-01")}})
 	var ae *AppError
