@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/lib/pq"
@@ -15,12 +14,20 @@ import (
 // LedgerService reads the receivables ledger. It implements
 // collections.LedgerService.
 type LedgerService struct {
-	db    *DB
-	stmts lookupStatements
+	db *DB
+	// The lookups' statements: prepared, a lookup by exact name costs
+	// about half as much.
+	find, similar, summary statement
 }
 
 // NewLedgerService returns a LedgerService on db.
-func NewLedgerService(db *DB) *LedgerService { return &LedgerService{db: db} }
+func NewLedgerService(db *DB) *LedgerService {
+	return &LedgerService{db: db,
+		find:    statement{name: "customer lookup", query: findCustomerQuery},
+		similar: statement{name: "similar customers", query: findSimilar},
+		summary: statement{name: "customer summary", query: customerSummaryQuery},
+	}
+}
 
 var _ collections.LedgerService = (*LedgerService)(nil)
 
@@ -145,36 +152,13 @@ SELECT true AS similar, ` + customerColumns + `, similarity(search_name, $1)::fl
  LIMIT 25`
 )
 
-// lookupStatements are the lookups' statements, each prepared on first
-// use: the server parses a prepared statement once, not at every lookup,
-// which is about half of what a lookup by exact name costs.
-type lookupStatements struct {
-	mu                     sync.Mutex
-	find, similar, summary *sql.Stmt
-}
-
-// prepared returns the statement of query kept in *stmt, preparing it
-// when needed.
-func (l *lookupStatements) prepared(ctx context.Context, db *DB, stmt **sql.Stmt, query string) (*sql.Stmt, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if *stmt == nil {
-		st, err := db.PrepareContext(ctx, query)
-		if err != nil {
-			return nil, fmt.Errorf("prepare customer lookup: %w", err)
-		}
-		*stmt = st
-	}
-	return *stmt, nil
-}
-
 // FindCustomer resolves a forgiving query to one customer.
 func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collections.Customer, error) {
 	key := collections.NormalizeName(query)
 	if key == "" {
 		return collections.Customer{}, collections.Errorf(collections.EINVALID, "say which customer, by name or reference")
 	}
-	find, err := s.stmts.prepared(ctx, s.db, &s.stmts.find, findCustomerQuery)
+	find, err := s.find.prepared(ctx, s.db)
 	if err != nil {
 		return collections.Customer{}, err
 	}
@@ -189,7 +173,7 @@ func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collect
 		}
 		// The names found settle nothing: the nearest spellings, which
 		// the statement looks up only when no name is found.
-		stmt, err := s.stmts.prepared(ctx, s.db, &s.stmts.similar, findSimilar)
+		stmt, err := s.similar.prepared(ctx, s.db)
 		if err != nil {
 			return collections.Customer{}, err
 		}
@@ -338,7 +322,7 @@ const customerSummariesQuery = customerSummarySelect + `
 
 // CustomerSummary returns what a customer owes as of asOf.
 func (s *LedgerService) CustomerSummary(ctx context.Context, id int64, asOf time.Time) (collections.CustomerSummary, error) {
-	stmt, err := s.stmts.prepared(ctx, s.db, &s.stmts.summary, customerSummaryQuery)
+	stmt, err := s.summary.prepared(ctx, s.db)
 	if err != nil {
 		return collections.CustomerSummary{}, err
 	}

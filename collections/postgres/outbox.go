@@ -19,11 +19,18 @@ import (
 type OutboxService struct {
 	db   *DB
 	sent *group[*sentMark] // items marked sent together
+	// The sender's statements, run at every wake-up: prepared, they are
+	// not planned again each time.
+	claim, nextDue, done statement
 }
 
 // NewOutboxService returns an OutboxService on db.
 func NewOutboxService(db *DB) *OutboxService {
-	return &OutboxService{db: db, sent: &group[*sentMark]{}}
+	return &OutboxService{db: db, sent: &group[*sentMark]{},
+		claim:   statement{name: "outbox claim", query: claimOutbox},
+		nextDue: statement{name: "next outbox item", query: nextOutboxDue},
+		done:    statement{name: "outbox items sent", query: `UPDATE outbox SET sent_at = now(), claimed = false, last_error = NULL WHERE id = ANY($1)`},
+	}
 }
 
 var _ collections.OutboxService = (*OutboxService)(nil)
@@ -75,7 +82,11 @@ RETURNING id, kind, coalesce(case_id, 0), coalesce(escalation_id, 0), coalesce(a
 
 // ClaimOutboxItems leases the next items to send, oldest first.
 func (s *OutboxService) ClaimOutboxItems(ctx context.Context, lease time.Duration, max, posts int) ([]collections.OutboxItem, error) {
-	rows, err := s.db.QueryContext(ctx, claimOutbox, lease.Milliseconds(), max, posts)
+	claim, err := s.claim.prepared(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := claim.QueryContext(ctx, lease.Milliseconds(), max, posts)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox items: %w", err)
 	}
@@ -97,11 +108,19 @@ func (s *OutboxService) ClaimOutboxItems(ctx context.Context, lease time.Duratio
 	return out, nil
 }
 
+// nextOutboxDue is how many milliseconds until the next sendable item
+// may be claimed; new posts count only when $1.
+const nextOutboxDue = `SELECT (extract(epoch FROM min(o.not_before) - now()) * 1000)::bigint FROM outbox o
+ WHERE ($1 OR NOT ` + postsNew + `) AND ` + sendable
+
 // NextOutboxDue returns how long until the next item may be claimed.
 func (s *OutboxService) NextOutboxDue(ctx context.Context, posts bool) (time.Duration, bool, error) {
+	next, err := s.nextDue.prepared(ctx, s.db)
+	if err != nil {
+		return 0, false, err
+	}
 	var ms sql.NullInt64
-	err := s.db.GetContext(ctx, &ms, `SELECT (extract(epoch FROM min(o.not_before) - now()) * 1000)::bigint FROM outbox o
-		WHERE ($1 OR NOT `+postsNew+`) AND `+sendable, posts)
+	err = next.QueryRowContext(ctx, posts).Scan(&ms)
 	if err != nil {
 		return 0, false, fmt.Errorf("next outbox item: %w", err)
 	}
@@ -146,7 +165,10 @@ func (s *OutboxService) markSent(ctx context.Context, marks []*sentMark) {
 	for i, m := range marks {
 		ids[i] = m.id
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET sent_at = now(), claimed = false, last_error = NULL WHERE id = ANY($1)`, pq.Array(ids))
+	done, err := s.done.prepared(ctx, s.db)
+	if err == nil {
+		_, err = done.ExecContext(ctx, pq.Array(ids))
+	}
 	for _, m := range marks {
 		m.err = err
 	}
