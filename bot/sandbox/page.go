@@ -103,7 +103,7 @@ const longPoll = 25 * time.Second
 
 // serveState answers the page's long poll: the state as the member sees it,
 // once it has changed since the version the page has (or after 25 s, or at
-// once when the sandbox closes).
+// once after EndPolls or Close).
 func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
 	since, _ := strconv.ParseUint(r.URL.Query().Get("since"), 10, 64)
 	// The poll outlasts the server's usual request timeouts.
@@ -112,6 +112,7 @@ func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
 	_ = rc.SetWriteDeadline(time.Now().Add(longPoll + 10*time.Second))
 	ctx, cancel := context.WithTimeout(r.Context(), longPoll)
 	defer cancel()
+	defer context.AfterFunc(s.pages, cancel)()
 	s.countPoll(+1)
 	s.waitChange(ctx, since)
 	s.countPoll(-1)
@@ -221,6 +222,12 @@ func (s *Server) countPoll(delta int) {
 	s.polls += delta
 	s.wakeLocked()
 }
+
+// EndPolls answers the page's pending long polls at once, and those that
+// come later without waiting, so that the HTTP server the page talks to can
+// shut down without waiting for them. Everything else (the Web API, Socket
+// Mode, the SMTP server) keeps working until Close.
+func (s *Server) EndPolls() { s.endPages() }
 
 // Polls reports how many of the page's long polls are waiting for a change
 // (Await sees it change).

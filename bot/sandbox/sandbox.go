@@ -132,6 +132,10 @@ type Server struct {
 	closing sync.Once
 	life    context.Context // ends when Close is called
 	endLife context.CancelFunc
+	// pages ends when EndPolls or Close is called: the page's long polls
+	// answer at once.
+	pages    context.Context
+	endPages context.CancelFunc
 	bg      sync.WaitGroup // the sandbox's own goroutines, stopped by Close
 	saveMu  sync.Mutex     // one save at a time
 
@@ -192,6 +196,7 @@ func New(cfg Config) *Server {
 		s.client = &http.Client{Transport: t}
 	}
 	s.life, s.endLife = context.WithCancel(context.Background())
+	s.pages, s.endPages = context.WithCancel(context.Background())
 	for _, m := range cfg.Members {
 		s.members[m.ID] = m
 	}

@@ -214,6 +214,7 @@ func (h *socketHub) deliver(ctx context.Context, kind string, payload any, timeo
 // and stops the SMTP server. It does not stop the HTTP server.
 func (s *Server) Close() {
 	defer s.stopOwnWork()
+	s.EndPolls()
 	s.closing.Do(func() { close(s.done) })
 	s.stopSMTP()
 	h := s.sockets

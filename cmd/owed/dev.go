@@ -56,8 +56,16 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 	sbCfg.BotUserID, sbCfg.BotID, sbCfg.BotName, sbCfg.AppID = "U0OWEDBOT", "B0OWED", "owed", "A0OWED"
 	sbCfg.CommandURL, sbCfg.InteractionURL = base+"/slack/commands", base+"/slack/interactions"
 	sb := sandbox.New(sbCfg)
-	sb.SetBaseURL(base)
 	defer sb.Close()
+	// Slack has an address of its own, the page stays on owed's: at Ctrl-C
+	// owed stops taking requests first, and the messages it still sends
+	// before it stops reach Slack.
+	slackURL, stopSlack, err := serveSandboxAPI(sb)
+	if err != nil {
+		return err
+	}
+	defer stopSlack()
+	sb.SetBaseURL(slackURL)
 	smtpAddr, err := sb.StartSMTP("127.0.0.1:0")
 	if err != nil {
 		return err
@@ -74,7 +82,7 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 		case "SLACK_APP_TOKEN":
 			return ""
 		case "SLACK_API_URL":
-			return base + "/api/"
+			return slackURL + "/api/"
 		case "OWED_CHANNEL":
 			return sandbox.DemoChannel
 		case "OWED_APPROVERS":
@@ -105,10 +113,11 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 	}
 	outbox := postgres.NewOutboxService(app.DB())
 	sb.SetBacklog(outbox.PendingOutboxItems)
-	// Ctrl-C closes the sandbox at once, ending the page's long polls so
-	// that the server stops without waiting for them; the deferred Close
-	// above saves the workspace again once the bot has stopped.
-	defer context.AfterFunc(ctx, sb.Close)()
+	// Ctrl-C ends the page's long polls at once, so that the server stops
+	// without waiting for them; the sandbox keeps answering the bot (and
+	// taking its emails) until it has stopped, then the deferred Close
+	// saves the workspace.
+	defer context.AfterFunc(ctx, sb.EndPolls)()
 	loaded, err := loadDemoData(ctx, app.DB(), collections.DateIn(time.Now(), cfg.Location), []string{sandbox.DemoMember, sandbox.DemoApprover, sandbox.DemoApprover2})
 	if err != nil {
 		return err
@@ -126,6 +135,26 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 		opts.started(sb)
 	}
 	return app.Run(ctx)
+}
+
+// serveSandboxAPI serves the sandbox (its Web API, response URLs) on a
+// loopback port of its own, until stop, which waits for the calls in
+// flight.
+func serveSandboxAPI(sb *sandbox.Server) (url string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("listen for the sandbox's Web API: %w", err)
+	}
+	srv := newHTTPServer(sb.Handler())
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		srv.Serve(ln)
+	}()
+	return "http://" + ln.Addr().String(), func() {
+		shutdown(srv)
+		<-served
+	}, nil
 }
 
 // devMail are the email settings of the sandbox, unless the environment

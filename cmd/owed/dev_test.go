@@ -39,10 +39,12 @@ G-1,Granite Works,USD,120.00,2026-02-10,2026-03-12
 
 // devRun is one run of `owed dev`.
 type devRun struct {
-	t    *testing.T
-	url  string
-	sb   *sandbox.Server
-	stop func() time.Duration // Ctrl-C: returns how long owed took to exit
+	t         *testing.T
+	url       string
+	sb        *sandbox.Server
+	log       *syncBuffer          // what owed said on stderr
+	interrupt func()               // Ctrl-C, without waiting
+	stop      func() time.Duration // Ctrl-C: returns how long owed took to exit
 }
 
 // startDevRun runs `owed dev` as a user would, on a random port, against the
@@ -54,13 +56,13 @@ func startDevRun(t *testing.T, c *cli, sandboxFile string) *devRun {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	started := make(chan *sandbox.Server, 1)
+	r := &devRun{t: t, log: &syncBuffer{}, interrupt: cancel}
 	go func() {
-		env := &Env{Stdin: strings.NewReader(""), Stdout: pw, Stderr: io.Discard, Getenv: func(k string) string { return c.env[k] }}
+		env := &Env{Stdin: strings.NewReader(""), Stdout: pw, Stderr: r.log, Getenv: func(k string) string { return c.env[k] }}
 		done <- dev(ctx, env, devOptions{sandboxFile: sandboxFile, started: func(sb *sandbox.Server) { started <- sb }})
 		pw.Close()
 	}()
 	stopped := false
-	r := &devRun{t: t}
 	r.stop = func() time.Duration {
 		t.Helper()
 		if stopped {
@@ -185,6 +187,7 @@ func hasAction(m pageMsg, actionID string) bool {
 // the same messages, and an approval requested before it is decided after
 // it. Ctrl-C with the page open stops owed at once.
 func TestDev_ARestartKeepsTheWorkspaceAndItsPendingApproval(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.must("import", "invoices", c.file("ledger.csv", devLedger))
 	file := filepath.Join(t.TempDir(), ".owed", "sandbox.json")
@@ -270,6 +273,60 @@ func TestDev_ARestartKeepsTheWorkspaceAndItsPendingApproval(t *testing.T) {
 	var approved int
 	if err := db.GetContext(context.Background(), &approved, `SELECT count(*) FROM escalations WHERE status = 'approved'`); err != nil || approved != 1 {
 		t.Errorf("approved escalations = %d (%v), want 1", approved, err)
+	}
+}
+
+// Ctrl-C while an alert is on its way to Slack: owed stops taking
+// requests at once, but Slack (the sandbox) keeps answering until owed has
+// stopped, so the alert is recorded as posted; nothing is left in doubt,
+// nothing is posted twice by the next run, and owed has nothing to warn of.
+func TestDev_CtrlCWhileAnAlertIsPostedLosesNothing(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.must("import", "invoices", c.file("ledger.csv", devLedger))
+	file := filepath.Join(t.TempDir(), ".owed", "sandbox.json")
+
+	first := startDevRun(t, c, file)
+	first.state(sandbox.DemoApprover, func(st pageState) bool { return len(st.conversation("channel")) >= 1 })
+	inFlight := make(chan struct{})
+	first.sb.FailNext("chat.postMessage", sandbox.Failure{Delay: time.Second, Hook: func() { close(inFlight) }})
+	select {
+	case <-inFlight:
+	case <-time.After(15 * time.Second):
+		t.Fatal("no alert posted after the first")
+	}
+	if took := first.stop(); took < 500*time.Millisecond {
+		t.Errorf("owed stopped in %v, before Slack answered the post in flight", took)
+	}
+	for _, line := range strings.Split(first.log.String(), "\n") {
+		if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			t.Errorf("owed said, stopping: %s", line)
+		}
+	}
+	db, err := postgres.Open(context.Background(), c.env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var doubts int
+	if err := db.GetContext(context.Background(), &doubts, `SELECT count(*) FROM outbox WHERE in_doubt OR last_error IS NOT NULL`); err != nil || doubts != 0 {
+		t.Errorf("%d outbox items in doubt or failed after Ctrl-C (%v), want 0", doubts, err)
+	}
+
+	second := startDevRun(t, c, file)
+	st := second.state(sandbox.DemoApprover, func(st pageState) bool {
+		return len(st.conversation("channel")) >= 7 && st.Posting == nil
+	})
+	seen := map[string]bool{}
+	for _, m := range st.conversation("channel") {
+		name := strings.SplitN(m.Text, " owes", 2)[0]
+		if seen[name] {
+			t.Errorf("posted twice: %s", m.Text)
+		}
+		seen[name] = true
+	}
+	if len(seen) != 7 {
+		t.Errorf("%d alerts after the restart, want 7", len(seen))
 	}
 }
 
