@@ -136,8 +136,8 @@ type Server struct {
 	// answer at once.
 	pages    context.Context
 	endPages context.CancelFunc
-	bg      sync.WaitGroup // the sandbox's own goroutines, stopped by Close
-	saveMu  sync.Mutex     // one save at a time
+	bg       sync.WaitGroup // the sandbox's own goroutines, stopped by Close
+	saveMu   sync.Mutex     // one save at a time
 
 	mu           sync.Mutex
 	baseURL      string
