@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/owedhq/owed/collections"
@@ -252,7 +253,13 @@ func (s *OutboxService) PendingOutboxItems(ctx context.Context) (int, error) {
 
 // FirstDelivery records a delivery key and reports whether it is new.
 func (s *OutboxService) FirstDelivery(ctx context.Context, key string) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO slack_deliveries (key) VALUES ($1) ON CONFLICT DO NOTHING`, key)
+	return firstDelivery(ctx, s.db, key)
+}
+
+// firstDelivery records a delivery key, in the database or in a
+// transaction, and reports whether it is new.
+func firstDelivery(ctx context.Context, db sqlx.ExecerContext, key string) (bool, error) {
+	res, err := db.ExecContext(ctx, `INSERT INTO slack_deliveries (key) VALUES ($1) ON CONFLICT DO NOTHING`, key)
 	if err != nil {
 		return false, fmt.Errorf("record delivery %q: %w", key, err)
 	}

@@ -67,12 +67,7 @@ func firstForm(ctx context.Context, tx *sqlx.Tx, a collections.Actor) (bool, err
 	if a.Form == "" {
 		return true, nil
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO slack_deliveries (key) VALUES ($1) ON CONFLICT DO NOTHING`, "view:"+a.Form)
-	if err != nil {
-		return false, fmt.Errorf("record form %q: %w", a.Form, err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return firstDelivery(ctx, tx, "view:"+a.Form)
 }
 
 // firstProblem returns the first of a form's problems, in field order, as
