@@ -27,6 +27,7 @@ type CaseService struct {
 	promiseGraceDays int
 	today            func() time.Time
 	writes           *group[*statusWrite] // actions written in groups (actAlone)
+	views            statement            // caseViewsQuery, read at every edit of an alert
 }
 
 // CaseConfig configures a CaseService.
@@ -51,7 +52,8 @@ func NewCaseService(db *DB, cfg CaseConfig) *CaseService {
 		cfg.Today = func() time.Time { return collections.DateIn(time.Now(), time.UTC) }
 	}
 	return &CaseService{db: db, ledger: NewLedgerService(db), stages: cfg.Stages, channel: cfg.Channel,
-		graceDays: cfg.GraceDays, promiseGraceDays: cfg.PromiseGraceDays, today: cfg.Today, writes: &group[*statusWrite]{}}
+		graceDays: cfg.GraceDays, promiseGraceDays: cfg.PromiseGraceDays, today: cfg.Today, writes: &group[*statusWrite]{},
+		views: statement{name: "case views", query: caseViewsQuery}}
 }
 
 var _ collections.CaseService = (*CaseService)(nil)

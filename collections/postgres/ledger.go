@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/owedhq/owed/collections"
@@ -18,14 +19,17 @@ type LedgerService struct {
 	// The lookups' statements: prepared, a lookup by exact name costs
 	// about half as much.
 	find, similar, summary statement
+	// The summaries of the customers of a burst of alerts, read together.
+	summaries statement
 }
 
 // NewLedgerService returns a LedgerService on db.
 func NewLedgerService(db *DB) *LedgerService {
 	return &LedgerService{db: db,
-		find:    statement{name: "customer lookup", query: findCustomerQuery},
-		similar: statement{name: "similar customers", query: findSimilar},
-		summary: statement{name: "customer summary", query: customerSummaryQuery},
+		find:      statement{name: "customer lookup", query: findCustomerQuery},
+		similar:   statement{name: "similar customers", query: findSimilar},
+		summary:   statement{name: "customer summary", query: customerSummaryQuery},
+		summaries: statement{name: "customer summaries", query: customerSummariesQuery},
 	}
 }
 
@@ -201,7 +205,7 @@ func resolve(query string, cands []collections.Candidate) (collections.Customer,
 
 // candidates runs a lookup, returning the customers it found by name or
 // ref and those it found by similar spelling.
-func candidates(ctx context.Context, stmt *sql.Stmt, args ...any) (found, similar []collections.Candidate, err error) {
+func candidates(ctx context.Context, stmt *sqlx.Stmt, args ...any) (found, similar []collections.Candidate, err error) {
 	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, nil, err
@@ -344,14 +348,11 @@ func (s *LedgerService) CustomerSummary(ctx context.Context, id int64, asOf time
 // customerSummaries returns what each of the customers owes as of asOf,
 // in one statement; a customer that does not exist is left out.
 func (s *LedgerService) customerSummaries(ctx context.Context, ids []int64, asOf time.Time) (map[int64]collections.CustomerSummary, error) {
-	if len(ids) == 1 {
-		sum, err := s.CustomerSummary(ctx, ids[0], asOf)
-		if collections.ErrorCode(err) == collections.ENOTFOUND {
-			return map[int64]collections.CustomerSummary{}, nil
-		}
-		return map[int64]collections.CustomerSummary{ids[0]: sum}, err
+	stmt, err := s.summaries.prepared(ctx, s.db)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, customerSummariesQuery, asOf, pq.Array(ids))
+	rows, err := stmt.QueryContext(ctx, asOf, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("summaries of %d customers: %w", len(ids), err)
 	}

@@ -2,9 +2,10 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sync"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // statement is a query prepared on first use and kept: the server parses
@@ -15,16 +16,16 @@ type statement struct {
 	query string
 
 	mu   sync.Mutex
-	stmt *sql.Stmt
+	stmt *sqlx.Stmt
 }
 
 // prepared returns the statement, preparing it when needed. A failed
 // preparation is tried again at the next call.
-func (s *statement) prepared(ctx context.Context, db *DB) (*sql.Stmt, error) {
+func (s *statement) prepared(ctx context.Context, db *DB) (*sqlx.Stmt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stmt == nil {
-		st, err := db.PrepareContext(ctx, s.query)
+		st, err := db.PreparexContext(ctx, s.query)
 		if err != nil {
 			return nil, fmt.Errorf("prepare %s: %w", s.name, err)
 		}

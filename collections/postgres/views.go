@@ -52,7 +52,11 @@ func (s *CaseService) FindCaseViews(ctx context.Context, caseIDs []int64, asOf t
 		HasEscalation bool   `db:"has_escalation"`
 		History       []byte `db:"history"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, caseViewsQuery, pq.Array(caseIDs)); err != nil {
+	stmt, err := s.views.prepared(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	if err := stmt.SelectContext(ctx, &rows, pq.Array(caseIDs)); err != nil {
 		return nil, fmt.Errorf("find cases %v: %w", caseIDs, err)
 	}
 	customers := make([]int64, 0, len(rows))
