@@ -21,7 +21,6 @@ import (
 	"github.com/owedhq/owed/bot/blocks"
 	"github.com/owedhq/owed/bot/sandbox"
 	"github.com/owedhq/owed/collections"
-	"github.com/owedhq/owed/collections/postgres"
 )
 
 // devLedger is a small ledger with seven overdue customers: more alerts
@@ -36,6 +35,15 @@ E-1,Elm Street Dental,USD,100.00,2026-02-10,2026-03-12
 F-1,Fennel & Co,USD,110.00,2026-02-10,2026-03-12
 G-1,Granite Works,USD,120.00,2026-02-10,2026-03-12
 `
+
+// devCLI returns a cli whose database holds devLedger, and the file `owed
+// dev` is to keep its sandbox workspace in.
+func devCLI(t *testing.T) (*cli, string) {
+	t.Helper()
+	c := newCLI(t)
+	c.must("import", "invoices", c.file("ledger.csv", devLedger))
+	return c, filepath.Join(t.TempDir(), ".owed", "sandbox.json")
+}
 
 // devRun is one run of `owed dev`.
 type devRun struct {
@@ -188,9 +196,7 @@ func hasAction(m pageMsg, actionID string) bool {
 // it. Ctrl-C with the page open stops owed at once.
 func TestDev_ARestartKeepsTheWorkspaceAndItsPendingApproval(t *testing.T) {
 	t.Parallel()
-	c := newCLI(t)
-	c.must("import", "invoices", c.file("ledger.csv", devLedger))
-	file := filepath.Join(t.TempDir(), ".owed", "sandbox.json")
+	c, file := devCLI(t)
 
 	first := startDevRun(t, c, file)
 	// The page says how far the posting has come, then that it is done.
@@ -265,11 +271,7 @@ func TestDev_ARestartKeepsTheWorkspaceAndItsPendingApproval(t *testing.T) {
 		}
 		return false
 	})
-	db, err := postgres.Open(context.Background(), c.env["DATABASE_URL"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := c.db()
 	var approved int
 	if err := db.GetContext(context.Background(), &approved, `SELECT count(*) FROM escalations WHERE status = 'approved'`); err != nil || approved != 1 {
 		t.Errorf("approved escalations = %d (%v), want 1", approved, err)
@@ -282,9 +284,7 @@ func TestDev_ARestartKeepsTheWorkspaceAndItsPendingApproval(t *testing.T) {
 // nothing is posted twice by the next run, and owed has nothing to warn of.
 func TestDev_CtrlCWhileAnAlertIsPostedLosesNothing(t *testing.T) {
 	t.Parallel()
-	c := newCLI(t)
-	c.must("import", "invoices", c.file("ledger.csv", devLedger))
-	file := filepath.Join(t.TempDir(), ".owed", "sandbox.json")
+	c, file := devCLI(t)
 
 	first := startDevRun(t, c, file)
 	first.state(sandbox.DemoApprover, func(st pageState) bool { return len(st.conversation("channel")) >= 1 })
@@ -303,11 +303,7 @@ func TestDev_CtrlCWhileAnAlertIsPostedLosesNothing(t *testing.T) {
 			t.Errorf("owed said, stopping: %s", line)
 		}
 	}
-	db, err := postgres.Open(context.Background(), c.env["DATABASE_URL"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := c.db()
 	var doubts int
 	if err := db.GetContext(context.Background(), &doubts, `SELECT count(*) FROM outbox WHERE in_doubt OR last_error IS NOT NULL`); err != nil || doubts != 0 {
 		t.Errorf("%d outbox items in doubt or failed after Ctrl-C (%v), want 0", doubts, err)

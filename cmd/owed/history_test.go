@@ -15,11 +15,7 @@ func TestHistory_EveryRecordOldestFirstInTheBusinessTimeZone(t *testing.T) {
 	c := newCLI(t)
 	c.env["OWED_TIMEZONE"] = "America/New_York"
 	c.must("import", "invoices", c.file("invoices.csv", "number,customer,currency,amount,issued_on,due_on\nA-1,ACME Corp.,USD,100.00,2026-04-01,2026-05-01\nA-2,ACME Corp.,USD,50.00,2026-04-01,2026-05-02\n"))
-	db, err := postgres.Open(ctx, c.env["DATABASE_URL"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := c.db()
 	today, _ := collections.ParseDate("2026-06-01")
 	cs := postgres.NewCaseService(db, postgres.CaseConfig{Channel: "C0COLLECT", Today: func() time.Time { return today }})
 	if _, err := cs.Sweep(ctx, today, false); err != nil {
@@ -144,11 +140,7 @@ func TestShowAndAging_AgreeWithAnIndependentSumOfDisputedAndUndisputedInvoices(t
 		csv += in.number + "," + in.customer + "," + in.currency + "," + collections.FormatAmount(in.minor, in.currency) + ",2026-03-01," + in.due + "\n"
 	}
 	c.must("import", "invoices", c.file("invoices.csv", csv))
-	db, err := postgres.Open(ctx, c.env["DATABASE_URL"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := c.db()
 	today, _ := collections.ParseDate("2026-06-01")
 	cs := postgres.NewCaseService(db, postgres.CaseConfig{Channel: "C0COLLECT", Today: func() time.Time { return today }})
 	for _, customer := range []string{"ACME Corp.", "Bluebird"} {
@@ -231,11 +223,7 @@ func TestShow_NamesTheOwner(t *testing.T) {
 	ctx := context.Background()
 	c := newCLI(t)
 	c.must("import", "customers", c.file("customers.csv", "name,owner,email,phone,tier\nACME Corp.,U0DANA,ap@acme.example,+1 555 0100,A\n"))
-	db, err := postgres.Open(ctx, c.env["DATABASE_URL"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := c.db()
 	if err := postgres.NewLedgerService(db).SaveSlackUser(ctx, "U0DANA", "Dana Whitfield"); err != nil {
 		t.Fatal(err)
 	}

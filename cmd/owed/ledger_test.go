@@ -4,19 +4,13 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/owedhq/owed/collections/postgres"
 )
 
 func TestReadOnlyCommands_RefuseAnOldSchemaAndNeverMigrate(t *testing.T) {
 	c := newCLI(t)
 	loadLedger(t, c)
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, c.env["DATABASE_URL"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := c.db()
 	if err := db.MigrateDownTo(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -41,11 +35,7 @@ func TestReadOnlyCommands_RefuseAnOldSchemaAndNeverMigrate(t *testing.T) {
 func TestReadOnlyCommands_RefuseADatabaseNeverMigrated(t *testing.T) {
 	c := newCLI(t)
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, c.env["DATABASE_URL"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := c.db()
 	if err := db.MigrateDownTo(ctx, 0); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/owedhq/owed/collections/postgres"
 	"github.com/owedhq/owed/internal/dbtest"
 )
 
@@ -49,6 +50,17 @@ func (c *cli) must(args ...string) string {
 		c.t.Fatalf("owed %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 	}
 	return r.stdout
+}
+
+// db opens the cli's database, closed when the test ends.
+func (c *cli) db() *postgres.DB {
+	c.t.Helper()
+	db, err := postgres.Open(context.Background(), c.env["DATABASE_URL"])
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // file writes a CSV file into the test's directory and returns its path.

@@ -146,11 +146,7 @@ func TestSweep_SaysWhyEachAlertIsRaised(t *testing.T) {
 	c.env["OWED_CHANNEL"] = rigChannel
 	c.must("import", "invoices", c.file("ledger.csv", sweepLedger))
 	c.must("sweep", "--as-of", "2026-06-30")
-	db, err := postgres.Open(t.Context(), c.env["DATABASE_URL"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := c.db()
 	var acme int64
 	if err := db.GetContext(t.Context(), &acme, `SELECT c.id FROM cases c JOIN customers u ON u.id = c.customer_id WHERE u.name = 'ACME Corp.'`); err != nil {
 		t.Fatal(err)
