@@ -25,6 +25,8 @@ type deliveryOptions struct {
 	callTimeout     time.Duration
 	noSender        bool
 	extraMembers    int // more ordinary members: benchMember(0), benchMember(1), …
+	// wrap, when set, wraps the bot's HTTP handler.
+	wrap func(http.Handler) http.Handler
 }
 
 // benchMember is the ID of the i-th extra member.
@@ -91,6 +93,9 @@ func newDeliveryHarness(t testing.TB, o deliveryOptions) *harness {
 		t.Fatal(err)
 	}
 	botHandler = h.bot.Handler()
+	if o.wrap != nil {
+		botHandler = o.wrap(botHandler)
+	}
 	t.Cleanup(h.bot.Wait)
 	if !o.noSender {
 		h.runSender(ctx)
