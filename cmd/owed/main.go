@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	_ "time/tzdata" // business time zones work on machines without tzdata
@@ -173,8 +174,43 @@ func runVersion(_ context.Context, env *Env, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "owed %s (commit %s)\n", version, commit)
+	v, c := version, commit
+	if info, ok := debug.ReadBuildInfo(); ok {
+		v, c = buildVersion(v, c, info)
+	}
+	fmt.Fprintf(env.Stdout, "owed %s (commit %s)\n", v, c)
 	return nil
+}
+
+// buildVersion fills in what -ldflags did not set from what the Go
+// toolchain recorded in the binary: the module version of `go install
+// …@version`, and the commit of a `go build` in a checkout (with
+// "-dirty" when it had uncommitted changes).
+func buildVersion(version, commit string, info *debug.BuildInfo) (string, string) {
+	if version == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		version = info.Main.Version
+	}
+	if commit != "unknown" {
+		return version, commit
+	}
+	var rev string
+	var dirty bool
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return version, commit
+	}
+	rev = rev[:min(len(rev), 7)]
+	if dirty {
+		rev += "-dirty"
+	}
+	return version, rev
 }
 
 // joinArgs joins positional words, so `owed show acme corp` needs no quotes.
