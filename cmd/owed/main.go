@@ -121,8 +121,12 @@ func run(ctx context.Context, env *Env, args []string) error {
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "owed — get paid: overdue invoices, worked from Slack.")
 	fmt.Fprintln(w, "\nUsage: owed COMMAND [flags]\n\nCommands:")
+	width := 0
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'owed COMMAND -h' for a command's flags. Settings come from the environment (see README).")
 }

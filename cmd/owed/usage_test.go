@@ -70,3 +70,38 @@ func TestVersion_GoBuildNamesTheCommit(t *testing.T) {
 		t.Errorf("owed version = %q, want it to name commit %s", got, want)
 	}
 }
+
+// TestHelp checks that `owed -h` lists every command, its summaries in one
+// column, and that every command answers -h with its usage and exit 0.
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	c := &cli{t: t, env: map[string]string{}, dir: t.TempDir()} // -h needs no database
+	r := c.run("", "-h")
+	if r.code != 0 {
+		t.Fatalf("owed -h: exit %d: %s", r.code, r.stderr)
+	}
+	column := -1
+	for _, cmd := range commands() {
+		var line string
+		for l := range strings.Lines(r.stdout) {
+			if strings.HasPrefix(l, "  "+cmd.name+" ") {
+				line = l
+			}
+		}
+		at := strings.Index(line, cmd.summary)
+		if line == "" || at < 0 {
+			t.Errorf("owed -h does not list %s with its summary:\n%s", cmd.name, r.stdout)
+			continue
+		}
+		if column < 0 {
+			column = at
+		}
+		if at != column {
+			t.Errorf("the summary of %s starts at column %d, the first at %d:\n%s", cmd.name, at, column, r.stdout)
+		}
+		h := c.run("", cmd.name, "-h")
+		if h.code != 0 || !strings.HasPrefix(h.stdout, "Usage: owed "+cmd.name) {
+			t.Errorf("owed %s -h: exit %d, stdout %q, stderr %q", cmd.name, h.code, h.stdout, h.stderr)
+		}
+	}
+}
