@@ -19,10 +19,16 @@ import (
 	"github.com/owedhq/owed/collections"
 )
 
+// What the build information is when nothing set it.
+const (
+	unsetVersion = "dev"
+	unsetCommit  = "unknown"
+)
+
 // Build information, set with -ldflags "-X main.version=… -X main.commit=…".
 var (
-	version = "dev"
-	commit  = "unknown"
+	version = unsetVersion
+	commit  = unsetCommit
 )
 
 // usageError is bad command-line usage: exit code 2.
@@ -191,10 +197,10 @@ func runVersion(_ context.Context, env *Env, args []string) error {
 // …@version`, and the commit of a `go build` in a checkout (with
 // "-dirty" when it had uncommitted changes).
 func buildVersion(version, commit string, info *debug.BuildInfo) (string, string) {
-	if version == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+	if version == unsetVersion && info.Main.Version != "" && info.Main.Version != "(devel)" {
 		version = info.Main.Version
 	}
-	if commit != "unknown" {
+	if commit != unsetCommit {
 		return version, commit
 	}
 	var rev string
