@@ -365,7 +365,8 @@ func (a *App) startScheduler(ctx context.Context) (gocron.Scheduler, error) {
 		}
 	}
 	single := gocron.WithSingletonMode(gocron.LimitModeReschedule)
-	if _, err := s.NewJob(gocron.CronJob(a.cfg.SweepCron, false), gocron.NewTask(a.sweepNow), gocron.WithName("sweep"), single); err != nil {
+	sweep, wallClock := sweepSchedule(a.cfg.SweepCron)
+	if _, err := s.NewJob(sweep, gocron.NewTask(a.sweepNow), wallClock, gocron.WithName("sweep"), single); err != nil {
 		return nil, fmt.Errorf("sweep job: %w", err)
 	}
 	if _, err := s.NewJob(gocron.DurationJob(reviewEvery), gocron.NewTask(review), gocron.WithName("review"), single); err != nil {
