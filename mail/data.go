@@ -111,8 +111,9 @@ func NewData(c collections.Customer, invoices []collections.OpenInvoice, asOf ti
 
 // PaymentLink is an invoice's pay-now link: its own, else the link
 // template (OWED_PAYMENT_URL) with {invoice}, {customer_ref}, {amount}
-// (the balance, as a plain decimal) and {currency} filled in and
-// escaped; "" when there is neither.
+// (the balance, as a plain decimal) and {currency} filled in, each
+// escaped for where it stands (a path segment before the "?", a query
+// value after it); "" when there is neither.
 func PaymentLink(own, tmpl string, inv collections.OpenInvoice, customerRef string) string {
 	if own != "" {
 		return own
@@ -120,17 +121,30 @@ func PaymentLink(own, tmpl string, inv collections.OpenInvoice, customerRef stri
 	if tmpl == "" {
 		return ""
 	}
-	return strings.NewReplacer(
-		"{invoice}", url.PathEscape(inv.Number),
-		"{customer_ref}", url.PathEscape(customerRef),
-		"{amount}", collections.FormatAmount(inv.Balance, inv.Currency),
-		"{currency}", url.PathEscape(inv.Currency),
-	).Replace(tmpl)
+	fill := func(part string, escape func(string) string) string {
+		return strings.NewReplacer(
+			"{invoice}", escape(inv.Number),
+			"{customer_ref}", escape(customerRef),
+			"{amount}", escape(collections.FormatAmount(inv.Balance, inv.Currency)),
+			"{currency}", escape(inv.Currency),
+		).Replace(part)
+	}
+	if i := strings.IndexAny(tmpl, "?#"); i >= 0 {
+		return fill(tmpl[:i], url.PathEscape) + fill(tmpl[i:], url.QueryEscape)
+	}
+	return fill(tmpl, url.PathEscape)
 }
 
-// CheckPaymentURL checks an OWED_PAYMENT_URL link template.
+// placeholder is a {name} in a link template.
+var placeholder = regexp.MustCompile(`\{[^{}]*\}`)
+
+// CheckPaymentURL checks an OWED_PAYMENT_URL link template: an http(s)
+// link whose placeholders are all known.
 func CheckPaymentURL(tmpl string) error {
 	probe := PaymentLink("", tmpl, collections.OpenInvoice{Number: "INV-1", Currency: "USD", Balance: 100}, "C-1")
+	if unknown := placeholder.FindString(probe); unknown != "" {
+		return collections.Errorf(collections.EINVALID, "%q: %s is not a placeholder; use {invoice}, {customer_ref}, {amount} or {currency}", tmpl, unknown)
+	}
 	u, err := url.Parse(probe)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return collections.Errorf(collections.EINVALID, "%q is not an http(s) link template (like https://pay.example.com/{invoice}?amount={amount})", tmpl)

@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,9 +142,33 @@ func TestCheckPaymentURL(t *testing.T) {
 	if err := mail.CheckPaymentURL("https://pay.example/{invoice}"); err != nil {
 		t.Error(err)
 	}
-	for _, bad := range []string{"pay.example/{invoice}", "ftp://x/{invoice}", "https:///{invoice}"} {
+	for _, bad := range []string{"pay.example/{invoice}", "ftp://x/{invoice}", "https:///{invoice}", "https://pay.example/{invoce}"} {
 		if err := mail.CheckPaymentURL(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+	if err := mail.CheckPaymentURL("https://pay.example/{invoce}"); err == nil || !strings.Contains(err.Error(), "{invoce} is not a placeholder") {
+		t.Errorf("a misspelt placeholder: %v", err)
+	}
+}
+
+// Each placeholder is escaped for where it stands, so that an invoice
+// number with "&", "+" or "/" reaches the pay page whole.
+func TestPaymentLink_EscapesForThePathAndTheQuery(t *testing.T) {
+	inv := collections.OpenInvoice{Number: "A&B+1/2", Currency: "USD", Balance: 123450}
+	got := mail.PaymentLink("", "https://pay.example/{customer_ref}/{invoice}?inv={invoice}&ref={customer_ref}&amount={amount}&cur={currency}", inv, "C 001&x")
+	want := "https://pay.example/C%20001&x/A&B+1%2F2?inv=A%26B%2B1%2F2&ref=C+001%26x&amount=1234.50&cur=USD"
+	if got != want {
+		t.Errorf("link\n got %s\nwant %s", got, want)
+	}
+	u, err := url.Parse(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := u.Query(); q.Get("inv") != inv.Number || q.Get("ref") != "C 001&x" || q.Get("amount") != "1234.50" {
+		t.Errorf("the pay page reads %v", q)
+	}
+	if own := mail.PaymentLink("https://own.example/x", "https://pay.example/{invoice}", inv, "C-1"); own != "https://own.example/x" {
+		t.Errorf("the invoice's own link: %s", own)
 	}
 }
