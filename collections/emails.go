@@ -98,6 +98,7 @@ type CourtesyItem struct {
 	DecidedBy  string
 	EmailID    int64
 	EmailState EmailStatus // of its email, when queued
+	FellDue    bool        // left out at Send all: it had fallen due, so a courtesy email no longer fit
 }
 
 // RemindersResult says what a reminders sweep did.

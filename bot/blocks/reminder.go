@@ -285,10 +285,18 @@ func ParseBatchRef(s string) (BatchRef, error) {
 	return r, nil
 }
 
+// courtesyFellDue is the status counted for the invoices that fell due
+// before Send all, apart from those someone skipped.
+const courtesyFellDue collections.CourtesyStatus = "fell_due"
+
 // courtesyCounts counts a batch's items by status.
 func courtesyCounts(b collections.ReminderBatch) map[collections.CourtesyStatus]int {
 	n := map[collections.CourtesyStatus]int{}
 	for _, it := range b.Items {
+		if it.FellDue {
+			n[courtesyFellDue]++
+			continue
+		}
 		n[it.Status]++
 	}
 	return n
@@ -300,18 +308,18 @@ func courtesyLine(it collections.CourtesyItem) string {
 	if it.Customer.Email != "" {
 		line += " → " + Escape(truncate(it.Customer.Email, 100))
 	}
-	switch it.Status {
-	case collections.CourtesySkipped:
+	switch {
+	case it.FellDue:
+		line = "~" + line + "~ fell due before Send all: no courtesy email"
+	case it.Status == collections.CourtesySkipped:
 		line = "~" + line + "~ skipped"
 		if it.DecidedBy != "" {
 			line += " by " + Mention(it.DecidedBy)
 		}
-	case collections.CourtesyHeld:
+	case it.Status == collections.CourtesyHeld:
 		line += " — held back (emailed recently, or the case is quiet)"
-	case collections.CourtesyQueued:
-		if it.EmailState == collections.EmailFailed {
-			line += " — could not be delivered"
-		}
+	case it.Status == collections.CourtesyQueued && it.EmailState == collections.EmailFailed:
+		line += " — could not be delivered"
 	}
 	return line
 }
@@ -353,6 +361,9 @@ func CourtesyBatch(b collections.ReminderBatch) Message {
 		}
 		if h := n[collections.CourtesyHeld]; h > 0 {
 			text += ", " + strconv.Itoa(h) + " held back"
+		}
+		if d := n[courtesyFellDue]; d > 0 {
+			text += ", " + strconv.Itoa(d) + " left out: fallen due before Send all, so no courtesy email"
 		}
 		bs = append(bs, header(title), section(text+"."), section(courtesyList(b, 10)))
 	}

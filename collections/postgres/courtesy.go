@@ -279,7 +279,17 @@ type courtesyRow struct {
 
 // FindBatch returns a batch of courtesy reminders with its invoices.
 func (s *EmailService) FindBatch(ctx context.Context, id int64) (collections.ReminderBatch, error) {
-	return findBatch(ctx, s.db, id, false)
+	b, err := findBatch(ctx, s.db, id, false)
+	if err != nil || b.SentAt == nil {
+		return b, err
+	}
+	// Left out at Send all by owed and due before the day it was pressed:
+	// it had fallen due (else it had been paid).
+	sentOn := collections.DateIn(*b.SentAt, s.location)
+	for i, it := range b.Items {
+		b.Items[i].FellDue = it.Status == collections.CourtesySkipped && it.DecidedBy == collections.SystemActor && it.DueOn.Before(sentOn)
+	}
+	return b, nil
 }
 
 func findBatch(ctx context.Context, q sqlx.QueryerContext, id int64, lock bool) (collections.ReminderBatch, error) {
@@ -329,8 +339,9 @@ func findBatch(ctx context.Context, q sqlx.QueryerContext, id int64, lock bool) 
 const customerColumnsPrefixed = `id, c.name, c.ref, c.email, c.phone, c.timezone, c.owner_slack_id, c.credit_limit_minor, c.credit_currency, c.tier`
 
 // SendBatch queues the ready courtesy reminders of a batch, one email per
-// customer; a customer with a hold is held back. Pressing it again
-// changes nothing.
+// customer; a customer with a hold is held back. An invoice that fell due
+// or was paid since the batch was made is left out (a customer left with
+// none gets no email). Pressing it again changes nothing.
 func (s *EmailService) SendBatch(ctx context.Context, a collections.Actor, batchID int64) (collections.ReminderBatch, error) {
 	if s.composer == nil {
 		return collections.ReminderBatch{}, errEmailOff
@@ -349,8 +360,8 @@ func (s *EmailService) SendBatch(ctx context.Context, a collections.Actor, batch
 			SELECT i.id, i.number, i.customer_id, i.currency, i.amount_minor, i.amount_minor - i.paid_minor AS balance_minor,
 			       i.issued_on, i.due_on, coalesce(i.payment_url, '') AS payment_url
 			  FROM courtesy_reminders r JOIN invoices i ON i.id = r.invoice_id
-			 WHERE r.batch_id = $1 AND r.status = 'ready' AND i.paid_minor < i.amount_minor
-			 ORDER BY i.customer_id, i.due_on, i.number`, batchID); err != nil {
+			 WHERE r.batch_id = $1 AND r.status = 'ready' AND i.paid_minor < i.amount_minor AND i.due_on >= $2
+			 ORDER BY i.customer_id, i.due_on, i.number`, batchID, asOf); err != nil {
 			return fmt.Errorf("ready courtesy reminders of batch %d: %w", batchID, err)
 		}
 		for _, g := range groupByCustomer(rows, asOf) {
@@ -366,12 +377,13 @@ func (s *EmailService) SendBatch(ctx context.Context, a collections.Actor, batch
 				}
 			}
 		}
-		// Paid since the batch was made: nothing to remind.
+		// Paid, or fallen due, since the batch was made: a courtesy
+		// email no longer fits. FindBatch tells which fell due.
 		if _, err := tx.ExecContext(ctx, `UPDATE courtesy_reminders SET status = 'skipped', decided_by = $2 WHERE batch_id = $1 AND status = 'ready'`,
 			batchID, collections.SystemActor); err != nil {
 			return fmt.Errorf("close batch %d: %w", batchID, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reminder_batches SET sent_by = $2, sent_at = now() WHERE id = $1`, batchID, a.UserID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE reminder_batches SET sent_by = $2, sent_at = $3 WHERE id = $1`, batchID, a.UserID, s.now()); err != nil {
 			return fmt.Errorf("send batch %d: %w", batchID, err)
 		}
 		return enqueueBatch(ctx, tx, batchID, 0)

@@ -1,0 +1,123 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
+	"github.com/owedhq/owed/internal/dbtest"
+	"github.com/owedhq/owed/mail"
+)
+
+// emailsOn returns an email service on db whose business day is today,
+// with the built-in templates and no send window.
+func emailsOn(t *testing.T, db *postgres.DB, policy collections.ReminderPolicy, today time.Time) *postgres.EmailService {
+	t.Helper()
+	tmpls, err := mail.LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := postgres.NewCaseService(db, postgres.CaseConfig{Stages: []int{1, 7, 30}, Channel: "C0COLLECT", GraceDays: 3,
+		Today: func() time.Time { return today }})
+	composer := &mail.Composer{Templates: tmpls, From: "Acme Accounts <ar@acme.example>"}
+	return postgres.NewEmailService(db, cs, postgres.EmailConfig{Composer: composer, Policy: policy, RemindBefore: 3, GapDays: 5,
+		Window: collections.SendWindow{Always: true}, Now: func() time.Time { return today.Add(10 * time.Hour) }})
+}
+
+// TestSendAll_LeavesOutInvoicesThatFellDue: courtesy reminders made on
+// 1 June and sent on 3 June email only the invoices still not due; a
+// customer whose invoices all fell due gets no courtesy email, and the
+// batch says which fell due.
+func TestSendAll_LeavesOutInvoicesThatFellDue(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportCustomers, "name,ref,email\nCurrent Co,C-003,pay@current.example\nDawn Dairy,C-004,accounts@dawn.example\n")
+	importCSV(t, db, collections.ImportInvoices, `number,customer,currency,amount,issued_on,due_on
+C-1,Current Co,USD,10.00,2026-05-20,2026-06-02
+D-1,Dawn Dairy,USD,20.00,2026-05-20,2026-06-02
+D-2,Dawn Dairy,USD,30.00,2026-05-20,2026-06-04
+`)
+	res, err := emailsOn(t, db, collections.RemindersApprove, date("2026-06-01")).SweepReminders(ctx, date("2026-06-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Courtesy != 3 {
+		t.Fatalf("ready: %+v", res)
+	}
+
+	late := emailsOn(t, db, collections.RemindersApprove, date("2026-06-03"))
+	b, err := late.SendBatch(ctx, collections.Actor{UserID: "U0DANA", Name: "Dana"}, res.BatchID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emails, err := late.CustomerEmails(ctx, customerID(t, db, "Dawn Dairy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(emails) != 1 {
+		t.Fatalf("Dawn got %d courtesy emails, want 1", len(emails))
+	}
+	if text := emails[0].Text; !strings.Contains(text, "D-2") || strings.Contains(text, "D-1") {
+		t.Errorf("Dawn's courtesy email covers what fell due:\n%s", text)
+	}
+	if n := count(t, db, `SELECT count(*) FROM emails e JOIN customers c ON c.id = e.customer_id WHERE c.name = 'Current Co'`); n != 0 {
+		t.Errorf("Current Co, whose only invoice fell due, got %d courtesy emails", n)
+	}
+	fellDue := map[string]bool{}
+	for _, it := range b.Items {
+		fellDue[it.Invoice] = it.FellDue
+	}
+	if want := map[string]bool{"C-1": true, "D-1": true, "D-2": false}; !equalMaps(fellDue, want) {
+		t.Errorf("fell due: %v, want %v", fellDue, want)
+	}
+}
+
+// TestSendAll_APaidInvoiceDidNotFallDue: an invoice paid before Send
+// all is left out too, and not told as fallen due.
+func TestSendAll_APaidInvoiceDidNotFallDue(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportCustomers, "name,ref,email\nDawn Dairy,C-004,accounts@dawn.example\n")
+	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nD-1,Dawn Dairy,USD,20.00,2026-05-20,2026-06-04\n")
+	res, err := emailsOn(t, db, collections.RemindersApprove, date("2026-06-01")).SweepReminders(ctx, date("2026-06-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE invoices SET paid_minor = amount_minor WHERE number = 'D-1'`); err != nil {
+		t.Fatal(err)
+	}
+	b, err := emailsOn(t, db, collections.RemindersApprove, date("2026-06-02")).SendBatch(ctx, collections.Actor{UserID: "U0DANA"}, res.BatchID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Items) != 1 || b.Items[0].Status != collections.CourtesySkipped || b.Items[0].FellDue {
+		t.Errorf("paid invoice: %+v", b.Items)
+	}
+	if n := count(t, db, `SELECT count(*) FROM emails`); n != 0 {
+		t.Errorf("%d emails for a paid invoice", n)
+	}
+}
+
+func customerID(t *testing.T, db *postgres.DB, name string) int64 {
+	t.Helper()
+	var id int64
+	if err := db.GetContext(context.Background(), &id, `SELECT id FROM customers WHERE name = $1`, name); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func equalMaps[K comparable, V comparable](a, b map[K]V) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
