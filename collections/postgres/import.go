@@ -522,7 +522,7 @@ SELECT line, 'balance', format('the ledger already records %s paid on invoice %s
   FROM (SELECT *, paid_minor - opening_minor AS other_minor FROM invoice_plan) p
  WHERE balance_minor IS NOT NULL AND target_opening_minor < 0
 UNION ALL
-SELECT line, 'amount', format('invoice %s already has %s paid, more than the new amount', number, pg_temp.money_text(paid_minor, currency))
+SELECT line, 'amount', format('invoice %s already has %s paid, more than the new amount', number, pg_temp.money_text(paid_minor, old_currency))
   FROM invoice_plan
  WHERE balance_minor IS NULL AND paid_minor - opening_minor + target_opening_minor > amount_minor
 ORDER BY 1`
@@ -647,7 +647,7 @@ func (imp *importer) invoices(ctx context.Context) (collections.ImportResult, er
 	if _, err := imp.tx.ExecContext(ctx, invoicePlan); err != nil {
 		return res, fmt.Errorf("plan invoices: %w", err)
 	}
-	if err := imp.loadCurrencyDigits(ctx, `SELECT DISTINCT currency FROM invoice_plan`); err != nil {
+	if err := imp.loadCurrencyDigits(ctx, `SELECT currency FROM invoice_plan UNION SELECT old_currency FROM invoice_plan WHERE old_currency IS NOT NULL`); err != nil {
 		return res, err
 	}
 	if err := imp.report(ctx, invoiceConflicts); err != nil || imp.problems.Len() > 0 {
@@ -1099,13 +1099,36 @@ SELECT line, 'reference', format('payment %s on invoice %s is already recorded a
   FROM payment_plan
  WHERE existing_id IS NOT NULL AND reference IS NOT NULL
    AND (existing_minor <> minor OR existing_paid_on <> paid_on)
-UNION ALL
-SELECT line, 'amount', format('payment of %s exceeds the balance %s of invoice %s',
-       pg_temp.money_text(minor, currency),
-       pg_temp.money_text(amount_minor - (paid_after_minor - minor), currency), invoice)
-  FROM payment_plan
- WHERE existing_id IS NULL AND minor IS NOT NULL AND line = first_line AND paid_after_minor > amount_minor
 ORDER BY 1`
+
+// paymentOverflows finds the new payments larger than what their invoice
+// still owes. An invoice's new payments are taken in the file's order,
+// and a payment found too large is not counted against the ones after it:
+// each row is judged on its own, as if the rows reported before it were
+// fixed (only the invoices whose new payments add up to more than they
+// owe are walked).
+const paymentOverflows = `
+WITH RECURSIVE new AS (
+    SELECT invoice_id, line, minor, amount_minor, paid_minor, currency, invoice,
+           row_number() OVER (PARTITION BY invoice_id ORDER BY line) AS n
+      FROM payment_plan
+     WHERE existing_id IS NULL AND minor IS NOT NULL AND line = first_line
+       AND invoice_id IN (SELECT invoice_id FROM payment_plan WHERE paid_after_minor > amount_minor)
+), walk AS (
+    SELECT invoice_id, n, line, minor, amount_minor, currency, invoice, paid_minor AS before_minor,
+           paid_minor + minor <= amount_minor AS fits
+      FROM new WHERE n = 1
+    UNION ALL
+    SELECT r.invoice_id, r.n, r.line, r.minor, r.amount_minor, r.currency, r.invoice, b.before_minor,
+           b.before_minor + r.minor <= r.amount_minor
+      FROM walk w
+      JOIN new r ON r.invoice_id = w.invoice_id AND r.n = w.n + 1
+     CROSS JOIN LATERAL (SELECT w.before_minor + CASE WHEN w.fits THEN w.minor ELSE 0 END AS before_minor) b
+)
+SELECT line, 'amount', format('payment of %s exceeds the balance %s of invoice %s',
+       pg_temp.money_text(minor, currency), pg_temp.money_text(amount_minor - before_minor, currency), invoice)
+  FROM walk WHERE NOT fits
+ ORDER BY 1`
 
 const insertPayments = `
 INSERT INTO payments (invoice_id, amount_minor, paid_on, reference)
@@ -1146,7 +1169,10 @@ func (imp *importer) payments(ctx context.Context) (collections.ImportResult, er
 	if _, err := imp.tx.ExecContext(ctx, paymentPlan); err != nil {
 		return res, fmt.Errorf("plan payments: %w", err)
 	}
-	if err := imp.report(ctx, paymentConflicts); err != nil || imp.problems.Len() > 0 {
+	if err := imp.report(ctx, paymentConflicts); err != nil {
+		return res, err
+	}
+	if err := imp.report(ctx, paymentOverflows); err != nil || imp.problems.Len() > 0 {
 		return res, err
 	}
 	in, err := imp.tx.ExecContext(ctx, insertPayments)

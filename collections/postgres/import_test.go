@@ -241,6 +241,42 @@ func TestImport_ConcurrentOverlappingFilesAreSerialised(t *testing.T) {
 	}
 }
 
+// A payment too large for its invoice is reported, and the payments after
+// it on the same invoice are judged as if it were not there: a payment
+// that fits is not reported, and none is told of a negative balance.
+func TestImport_OverpaymentDoesNotCountAgainstTheRowsAfterIt(t *testing.T) {
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportInvoices, invoiceHeader+
+		"P-1,Acme,USD,100.00,2026-01-01,2026-02-01\n"+
+		"P-2,Acme,USD,100.00,2026-01-01,2026-02-01\n")
+	_, err := importBody(db, collections.ImportPayments, "pay.csv", "invoice,amount,paid_on,reference\n"+
+		"P-1,150.00,2026-02-01,A\n"+ // too large: the balance is 100.00
+		"P-1,10.00,2026-02-02,B\n"+ // fits
+		"P-2,60.00,2026-02-01,C\n"+ // fits
+		"P-2,50.00,2026-02-02,D\n"+ // 40.00 left after C
+		"P-2,40.00,2026-02-03,E\n") // fits: D is not counted
+	expectProblems(t, problemsOf(t, err),
+		[2]string{"pay.csv:2: amount: ", "payment of 150.00 USD exceeds the balance 100.00 USD of invoice P-1"},
+		[2]string{"pay.csv:5: amount: ", "payment of 50.00 USD exceeds the balance 40.00 USD of invoice P-2"},
+	)
+	if n := count(t, db, `SELECT count(*) FROM payments`); n != 0 {
+		t.Errorf("%d payments recorded from a refused file", n)
+	}
+}
+
+// An invoice whose currency a file changes under its payments is refused,
+// and what is paid is told in the currency it was paid in.
+func TestImport_CurrencyChangeUnderPaymentsNamesWhatWasPaid(t *testing.T) {
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportInvoices, invoiceHeader+"O-1,Acme,USD,100.00,2026-01-01,2026-02-01\n")
+	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on,reference\nO-1,70.00,2026-02-01,A\n")
+	_, err := importBody(db, collections.ImportInvoices, "cur.csv", invoiceHeader+"O-1,Acme,JPY,50,2026-01-01,2026-02-01\n")
+	expectProblems(t, problemsOf(t, err),
+		[2]string{"cur.csv:2: currency: ", "invoice O-1 already has payments in USD; its currency cannot change"},
+		[2]string{"cur.csv:2: amount: ", "invoice O-1 already has 70.00 USD paid, more than the new amount"},
+	)
+}
+
 func TestImport_UnreferencedPaymentsOnDifferentDatesAreTwoPayments(t *testing.T) {
 	db := dbtest.New(t)
 	importCSV(t, db, collections.ImportInvoices, invoiceHeader+"INV-1,Acme,USD,100.00,2026-01-01,2026-02-01\n")
