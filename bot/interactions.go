@@ -422,7 +422,11 @@ func (b *Bot) handleSubmission(ctx context.Context, cb *slack.InteractionCallbac
 	case blocks.CallbackEscalate:
 		firstBlock = blocks.BlockEscalateReason
 		target, reason, perrs := blocks.ParseEscalate(state)
-		if errs = perrs; len(errs) == 0 {
+		if errs = perrs; len(errs) == 0 && !b.someoneElseApproves(ctx, cb.User.ID) {
+			errs = map[string]string{blocks.BlockEscalateReason: "No approver other than you can decide this, and no one approves their own escalation. " +
+				"Ask another approver to escalate it, or have one more person added to the approvers."}
+		}
+		if len(errs) == 0 {
 			_, err = b.opts.Cases.Escalate(ctx, actor(cb), ref.CaseID, target, reason)
 		}
 	case blocks.CallbackContact, blocks.CallbackPromise:
@@ -460,6 +464,18 @@ func (b *Bot) handleSubmission(ctx context.Context, cb *slack.InteractionCallbac
 		return nil
 	}
 	return b.submissionAnswer(ctx, errs, firstBlock, err)
+}
+
+// someoneElseApproves reports whether an approver other than user could
+// decide an escalation user asks for. When Slack cannot name the user
+// groups' members just now, it assumes so: the request waits for them.
+func (b *Bot) someoneElseApproves(ctx context.Context, user string) bool {
+	users, err := b.approvers.all(ctx)
+	if err != nil {
+		b.log.WarnContext(ctx, "approvers unknown; the escalation is taken as asked", "error", err)
+		return true
+	}
+	return slices.ContainsFunc(users, func(u string) bool { return u != user })
 }
 
 // submissionAnswer closes the modal (nil) or shows inline errors: the

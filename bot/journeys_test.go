@@ -530,3 +530,35 @@ func TestAlert_DatesAreTheBusinesss(t *testing.T) {
 		t.Errorf("the alert does not say Open since %s (the business's date; UTC's is %s): %s", local, utc, acme.Content())
 	}
 }
+
+// An escalation that no one could decide is refused on the form: the only
+// approver may not approve their own, and nothing would ever decide it.
+func TestJourney_SoleApproverCannotEscalate(t *testing.T) {
+	h := newHarness(t, harnessOptions{configure: func(h *harness, o *bot.Options) { o.Approvers = []string{approver} }})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	values := sandbox.Values{
+		blocks.BlockEscalateTarget: {blocks.BlockEscalateTarget: {Option: string(collections.TargetLegal)}},
+		blocks.BlockEscalateReason: {blocks.BlockEscalateReason: sandbox.Text("three reminders ignored")},
+	}
+
+	h.click(approver, acme, blocks.ActionEscalate)
+	res := h.submit(approver, h.modal(approver, blocks.CallbackEscalate), values)
+	if res.Closed || !strings.Contains(res.Errors[blocks.BlockEscalateReason], "No approver other than you") {
+		t.Fatalf("the sole approver's escalation: want it refused on the form, got %+v", res)
+	}
+	if n := h.count(`SELECT count(*) FROM escalations`); n != 0 {
+		t.Errorf("%d escalations recorded", n)
+	}
+
+	// Anyone else may ask: the approver decides.
+	h.click(member, acme, blocks.ActionEscalate)
+	if res := h.submit(member, h.modal(member, blocks.CallbackEscalate), values); !res.Closed {
+		t.Fatalf("a member's escalation: %+v", res)
+	}
+	h.settle()
+	if dms := h.sb.DMs(approver); len(dms) != 1 || !hasButton(dms[0], blocks.ActionApprove) {
+		t.Errorf("the approver got %d approval requests, want 1", len(dms))
+	}
+}
