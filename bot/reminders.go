@@ -42,8 +42,9 @@ func (b *Bot) personName(ctx context.Context, cb *slack.InteractionCallback) str
 }
 
 // reminderForm prepares the Send reminder modal of a case: the template
-// of its stage (or the one chosen), its invoices (the overdue ones, else
-// every open one) and the holds the reminder rules see.
+// of its stage (or the one chosen), the invoices it speaks of (the
+// overdue ones; for courtesy, those not yet due; none: no draft, the
+// modal says so) and the holds the reminder rules see.
 func (b *Bot) reminderForm(ctx context.Context, v collections.CaseView, template, to, person string) (blocks.ReminderForm, error) {
 	f := blocks.ReminderForm{View: v, Template: template, To: to, Location: b.opts.Location}
 	if f.Template == "" {
@@ -52,23 +53,22 @@ func (b *Bot) reminderForm(ctx context.Context, v collections.CaseView, template
 	if f.To == "" {
 		f.To = v.Customer.Email
 	}
-	f.Invoices = v.Invoices
-	if len(f.Invoices) == 0 {
+	invoices := v.Invoices // the overdue ones, disputed ones aside
+	if f.Template == collections.TemplateCourtesy {
 		sum, err := b.opts.Ledger.CustomerSummary(ctx, v.Customer.ID, v.AsOf)
 		if err != nil {
 			return f, err
 		}
-		for _, inv := range sum.Invoices {
-			if !inv.Disputed {
-				f.Invoices = append(f.Invoices, inv)
-			}
+		invoices = sum.Invoices
+	}
+	f.Invoices = collections.TemplateInvoices(f.Template, invoices)
+	if len(f.Invoices) > 0 {
+		draft, err := b.opts.Composer.Compose(f.Template, v.Customer, f.Invoices, v.AsOf, person)
+		if err != nil {
+			return f, err
 		}
+		f.Draft = draft
 	}
-	draft, err := b.opts.Composer.Compose(f.Template, v.Customer, f.Invoices, v.AsOf, person)
-	if err != nil {
-		return f, err
-	}
-	f.Draft = draft
 	rf, err := b.opts.Emails.ReminderFacts(ctx, v.Case.ID)
 	if err != nil {
 		return f, err

@@ -65,6 +65,36 @@ func TemplateFor(v CaseView) string {
 	return TemplateCourtesy
 }
 
+// TemplateInvoices are the invoices a template speaks of, oldest due
+// first, leaving out those in dispute: for courtesy, those not yet due;
+// for reminder, firm and final_notice, the overdue ones. None: the
+// template has nothing true to say (NothingToRemind).
+func TemplateInvoices(template string, invoices []OpenInvoice) []OpenInvoice {
+	var out []OpenInvoice
+	for _, inv := range invoices {
+		if inv.Disputed {
+			continue
+		}
+		if overdue := inv.DaysOverdue > 0; overdue == (template != TemplateCourtesy) {
+			out = append(out, inv)
+		}
+	}
+	return out
+}
+
+// NothingToRemind says that a template has no invoice of the customer to
+// speak of: "ACME Corp. has nothing overdue to remind about."
+func NothingToRemind(template, customer string) string {
+	who := customer
+	if who == "" {
+		who = "The customer"
+	}
+	if template == TemplateCourtesy {
+		return who + " has no invoice coming due to send a courtesy reminder about."
+	}
+	return who + " has nothing overdue to remind about (invoices in dispute stay out)."
+}
+
 // EmailDraft is an email written from a template, before it is queued.
 type EmailDraft struct {
 	Subject string

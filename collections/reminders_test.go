@@ -177,3 +177,39 @@ var newYork = func() *time.Location {
 	}
 	return l
 }()
+
+func TestTemplateInvoices_OverdueTemplatesCoverOverdueAndCourtesyTheRest(t *testing.T) {
+	invs := []OpenInvoice{
+		{Number: "OLD", DaysOverdue: 60},
+		{Number: "DISPUTED", DaysOverdue: 10, Disputed: true},
+		{Number: "TODAY", DaysOverdue: 0},
+		{Number: "SOON", DaysOverdue: -3},
+		{Number: "SOON-DISPUTED", DaysOverdue: -2, Disputed: true},
+	}
+	numbers := func(invs []OpenInvoice) string {
+		var out []string
+		for _, inv := range invs {
+			out = append(out, inv.Number)
+		}
+		return strings.Join(out, ",")
+	}
+	for tmpl, want := range map[string]string{
+		TemplateCourtesy: "TODAY,SOON", TemplateReminder: "OLD", TemplateFirm: "OLD", TemplateFinalNotice: "OLD",
+	} {
+		if got := numbers(TemplateInvoices(tmpl, invs)); got != want {
+			t.Errorf("%s covers %s, want %s", tmpl, got, want)
+		}
+	}
+	notDue := []OpenInvoice{{Number: "SOON", DaysOverdue: -3}}
+	for _, tmpl := range []string{TemplateReminder, TemplateFirm, TemplateFinalNotice} {
+		if got := TemplateInvoices(tmpl, notDue); len(got) != 0 {
+			t.Errorf("%s covers an invoice not yet due: %v", tmpl, got)
+		}
+	}
+	if got := TemplateInvoices(TemplateCourtesy, []OpenInvoice{{Number: "OLD", DaysOverdue: 60}}); len(got) != 0 {
+		t.Errorf("courtesy covers an overdue invoice: %v", got)
+	}
+	if w := NothingToRemind(TemplateReminder, "ACME Corp."); !strings.HasPrefix(w, "ACME Corp. has nothing overdue to remind about") {
+		t.Errorf("nothing to remind: %q", w)
+	}
+}

@@ -35,6 +35,8 @@ const (
 	BlockReminderAnyway   = "reminder_anyway" // the "Send anyway" checkbox, shown with holds
 	BlockCourtesyActions  = "courtesy_actions"
 
+	blockReminderNothing = "reminder_nothing" // the chosen template has no invoice to speak of
+
 	// ValueSendAnyway is the value of the ticked "Send anyway" checkbox.
 	ValueSendAnyway = "send_anyway"
 )
@@ -92,6 +94,12 @@ func ReminderModal(f ReminderForm) slack.ModalViewRequest {
 	tb.DispatchAction = true
 	bs = append(bs, tb)
 
+	if len(f.Invoices) == 0 {
+		// Nothing true to write with this template: no draft to send.
+		bs = append(bs, sectionID(blockReminderNothing, ":information_source: "+Escape(collections.NothingToRemind(f.Template, v.Customer.Name))+
+			" Choose another template, or close this."))
+		return modal(CallbackReminder, "Send reminder", "Send", v, bs...)
+	}
 	subject := slack.NewPlainTextInputBlockElement(nil, BlockReminderSubject)
 	subject.InitialValue = truncate(f.Draft.Subject, maxSubjectRunes)
 	subject.MaxLength = maxSubjectRunes
@@ -167,6 +175,13 @@ func ParseReminder(state *slack.ViewState) (ReminderInput, map[string]string) {
 	}
 	if !collections.KnownTemplate(in.Template) {
 		errs[BlockReminderTemplate] = "Choose a template."
+	}
+	if state != nil && state.Values[BlockReminderSubject] == nil {
+		// The form had no draft: the template has nothing to speak of.
+		if _, ok := errs[BlockReminderTemplate]; !ok {
+			errs[BlockReminderTemplate] = "This template has no invoice to speak of: choose another."
+		}
+		return in, errs
 	}
 	switch {
 	case in.Subject == "":

@@ -68,7 +68,7 @@ func runTemplates(ctx context.Context, env *Env, args []string) error {
 }
 
 func runPreview(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "preview", "preview TEMPLATE CUSTOMER [--as-of DATE]\n\nPrints a reminder template rendered for a customer: subject, text and HTML.\nThe invoices are the overdue ones as of DATE, or every open one when nothing is overdue;\nfor courtesy, the ones not yet due.")
+	fs := newFlagSet(env, "preview", "preview TEMPLATE CUSTOMER [--as-of DATE]\n\nPrints a reminder template rendered for a customer: subject, text and HTML.\nThe invoices are the overdue ones as of DATE (for courtesy, the ones not yet due),\nleaving out those in dispute; with none, it says so and exits 1.")
 	asOfFlag := fs.String("as-of", "", "as of `DATE` (YYYY-MM-DD; default today in OWED_TIMEZONE)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -94,9 +94,12 @@ func runPreview(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	c := sum.Customer
-	invoices := previewInvoices(name, sum)
-	if len(invoices) == 0 {
+	if len(sum.Invoices) == 0 {
 		return collections.Errorf(collections.ENOTFOUND, "%s owes nothing as of %s: there is nothing to remind.", c.Label(), asOf.Format(collections.DateLayout))
+	}
+	invoices := collections.TemplateInvoices(name, sum.Invoices)
+	if len(invoices) == 0 {
+		return collections.Errorf(collections.ENOTFOUND, "As of %s, %s", asOf.Format(collections.DateLayout), collections.NothingToRemind(name, c.Label()))
 	}
 	from := strings.TrimSpace(env.Getenv("OWED_MAIL_FROM"))
 	if from == "" {
@@ -113,31 +116,6 @@ func runPreview(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "From: %s\nTo: %s\nSubject: %s\n\n%s\n--- HTML ---\n%s", from, to, draft.Subject, draft.Text, draft.HTML)
 	return nil
-}
-
-// previewInvoices are the invoices a template is about, leaving out those
-// in dispute: for courtesy, those not yet due; otherwise the overdue ones,
-// else every open one.
-func previewInvoices(template string, sum collections.CustomerSummary) []collections.OpenInvoice {
-	var due, overdue, open []collections.OpenInvoice
-	for _, inv := range sum.Invoices {
-		if inv.Disputed {
-			continue
-		}
-		open = append(open, inv)
-		if inv.DaysOverdue > 0 {
-			overdue = append(overdue, inv)
-		} else {
-			due = append(due, inv)
-		}
-	}
-	switch {
-	case template == collections.TemplateCourtesy && len(due) > 0:
-		return due
-	case len(overdue) > 0:
-		return overdue
-	}
-	return open
 }
 
 // sendEmails runs the email dispatcher on the leader, woken when an

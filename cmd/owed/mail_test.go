@@ -127,6 +127,31 @@ A-2,ACME Corp.,USD,40.00,2026-06-01,2026-07-20,
 	}
 }
 
+// TestPreview_ATemplateWithNothingToCoverSaysSo: overdue templates speak
+// only of overdue invoices and courtesy only of those not yet due; with
+// none, preview prints no email that would state false facts.
+func TestPreview_ATemplateWithNothingToCoverSaysSo(t *testing.T) {
+	c := newCLI(t)
+	c.must("import", "customers", c.file("c.csv", "name,ref,email\nACME Corp.,C-001,ap@acme.example\nBluebird Bakery,C-002,ar@bluebird.example\n"))
+	c.must("import", "invoices", c.file("i.csv", `number,customer,currency,amount,issued_on,due_on
+A-1,ACME Corp.,JPY,5000,2026-06-01,2026-07-20
+B-1,Bluebird Bakery,USD,30.00,2026-04-01,2026-05-01
+`))
+	for _, tmpl := range []string{"reminder", "firm", "final_notice"} {
+		r := c.run("", "preview", tmpl, "acme", "--as-of", "2026-06-30")
+		if r.code != 1 || !strings.Contains(r.stderr, "ACME Corp. (C-001) has nothing overdue to remind about") || r.stdout != "" {
+			t.Errorf("preview %s of an invoice not yet due: exit %d\n%s%s", tmpl, r.code, r.stdout, r.stderr)
+		}
+	}
+	r := c.run("", "preview", "courtesy", "bluebird", "--as-of", "2026-06-30")
+	if r.code != 1 || !strings.Contains(r.stderr, "has no invoice coming due") || strings.Contains(r.stdout, "coming due") {
+		t.Errorf("preview courtesy of an invoice 60 days overdue: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if out := c.must("preview", "courtesy", "acme", "--as-of", "2026-06-30"); !strings.Contains(out, "A-1") {
+		t.Errorf("courtesy preview:\n%s", out)
+	}
+}
+
 func TestHistory_JSONKeepsTheEmails(t *testing.T) {
 	c := newCLI(t)
 	c.must("import", "customers", c.file("c.csv", "name,email\nACME Corp.,ap@acme.example\n"))

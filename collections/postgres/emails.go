@@ -156,26 +156,6 @@ func (s *EmailService) ReminderFacts(ctx context.Context, caseID int64) (collect
 	return s.reminderFacts(ctx, s.db, cust.Name, c.CustomerID, &c)
 }
 
-// reminderInvoices are the invoices a reminder covers: the overdue ones,
-// or every open one when nothing is overdue; disputed ones are out of
-// the chase.
-func reminderInvoices(sum collections.CustomerSummary) []collections.OpenInvoice {
-	var overdue, open []collections.OpenInvoice
-	for _, inv := range sum.Invoices {
-		if inv.Disputed {
-			continue
-		}
-		open = append(open, inv)
-		if inv.DaysOverdue > 0 {
-			overdue = append(overdue, inv)
-		}
-	}
-	if len(overdue) > 0 {
-		return overdue
-	}
-	return open
-}
-
 // normText is a message body as people read it: line endings and
 // surrounding space aside.
 func normText(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
@@ -232,7 +212,10 @@ func (s *EmailService) QueueReminder(ctx context.Context, a collections.Actor, c
 		if err != nil {
 			return err
 		}
-		invoices := reminderInvoices(sum)
+		invoices := collections.TemplateInvoices(r.Template, sum.Invoices)
+		if len(invoices) == 0 {
+			return collections.Errorf(collections.EINVALID, "%s", collections.NothingToRemind(r.Template, sum.Customer.Name))
+		}
 		draft, err := s.composer.Compose(r.Template, sum.Customer, invoices, today, a.Name)
 		if err != nil {
 			return fmt.Errorf("compose %s for case %d: %w", r.Template, c.ID, err)
