@@ -340,22 +340,55 @@ func enqueueBatch(ctx context.Context, tx *sqlx.Tx, batchID, auditID int64) erro
 
 // --- the sender's side ---
 
-// ClaimEmail leases the next queued email that is due.
+// ClaimEmail leases the next queued email that is due. The lease ends
+// inside the customer's send window, so that an email whose sender died
+// is not sent again outside it; a due email whose window has shut since
+// it was queued is put off until the window opens, not handed out.
 func (s *EmailService) ClaimEmail(ctx context.Context, lease time.Duration) (*collections.Email, error) {
-	var r emailRow
-	err := s.db.GetContext(ctx, &r, `
-		UPDATE emails SET not_before = now() + $1 * interval '1 millisecond', attempts = attempts + 1
-		 WHERE id = (SELECT id FROM emails WHERE status = 'queued' AND not_before <= now()
-		              ORDER BY not_before, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-		RETURNING `+emailColumns, lease.Milliseconds())
-	if noRows(err) {
-		return nil, nil
+	// Bounded, should the database's clock run ahead of owed's: what is
+	// left is looked at on the next call.
+	for range 100 {
+		var e *collections.Email
+		putOff := false
+		err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+			var due struct {
+				ID       int64  `db:"id"`
+				Timezone string `db:"timezone"`
+			}
+			err := tx.GetContext(ctx, &due, `
+				SELECT e.id, coalesce(c.timezone, '') AS timezone FROM emails e JOIN customers c ON c.id = e.customer_id
+				 WHERE e.status = 'queued' AND e.not_before <= now()
+				 ORDER BY e.not_before, e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED`)
+			if noRows(err) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			loc := collections.CustomerLocation(collections.Customer{Timezone: due.Timezone}, s.location)
+			now := s.now()
+			if opens := s.window.Next(now, loc); opens.After(now) {
+				putOff = true
+				_, err := tx.ExecContext(ctx, `UPDATE emails SET not_before = $2 WHERE id = $1`, due.ID, opens)
+				return err
+			}
+			var r emailRow
+			if err := tx.GetContext(ctx, &r, `UPDATE emails SET not_before = $2, attempts = attempts + 1 WHERE id = $1 RETURNING `+emailColumns,
+				due.ID, s.window.Next(now.Add(lease), loc)); err != nil {
+				return err
+			}
+			claimed := r.domain()
+			e = &claimed
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("claim email: %w", err)
+		}
+		if !putOff {
+			return e, nil
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("claim email: %w", err)
-	}
-	e := r.domain()
-	return &e, nil
+	return nil, nil
 }
 
 // NextEmailDue says how long until the next queued email is due.
@@ -388,10 +421,21 @@ func (s *EmailService) EmailSent(ctx context.Context, id int64, answer string) e
 	})
 }
 
-// EmailRetry hands an email out again after a delay.
+// EmailRetry hands an email out again after a delay, inside the
+// customer's send window: a retry due after the window shuts waits for
+// it to open.
 func (s *EmailService) EmailRetry(ctx context.Context, id int64, after time.Duration, answer string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE emails SET not_before = now() + $2 * interval '1 millisecond', answer = $3
-		WHERE id = $1 AND status = 'queued'`, id, after.Milliseconds(), answer); err != nil {
+	var tz string
+	err := s.db.GetContext(ctx, &tz, `SELECT coalesce(c.timezone, '') FROM emails e JOIN customers c ON c.id = e.customer_id WHERE e.id = $1`, id)
+	if noRows(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("retry email %d: %w", id, err)
+	}
+	loc := collections.CustomerLocation(collections.Customer{Timezone: tz}, s.location)
+	if _, err := s.db.ExecContext(ctx, `UPDATE emails SET not_before = $2, answer = $3 WHERE id = $1 AND status = 'queued'`,
+		id, s.window.Next(s.now().Add(after), loc), answer); err != nil {
 		return fmt.Errorf("retry email %d: %w", id, err)
 	}
 	return nil
