@@ -20,7 +20,7 @@ const localSandboxFile = ".owed/sandbox.json"
 
 func runDev(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "dev", "dev\n\nRuns owed against the built-in Slack sandbox: a local Postgres under .owed/ (unless\nDATABASE_URL is set), the demo data set when the database is empty, and the real\nbot in HTTP mode. The sandbox workspace (channel, threads, DMs) is kept in\n.owed/sandbox.json. Open the printed URL to try it; OWED_ADDR sets the address.")
-	if _, err := parseArgs(fs, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	return dev(ctx, env, devOptions{sandboxFile: localSandboxFile})

@@ -17,7 +17,7 @@ import (
 
 func runMigrate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "migrate", "migrate")
-	if _, err := parseArgs(fs, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	url, _, err := databaseURL(ctx, env, false)
@@ -144,12 +144,8 @@ func runAging(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "aging", "aging [--as-of DATE] [--json]")
 	asOfFlag := fs.String("as-of", "", "report as of `DATE` (YYYY-MM-DD; default today in OWED_TIMEZONE)")
 	asJSON := fs.Bool("json", false, "print one JSON document")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("aging takes no arguments, got %q", joinArgs(pos))
 	}
 	asOf, err := asOfDate(env, *asOfFlag)
 	if err != nil {

@@ -179,9 +179,19 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseFlags parses the flags of a command that takes no positional
+// arguments, and refuses any as bad usage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	pos, err := parseArgs(fs, args)
+	if err == nil && len(pos) > 0 {
+		err = usagef("%s takes no arguments, got %q", fs.Name(), joinArgs(pos))
+	}
+	return err
+}
+
 func runVersion(_ context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "version", "version")
-	if _, err := parseArgs(fs, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	v, c := version, commit

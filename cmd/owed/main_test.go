@@ -250,6 +250,16 @@ func TestShow(t *testing.T) {
 		if r := c.run("", "frobnicate"); r.code != 2 {
 			t.Errorf("unknown command: exit %d", r.code)
 		}
+		// A command that takes no arguments refuses them, before it
+		// starts anything or reads its settings.
+		for _, cmd := range []string{"migrate", "version", "serve", "dev", "sweep", "aging"} {
+			if r := c.run("", cmd, "extra"); r.code != 2 || !strings.Contains(r.stderr, cmd+` takes no arguments, got "extra"`) {
+				t.Errorf("%s extra: exit %d, stderr %q", cmd, r.code, r.stderr)
+			}
+		}
+		if r := c.run("", "sweep", "--as-of", "bad"); r.code != 2 {
+			t.Errorf("sweep --as-of bad: exit %d, stderr %q", r.code, r.stderr)
+		}
 		// A bad flag is said once, on stderr, with where to look.
 		r := c.run("", "show", "acme", "--bogus")
 		if r.code != 2 || r.stdout != "" || strings.Count(r.stderr, "-bogus") != 1 || !strings.Contains(r.stderr, "owed -h") {

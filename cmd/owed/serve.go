@@ -22,7 +22,7 @@ import (
 
 func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "serve", "serve\n\nRuns the bot: HTTP server (Slack request URLs, /healthz, /readyz, /metrics) and the\nscheduler. Socket Mode when SLACK_APP_TOKEN is set. Settings come from the environment.")
-	if _, err := parseArgs(fs, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(env.Getenv, configNeeds{database: true, slack: true, approve: true})

@@ -28,12 +28,12 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 	asOfFlag := fs.String("as-of", "", "sweep as of `DATE` (YYYY-MM-DD; default today in OWED_TIMEZONE)")
 	dryRun := fs.Bool("dry-run", false, "print the alerts the sweep would queue; change nothing")
 	wait := fs.Bool("wait", false, "wait until the running server has posted every queued message")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("sweep takes no arguments, got %q", joinArgs(pos))
+	asOf, err := asOfDate(env, *asOfFlag)
+	if err != nil {
+		return err
 	}
 	cfg, err := loadConfig(sweepEnv(env.Getenv), configNeeds{})
 	if err != nil {
@@ -41,10 +41,6 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 	}
 	if cfg.Channel == "" && !*dryRun {
 		return collections.Errorf(collections.EINVALID, "OWED_CHANNEL is not set (the ID of the collections channel, like C0123ABCD)")
-	}
-	asOf, err := asOfDate(env, *asOfFlag)
-	if err != nil {
-		return err
 	}
 	db, err := openDB(ctx, env)
 	if err != nil {
