@@ -16,6 +16,12 @@ import (
 // with the built-in templates and no send window.
 func emailsOn(t *testing.T, db *postgres.DB, policy collections.ReminderPolicy, today time.Time) *postgres.EmailService {
 	t.Helper()
+	return emailsWithGap(t, db, policy, today, 5)
+}
+
+// emailsWithGap is emailsOn with a contact gap of gapDays.
+func emailsWithGap(t *testing.T, db *postgres.DB, policy collections.ReminderPolicy, today time.Time, gapDays int) *postgres.EmailService {
+	t.Helper()
 	tmpls, err := mail.LoadTemplates("")
 	if err != nil {
 		t.Fatal(err)
@@ -23,7 +29,7 @@ func emailsOn(t *testing.T, db *postgres.DB, policy collections.ReminderPolicy, 
 	cs := postgres.NewCaseService(db, postgres.CaseConfig{Stages: []int{1, 7, 30}, Channel: "C0COLLECT", GraceDays: 3,
 		Today: func() time.Time { return today }})
 	composer := &mail.Composer{Templates: tmpls, From: "Acme Accounts <ar@acme.example>"}
-	return postgres.NewEmailService(db, cs, postgres.EmailConfig{Composer: composer, Policy: policy, RemindBefore: 3, GapDays: 5,
+	return postgres.NewEmailService(db, cs, postgres.EmailConfig{Composer: composer, Policy: policy, RemindBefore: 3, GapDays: gapDays,
 		Window: collections.SendWindow{Always: true}, Now: func() time.Time { return today.Add(10 * time.Hour) }})
 }
 

@@ -236,9 +236,59 @@ func (s *EmailService) QueueReminder(ctx context.Context, a collections.Actor, c
 		if err := s.insertEmail(ctx, tx, &e, sum.Customer); err != nil {
 			return err
 		}
+		if r.Template == collections.TemplateCourtesy {
+			if err := s.courtesySentByHand(ctx, tx, e, invoices, a, today); err != nil {
+				return err
+			}
+		}
 		return s.tellQueued(ctx, tx, e, c.ID, 0, invoiceNumbers(invoices), dec.Holds)
 	})
 	return e, err
+}
+
+// courtesySentByHand records the invoices of a courtesy email a person
+// sent as courtesy-reminded, so that neither a sweep nor Send all sends
+// them another: in a batch of their own, sent as it is made (never
+// posted). One waiting in a batch for Send all is sent with this email
+// instead, and that batch's message redrawn; one reminded already stays
+// as it was.
+func (s *EmailService) courtesySentByHand(ctx context.Context, tx *sqlx.Tx, e collections.Email, invoices []collections.OpenInvoice, a collections.Actor, asOf time.Time) error {
+	var own int64
+	if err := tx.GetContext(ctx, &own, `INSERT INTO reminder_batches (policy, as_of, channel_id, sent_by, sent_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		string(collections.RemindersApprove), asOf, s.channel, a.UserID, s.now()); err != nil {
+		return fmt.Errorf("record courtesy reminder sent by hand: %w", err)
+	}
+	recorded := 0
+	redraw := map[int64]bool{}
+	for _, inv := range invoices {
+		var batchID int64
+		err := tx.GetContext(ctx, &batchID, `
+			INSERT INTO courtesy_reminders (invoice_id, customer_id, batch_id, status, email_id, decided_by) VALUES ($1, $2, $3, 'queued', $4, $5)
+			ON CONFLICT (invoice_id) DO UPDATE SET status = excluded.status, email_id = excluded.email_id, decided_by = excluded.decided_by
+			 WHERE courtesy_reminders.status = 'ready'
+			RETURNING batch_id`, inv.ID, inv.CustomerID, own, e.ID, a.UserID)
+		switch {
+		case noRows(err):
+			// courtesy-reminded already
+		case err != nil:
+			return fmt.Errorf("courtesy reminder of invoice %s: %w", inv.Number, err)
+		case batchID == own:
+			recorded++
+		default:
+			redraw[batchID] = true
+		}
+	}
+	for id := range redraw {
+		if err := enqueueBatch(ctx, tx, id, 0); err != nil {
+			return err
+		}
+	}
+	if recorded == 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM reminder_batches WHERE id = $1`, own); err != nil {
+			return fmt.Errorf("drop empty courtesy batch: %w", err)
+		}
+	}
+	return nil
 }
 
 func invoiceIDs(invs []collections.OpenInvoice) []int64 {
