@@ -264,7 +264,12 @@ type SendWindow struct {
 // DefaultSendWindow is Monday to Friday, 09:00 to 17:00.
 const DefaultSendWindow = "Mon-Fri 09:00-17:00"
 
-var weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+// weekdays are the names a send window's days may take, by time.Weekday:
+// short or in full, in any case.
+var weekdays = [7][]string{
+	{"sun", "sunday"}, {"mon", "monday"}, {"tue", "tues", "tuesday"}, {"wed", "wednesday"},
+	{"thu", "thur", "thurs", "thursday"}, {"fri", "friday"}, {"sat", "saturday"},
+}
 
 // ParseSendWindow parses OWED_SEND_WINDOW: "always", or days and hours
 // like "Mon-Fri 09:00-17:00", "Mon,Wed,Fri 10:00-16:00", "Mon-Sun 08:00-20:00".
@@ -280,13 +285,22 @@ func ParseSendWindow(s string) (SendWindow, error) {
 	}
 	var w SendWindow
 	for _, part := range strings.Split(days, ",") {
-		from, to, isRange := strings.Cut(strings.ToLower(strings.TrimSpace(part)), "-")
+		from, to, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		names := []string{from}
+		if isRange {
+			names = append(names, to)
+		}
+		for _, n := range names {
+			switch n = strings.TrimSpace(n); {
+			case n == "":
+				return SendWindow{}, bad
+			case weekdayIndex(n) < 0:
+				return SendWindow{}, Errorf(EINVALID, "%q is not a send window: %q is not a day (like Mon or Monday)", s, n)
+			}
+		}
 		a, b := weekdayIndex(from), weekdayIndex(to)
 		if !isRange {
 			b = a
-		}
-		if a < 0 || b < 0 {
-			return SendWindow{}, bad
 		}
 		for d := a; ; d = (d + 1) % 7 {
 			w.Days[d] = true
@@ -302,20 +316,23 @@ func ParseSendWindow(s string) (SendWindow, error) {
 	var err1, err2 error
 	w.From, err1 = clockMinutes(start)
 	w.To, err2 = clockMinutes(end)
-	if err1 != nil || err2 != nil || w.From >= w.To {
+	if err1 != nil || err2 != nil || w.From == w.To {
 		return SendWindow{}, bad
+	}
+	if w.From > w.To {
+		return SendWindow{}, Errorf(EINVALID, "%q is not a send window: overnight windows (shutting the next morning, like 17:00-09:00) are not supported; give hours that open and shut on the same day, like 09:00-17:00", s)
 	}
 	return w, nil
 }
 
+// weekdayIndex is the time.Weekday of a day's name, or -1.
 func weekdayIndex(s string) int {
-	s = strings.TrimSpace(s)
-	if len(s) >= 3 {
-		s = s[:3]
-	}
-	for i, d := range weekdays {
-		if d == s {
-			return i
+	s = strings.ToLower(strings.TrimSpace(s))
+	for i, names := range weekdays {
+		for _, n := range names {
+			if n == s {
+				return i
+			}
 		}
 	}
 	return -1

@@ -213,3 +213,21 @@ func TestTemplateInvoices_OverdueTemplatesCoverOverdueAndCourtesyTheRest(t *test
 		t.Errorf("nothing to remind: %q", w)
 	}
 }
+
+func TestParseSendWindow_DaysAreRealDayNames(t *testing.T) {
+	for _, ok := range []string{"Mon-Fri 09:00-17:00", "monday-FRIDAY 09:00-17:00", "Tues,Thurs 10:00-12:00", "Sunday 08:00-09:00", "sat-sun 10:00-11:00"} {
+		if _, err := ParseSendWindow(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"Monkey-Fri 09:00-17:00", "Mon-Frisbee 09:00-17:00", "Satellite 09:00-17:00", "Wedding,Fri 09:00-17:00", "Mo-Fr 09:00-17:00"} {
+		_, err := ParseSendWindow(bad)
+		if err == nil || !strings.Contains(ErrorMessage(err), "is not a day (like Mon or Monday)") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	_, err := ParseSendWindow("Mon-Fri 17:00-09:00")
+	if err == nil || !strings.Contains(ErrorMessage(err), "overnight windows") || !strings.Contains(ErrorMessage(err), "not supported") {
+		t.Errorf("an overnight window: %v", err)
+	}
+}
