@@ -66,7 +66,7 @@ func TestJourney_AlertsEditedInPlaceUntilSettled(t *testing.T) {
 
 func TestJourney_SnoozeIsQuietUntilItEnds(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	withOwner(h) // Acme's account owner is member
 	h.sweep()
 	acme := h.alert("ACME Corp.")
 
@@ -104,6 +104,11 @@ func TestJourney_SnoozeIsQuietUntilItEnds(t *testing.T) {
 	if !shows(acme.Replies[len(acme.Replies)-1], "stage 60") {
 		t.Errorf("the stage reached during the snooze was not alerted when it ended: %q", acme.Replies[len(acme.Replies)-1].Text)
 	}
+	// The case comes back to its owner, as a broken promise or a due
+	// follow-up does.
+	if ended := acme.Replies[len(acme.Replies)-2]; !strings.Contains(ended.Content(), "The snooze until 2026-07-05 ended — <@"+member+">") {
+		t.Errorf("snooze-ended line = %q", ended.Content())
+	}
 }
 
 func proposePlan(t testing.TB, h *harness, alert sandbox.Message, firstDue string) {
@@ -127,7 +132,7 @@ func proposePlan(t testing.TB, h *harness, alert sandbox.Message, firstDue strin
 
 func TestJourney_PaymentPlanAgreedBrokenThenCompleted(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	withOwner(h) // Acme's account owner is member
 	h.sweep()
 	acme := h.alert("ACME Corp.")
 
@@ -156,8 +161,9 @@ func TestJourney_PaymentPlanAgreedBrokenThenCompleted(t *testing.T) {
 		t.Fatalf("broken = %d, want 1", res.Broken)
 	}
 	acme = h.refresh(acme)
-	if !hasButton(acme, blocks.ActionSnooze) || !strings.Contains(string(acme.Replies[len(acme.Replies)-1].Text), "2026-06-15") {
-		t.Errorf("broken plan: buttons %v, last line %q", buttons(acme), acme.Replies[len(acme.Replies)-1].Text)
+	if last := acme.Replies[len(acme.Replies)-1].Content(); !hasButton(acme, blocks.ActionSnooze) ||
+		!strings.Contains(last, "The payment plan is broken: the USD 50.00 instalment due 2026-06-15 was not paid — <@"+member+">") {
+		t.Errorf("broken plan: buttons %v, last line %q", buttons(acme), last)
 	}
 
 	// A new plan, paid off: completed.

@@ -51,10 +51,11 @@ func actionLine(e collections.AuditEntry) string {
 		}
 		return reason(line)
 	case collections.AuditSnoozeEnded:
+		line := "The snooze ended"
 		if d.Until != nil {
-			return "The snooze until " + d.Until.String() + " ended"
+			line = "The snooze until " + d.Until.String() + " ended"
 		}
-		return "The snooze ended"
+		return line + ownerMention(d)
 	case collections.AuditPlanProposed:
 		line := who + " proposed a payment plan"
 		if p := d.Plan; p != nil {
@@ -78,7 +79,7 @@ func actionLine(e collections.AuditEntry) string {
 		default:
 			line += ": an instalment was not paid"
 		}
-		return line
+		return line + ownerMention(d)
 	case collections.AuditPlanCompleted:
 		return "The payment plan is paid off"
 	case collections.AuditEscalationRequested:
@@ -120,21 +121,13 @@ func actionLine(e collections.AuditEntry) string {
 		}
 		return line
 	case collections.AuditFollowUpDue:
-		line := "Follow up with " + nameOrCustomer(d.Customer) + " today"
-		if d.Owner != "" {
-			line += " — " + Mention(d.Owner)
-		}
-		return line
+		return "Follow up with " + nameOrCustomer(d.Customer) + " today" + ownerMention(d)
 	case collections.AuditPromised:
 		return who + " recorded a promise to pay" + promiseTerms(d)
 	case collections.AuditPromiseKept:
 		return "Promise kept" + promiseTerms(d) + paidSoFar(d)
 	case collections.AuditPromiseBroken:
-		line := "Promise broken" + promiseTerms(d) + paidSoFar(d)
-		if d.Owner != "" {
-			line += " — " + Mention(d.Owner)
-		}
-		return line
+		return "Promise broken" + promiseTerms(d) + paidSoFar(d) + ownerMention(d)
 	case collections.AuditDisputed:
 		line := who + " put " + invoiceNumbers(d.Invoices) + " in dispute"
 		if d.DisputeReason != "" {
@@ -164,6 +157,15 @@ func unknownLine(who string, e collections.AuditEntry) string {
 		name = "an action"
 	}
 	return who + " recorded " + quoted(name, 60)
+}
+
+// ownerMention is " — @owner" for a line that brings a case back to its
+// account owner, or "" when the customer has none.
+func ownerMention(d collections.AuditDetails) string {
+	if d.Owner == "" {
+		return ""
+	}
+	return " — " + Mention(d.Owner)
 }
 
 // contactWords names a contact by its channel: "a call", "an email".

@@ -552,8 +552,12 @@ func (s *CaseService) apply(ctx context.Context, in collections.SweepInput, d co
 			out.payment = true
 			return s.tellPayment(ctx, tx, r, d, live)
 		case collections.DecideSnoozeEnded:
+			owner, err := customerOwner(ctx, tx, c.CustomerID)
+			if err != nil {
+				return err
+			}
 			if err := owedActs(ctx, tx, c, collections.ActEndSnooze, collections.AuditSnoozeEnded,
-				collections.AuditDetails{Until: collections.DateOf(*c.SnoozedUntil)}); err != nil {
+				collections.AuditDetails{Until: collections.DateOf(*c.SnoozedUntil), Owner: owner}); err != nil {
 				return err
 			}
 			out.reopened, out.alerted = true, true

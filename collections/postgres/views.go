@@ -230,6 +230,11 @@ func (s *CaseService) checkPlans(ctx context.Context, asOf time.Time, res *colle
 				return nil // another replica did it
 			}
 			done = true
+			if !check.Completed { // the plan's owner is told in the thread
+				if details.Owner, err = customerOwner(ctx, tx, r.CustomerID); err != nil {
+					return err
+				}
+			}
 			return owedActs(ctx, tx, c, action, auditAction, details)
 		})
 		if err != nil {
