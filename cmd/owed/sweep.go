@@ -210,7 +210,7 @@ func printSweep(w io.Writer, res collections.SweepResult, dryRun bool) {
 	for _, a := range res.Alerts {
 		kind := map[collections.SweepDecisionKind]string{collections.DecideNewCase: "new", collections.DecideStage: "next stage",
 			collections.DecideSnoozeEnded: "snooze ended", collections.DecideFollowUpDue: "follow-up due"}[a.Why]
-		fmt.Fprintf(w, "  %-32s stage %-3d oldest %3d days overdue  %s (%s)\n", a.Customer.Label(), a.Stage, a.OldestDays,
+		fmt.Fprintf(w, "  %-32s stage %-3d oldest %8s overdue  %s (%s)\n", a.Customer.Label(), a.Stage, collections.Plural(a.OldestDays, "day", "days"),
 			collections.OverdueText(a.Overdue), kind)
 	}
 	if !dryRun && (res.Settled+res.Reopened+res.Broken+res.Completed) > 0 {

@@ -26,9 +26,15 @@ func TestSweep_DryRunPrintsAlertsAndPostsNothing(t *testing.T) {
 		!strings.Contains(out, "stage 60") || !strings.Contains(out, "Bluebird Bakery") || strings.Contains(out, "Current Co") {
 		t.Errorf("dry run output:\n%s", out)
 	}
+	if !strings.Contains(out, "oldest  60 days overdue") || !strings.Contains(out, "oldest   5 days overdue") {
+		t.Errorf("days overdue in the dry run:\n%s", out)
+	}
 	out = c.must("sweep", "--as-of", "2026-06-30", "--dry-run")
 	if !strings.Contains(out, "would post 2 alerts") {
 		t.Errorf("a dry run changed what the next sweep does:\n%s", out)
+	}
+	if out := c.must("sweep", "--as-of", "2026-06-26", "--dry-run"); !strings.Contains(out, "oldest    1 day overdue") {
+		t.Errorf("one day overdue:\n%s", out)
 	}
 }
 

@@ -1066,7 +1066,7 @@ SELECT s.line, 'invoice', format('no invoice numbered %s', s.invoice)
 const paymentPlan = `
 CREATE TEMP TABLE payment_plan ON COMMIT DROP AS
 WITH resolved AS (
-    SELECT s.line, s.invoice, s.paid_on, s.reference, s.scale, d.digits,
+    SELECT s.line, s.invoice, s.paid_on, s.reference, s.units, s.scale, d.digits,
            i.id AS invoice_id, i.currency, i.amount_minor, i.paid_minor,
            CASE WHEN s.scale <= d.digits THEN s.units * (10::numeric ^ (d.digits - s.scale))::bigint END AS minor
       FROM stage_payments s
@@ -1085,7 +1085,8 @@ SELECT *, (paid_minor + sum(minor) FILTER (WHERE existing_id IS NULL)
   FROM matched`
 
 const paymentConflicts = `
-SELECT line, 'amount', format('has %s decimals; %s has %s', scale, currency, digits)
+SELECT line, 'amount', CASE WHEN digits = 0 THEN format('%s has decimals; %s has none', round(units::numeric / 10::numeric ^ scale, scale), currency)
+                            ELSE format('%s has %s decimals; %s has %s', round(units::numeric / 10::numeric ^ scale, scale), scale, currency, digits) END
   FROM payment_plan WHERE minor IS NULL
 UNION ALL
 SELECT line, CASE WHEN reference IS NULL THEN 'amount' ELSE 'reference' END,

@@ -264,6 +264,22 @@ func TestImport_OverpaymentDoesNotCountAgainstTheRowsAfterIt(t *testing.T) {
 	}
 }
 
+// A payment with more decimals than its invoice's currency is told with
+// the amount as written.
+func TestImport_PaymentDecimalsBeyondTheCurrency(t *testing.T) {
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportInvoices, invoiceHeader+
+		"J-1,Acme,JPY,1000,2026-01-01,2026-02-01\n"+
+		"U-1,Acme,USD,10.00,2026-01-01,2026-02-01\n")
+	_, err := importBody(db, collections.ImportPayments, "pay.csv", "invoice,amount,paid_on,reference\n"+
+		"J-1,100.5,2026-02-01,A\n"+
+		"U-1,1.005,2026-02-01,B\n")
+	expectProblems(t, problemsOf(t, err),
+		[2]string{"pay.csv:2: amount: ", "100.5 has decimals; JPY has none"},
+		[2]string{"pay.csv:3: amount: ", "1.005 has 3 decimals; USD has 2"},
+	)
+}
+
 // An invoice whose currency a file changes under its payments is refused,
 // and what is paid is told in the currency it was paid in.
 func TestImport_CurrencyChangeUnderPaymentsNamesWhatWasPaid(t *testing.T) {
