@@ -70,12 +70,10 @@ func TemplateFor(v CaseView) string {
 // for reminder, firm and final_notice, the overdue ones. None: the
 // template has nothing true to say (NothingToRemind).
 func TemplateInvoices(template string, invoices []OpenInvoice) []OpenInvoice {
+	wantOverdue := template != TemplateCourtesy
 	var out []OpenInvoice
 	for _, inv := range invoices {
-		if inv.Disputed {
-			continue
-		}
-		if overdue := inv.DaysOverdue > 0; overdue == (template != TemplateCourtesy) {
+		if !inv.Disputed && (inv.DaysOverdue > 0) == wantOverdue {
 			out = append(out, inv)
 		}
 	}

@@ -283,11 +283,12 @@ func (s *EmailService) FindBatch(ctx context.Context, id int64) (collections.Rem
 	if err != nil || b.SentAt == nil {
 		return b, err
 	}
-	// Left out at Send all by owed and due before the day it was pressed:
-	// it had fallen due (else it had been paid).
+	// Left out at Send all by owed, due before the day it was pressed and
+	// still owed: it had fallen due (else it had been paid).
 	sentOn := collections.DateIn(*b.SentAt, s.location)
 	for i, it := range b.Items {
-		b.Items[i].FellDue = it.Status == collections.CourtesySkipped && it.DecidedBy == collections.SystemActor && it.DueOn.Before(sentOn)
+		b.Items[i].FellDue = it.Status == collections.CourtesySkipped && it.DecidedBy == collections.SystemActor &&
+			it.DueOn.Before(sentOn) && it.Balance.Minor > 0
 	}
 	return b, nil
 }

@@ -392,53 +392,45 @@ func enqueueBatch(ctx context.Context, tx *sqlx.Tx, batchID, auditID int64) erro
 
 // ClaimEmail leases the next queued email that is due. The lease ends
 // inside the customer's send window, so that an email whose sender died
-// is not sent again outside it; a due email whose window has shut since
-// it was queued is put off until the window opens, not handed out.
+// is not sent again outside it. A due email whose window has shut since
+// it was queued is put off until the window opens, and nil returned: the
+// dispatcher looks again at once (NextEmailDue).
 func (s *EmailService) ClaimEmail(ctx context.Context, lease time.Duration) (*collections.Email, error) {
-	// Bounded, should the database's clock run ahead of owed's: what is
-	// left is looked at on the next call.
-	for range 100 {
-		var e *collections.Email
-		putOff := false
-		err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
-			var due struct {
-				ID       int64  `db:"id"`
-				Timezone string `db:"timezone"`
-			}
-			err := tx.GetContext(ctx, &due, `
-				SELECT e.id, coalesce(c.timezone, '') AS timezone FROM emails e JOIN customers c ON c.id = e.customer_id
-				 WHERE e.status = 'queued' AND e.not_before <= now()
-				 ORDER BY e.not_before, e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED`)
-			if noRows(err) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			loc := collections.CustomerLocation(collections.Customer{Timezone: due.Timezone}, s.location)
-			now := s.now()
-			if opens := s.window.Next(now, loc); opens.After(now) {
-				putOff = true
-				_, err := tx.ExecContext(ctx, `UPDATE emails SET not_before = $2 WHERE id = $1`, due.ID, opens)
-				return err
-			}
-			var r emailRow
-			if err := tx.GetContext(ctx, &r, `UPDATE emails SET not_before = $2, attempts = attempts + 1 WHERE id = $1 RETURNING `+emailColumns,
-				due.ID, s.window.Next(now.Add(lease), loc)); err != nil {
-				return err
-			}
-			claimed := r.domain()
-			e = &claimed
+	var e *collections.Email
+	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
+		var due struct {
+			ID       int64  `db:"id"`
+			Timezone string `db:"timezone"`
+		}
+		err := tx.GetContext(ctx, &due, `
+			SELECT e.id, coalesce(c.timezone, '') AS timezone FROM emails e JOIN customers c ON c.id = e.customer_id
+			 WHERE e.status = 'queued' AND e.not_before <= now()
+			 ORDER BY e.not_before, e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED`)
+		if noRows(err) {
 			return nil
-		})
+		}
 		if err != nil {
-			return nil, fmt.Errorf("claim email: %w", err)
+			return err
 		}
-		if !putOff {
-			return e, nil
+		loc := collections.CustomerLocation(collections.Customer{Timezone: due.Timezone}, s.location)
+		now := s.now()
+		if opens := s.window.Next(now, loc); opens.After(now) {
+			_, err := tx.ExecContext(ctx, `UPDATE emails SET not_before = $2 WHERE id = $1`, due.ID, opens)
+			return err
 		}
+		var r emailRow
+		if err := tx.GetContext(ctx, &r, `UPDATE emails SET not_before = $2, attempts = attempts + 1 WHERE id = $1 RETURNING `+emailColumns,
+			due.ID, s.window.Next(now.Add(lease), loc)); err != nil {
+			return err
+		}
+		claimed := r.domain()
+		e = &claimed
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim email: %w", err)
 	}
-	return nil, nil
+	return e, nil
 }
 
 // NextEmailDue says how long until the next queued email is due.

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -76,31 +77,34 @@ D-2,Dawn Dairy,USD,30.00,2026-05-20,2026-06-04
 	for _, it := range b.Items {
 		fellDue[it.Invoice] = it.FellDue
 	}
-	if want := map[string]bool{"C-1": true, "D-1": true, "D-2": false}; !equalMaps(fellDue, want) {
+	if want := map[string]bool{"C-1": true, "D-1": true, "D-2": false}; !maps.Equal(fellDue, want) {
 		t.Errorf("fell due: %v, want %v", fellDue, want)
 	}
 }
 
 // TestSendAll_APaidInvoiceDidNotFallDue: an invoice paid before Send
-// all is left out too, and not told as fallen due.
+// all is left out too, and not told as fallen due, even when its due
+// date has passed by then.
 func TestSendAll_APaidInvoiceDidNotFallDue(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.New(t)
 	importCSV(t, db, collections.ImportCustomers, "name,ref,email\nDawn Dairy,C-004,accounts@dawn.example\n")
-	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nD-1,Dawn Dairy,USD,20.00,2026-05-20,2026-06-04\n")
+	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\n"+
+		"D-0,Dawn Dairy,USD,10.00,2026-05-20,2026-06-02\nD-1,Dawn Dairy,USD,20.00,2026-05-20,2026-06-04\n")
 	res, err := emailsOn(t, db, collections.RemindersApprove, date("2026-06-01")).SweepReminders(ctx, date("2026-06-01"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, `UPDATE invoices SET paid_minor = amount_minor WHERE number = 'D-1'`); err != nil {
+	if _, err := db.ExecContext(ctx, `UPDATE invoices SET paid_minor = amount_minor`); err != nil {
 		t.Fatal(err)
 	}
-	b, err := emailsOn(t, db, collections.RemindersApprove, date("2026-06-02")).SendBatch(ctx, collections.Actor{UserID: "U0DANA"}, res.BatchID)
+	b, err := emailsOn(t, db, collections.RemindersApprove, date("2026-06-03")).SendBatch(ctx, collections.Actor{UserID: "U0DANA"}, res.BatchID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.Items) != 1 || b.Items[0].Status != collections.CourtesySkipped || b.Items[0].FellDue {
-		t.Errorf("paid invoice: %+v", b.Items)
+	if len(b.Items) != 2 || b.Items[0].Status != collections.CourtesySkipped || b.Items[0].FellDue ||
+		b.Items[1].Status != collections.CourtesySkipped || b.Items[1].FellDue {
+		t.Errorf("paid invoices: %+v", b.Items)
 	}
 	if n := count(t, db, `SELECT count(*) FROM emails`); n != 0 {
 		t.Errorf("%d emails for a paid invoice", n)
@@ -116,14 +120,67 @@ func customerID(t *testing.T, db *postgres.DB, name string) int64 {
 	return id
 }
 
-func equalMaps[K comparable, V comparable](a, b map[K]V) bool {
-	if len(a) != len(b) {
-		return false
+// acmeWithInvoiceComingDue is Acme's case with A-3 due on 3 June, and an
+// address to email.
+func acmeWithInvoiceComingDue(t *testing.T) (*postgres.DB, collections.Case) {
+	t.Helper()
+	db, _, c := acmeCaseWith(t, "A-3,Acme,USD,70.00,2026-05-20,2026-06-03\n")
+	if _, err := db.ExecContext(context.Background(), `UPDATE customers SET email = 'ap@acme.example' WHERE name = 'Acme'`); err != nil {
+		t.Fatal(err)
 	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
+	return db, c
+}
+
+func sendCourtesyByHand(t *testing.T, emails *postgres.EmailService, caseID int64) {
+	t.Helper()
+	if _, err := emails.QueueReminder(context.Background(), collections.Actor{UserID: "U0DANA", Name: "Dana"}, caseID, collections.ReminderRequest{
+		To: "ap@acme.example", Template: collections.TemplateCourtesy, Subject: "Coming due", Text: "Hello", SendAnyway: true}); err != nil {
+		t.Fatal(err)
 	}
-	return true
+}
+
+// TestCourtesyByHand_TheSweepDoesNotRemindTheInvoiceAgain: an invoice a
+// person sent a courtesy email about gets none from the sweep.
+func TestCourtesyByHand_TheSweepDoesNotRemindTheInvoiceAgain(t *testing.T) {
+	ctx := context.Background()
+	db, c := acmeWithInvoiceComingDue(t)
+	emails := emailsWithGap(t, db, collections.RemindersAuto, date("2026-06-01"), 0)
+	sendCourtesyByHand(t, emails, c.ID)
+	res, err := emails.SweepReminders(ctx, date("2026-06-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Courtesy != 0 || res.Emails != 0 {
+		t.Errorf("the sweep reminded again: %+v", res)
+	}
+	if n := count(t, db, `SELECT count(*) FROM emails WHERE template = 'courtesy'`); n != 1 {
+		t.Errorf("%d courtesy emails, want 1", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM courtesy_reminders r JOIN invoices i ON i.id = r.invoice_id WHERE i.number = 'A-3' AND r.status = 'queued'`); n != 1 {
+		t.Errorf("A-3 is not recorded as reminded")
+	}
+}
+
+// TestCourtesyByHand_SendAllDoesNotRemindTheInvoiceAgain: an invoice
+// waiting in a batch for Send all that a person sent a courtesy email
+// about is sent with that email; Send all sends no second.
+func TestCourtesyByHand_SendAllDoesNotRemindTheInvoiceAgain(t *testing.T) {
+	ctx := context.Background()
+	db, c := acmeWithInvoiceComingDue(t)
+	emails := emailsWithGap(t, db, collections.RemindersApprove, date("2026-06-01"), 0)
+	res, err := emails.SweepReminders(ctx, date("2026-06-01"))
+	if err != nil || res.Courtesy != 1 {
+		t.Fatalf("ready: %+v %v", res, err)
+	}
+	sendCourtesyByHand(t, emails, c.ID)
+	b, err := emails.SendBatch(ctx, collections.Actor{UserID: "U0ALICE", Name: "Alice"}, res.BatchID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM emails WHERE template = 'courtesy'`); n != 1 {
+		t.Errorf("%d courtesy emails, want 1", n)
+	}
+	if len(b.Items) != 1 || b.Items[0].Status != collections.CourtesyQueued || b.Items[0].DecidedBy != "U0DANA" {
+		t.Errorf("the batch: %+v", b.Items)
+	}
 }
