@@ -5,18 +5,69 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // NormalizeName folds a customer name or query for matching: lower case,
-// every run of punctuation or space becomes one space, trimmed.
-// "ACME Corp." and "acme  corp" both become "acme corp".
+// Latin letters without their accents, every run of punctuation or space
+// becomes one space, trimmed. "ACME Corp." and "acme  corp" both become
+// "acme corp"; "Kōbō Design" becomes "kobo design".
 func NormalizeName(s string) string {
 	if n, ok := normalizeASCII(s); ok {
 		return n
 	}
+	return normalizeName(foldAccents(strings.ToLower(s)))
+}
+
+// NormalizeNameKeepingAccents is NormalizeName as it was before accents
+// were folded: the key of customers saved then, which the migration
+// that folds their keys puts back when it is rolled back.
+func NormalizeNameKeepingAccents(s string) string {
+	if n, ok := normalizeASCII(s); ok {
+		return n
+	}
+	return normalizeName(strings.ToLower(s))
+}
+
+// foldAccents drops the accents of Latin letters ("kōbō" → "kobo",
+// "müller" → "muller") and spells out those that have no plain form
+// ("ß" → "ss", "ø" → "o", "æ" → "ae"). Other scripts keep their marks: a
+// Japanese voicing mark is part of the letter, not an accent. s is in
+// lower case.
+func foldAccents(s string) string {
+	var b strings.Builder
+	latin := false // the last letter read is Latin: its marks are accents
+	for _, r := range norm.NFD.String(s) {
+		if unicode.Is(unicode.Mn, r) {
+			if !latin {
+				b.WriteRune(r)
+			}
+			continue
+		}
+		latin = unicode.Is(unicode.Latin, r)
+		if plain, ok := plainLatin[r]; ok {
+			b.WriteString(plain)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return norm.NFC.String(b.String())
+}
+
+// plainLatin spells the lower-case Latin letters that no accent mark
+// makes (so NFD does not take them apart) in plain letters.
+var plainLatin = map[rune]string{
+	'ß': "ss", 'ø': "o", 'æ': "ae", 'œ': "oe", 'ł': "l", 'đ': "d", 'ð': "d",
+	'þ': "th", 'ı': "i", 'ħ': "h", 'ŧ': "t",
+}
+
+// normalizeName is NormalizeName's work after case and accents: runs of
+// punctuation or space become one space, apostrophes join.
+func normalizeName(s string) string {
 	var b strings.Builder
 	space := false
-	for _, r := range strings.ToLower(s) {
+	for _, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')

@@ -1,5 +1,6 @@
 // Package migrations holds owed's Postgres schema as goose SQL migrations,
-// embedded in the binary.
+// embedded in the binary, and the few migrations that need owed's own
+// code (Go, in the files named for their version).
 package migrations
 
 import "embed"

@@ -64,7 +64,7 @@ func (db *DB) migrator() (*goose.Provider, error) {
 		return nil, fmt.Errorf("migration lock: %w", err)
 	}
 	p, err := goose.NewProvider(goose.DialectPostgres, db.DB.DB, migrations.FS,
-		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true))
+		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(migrations.Go...))
 	if err != nil {
 		return nil, fmt.Errorf("load migrations: %w", err)
 	}

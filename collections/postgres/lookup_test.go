@@ -103,6 +103,30 @@ func TestFindCustomer_ForgivingLookup(t *testing.T) {
 	})
 }
 
+// Names are matched without their accents: what a user types, and what
+// another system exported, often has none.
+func TestFindCustomer_AccentsDoNotMatter(t *testing.T) {
+	ctx := context.Background()
+	db, ledger := lookupLedger(t)
+	importCSV(t, db, collections.ImportCustomers, "name,ref\nKōbō Design,C-003\nMüller & Söhne GmbH,\nCafé Zürich AG,\n")
+	for query, want := range map[string]string{
+		"kobo": "Kōbō Design", "Kobo Design": "Kōbō Design", "KŌBŌ": "Kōbō Design", "muller": "Müller & Söhne GmbH",
+		"mueller sohne": "Müller & Söhne GmbH", "cafe zurich": "Café Zürich AG", "zurich": "Café Zürich AG",
+	} {
+		if c, err := ledger.FindCustomer(ctx, query); err != nil || c.Name != want {
+			t.Errorf("FindCustomer(%q) = %q, %v; want %q", query, c.Name, err, want)
+		}
+	}
+	// An invoice for the name spelt without its accents is the customer's.
+	importCSV(t, db, collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nK-1,Kobo Design,JPY,1000,2026-04-01,2026-05-01\n")
+	if n := count(t, db, `SELECT count(*) FROM customers WHERE name IN ('Kōbō Design', 'Kobo Design')`); n != 1 {
+		t.Errorf("customers named Kōbō / Kobo Design = %d, want 1", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM invoices i JOIN customers c ON c.id = i.customer_id WHERE i.number = 'K-1' AND c.ref = 'C-003'`); n != 1 {
+		t.Error("invoice K-1 is not Kōbō Design's")
+	}
+}
+
 func TestCustomerSummary_OneCustomerWithWhatItOwes(t *testing.T) {
 	ctx := context.Background()
 	db, ledger := lookupLedger(t)

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 
@@ -116,5 +117,48 @@ func TestHistory_ADetailsRowThatCannotBeReadIsAnError(t *testing.T) {
 	}
 	if _, err := cs.History(ctx, c.CustomerID, 10); err == nil || !strings.Contains(err.Error(), "stage") {
 		t.Errorf("history with an unreadable row: err = %v, want an error naming it", err)
+	}
+}
+
+func TestMigrations_CustomerKeysLoseTheirAccents(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	if err := db.MigrateDownTo(ctx, 12); err != nil {
+		t.Fatal(err)
+	}
+	// Keys as the earlier code wrote them, accents kept. Müller and
+	// Muller would share a key folded: Muller, whose key does not change,
+	// keeps it, and Müller keeps its own.
+	if _, err := db.ExecContext(ctx, `INSERT INTO customers (name, search_name) VALUES
+		('Kōbō Design', 'kōbō design'), ('Müller GmbH', 'müller gmbh'), ('Muller GmbH', 'muller gmbh'),
+		('Ærø Ferries', 'ærø ferries'), ('ACME Corp.', 'acme corp')`); err != nil {
+		t.Fatal(err)
+	}
+	keys := func() map[string]string {
+		t.Helper()
+		var rows []struct{ Name, Key string }
+		if err := db.SelectContext(ctx, &rows, `SELECT name, search_name AS key FROM customers`); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, r := range rows {
+			m[r.Name] = r.Key
+		}
+		return m
+	}
+	before := keys()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"Kōbō Design": "kobo design", "Müller GmbH": "müller gmbh", "Muller GmbH": "muller gmbh",
+		"Ærø Ferries": "aero ferries", "ACME Corp.": "acme corp"}
+	if got := keys(); !maps.Equal(got, want) {
+		t.Errorf("keys after the migration = %v, want %v", got, want)
+	}
+	if err := db.MigrateDownTo(ctx, 12); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(); !maps.Equal(got, before) {
+		t.Errorf("keys after rolling back = %v, want %v", got, before)
 	}
 }

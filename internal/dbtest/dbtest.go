@@ -181,6 +181,9 @@ func migrationsHash() string {
 		h.Write(b)
 		return nil
 	})
+	for _, m := range migrations.Go {
+		fmt.Fprintf(h, "go migration %d\n", m.Version)
+	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
