@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,6 +179,18 @@ func TestJourney_PaymentPlanAgreedBrokenThenCompleted(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM plans WHERE status = 'completed'`); n != 1 {
 		t.Errorf("completed plans = %d", n)
 	}
+	// The thread tells the payment, then what it brought about.
+	h.settle()
+	replies := h.refresh(acme).Replies
+	paid, paidOff := lineIndex(replies, "Payment received: USD 100.00"), lineIndex(replies, "The payment plan is paid off")
+	if paid < 0 || paidOff < paid {
+		t.Errorf("payment line at %d, plan paid off at %d; want the payment first", paid, paidOff)
+	}
+}
+
+// lineIndex is the position of the first thread line that shows text, or -1.
+func lineIndex(replies []sandbox.Message, text string) int {
+	return slices.IndexFunc(replies, func(m sandbox.Message) bool { return shows(m, text) })
 }
 
 func TestJourney_EscalationNeedsAnotherApprover(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -425,14 +426,6 @@ func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStag
 	if asOf.After(live) {
 		live = asOf
 	}
-	if !dryRun {
-		if err := s.checkPlans(ctx, live, &res); err != nil {
-			return res, err
-		}
-		if err := s.checkPromises(ctx, live, &res); err != nil {
-			return res, err
-		}
-	}
 	overdue, err := s.overdueCustomers(ctx, asOf)
 	if err != nil {
 		return res, err
@@ -440,6 +433,16 @@ func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStag
 	liveOverdue := overdue
 	if !live.Equal(asOf) {
 		if liveOverdue, err = s.overdueCustomers(ctx, live); err != nil {
+			return res, err
+		}
+	}
+	if !dryRun {
+		// Payments that keep a promise or pay a plan off are told first.
+		p := paymentsToTell{live: live, overdue: liveOverdue}
+		if err := s.checkPlans(ctx, p, &res); err != nil {
+			return res, err
+		}
+		if err := s.checkPromises(ctx, p, &res); err != nil {
 			return res, err
 		}
 	}
@@ -652,6 +655,34 @@ func (s *CaseService) tellPayment(ctx context.Context, tx *sqlx.Tx, r caseRow, d
 	if err != nil {
 		return err
 	}
+	return s.tellPaid(ctx, tx, r, paid, seen, d, live)
+}
+
+// paymentsToTell is what a sweep needs to tell payments before what they
+// bring about: today, and what each customer owes today.
+type paymentsToTell struct {
+	live    time.Time
+	overdue []collections.OverdueCustomer
+}
+
+// tellPaymentsFirst tells the payments a case has not told yet, if any,
+// before a line they bring about ("Promise kept", "The payment plan is
+// paid off"), so that the thread reads in the order things happened.
+func (s *CaseService) tellPaymentsFirst(ctx context.Context, tx *sqlx.Tx, r caseRow, p paymentsToTell) error {
+	paid, seen, err := paymentsSince(ctx, tx, r.CustomerID, r.PaymentsSeen)
+	if err != nil || len(paid) == 0 {
+		return err
+	}
+	d := collections.SweepDecision{CustomerID: r.CustomerID, CaseID: r.ID}
+	if i := slices.IndexFunc(p.overdue, func(o collections.OverdueCustomer) bool { return o.CustomerID == r.CustomerID }); i >= 0 {
+		d.Live = p.overdue[i]
+	}
+	return s.tellPaid(ctx, tx, r, paid, seen, d, p.live)
+}
+
+// tellPaid records that the payments up to seen were told, redraws the
+// message and says in its thread what was paid and what is still overdue.
+func (s *CaseService) tellPaid(ctx context.Context, tx *sqlx.Tx, r caseRow, paid []collections.Money, seen int64, d collections.SweepDecision, live time.Time) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET payments_seen = $2 WHERE id = $1`, r.ID, seen); err != nil {
 		return fmt.Errorf("update case %d: %w", r.ID, err)
 	}

@@ -262,7 +262,8 @@ func (s *CaseService) latestPromise(ctx context.Context, q sqlx.QueryerContext, 
 // checkPromises keeps the open promises whose payments reached the amount
 // and breaks those past their date plus grace, as the lifecycle decides:
 // both reopen the case; a broken one brings the alert back to its owner.
-func (s *CaseService) checkPromises(ctx context.Context, asOf time.Time, res *collections.SweepResult) error {
+func (s *CaseService) checkPromises(ctx context.Context, pay paymentsToTell, res *collections.SweepResult) error {
+	asOf := pay.live
 	var rows []struct {
 		promiseRow
 		CustomerID int64 `db:"customer_id_of_case"`
@@ -287,10 +288,11 @@ func (s *CaseService) checkPromises(ctx context.Context, asOf time.Time, res *co
 		done := false
 		err = s.db.Transact(ctx, func(tx *sqlx.Tx) error {
 			done = false
-			c, err := lockCase(ctx, tx, p.CaseID)
+			cr, err := lockCaseRow(ctx, tx, p.CaseID)
 			if err != nil {
 				return err
 			}
+			c := cr.domain()
 			res, err := tx.ExecContext(ctx, `UPDATE promises SET status = $2, decided_at = now() WHERE id = $1 AND status = 'open'`, p.ID, string(status))
 			if err != nil {
 				return fmt.Errorf("update promise %d: %w", p.ID, err)
@@ -301,6 +303,11 @@ func (s *CaseService) checkPromises(ctx context.Context, asOf time.Time, res *co
 			owner, err := customerOwner(ctx, tx, c.CustomerID)
 			if err != nil {
 				return err
+			}
+			if status == collections.PromiseKept {
+				if err := s.tellPaymentsFirst(ctx, tx, cr, pay); err != nil {
+					return err
+				}
 			}
 			amount := p.Amount
 			done = true

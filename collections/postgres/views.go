@@ -190,7 +190,8 @@ func (s *CaseService) latestPlan(ctx context.Context, q sqlx.QueryerContext, c c
 // checkPlans breaks active plans with a missed instalment and completes
 // those paid off, as the lifecycle decides: both reopen the case so that
 // it alerts again (or settles, once nothing is overdue).
-func (s *CaseService) checkPlans(ctx context.Context, asOf time.Time, res *collections.SweepResult) error {
+func (s *CaseService) checkPlans(ctx context.Context, pay paymentsToTell, res *collections.SweepResult) error {
+	asOf := pay.live
 	var rows []struct {
 		planRow
 		CustomerID int64 `db:"customer_id_of_case"`
@@ -218,10 +219,11 @@ func (s *CaseService) checkPlans(ctx context.Context, asOf time.Time, res *colle
 		done := false
 		err = s.db.Transact(ctx, func(tx *sqlx.Tx) error {
 			done = false
-			c, err := lockCase(ctx, tx, plan.CaseID)
+			cr, err := lockCaseRow(ctx, tx, plan.CaseID)
 			if err != nil {
 				return err
 			}
+			c := cr.domain()
 			res, err := tx.ExecContext(ctx, `UPDATE plans SET status = $2 WHERE id = $1 AND status = 'active'`, plan.ID, string(status))
 			if err != nil {
 				return fmt.Errorf("update plan %d: %w", plan.ID, err)
@@ -234,6 +236,8 @@ func (s *CaseService) checkPlans(ctx context.Context, asOf time.Time, res *colle
 				if details.Owner, err = customerOwner(ctx, tx, r.CustomerID); err != nil {
 					return err
 				}
+			} else if err := s.tellPaymentsFirst(ctx, tx, cr, pay); err != nil {
+				return err
 			}
 			return owedActs(ctx, tx, c, action, auditAction, details)
 		})
