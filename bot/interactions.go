@@ -542,7 +542,14 @@ func (b *Bot) decide(ctx context.Context, cb *slack.InteractionCallback, act *sl
 		return
 	}
 	e, err := b.opts.Cases.DecideEscalation(ctx, a, ref.EscalationID, action, note)
-	if err != nil {
+	switch {
+	case err == nil:
+	case e.CaseID != 0 && !errors.Is(err, collections.ErrNotApprover) && collections.ErrorCode(err) != collections.EINTERNAL:
+		// Decided already, or its case moved on: why, and the case now.
+		b.metrics.requests.WithLabelValues("interaction", "refused").Inc()
+		b.replyWithCase(ctx, cb, e.CaseID, collections.ErrorMessage(err))
+		return
+	default:
 		b.refuse(ctx, cb, err)
 		return
 	}

@@ -114,6 +114,42 @@ func TestLifecycle_SettlingEndsThePendingApprovalRequests(t *testing.T) {
 	}
 }
 
+// An approval request Slack could not edit when the case settled still
+// shows Approve: a click on it is refused with why, and the case as it is.
+func TestLifecycle_ALateApproveIsAnsweredWithTheSettledCase(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	escalate(t, h, member, acme, collections.TargetAgency, "three reminders ignored")
+	dm := h.sb.DMs(approver2)
+	if len(dm) != 1 {
+		t.Fatalf("approver2 has %d DMs, want the request", len(dm))
+	}
+	var refused []sandbox.Failure
+	for range 4 { // the alert and the three requests
+		refused = append(refused, sandbox.SlackError("cant_update_message"))
+	}
+	h.sb.FailNext("chat.update", refused...)
+	payAcme(h)
+	if res := h.review(); res.Settled != 1 {
+		t.Fatalf("settled = %d, want 1", res.Settled)
+	}
+	h.settle()
+	if !hasButton(h.refresh(dm[0]), blocks.ActionApprove) {
+		t.Fatal("the request lost its buttons: the late click cannot be tried")
+	}
+	h.click(approver2, dm[0], blocks.ActionApprove)
+	if m, ok := h.ephemeral(approver2, "Settled — paid in full"); !ok {
+		t.Errorf("a late Approve was answered %+v; want the refusal with the settled case", h.sb.Ephemerals(approver2))
+	} else if len(buttons(m)) != 0 {
+		t.Errorf("the settled case is shown with buttons %v", buttons(m))
+	}
+	if n := h.count(`SELECT count(*) FROM escalations WHERE status = 'approved'`); n != 0 {
+		t.Errorf("approved escalations = %d, want 0", n)
+	}
+}
+
 func TestLifecycle_TheRequesterWithdrawsAndRejectionsGiveAReason(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	h.importCSV(collections.ImportInvoices, journeyInvoices)

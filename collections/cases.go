@@ -301,6 +301,8 @@ type CaseService interface {
 	Escalate(ctx context.Context, a Actor, caseID int64, target EscalationTarget, reason string) (Escalation, error)
 	// DecideEscalation approves, rejects (with an optional note) or
 	// withdraws a pending escalation: ActApprove, ActReject, ActWithdraw.
+	// A refused decision returns the escalation as it is, when it exists,
+	// with the error.
 	DecideEscalation(ctx context.Context, a Actor, escalationID int64, action CaseAction, note string) (Escalation, error)
 	// FindEscalation returns one escalation.
 	FindEscalation(ctx context.Context, id int64) (Escalation, error)
