@@ -409,7 +409,7 @@ CREATE TEMP TABLE stage_invoices (
     amount_minor bigint, balance_minor bigint, issued_on date, due_on date, payment_url text, ok boolean
 ) ON COMMIT DROP;
 CREATE TEMP TABLE stage_invoice_customers (
-    idx int PRIMARY KEY, customer text, customer_key text, first_line int, customer_id bigint
+    idx int PRIMARY KEY, customer text, customer_key text, ref_key text, first_line int, customer_id bigint
 ) ON COMMIT DROP`
 
 const invoiceDuplicates = `
@@ -439,17 +439,18 @@ SELECT i.id, s.amount_minor - s.balance_minor, $1::date, '` + OpeningBalanceRefe
  WHERE s.balance_minor < s.amount_minor`
 
 // resolveCustomerBatch finds the customer of each of a batch of distinct
-// customers of the file: by ref, then by normalised name, else a new
-// customer (one per normalised name, named as on the first line that names
-// it). It returns each one's place in the batch (from 1), its customer and
-// whether that is new. Customers created by earlier batches are found by
-// name.
+// customers of the file: by ref (see refKeyOfC), then by normalised name,
+// else a new customer (one per normalised name, named as on the first line
+// that names it). It returns each one's place in the batch (from 1), its
+// customer and whether that is new. Customers created by earlier batches
+// are found by name.
 const resolveCustomerBatch = `
 WITH batch AS (
     SELECT b.n, b.customer, b.customer_key, b.first_line,
            coalesce((SELECT c.id FROM customers c WHERE lower(c.ref) = lower(b.customer)),
+                    (SELECT min(c.id) FROM customers c WHERE b.ref_key <> '' AND ` + refKeyOfC + ` = b.ref_key HAVING count(*) = 1),
                     (SELECT c.id FROM customers c WHERE c.search_name = b.customer_key)) AS customer_id
-      FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS b (customer, customer_key, first_line, n)
+      FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) WITH ORDINALITY AS b (customer, customer_key, first_line, ref_key, n)
 ), created AS (
     INSERT INTO customers (name, search_name)
     SELECT DISTINCT ON (customer_key) customer, customer_key
@@ -461,12 +462,26 @@ SELECT b.n, coalesce(b.customer_id, c.id), c.id IS NOT NULL
   FROM batch b LEFT JOIN created c ON b.customer_id IS NULL AND c.search_name = b.customer_key`
 
 // matchInvoiceCustomers matches each distinct customer of the file, staged
-// in stage_invoice_customers, by ref, then by normalised name.
+// in stage_invoice_customers, by ref (see refKeyOfC), then by normalised
+// name.
 const matchInvoiceCustomers = `
 UPDATE stage_invoice_customers s SET customer_id = c.id
   FROM customers c WHERE lower(c.ref) = lower(s.customer);
+UPDATE stage_invoice_customers s SET customer_id = k.id
+  FROM (SELECT t.idx, min(c.id) AS id
+          FROM stage_invoice_customers t JOIN customers c ON ` + refKeyOfC + ` = t.ref_key
+         WHERE t.customer_id IS NULL AND t.ref_key <> ''
+         GROUP BY t.idx HAVING count(*) = 1) k
+ WHERE s.idx = k.idx;
 UPDATE stage_invoice_customers s SET customer_id = c.id
   FROM customers c WHERE s.customer_id IS NULL AND c.search_name = s.customer_key`
+
+// refKeyOfC is refKey for customers c, as their index holds it. The
+// customer cell of an invoice names a customer by ref when it is the ref as
+// written, ignoring case, or else when it is the ref without punctuation
+// ("c001" is C-001, as the lookup finds it) and no other customer's ref is
+// that too.
+const refKeyOfC = `regexp_replace(lower(c.ref), '[^[:alnum:]]', '', 'g')`
 
 // createInvoiceCustomers creates the staged customers still unknown, one
 // per normalised name, named as on the first line that names it, and
@@ -711,13 +726,14 @@ func (f *invoiceFile) read(ctx context.Context) (n int, err error) {
 // resolveStaged COPYs the distinct customers of the file into
 // stage_invoice_customers, finds them in the ledger and creates the others.
 func (f *invoiceFile) resolveStaged(ctx context.Context, batches []customerBatch) error {
-	cols := []string{"idx", "customer", "customer_key", "first_line"}
+	cols := []string{"idx", "customer", "customer_key", "ref_key", "first_line"}
 	_, err := f.imp.copyIn(ctx, "stage_invoice_customers", cols, func(rows *copyRows) error {
 		for _, b := range batches {
 			for i, name := range b.names {
 				rows.Int(int64(b.first + i))
 				rows.Text(name)
 				rows.Text(collections.NormalizeName(name))
+				rows.Text(collections.RefKey(name))
 				rows.Int(b.lines[i])
 				if err := rows.endRow(ctx); err != nil {
 					return err
@@ -830,15 +846,17 @@ func (f *invoiceFile) resolve(ctx context.Context, b customerBatch) error {
 	}
 	ids := make([]int64, len(b.names))
 	keys := make([]string, len(b.names))
+	refKeys := make([]string, len(b.names))
 	for i, name := range b.names {
 		keys[i] = collections.NormalizeName(name)
+		refKeys[i] = collections.RefKey(name)
 	}
 	var rows *sql.Rows
 	var err error
 	if f.fresh {
 		rows, err = f.imp.tx.QueryContext(ctx, createCustomerBatch, pq.Array(b.names), pq.Array(keys))
 	} else {
-		rows, err = f.imp.tx.QueryContext(ctx, resolveCustomerBatch, pq.Array(b.names), pq.Array(keys), pq.Array(b.lines))
+		rows, err = f.imp.tx.QueryContext(ctx, resolveCustomerBatch, pq.Array(b.names), pq.Array(keys), pq.Array(b.lines), pq.Array(refKeys))
 	}
 	if err != nil {
 		return fmt.Errorf("resolve customers: %w", err)

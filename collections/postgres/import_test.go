@@ -444,6 +444,35 @@ func TestImport_FirstInvoicesFileFindsAndCreatesCustomers(t *testing.T) {
 	}
 }
 
+// An invoice's customer written as a ref without its punctuation ("c001")
+// is the customer of that ref, as the lookup finds it, in a first file and
+// in a later one; a ref as written wins over one without punctuation.
+func TestImport_InvoiceCustomerByRefWithoutPunctuation(t *testing.T) {
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportCustomers, "name,ref\nACME Corp.,C-001\nTwin A,T-1\nTwin B,T1\n")
+	res, err := importBody(db, collections.ImportInvoices, "first.csv", invoiceHeader+
+		"Z-1,c001,USD,10.00,2026-01-01,2026-02-01\n"+
+		"Z-2,t1,USD,10.00,2026-01-01,2026-02-01\n")
+	if err != nil || res.Customers != 0 {
+		t.Fatalf("first file: %+v, %v; want no new customer", res, err)
+	}
+	res, err = importBody(db, collections.ImportInvoices, "later.csv", invoiceHeader+
+		"Z-3,C 001,USD,10.00,2026-01-01,2026-02-01\n"+
+		"Z-4,T1,USD,10.00,2026-01-01,2026-02-01\n"+
+		"Z-1,c001,USD,10.00,2026-01-01,2026-02-01\n")
+	if err != nil || res.Customers != 0 {
+		t.Fatalf("later file: %+v, %v; want no new customer", res, err)
+	}
+	for number, want := range map[string]string{"Z-1": "ACME Corp.", "Z-2": "Twin B", "Z-3": "ACME Corp.", "Z-4": "Twin B"} {
+		if got := customerOf(t, db, number); got != want {
+			t.Errorf("customer of %s = %q, want %q", number, got, want)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM customers`); n != 3 {
+		t.Errorf("%d customers, want 3", n)
+	}
+}
+
 // Invoices new to a ledger that has others are inserted at once too, with
 // their opening balances.
 func TestImport_NewInvoicesIntoAKnownLedger(t *testing.T) {
