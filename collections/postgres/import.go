@@ -1080,19 +1080,27 @@ SELECT s.line, 'invoice', format('no invoice numbered %s', s.invoice)
 // paymentPlan resolves each staged payment: its invoice, its amount in
 // minor units of the invoice's currency, whether the ledger already has it
 // (same reference, or same amount and date without one), and the running
-// total of the file's new payments per invoice.
+// total of the file's new payments per invoice. The amount is none (NULL)
+// when it has more decimals than the currency, or is more than owed takes
+// (collections.MaxAmountMinor): it is worked out in numeric, so that no
+// amount overflows.
 const paymentPlan = `
 CREATE TEMP TABLE payment_plan ON COMMIT DROP AS
-WITH resolved AS (
+WITH exact AS (
     SELECT s.line, s.invoice, s.paid_on, s.reference, s.units, s.scale, d.digits,
            i.id AS invoice_id, i.currency, i.amount_minor, i.paid_minor,
-           CASE WHEN s.scale <= d.digits THEN s.units * (10::numeric ^ (d.digits - s.scale))::bigint END AS minor
+           CASE WHEN s.scale <= d.digits THEN s.units * 10::numeric ^ (d.digits - s.scale) END AS exact_minor
       FROM stage_payments s
       JOIN invoices i ON i.number = s.invoice
       JOIN currency_digits d ON d.currency = i.currency
+), resolved AS (
+    SELECT line, invoice, paid_on, reference, units, scale, digits, invoice_id, currency, amount_minor, paid_minor,
+           CASE WHEN exact_minor <= $1 THEN exact_minor::bigint END AS minor, exact_minor > $1 AS too_large
+      FROM exact
 ), matched AS (
     SELECT r.*, p.id AS existing_id, p.amount_minor AS existing_minor, p.paid_on AS existing_paid_on,
-           min(r.line) OVER (PARTITION BY r.invoice_id, coalesce(r.reference, r.minor::text || '@' || r.paid_on::text)) AS first_line
+           min(r.line) OVER (PARTITION BY r.invoice_id,
+               coalesce(r.reference, r.minor::text || '@' || r.paid_on::text, 'line ' || r.line)) AS first_line
       FROM resolved r
       LEFT JOIN payments p ON p.invoice_id = r.invoice_id
            AND ((r.reference IS NOT NULL AND p.reference = r.reference)
@@ -1103,7 +1111,9 @@ SELECT *, (paid_minor + sum(minor) FILTER (WHERE existing_id IS NULL)
   FROM matched`
 
 const paymentConflicts = `
-SELECT line, 'amount', CASE WHEN digits = 0 THEN format('%s has decimals; %s has none', round(units::numeric / 10::numeric ^ scale, scale), currency)
+SELECT line, 'amount', CASE WHEN too_large THEN format('%s is more than owed takes for one amount (at most %s)',
+                                                        round(units::numeric / 10::numeric ^ scale, scale), pg_temp.money_text($1, currency))
+                            WHEN digits = 0 THEN format('%s has decimals; %s has none', round(units::numeric / 10::numeric ^ scale, scale), currency)
                             ELSE format('%s has %s decimals; %s has %s', round(units::numeric / 10::numeric ^ scale, scale), scale, currency, digits) END
   FROM payment_plan WHERE minor IS NULL
 UNION ALL
@@ -1185,10 +1195,10 @@ func (imp *importer) payments(ctx context.Context) (collections.ImportResult, er
 	if err != nil {
 		return res, err
 	}
-	if _, err := imp.tx.ExecContext(ctx, paymentPlan); err != nil {
+	if _, err := imp.tx.ExecContext(ctx, paymentPlan, int64(collections.MaxAmountMinor)); err != nil {
 		return res, fmt.Errorf("plan payments: %w", err)
 	}
-	if err := imp.report(ctx, paymentConflicts); err != nil {
+	if err := imp.report(ctx, paymentConflicts, int64(collections.MaxAmountMinor)); err != nil {
 		return res, err
 	}
 	if err := imp.report(ctx, paymentOverflows); err != nil || imp.problems.Len() > 0 {

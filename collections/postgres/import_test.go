@@ -280,6 +280,29 @@ func TestImport_PaymentDecimalsBeyondTheCurrency(t *testing.T) {
 	)
 }
 
+// A payment larger than owed takes for one amount is a problem on its line,
+// told with the file's other problems, whatever its size, even without a
+// reference (no two such rows are "the same payment").
+func TestImport_PaymentTooLargeIsAProblemOnItsLine(t *testing.T) {
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportInvoices, invoiceHeader+
+		"INV-1001,Acme,USD,10.00,2026-01-01,2026-02-01\n"+
+		"J-1,Acme,JPY,1000,2026-01-01,2026-02-01\n")
+	_, err := importBody(db, collections.ImportPayments, "pay.csv", "invoice,amount,paid_on,reference\n"+
+		"INV-1001,99999999999999999,2026-06-01,\n"+
+		"INV-1001,10000000000.01,2026-06-01,\n"+
+		"NOPE,1.00,2026-06-01,\n"+
+		"J-1,999999999999999999,2026-06-01,A\n"+
+		"INV-1001,1.00,,\n")
+	expectProblems(t, problemsOf(t, err),
+		[2]string{"pay.csv:2: amount: ", "99999999999999999 is more than owed takes for one amount (at most 10000000000.00 USD)"},
+		[2]string{"pay.csv:3: amount: ", "10000000000.01 is more than owed takes for one amount"},
+		[2]string{"pay.csv:4: invoice: ", "no invoice numbered NOPE"},
+		[2]string{"pay.csv:5: amount: ", "999999999999999999 is more than owed takes for one amount (at most 1000000000000 JPY)"},
+		[2]string{"pay.csv:6: paid_on: ", "required"},
+	)
+}
+
 // An invoice whose currency a file changes under its payments is refused,
 // and what is paid is told in the currency it was paid in.
 func TestImport_CurrencyChangeUnderPaymentsNamesWhatWasPaid(t *testing.T) {
