@@ -59,8 +59,8 @@ func openDB(ctx context.Context, env *Env) (*postgres.DB, error) {
 	return db, nil
 }
 
-// openReadOnlyDB connects for a command that only reads. It never
-// migrates: when migrations are pending it refuses, saying to run
+// openReadOnlyDB connects for a command that only reads, or a dry run. It
+// never migrates: when migrations are pending it refuses, saying to run
 // `owed migrate`.
 func openReadOnlyDB(ctx context.Context, env *Env) (*postgres.DB, error) {
 	url, _, err := databaseURL(ctx, env, false)

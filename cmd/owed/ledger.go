@@ -70,7 +70,11 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, env)
+	open := openDB
+	if *dryRun {
+		open = openReadOnlyDB // a dry run changes nothing, not even the schema
+	}
+	db, err := open(ctx, env)
 	if err != nil {
 		return err
 	}

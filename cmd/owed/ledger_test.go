@@ -32,6 +32,38 @@ func TestReadOnlyCommands_RefuseAnOldSchemaAndNeverMigrate(t *testing.T) {
 	c.must("show", "acme")
 }
 
+// A dry run changes nothing, the schema included: on an old schema it
+// refuses, saying to run `owed migrate`, as the read-only commands do.
+func TestDryRuns_RefuseAnOldSchemaAndNeverMigrate(t *testing.T) {
+	c := newCLI(t)
+	loadLedger(t, c)
+	ctx := context.Background()
+	db := c.db()
+	if err := db.MigrateDownTo(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	invoices := "number,customer,currency,amount,issued_on,due_on\nZ-1,ACME,USD,10,2026-01-01,2026-02-01\n"
+	for _, args := range [][]string{
+		{"import", "invoices", "-", "--dry-run"},
+		{"import", "customers", c.file("more-customers.csv", ledgerCustomers), "--dry-run"},
+		{"sweep", "--dry-run", "--as-of", "2026-06-01"},
+	} {
+		r := c.run(invoices, args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "run `owed migrate`") || !strings.Contains(r.stderr, "pending") {
+			t.Errorf("owed %s on an old schema: exit %d, stderr %q; want exit 1 saying to run `owed migrate`",
+				strings.Join(args, " "), r.code, r.stderr)
+		}
+		if ok, err := db.MigrationsCurrent(ctx); err != nil || ok {
+			t.Fatalf("owed %s migrated the schema (current = %v, %v)", strings.Join(args, " "), ok, err)
+		}
+	}
+	c.must("migrate")
+	if r := c.run(invoices, "import", "invoices", "-", "--dry-run"); r.code != 0 {
+		t.Errorf("dry run after migrate: exit %d, %q", r.code, r.stderr)
+	}
+	c.must("sweep", "--dry-run", "--as-of", "2026-06-01")
+}
+
 func TestReadOnlyCommands_RefuseADatabaseNeverMigrated(t *testing.T) {
 	c := newCLI(t)
 	ctx := context.Background()

@@ -42,7 +42,11 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 	if cfg.Channel == "" && !*dryRun {
 		return collections.Errorf(collections.EINVALID, "OWED_CHANNEL is not set (the ID of the collections channel, like C0123ABCD)")
 	}
-	db, err := openDB(ctx, env)
+	open := openDB
+	if *dryRun {
+		open = openReadOnlyDB // a dry run changes nothing, not even the schema
+	}
+	db, err := open(ctx, env)
 	if err != nil {
 		return err
 	}
