@@ -92,6 +92,8 @@ func TestDatabaseURL_PasswordIsNeverPrinted(t *testing.T) {
 		"postgresql://owed@127.0.0.1:1/owed?password=s3cret-pw&sslmode=nope",
 		"host=/nonexistent user=owed password=s3cret-pw port=notaport",
 		"host=/nonexistent user=owed password='s3cret-pw' sslmode=bogus",
+		"owed:s3cret-pw@localhost/owed",
+		"postgres:/owed:s3cret-pw@localhost/owed",
 	} {
 		c := newCLI(t)
 		c.env["DATABASE_URL"] = url

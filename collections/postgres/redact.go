@@ -17,6 +17,13 @@ var (
 	passwordParam = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:\\.|[^'\\])*'|[^\s&]*)`)
 	// urlUserinfo is the user:password@ part of a URL.
 	urlUserinfo = regexp.MustCompile(`(://[^:/@\s"]*):[^@\s"]*@`)
+	// userinfo is any other user:password@: of a URL with too few slashes
+	// ("postgres:/owed:pw@host") or none ("owed:pw@host"). A password
+	// starting with / is taken for a URL's slashes.
+	userinfo = regexp.MustCompile(`((?:^|[\s"'/=])[^:/@\s"']*):(?:[^/@\s"'][^@\s"']*)?@`)
+	// scheme is a URL's scheme and the slashes after it, even too few
+	// ("postgres:/").
+	scheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:/+`)
 )
 
 // connSecrets returns the passwords written in a connection string (a URL
@@ -29,20 +36,35 @@ func connSecrets(conn string) []string {
 			out = append(out, s)
 		}
 	}
-	// user:password@ in a URL, even a malformed one ("postgres//u:p@h"):
-	// the userinfo runs from the scheme's slashes to the last @.
-	if at := strings.LastIndex(conn, "@"); at >= 0 && strings.Contains(conn[:at], "//") {
-		userinfo := conn[strings.Index(conn, "//")+2 : at]
-		if c := strings.IndexByte(userinfo, ':'); c >= 0 {
-			pw := userinfo[c+1:]
+	// user:password@ in a URL, even a malformed one ("postgres//u:p@h",
+	// "postgres:/u:p@h") or one without a scheme ("u:p@h"): the userinfo
+	// runs from the scheme's slashes, or else from the start of the word,
+	// to the last @.
+	if at := strings.LastIndex(conn, "@"); at >= 0 {
+		info := conn[:at]
+		if i := strings.Index(info, "//"); i >= 0 {
+			info = info[i+2:]
+		} else if m := scheme.FindStringIndex(info); m != nil {
+			info = info[m[1]:]
+		} else {
+			info = info[strings.LastIndexAny(info, " \t\r\n")+1:]
+		}
+		if c := strings.IndexByte(info, ':'); c >= 0 {
+			pw := info[c+1:]
 			add(pw)
 			if dec, err := url.PathUnescape(pw); err == nil {
 				add(dec)
 			}
 			// A parser that stops at a fragment, query or path shows
-			// only the password's start.
+			// only the password's start; one that takes the first
+			// colon for a scheme's ("postgres:u:p@h") only its end.
 			if cut := strings.IndexAny(pw, "#?/"); cut > 0 {
 				add(pw[:cut])
+			}
+			for i, r := range pw {
+				if r == ':' {
+					add(pw[i+1:])
+				}
 			}
 		}
 	}
@@ -59,12 +81,13 @@ func connSecrets(conn string) []string {
 }
 
 // Redact removes from s every password of the connection string conn, and
-// any password written in URL or key=value form.
+// any password written in URL, user:password@host or key=value form.
 func Redact(s, conn string) string {
 	for _, secret := range connSecrets(conn) {
 		s = strings.ReplaceAll(s, secret, redacted)
 	}
 	s = urlUserinfo.ReplaceAllString(s, "${1}:"+redacted+"@")
+	s = userinfo.ReplaceAllString(s, "${1}:"+redacted+"@")
 	return passwordParam.ReplaceAllString(s, "${1}"+redacted)
 }
 

@@ -19,6 +19,12 @@ func TestOpen_ErrorsNeverShowThePassword(t *testing.T) {
 		"postgres//owed:pa55word@127.0.0.1:1/owed",
 		"postgres://owed:pa55#word@127.0.0.1:1/owed",
 		"postgres://owed:pa55?word@127.0.0.1:1/owed",
+		"owed:pa55word@localhost/owed",
+		"postgres:/owed:pa55word@localhost/owed",
+		"postgres:owed:pa55word@localhost/owed",
+		"postgresql:/owed:pa55@word@127.0.0.1:1/owed",
+		"owed:pa55%40word@127.0.0.1:1/owed",
+		"tcp owed:pa55word@localhost/owed",
 	} {
 		_, err := postgres.Open(context.Background(), conn)
 		if err == nil {
@@ -36,6 +42,15 @@ func TestRedact(t *testing.T) {
 		{`dial postgres://a:b@c/d failed`, "", `dial postgres://a:xxxxx@c/d failed`},
 		{`bad conn host=h password='it''s' x`, "host=h password='it''s'", `bad conn host=h password=xxxxx x`},
 		{`the user owed is fine`, "postgres://owed@h/d", `the user owed is fine`},
+		{`missing "=" after "owed:S3cr3t@localhost/db" in connection info string`, "owed:S3cr3t@localhost/db",
+			`missing "=" after "owed:xxxxx@localhost/db" in connection info string`},
+		{`bad "postgres:/owed:S3cr3t@localhost/db"`, "postgres:/owed:S3cr3t@localhost/db", `bad "postgres:/owed:xxxxx@localhost/db"`},
+		{`bad "postgres:owed:S3cr3t@localhost/db"`, "postgres:owed:S3cr3t@localhost/db", `bad "postgres:xxxxx@localhost/db"`},
+		// Written in a message without the connection string at hand.
+		{`dial owed:S3cr3t@localhost failed`, "", `dial owed:xxxxx@localhost failed`},
+		{`url "postgres:/owed:S3cr3t@localhost/db"`, "", `url "postgres:/owed:xxxxx@localhost/db"`},
+		{`key=owed:S3cr3t@localhost`, "", `key=owed:xxxxx@localhost`},
+		{`invoices.csv:3: amount: "12.345" has 3 decimals`, "owed:S3cr3t@h/d", `invoices.csv:3: amount: "12.345" has 3 decimals`},
 	} {
 		if got := postgres.Redact(c.in, c.conn); got != c.want {
 			t.Errorf("Redact(%q) = %q, want %q", c.in, got, c.want)
