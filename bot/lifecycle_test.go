@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/owedhq/owed/bot"
 	"github.com/owedhq/owed/bot/blocks"
 	"github.com/owedhq/owed/bot/sandbox"
 	"github.com/owedhq/owed/collections"
@@ -457,5 +458,33 @@ func TestEdge_NULAndBrokenUTF8AreText(t *testing.T) {
 	last := h.refresh(acme).Replies[len(h.refresh(acme).Replies)-1]
 	if !shows(last, "waiting for ∗their∗ PO \uFFFD") {
 		t.Errorf("thread line = %q", last.Text)
+	}
+}
+
+// An approver Slack cannot reach (gone from the workspace) is left out:
+// the others get their requests, and the decision reaches every request.
+func TestLifecycle_AnApproverSlackCannotReachDoesNotHoldUpTheOthers(t *testing.T) {
+	h := newHarness(t, harnessOptions{configure: func(_ *harness, o *bot.Options) {
+		o.Approvers = []string{"U0AAGONE", approver, approverSG} // the gone user first
+	}})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	escalate(t, h, member, acme, collections.TargetLegal, "three reminders ignored")
+	request := approvalRequest(t, h, acme)
+	for _, u := range []string{approver, approver2} {
+		if dms := h.sb.DMs(u); len(dms) != 1 || !hasButton(dms[0], blocks.ActionApprove) {
+			t.Fatalf("%s's approval requests: %d DMs", u, len(dms))
+		}
+	}
+	h.click(approver, request, blocks.ActionApprove)
+	h.settle()
+	for _, m := range []sandbox.Message{h.refresh(request), h.refresh(h.sb.DMs(approver2)[0])} {
+		if len(buttons(m)) != 0 {
+			t.Errorf("approval request in %s after the decision: buttons %v", m.Channel, buttons(m))
+		}
+	}
+	if line := lastLine(t, h, acme); !shows(line, "approved") {
+		t.Errorf("last thread line = %q, want the approval", line.Text)
 	}
 }

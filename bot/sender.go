@@ -752,15 +752,34 @@ func (s *sender) sendApproval(ctx context.Context, a *attempt, v collections.Cas
 		callCtx, cancel := s.call(ctx)
 		dm, _, _, err := b.opts.Slack.OpenConversationContext(callCtx, &slack.OpenConversationParameters{Users: []string{u}})
 		cancel()
-		if err != nil {
-			return fmt.Errorf("open DM with %s: %w", u, err)
+		if err == nil && !done[dm.ID] {
+			err = record(dm.ID, "")
 		}
-		if done[dm.ID] {
+		if undeliverable(err) {
+			// One approver Slack cannot reach (gone, deactivated, a bot)
+			// must not keep the request from the others: it is in the
+			// thread, where every approver can decide it.
+			b.log.WarnContext(ctx, "an approver cannot be sent the approval request", "user", u, "escalation", e.ID, "error", err)
 			continue
 		}
-		if err := record(dm.ID, ""); err != nil {
-			return err
+		if err != nil {
+			return fmt.Errorf("approval request to %s: %w", u, err)
 		}
 	}
 	return nil
+}
+
+// undeliverable reports whether Slack refused a direct message for whom
+// it was to: a user it does not know, deactivated, hidden from the bot,
+// or a bot. Sending again cannot change that.
+func undeliverable(err error) bool {
+	var se slack.SlackErrorResponse
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Err {
+	case "user_not_found", "users_not_found", "user_not_visible", "user_disabled", "cannot_dm_bot":
+		return true
+	}
+	return false
 }
