@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
+	"github.com/owedhq/owed/bot/blocks"
 	"github.com/owedhq/owed/bot/sandbox"
 	"github.com/owedhq/owed/collections"
 )
@@ -400,5 +404,34 @@ func TestDelivery_ApprovalRequestsArePostedOnceWhenAnswersAreLost(t *testing.T) 
 	}
 	if !dmLooked {
 		t.Errorf("the sender did not look in the DM for its earlier request")
+	}
+}
+
+// An alert someone deleted in Slack is posted again when its case next
+// changes, and the case's thread lines follow it there.
+func TestDelivery_ADeletedAlertIsPostedAgain(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	slackAPI := httptest.NewServer(h.sb.Handler())
+	defer slackAPI.Close()
+	api := slack.New(botToken, slack.OptionAPIURL(slackAPI.URL+"/api/"))
+	if _, _, err := api.DeleteMessageContext(h.ctx, channel, acme.TS); err != nil {
+		t.Fatal(err)
+	}
+	summary := h.owed(member, "acme")
+	h.click(member, summary, blocks.ActionSnooze)
+	res := h.submit(member, h.modal(member, blocks.CallbackSnooze), sandbox.Values{blocks.BlockSnoozeFor: {blocks.BlockSnoozeFor: sandbox.Pick("3")}})
+	if !res.Closed {
+		t.Fatalf("snooze submission: %+v", res)
+	}
+	h.settle()
+	again := h.alert("ACME Corp.")
+	if again.TS == acme.TS || !shows(again, "Snoozed until") {
+		t.Fatalf("ACME's alert after it was deleted: ts %s (deleted %s), %q", again.TS, acme.TS, again.Text)
+	}
+	if line := lastLine(t, h, again); !shows(line, "snoozed") {
+		t.Errorf("the new alert's last thread line = %q, want the snooze", line.Text)
 	}
 }

@@ -656,7 +656,7 @@ func (s *sender) send(ctx context.Context, a *attempt) error {
 		}
 		msg := blocks.ApprovalDecided(v, e)
 		for _, m := range refs {
-			if err := s.update(ctx, m, msg); err != nil {
+			if err := s.update(ctx, m, msg); err != nil && !messageGone(err) { // a deleted request needs no update
 				return err
 			}
 		}
@@ -674,7 +674,17 @@ func (s *sender) showAlert(ctx context.Context, a *attempt, v collections.CaseVi
 	msg := blocks.Alert(v)
 	ref := collections.MessageRef{ChannelID: v.Case.ChannelID, TS: v.Case.MessageTS}
 	if ref.TS != "" {
-		return ref.TS, s.update(ctx, ref, msg)
+		err := s.update(ctx, ref, msg)
+		if !messageGone(err) {
+			return ref.TS, err
+		}
+		// Someone deleted the alert in Slack: the case is still open, so it
+		// is posted again, at the channel's pace, and keeps the new one.
+		s.b.log.WarnContext(ctx, "the alert was deleted in Slack; posting it again", "case", v.Case.ID, "ts", ref.TS)
+		if wait := s.reserve(a.ID, ref.ChannelID, true); wait > paceSleepMax {
+			return "", &pacedError{wait}
+		}
+		ref.TS = ""
 	}
 	ts, found, err := s.post(ctx, a, post{channel: v.Case.ChannelID, key: alertKey(v.Case.ID), msg: msg})
 	if err != nil {
@@ -690,6 +700,13 @@ func (s *sender) showAlert(ctx context.Context, a *attempt, v collections.CaseVi
 		return ts, s.update(ctx, ref, msg)
 	}
 	return ts, nil
+}
+
+// messageGone reports whether Slack answered that the message to edit no
+// longer exists (someone deleted it).
+func messageGone(err error) bool {
+	var se slack.SlackErrorResponse
+	return errors.As(err, &se) && se.Err == "message_not_found"
 }
 
 // ensureAlert returns the case's message, posting it first if it has none.
