@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -397,13 +398,19 @@ func checkLen(p *blockProblems, ptr, s string, max int) {
 	}
 }
 
+// intField reads an integer field of a block or element, as parsed from
+// the app's JSON or read back from the saved workspace.
 func intField(m map[string]any, k string) (int64, bool) {
-	n, ok := m[k].(json.Number)
-	if !ok {
-		return 0, false
+	switch n := m[k].(type) {
+	case json.Number:
+		v, err := n.Int64()
+		return v, err == nil
+	case float64: // a view read back from the saved workspace
+		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
+			return int64(n), true
+		}
 	}
-	v, err := n.Int64()
-	return v, err == nil
+	return 0, false
 }
 
 // normaliseBlocks gives every block a block_id and every interactive

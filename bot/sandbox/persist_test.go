@@ -135,7 +135,12 @@ func TestKeepState_ARestartedSandboxShowsTheSameWorkspaceAndItsButtonsWork(t *te
 	if len(st.Views) != 1 {
 		t.Fatalf("open modals after the restart: %+v", st.Views)
 	}
-	if _, err := second.sb.SubmitView(second.ctx, dana, st.Views[0].ID, Values{"count": {"count": Text("3")}}); err != nil {
+	// Slack's own checks still hold: a note over its max_length is not sent.
+	if res, err := second.sb.SubmitView(second.ctx, dana, st.Views[0].ID, Values{"count": {"count": Text("3")}, "frequency": {"frequency": Pick("monthly")},
+		"first": {"first": Date("2026-07-15")}, "note": {"note": Text("a note far over twenty characters")}}); err != nil || res.Delivered || res.Errors["note"] == "" {
+		t.Errorf("a note too long, after the restart: %+v, %v; want it refused on the form", res, err)
+	}
+	if _, err := second.sb.SubmitView(second.ctx, dana, st.Views[0].ID, Values{"count": {"count": Text("3")}, "note": {"note": Text("short")}}); err != nil {
 		t.Errorf("submit after the restart: %v", err)
 	}
 	second.stop()

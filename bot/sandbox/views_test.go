@@ -23,6 +23,8 @@ func option(value, label string) *slack.OptionBlockObject {
 func planModal() slack.ModalViewRequest {
 	count := slack.NewNumberInputBlockElement(plain("2–24"), "count", false)
 	count.MinValue, count.MaxValue = "2", "24"
+	note := slack.NewPlainTextInputBlockElement(plain("Optional"), "note")
+	note.MaxLength = 20
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      "plan",
@@ -38,7 +40,7 @@ func planModal() slack.ModalViewRequest {
 			slack.NewInputBlock("frequency", plain("Frequency"), nil, slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Pick"), "frequency",
 				option("weekly", "Weekly"), option("biweekly", "Every 2 weeks"), option("monthly", "Monthly"))).WithDispatchAction(true),
 			slack.NewInputBlock("first", plain("First due"), nil, slack.NewDatePickerBlockElement("first")),
-			slack.NewInputBlock("note", plain("Note"), nil, slack.NewPlainTextInputBlockElement(plain("Optional"), "note")).WithOptional(true),
+			slack.NewInputBlock("note", plain("Note"), nil, note).WithOptional(true),
 		}},
 	}
 }
