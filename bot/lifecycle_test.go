@@ -84,12 +84,20 @@ func TestLifecycle_EscalatingACaseWithNothingOverdueIsRefused(t *testing.T) {
 	}
 }
 
-func TestLifecycle_SettlingEndsThePendingApprovalRequests(t *testing.T) {
-	h := newHarness(t, harnessOptions{})
+// escalatedAcme sweeps the journey's ledger and has by escalate ACME
+// Corp.'s alert; it returns the alert.
+func escalatedAcme(t *testing.T, h *harness, by string, target collections.EscalationTarget, reason string) sandbox.Message {
+	t.Helper()
 	h.importCSV(collections.ImportInvoices, journeyInvoices)
 	h.sweep()
 	acme := h.alert("ACME Corp.")
-	escalate(t, h, member, acme, collections.TargetAgency, "three reminders ignored")
+	escalate(t, h, by, acme, target, reason)
+	return acme
+}
+
+func TestLifecycle_SettlingEndsThePendingApprovalRequests(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	acme := escalatedAcme(t, h, member, collections.TargetAgency, "three reminders ignored")
 	request := approvalRequest(t, h, acme)
 	dms := h.sb.DMs(approver2)
 	if len(dms) != 1 || !hasButton(request, blocks.ActionApprove) || !hasButton(dms[0], blocks.ActionApprove) {
@@ -119,10 +127,7 @@ func TestLifecycle_SettlingEndsThePendingApprovalRequests(t *testing.T) {
 // shows Approve: a click on it is refused with why, and the case as it is.
 func TestLifecycle_ALateApproveIsAnsweredWithTheSettledCase(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	h.importCSV(collections.ImportInvoices, journeyInvoices)
-	h.sweep()
-	acme := h.alert("ACME Corp.")
-	escalate(t, h, member, acme, collections.TargetAgency, "three reminders ignored")
+	escalatedAcme(t, h, member, collections.TargetAgency, "three reminders ignored")
 	dm := h.sb.DMs(approver2)
 	if len(dm) != 1 {
 		t.Fatalf("approver2 has %d DMs, want the request", len(dm))
@@ -153,10 +158,7 @@ func TestLifecycle_ALateApproveIsAnsweredWithTheSettledCase(t *testing.T) {
 
 func TestLifecycle_TheRequesterWithdrawsAndRejectionsGiveAReason(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	h.importCSV(collections.ImportInvoices, journeyInvoices)
-	h.sweep()
-	acme := h.alert("ACME Corp.")
-	escalate(t, h, member, acme, collections.TargetLegal, "no answer for 60 days")
+	acme := escalatedAcme(t, h, member, collections.TargetLegal, "no answer for 60 days")
 	acme = h.refresh(acme)
 	if !hasButton(acme, blocks.ActionWithdraw) {
 		t.Fatalf("a pending escalation offers no Withdraw: %v", buttons(acme))
@@ -402,10 +404,7 @@ func TestLifecycle_AStaleClickIsAppliedWhenStillAllowedAndARepeatIsDone(t *testi
 
 func TestLifecycle_ARefusalLandsInTheThreadOfTheButton(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	h.importCSV(collections.ImportInvoices, journeyInvoices)
-	h.sweep()
-	acme := h.alert("ACME Corp.")
-	escalate(t, h, approver, acme, collections.TargetAgency, "three reminders ignored")
+	acme := escalatedAcme(t, h, approver, collections.TargetAgency, "three reminders ignored")
 	request := approvalRequest(t, h, acme)
 
 	h.click(member, request, blocks.ActionApprove)
@@ -467,10 +466,7 @@ func TestLifecycle_AnApproverSlackCannotReachDoesNotHoldUpTheOthers(t *testing.T
 	h := newHarness(t, harnessOptions{configure: func(_ *harness, o *bot.Options) {
 		o.Approvers = []string{"U0AAGONE", approver, approverSG} // the gone user first
 	}})
-	h.importCSV(collections.ImportInvoices, journeyInvoices)
-	h.sweep()
-	acme := h.alert("ACME Corp.")
-	escalate(t, h, member, acme, collections.TargetLegal, "three reminders ignored")
+	acme := escalatedAcme(t, h, member, collections.TargetLegal, "three reminders ignored")
 	request := approvalRequest(t, h, acme)
 	for _, u := range []string{approver, approver2} {
 		if dms := h.sb.DMs(u); len(dms) != 1 || !hasButton(dms[0], blocks.ActionApprove) {

@@ -329,13 +329,12 @@ func classify(err error, attempts int, base time.Duration) (time.Duration, bool)
 	if errors.As(err, &rl) {
 		return max(rl.RetryAfter, time.Second), false
 	}
-	var slackErr slack.SlackErrorResponse
-	if errors.As(err, &slackErr) {
-		switch slackErr.Err {
-		case "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "cant_update_message",
-			"invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large":
-			return 0, true // our message is wrong: retrying sends the same
-		}
+	switch slackError(err) {
+	case "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "cant_update_message",
+		"invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large":
+		return 0, true // our message is wrong: retrying sends the same
+	case "message_not_found":
+		return 0, true // the message to edit was deleted: it will not come back
 	}
 	backoff := base << min(max(attempts-1, 0), 10)
 	return min(backoff, maxBackoff), false
@@ -702,12 +701,19 @@ func (s *sender) showAlert(ctx context.Context, a *attempt, v collections.CaseVi
 	return ts, nil
 }
 
+// slackError is the error code Slack answered a call with
+// ("message_not_found"), or "" when it did not answer with one.
+func slackError(err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return ""
+}
+
 // messageGone reports whether Slack answered that the message to edit no
 // longer exists (someone deleted it).
-func messageGone(err error) bool {
-	var se slack.SlackErrorResponse
-	return errors.As(err, &se) && se.Err == "message_not_found"
-}
+func messageGone(err error) bool { return slackError(err) == "message_not_found" }
 
 // ensureAlert returns the case's message, posting it first if it has none.
 func (s *sender) ensureAlert(ctx context.Context, a *attempt, v collections.CaseView) (string, error) {
@@ -790,11 +796,7 @@ func (s *sender) sendApproval(ctx context.Context, a *attempt, v collections.Cas
 // it was to: a user it does not know, deactivated, hidden from the bot,
 // or a bot. Sending again cannot change that.
 func undeliverable(err error) bool {
-	var se slack.SlackErrorResponse
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Err {
+	switch slackError(err) {
 	case "user_not_found", "users_not_found", "user_not_visible", "user_disabled", "cannot_dm_bot":
 		return true
 	}

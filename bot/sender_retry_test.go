@@ -48,6 +48,11 @@ func TestClassify_AnAlertIsNeverLost(t *testing.T) {
 	if _, permanent := classify(slack.SlackErrorResponse{Err: "invalid_blocks"}, 1, time.Second); !permanent {
 		t.Errorf("invalid_blocks is retried; sending the same again cannot help")
 	}
+	// An edit of a message someone deleted (a courtesy summary, say) is
+	// given up, not retried for ever; an alert is posted again instead.
+	if _, permanent := classify(slack.SlackErrorResponse{Err: "message_not_found"}, 1, time.Second); !permanent {
+		t.Errorf("message_not_found is retried; the deleted message will not come back")
+	}
 }
 
 // TestAnswered_AServerErrorLeavesThePostInDoubt: Slack's HTTP 5xx may

@@ -4,16 +4,26 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/owedhq/owed/collections/postgres"
 )
 
-func TestReadOnlyCommands_RefuseAnOldSchemaAndNeverMigrate(t *testing.T) {
+// oldSchema is a CLI whose database holds a ledger under the schema of
+// its first migration: the others are pending.
+func oldSchema(t *testing.T) (*cli, *postgres.DB) {
+	t.Helper()
 	c := newCLI(t)
 	loadLedger(t, c)
-	ctx := context.Background()
 	db := c.db()
-	if err := db.MigrateDownTo(ctx, 1); err != nil {
+	if err := db.MigrateDownTo(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
+	return c, db
+}
+
+func TestReadOnlyCommands_RefuseAnOldSchemaAndNeverMigrate(t *testing.T) {
+	c, db := oldSchema(t)
+	ctx := context.Background()
 	for _, args := range [][]string{{"show", "acme"}, {"aging", "--json"}, {"history", "acme"}} {
 		r := c.run("", args...)
 		if r.code != 1 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 ||
@@ -35,13 +45,8 @@ func TestReadOnlyCommands_RefuseAnOldSchemaAndNeverMigrate(t *testing.T) {
 // A dry run changes nothing, the schema included: on an old schema it
 // refuses, saying to run `owed migrate`, as the read-only commands do.
 func TestDryRuns_RefuseAnOldSchemaAndNeverMigrate(t *testing.T) {
-	c := newCLI(t)
-	loadLedger(t, c)
+	c, db := oldSchema(t)
 	ctx := context.Background()
-	db := c.db()
-	if err := db.MigrateDownTo(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
 	invoices := "number,customer,currency,amount,issued_on,due_on\nZ-1,ACME,USD,10,2026-01-01,2026-02-01\n"
 	for _, args := range [][]string{
 		{"import", "invoices", "-", "--dry-run"},

@@ -655,7 +655,7 @@ func (s *CaseService) tellPayment(ctx context.Context, tx *sqlx.Tx, r caseRow, d
 	if err != nil {
 		return err
 	}
-	return s.tellPaid(ctx, tx, r, paid, seen, d, live)
+	return s.tellPaid(ctx, tx, r, paid, seen, d.Live.Overdue, live)
 }
 
 // paymentsToTell is what a sweep needs to tell payments before what they
@@ -673,24 +673,25 @@ func (s *CaseService) tellPaymentsFirst(ctx context.Context, tx *sqlx.Tx, r case
 	if err != nil || len(paid) == 0 {
 		return err
 	}
-	d := collections.SweepDecision{CustomerID: r.CustomerID, CaseID: r.ID}
+	var overdue []collections.Money
 	if i := slices.IndexFunc(p.overdue, func(o collections.OverdueCustomer) bool { return o.CustomerID == r.CustomerID }); i >= 0 {
-		d.Live = p.overdue[i]
+		overdue = p.overdue[i].Overdue
 	}
-	return s.tellPaid(ctx, tx, r, paid, seen, d, p.live)
+	return s.tellPaid(ctx, tx, r, paid, seen, overdue, p.live)
 }
 
 // tellPaid records that the payments up to seen were told, redraws the
-// message and says in its thread what was paid and what is still overdue.
-func (s *CaseService) tellPaid(ctx context.Context, tx *sqlx.Tx, r caseRow, paid []collections.Money, seen int64, d collections.SweepDecision, live time.Time) error {
+// message and says in its thread what was paid and what is still overdue
+// today.
+func (s *CaseService) tellPaid(ctx context.Context, tx *sqlx.Tx, r caseRow, paid []collections.Money, seen int64, overdue []collections.Money, live time.Time) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET payments_seen = $2 WHERE id = $1`, r.ID, seen); err != nil {
 		return fmt.Errorf("update case %d: %w", r.ID, err)
 	}
-	if err := showOverdue(ctx, tx, r.ID, collections.OverdueText(d.Live.Overdue), live); err != nil {
+	if err := showOverdue(ctx, tx, r.ID, collections.OverdueText(overdue), live); err != nil {
 		return err
 	}
 	return logAndShow(ctx, tx, r.ID, r.CustomerID, collections.SystemActor, collections.AuditPaymentReceived,
-		collections.AuditDetails{Paid: paid, Overdue: d.Live.Overdue})
+		collections.AuditDetails{Paid: paid, Overdue: overdue})
 }
 
 // outstandingQuery is what a customer still owes, per currency, overdue

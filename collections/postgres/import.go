@@ -439,16 +439,16 @@ SELECT i.id, s.amount_minor - s.balance_minor, $1::date, '` + OpeningBalanceRefe
  WHERE s.balance_minor < s.amount_minor`
 
 // resolveCustomerBatch finds the customer of each of a batch of distinct
-// customers of the file: by ref (see refKeyOfC), then by normalised name,
-// else a new customer (one per normalised name, named as on the first line
-// that names it). It returns each one's place in the batch (from 1), its
+// customers of the file: by ref (as matchInvoiceCustomers does), then by
+// normalised name, else a new customer (one per normalised name, named as
+// on the first line that names it). It returns each one's place in the batch (from 1), its
 // customer and whether that is new. Customers created by earlier batches
 // are found by name.
 const resolveCustomerBatch = `
 WITH batch AS (
     SELECT b.n, b.customer, b.customer_key, b.first_line,
            coalesce((SELECT c.id FROM customers c WHERE lower(c.ref) = lower(b.customer)),
-                    (SELECT min(c.id) FROM customers c WHERE b.ref_key <> '' AND ` + refKeyOfC + ` = b.ref_key HAVING count(*) = 1),
+                    (SELECT min(c.id) FROM customers c WHERE b.ref_key <> '' AND ` + refKey + ` = b.ref_key HAVING count(*) = 1),
                     (SELECT c.id FROM customers c WHERE c.search_name = b.customer_key)) AS customer_id
       FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) WITH ORDINALITY AS b (customer, customer_key, first_line, ref_key, n)
 ), created AS (
@@ -462,26 +462,21 @@ SELECT b.n, coalesce(b.customer_id, c.id), c.id IS NOT NULL
   FROM batch b LEFT JOIN created c ON b.customer_id IS NULL AND c.search_name = b.customer_key`
 
 // matchInvoiceCustomers matches each distinct customer of the file, staged
-// in stage_invoice_customers, by ref (see refKeyOfC), then by normalised
-// name.
+// in stage_invoice_customers, by ref, then by normalised name. A customer
+// cell names a customer by ref when it is the ref as written, ignoring
+// case, or else when it is the ref without punctuation ("c001" is C-001,
+// as the lookup finds it) and no other customer's ref is that too.
 const matchInvoiceCustomers = `
 UPDATE stage_invoice_customers s SET customer_id = c.id
   FROM customers c WHERE lower(c.ref) = lower(s.customer);
 UPDATE stage_invoice_customers s SET customer_id = k.id
   FROM (SELECT t.idx, min(c.id) AS id
-          FROM stage_invoice_customers t JOIN customers c ON ` + refKeyOfC + ` = t.ref_key
+          FROM stage_invoice_customers t JOIN customers c ON ` + refKey + ` = t.ref_key
          WHERE t.customer_id IS NULL AND t.ref_key <> ''
          GROUP BY t.idx HAVING count(*) = 1) k
  WHERE s.idx = k.idx;
 UPDATE stage_invoice_customers s SET customer_id = c.id
   FROM customers c WHERE s.customer_id IS NULL AND c.search_name = s.customer_key`
-
-// refKeyOfC is refKey for customers c, as their index holds it. The
-// customer cell of an invoice names a customer by ref when it is the ref as
-// written, ignoring case, or else when it is the ref without punctuation
-// ("c001" is C-001, as the lookup finds it) and no other customer's ref is
-// that too.
-const refKeyOfC = `regexp_replace(lower(c.ref), '[^[:alnum:]]', '', 'g')`
 
 // createInvoiceCustomers creates the staged customers still unknown, one
 // per normalised name, named as on the first line that names it, and
