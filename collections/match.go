@@ -126,6 +126,28 @@ func normalizeASCII(s string) (string, bool) {
 	return string(b), true
 }
 
+// SwappedLetters returns a normalized name key with each pair of
+// neighbouring letters swapped, one pair at a time: the spellings a query
+// with one slip of the fingers may have meant. Keys shorter than four
+// letters have none (too many names start with any two letters), and
+// only a key's first 32 characters are tried.
+func SwappedLetters(key string) []string {
+	r := []rune(key)
+	if len(r) < 4 {
+		return nil
+	}
+	var out []string
+	for i := 0; i+1 < len(r) && i < 32; i++ {
+		if r[i] == r[i+1] || !unicode.IsLetter(r[i]) || !unicode.IsLetter(r[i+1]) {
+			continue
+		}
+		r[i], r[i+1] = r[i+1], r[i]
+		out = append(out, string(r))
+		r[i], r[i+1] = r[i+1], r[i]
+	}
+	return out
+}
+
 // MatchKind says how well a customer matches a query, best first.
 type MatchKind int
 

@@ -3,6 +3,7 @@ package collections_test
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -255,6 +256,21 @@ func TestNormalizeName_ASCIIFastPathAgreesWithUnicodePath(t *testing.T) {
 		}
 		if got := collections.NormalizeName(s); got != want {
 			t.Errorf("NormalizeName(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func TestSwappedLetters(t *testing.T) {
+	for key, want := range map[string][]string{
+		"amce":      {"mace", "acme", "amec"},
+		"aab":       nil,                                     // too short
+		"aabc":      {"abac", "aacb"},                        // a letter swapped with itself is no new spelling
+		"ab c1":     {"ba c1"},                               // spaces and digits stay where they are
+		"c100 abcd": {"c100 bacd", "c100 acbd", "c100 abdc"}, // a ref's digits are never swapped
+		"kōbō":      {"ōkbō", "kbōō", "kōōb"},
+	} {
+		if got := collections.SwappedLetters(key); !slices.Equal(got, want) {
+			t.Errorf("SwappedLetters(%q) = %q, want %q", key, got, want)
 		}
 	}
 }

@@ -18,7 +18,7 @@ type LedgerService struct {
 	db *DB
 	// The lookups' statements: prepared, a lookup by exact name costs
 	// about half as much.
-	find, similar, summary statement
+	find, byName, similar, summary statement
 	// The summaries of the customers of a burst of alerts, read together.
 	summaries statement
 }
@@ -27,6 +27,7 @@ type LedgerService struct {
 func NewLedgerService(db *DB) *LedgerService {
 	return &LedgerService{db: db,
 		find:      statement{name: "customer lookup", query: findCustomerQuery},
+		byName:    statement{name: "customer lookup by name", query: findByName},
 		similar:   statement{name: "similar customers", query: findSimilar},
 		summary:   statement{name: "customer summary", query: customerSummaryQuery},
 		summaries: statement{name: "customer summaries", query: customerSummariesQuery},
@@ -127,14 +128,18 @@ func (r customerRow) customer() collections.Customer {
 // ahead, as a misspelt name's usually is, else the 25 nearest), in one
 // statement.
 const (
-	findCustomerQuery = `
-WITH found AS MATERIALIZED (
+	// foundCustomers are the customers whose name is $1, whose ref is $2
+	// or whose name or one of its words starts with the query ($3, $4:
+	// LIKE patterns), exact matches first.
+	foundCustomers = `
     SELECT ` + customerColumns + `, similarity(search_name, $1)::float8 AS similarity
       FROM customers
      WHERE search_name = $1 OR ` + refKey + ` = $2
         OR search_name LIKE $3 ESCAPE '\' OR search_name LIKE $4 ESCAPE '\'
      ORDER BY (search_name = $1 OR ` + refKey + ` = $2) DESC, search_name
-     LIMIT 25)
+     LIMIT 25`
+	findCustomerQuery = `
+WITH found AS MATERIALIZED (` + foundCustomers + `)
 SELECT false AS similar, * FROM found
 UNION ALL
 (SELECT true, c.id, c.name, c.ref, c.email, c.phone, c.timezone, c.owner_slack_id, c.credit_limit_minor, c.credit_currency, c.tier,
@@ -148,6 +153,9 @@ UNION ALL
 	refKey = `regexp_replace(lower(ref), '[^[:alnum:]]', '', 'g')`
 	// findSimilar is the 25 nearest spellings, when the names found
 	// otherwise settle nothing.
+	// findByName is foundCustomers alone, for the spellings tried when
+	// nothing is near the query.
+	findByName  = `SELECT false AS similar, * FROM (` + foundCustomers + `) found`
 	findSimilar = `
 SELECT true AS similar, ` + customerColumns + `, similarity(search_name, $1)::float8 AS similarity
   FROM customers
@@ -188,7 +196,55 @@ func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collect
 	if c, ok, err := resolve(query, similar); ok {
 		return c, err
 	}
+	if c, ok, err := s.findSwapped(ctx, query, key); ok || err != nil {
+		return c, err
+	}
 	return collections.Customer{}, collections.Errorf(collections.ENOTFOUND, "no customer matches %q", query)
+}
+
+// findSwapped looks up, when nothing is near a query, the names it may
+// mean with two neighbouring letters swapped back ("amce" for "acme"): a
+// swap breaks most of a short word's trigrams, so the nearest spellings
+// miss it. Each spelling is looked up as a whole name or a prefix of the
+// name or of one of its words; refs are not, as "C-100" with two digits
+// swapped is another customer's. It reports whether the swaps found one
+// customer (or several, as an ambiguous match).
+func (s *LedgerService) findSwapped(ctx context.Context, query, key string) (collections.Customer, bool, error) {
+	spellings := collections.SwappedLetters(key)
+	if len(spellings) == 0 {
+		return collections.Customer{}, false, nil
+	}
+	stmt, err := s.byName.prepared(ctx, s.db)
+	if err != nil {
+		return collections.Customer{}, false, err
+	}
+	var meant []collections.Customer
+	seen := map[int64]bool{}
+	for _, spelling := range spellings {
+		like := escapeLike(spelling)
+		// A ref key never holds a space: no ref matches.
+		found, _, err := candidates(ctx, stmt, spelling, " ", like+"%", "% "+like+"%")
+		if err != nil {
+			return collections.Customer{}, false, fmt.Errorf("find customer %q: %w", query, err)
+		}
+		best, others := collections.ResolveMatch(spelling, found)
+		if best != nil {
+			others = []collections.Customer{*best}
+		}
+		for _, c := range others {
+			if !seen[c.ID] {
+				seen[c.ID] = true
+				meant = append(meant, c)
+			}
+		}
+	}
+	switch len(meant) {
+	case 0:
+		return collections.Customer{}, false, nil
+	case 1:
+		return meant[0], true, nil
+	}
+	return collections.Customer{}, true, &collections.AmbiguousError{Query: query, Candidates: meant}
 }
 
 // resolve picks the customer meant among candidates: false when none is.

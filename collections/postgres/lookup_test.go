@@ -50,6 +50,10 @@ func TestFindCustomer_ForgivingLookup(t *testing.T) {
 		{name: "MisspeltWithAClearLead", query: "custmer 000123", want: "Customer 000123"},
 		{name: "MisspeltCloseToTwo", query: "acme crop", ambiguous: []string{"ACME Corp.", "Acme Labs"}},
 		{name: "MisspeltCloseToMany", query: "custmer 0001", ambiguous: []string{"Customer 000101", "Customer 000102", "Customer 000103", "Customer 000110"}},
+		{name: "TwoLettersSwapped", query: "bleubird", want: "Bluebird Bakery"},
+		{name: "TwoLettersSwappedInALaterWord", query: "bakrey", want: "Bluebird Bakery"},
+		{name: "TwoLettersSwappedInAPrefixOfTwo", query: "amce", ambiguous: []string{"ACME Corp.", "Acme Labs"}},
+		{name: "TwoLettersSwappedInAWholeName", query: "amce labs", want: "Acme Labs"},
 		{name: "Unknown", query: "zebra", code: collections.ENOTFOUND},
 		{name: "Empty", query: " - ", code: collections.EINVALID},
 	} {
