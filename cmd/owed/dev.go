@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"github.com/owedhq/owed/bot/sandbox"
@@ -35,6 +36,13 @@ type devOptions struct {
 }
 
 func dev(ctx context.Context, env *Env, opts devOptions) error {
+	// The workspace is taken first, and given back last, after the
+	// sandbox's final save.
+	lock, err := lockWorkspace(opts.sandboxFile)
+	if err != nil {
+		return err
+	}
+	defer lock.release()
 	url, stopDB, err := databaseURL(ctx, env, true)
 	if err != nil {
 		return err
@@ -49,6 +57,7 @@ func dev(ctx context.Context, env *Env, opts devOptions) error {
 		return collections.Errorf(collections.EINVALID, "cannot listen on %s: %v (is another owed running? set OWED_ADDR, e.g. OWED_ADDR=localhost:8081)", addr, err)
 	}
 	base := "http://" + browsable(ln.Addr().String())
+	lock.tell(fmt.Sprintf("pid %d, %s", os.Getpid(), base))
 
 	secret, botToken, appToken := randomToken("sandbox-secret-"), randomToken("xoxb-sandbox-"), randomToken("xapp-sandbox-")
 	sbCfg := sandbox.DemoConfig()

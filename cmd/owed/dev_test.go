@@ -199,6 +199,16 @@ func TestDev_ARestartKeepsTheWorkspaceAndItsPendingApproval(t *testing.T) {
 	c, file := devCLI(t)
 
 	first := startDevRun(t, c, file)
+	// A second owed dev on the same workspace is refused: it would show a
+	// workspace of its own, and overwrite the first's when it stopped.
+	var stderr bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Getenv: func(k string) string { return c.env[k] }}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := dev(ctx, env, devOptions{sandboxFile: file}); err == nil ||
+		!strings.Contains(err.Error(), "already running") || !strings.Contains(err.Error(), first.url) {
+		t.Errorf("a second owed dev on the workspace: %v, want it refused, naming %s", err, first.url)
+	}
 	// The page says how far the posting has come, then that it is done.
 	posting := first.state(sandbox.DemoApprover, func(st pageState) bool { return st.Posting != nil })
 	if p := posting.Posting; p.Total < 2 || p.Total > 7 || p.Current < 1 || p.Current > p.Total {
