@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -70,6 +71,10 @@ func (s *Server) SlashCommand(ctx context.Context, userID, channelID, command, t
 	if !strings.HasPrefix(command, "/") {
 		s.mu.Unlock()
 		return Reply{}, fmt.Errorf("slash command: %q does not start with /", command)
+	}
+	if len(s.cfg.Commands) > 0 && !slices.Contains(s.cfg.Commands, command) {
+		s.mu.Unlock()
+		return Reply{}, fmt.Errorf("%s is not a valid command. In Slack, all messages that start with the \"/\" character are interpreted as commands", command)
 	}
 	triggerID := s.mintTriggerLocked(userID, "")
 	respURL, ru := s.mintResponseURLLocked("commands", conv.id, userID, "")

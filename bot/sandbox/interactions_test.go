@@ -160,6 +160,23 @@ func TestSlashCommand_RefusesStrangers(t *testing.T) {
 	}
 }
 
+// A command no app registered never reaches the app: Slack's client says
+// it is not a valid command.
+func TestSlashCommand_OnlyTheAppsCommandsReachIt(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Commands = []string{"/owed"} })
+	if _, err := e.sb.SlashCommand(e.ctx, dana, collect, "/remind", "me at 9"); err == nil || !strings.Contains(err.Error(), "/remind is not a valid command") {
+		t.Errorf("/remind: %v, want it refused as not a valid command", err)
+	}
+	if _, err := e.sb.SlashCommand(e.ctx, dana, collect, "/owed", "acme"); err != nil {
+		t.Fatalf("/owed: %v", err)
+	}
+	e.app.mu.Lock()
+	defer e.app.mu.Unlock()
+	if len(e.app.commands) != 1 || e.app.commands[0].Command != "/owed" {
+		t.Errorf("the app got %+v, want only /owed", e.app.commands)
+	}
+}
+
 func postAlert(t *testing.T, e *env) MessageRef {
 	t.Helper()
 	_, ts, err := e.api.PostMessageContext(e.ctx, collect, slack.MsgOptionText("ACME Corp. owes $75.50", false), slack.MsgOptionBlocks(alertBlocks()...))

@@ -57,6 +57,11 @@ type Config struct {
 	// commands and interactions (its /slack/commands and /slack/interactions).
 	CommandURL     string
 	InteractionURL string
+	// Commands are the app's slash commands (e.g. "/owed"). Any other
+	// command is answered as Slack answers one no app has: "/foo is not a
+	// valid command", and the app hears nothing. Empty: every command is
+	// the app's.
+	Commands []string
 
 	Members    []Member
 	Channels   []Channel
@@ -104,6 +109,7 @@ func DemoConfig() Config {
 		},
 		Channels:   []Channel{{ID: DemoChannel, Name: "collections"}},
 		UserGroups: []UserGroup{{ID: DemoApprovers, Handle: "approvers", Users: []string{DemoApprover, DemoApprover2}}},
+		Commands:   []string{"/owed"},
 	}
 }
 
