@@ -204,7 +204,7 @@ func snoozeBurst(b *testing.B, h *harness, targets []sandbox.Message, start, sto
 		h.click(benchMember(i), targets[i], blocks.ActionSnooze)
 		modals[i] = h.modal(benchMember(i), blocks.CallbackSnooze)
 	}
-	seen := len(h.sb.CallsSince(0))
+	seen := h.sb.CallCount()
 	starts := make([]time.Time, n)
 	acks = make([]time.Duration, n)
 	var wg sync.WaitGroup

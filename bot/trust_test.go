@@ -58,7 +58,7 @@ func TestTrust_UnverifiedRequestsGet401AndChangeNothing(t *testing.T) {
 	interaction := url.Values{"payload": {click}}.Encode()
 	form := "application/x-www-form-urlencoded"
 	audit := h.count(`SELECT count(*) FROM audit_log`)
-	calls := len(h.sb.Calls())
+	calls := h.sb.CallCount()
 
 	now := h.now()
 	for _, tc := range []struct {
@@ -94,8 +94,8 @@ func TestTrust_UnverifiedRequestsGet401AndChangeNothing(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM audit_log`); n != audit {
 		t.Errorf("unverified requests wrote %d audit rows", n-audit)
 	}
-	if n := len(h.sb.Calls()); n != calls {
-		t.Errorf("unverified requests made %d Slack calls: %+v", n-calls, h.sb.Calls()[calls:])
+	if n := h.sb.CallCount(); n != calls {
+		t.Errorf("unverified requests made %d Slack calls: %+v", n-calls, h.sb.CallsSince(calls))
 	}
 
 	t.Run("OtherWorkspaceIsRefused", func(t *testing.T) {

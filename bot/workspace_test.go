@@ -67,7 +67,7 @@ func TestWorkspace_SignedInteractionFromAnotherWorkspaceGets403AndChangesNothing
 	}
 
 	audit := h.count(`SELECT count(*) FROM audit_log`)
-	calls := len(h.sb.Calls())
+	calls := h.sb.CallCount()
 	for _, action := range []string{blocks.ActionApprove, blocks.ActionReject} {
 		err := other.Click(h.ctx, approver2, copied[0].Ref(), action)
 		var appErr *sandbox.AppError
@@ -82,8 +82,8 @@ func TestWorkspace_SignedInteractionFromAnotherWorkspaceGets403AndChangesNothing
 	if n := h.count(`SELECT count(*) FROM audit_log`); n != audit {
 		t.Errorf("another workspace's clicks wrote %d audit rows", n-audit)
 	}
-	if n := len(h.sb.Calls()); n != calls {
-		t.Errorf("another workspace's clicks made %d Slack calls in ours: %+v", n-calls, h.sb.Calls()[calls:])
+	if n := h.sb.CallCount(); n != calls {
+		t.Errorf("another workspace's clicks made %d Slack calls in ours: %+v", n-calls, h.sb.CallsSince(calls))
 	}
 	if got := h.refresh(acme); strings.Contains(string(got.Blocks), "approved by") || strings.Contains(string(got.Blocks), "rejected by") {
 		t.Errorf("the alert shows a decision: %s", got.Blocks)

@@ -215,21 +215,39 @@ func (s *Server) record(c Call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, c)
+	if len(s.calls) > s.cfg.CallLog {
+		// The older half goes at once: forgetting costs a copy per
+		// CallLog/2 calls, not one per call.
+		forget := len(s.calls) - s.cfg.CallLog/2
+		s.calls = slices.Clone(s.calls[forget:])
+		s.callsForgot += forget
+	}
 }
 
-// Calls returns every Web API call answered so far, oldest first.
+// Calls returns the Web API calls answered so far, oldest first: the
+// latest Config.CallLog of them.
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.calls)
 }
 
-// CallsSince returns the Web API calls answered after the first n, oldest
-// first: a watcher that reads calls as they come copies only the new ones.
+// CallCount returns how many Web API calls were answered so far, the
+// forgotten ones included: an index for CallsSince.
+func (s *Server) CallCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.callsForgot + len(s.calls)
+}
+
+// CallsSince returns the Web API calls answered after the first n (see
+// CallCount), oldest first: a watcher that reads calls as they come copies
+// only the new ones.
 func (s *Server) CallsSince(n int) []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.calls[min(n, len(s.calls)):])
+	i := min(max(n-s.callsForgot, 0), len(s.calls))
+	return slices.Clone(s.calls[i:])
 }
 
 // CallsTo returns the calls to one Web API method, oldest first.

@@ -331,12 +331,59 @@ func TestCalls_RecordsEveryCallWithoutToken(t *testing.T) {
 			t.Fatal("the token is recorded")
 		}
 	}
-	all := e.sb.Calls()
-	if since := e.sb.CallsSince(len(all) - 1); len(since) != 1 || since[0].Params["channel"] != "C0NOPE" {
+	all := e.sb.CallCount()
+	if since := e.sb.CallsSince(all - 1); len(since) != 1 || since[0].Params["channel"] != "C0NOPE" {
 		t.Fatalf("the last call = %+v", since)
 	}
-	if since := e.sb.CallsSince(len(all) + 5); len(since) != 0 {
+	if since := e.sb.CallsSince(all + 5); len(since) != 0 {
 		t.Fatalf("calls after the end = %+v", since)
+	}
+}
+
+// A sandbox that runs for days keeps its memory bounded: it forgets the
+// oldest calls past Config.CallLog, and the trigger_ids and response_urls
+// long expired, while the calls' numbering stays what it was.
+func TestCalls_ALongRunningSandboxForgetsTheOldest(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.CallLog = 4 })
+	for i := range 10 {
+		if _, err := e.api.AuthTestContext(e.ctx); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if _, _, err := e.api.PostMessageContext(e.ctx, collect, slack.MsgOptionText("the last", false)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.sb.Calls()); n > 4 || n < 2 {
+		t.Errorf("%d calls kept, want the latest of at most 4", n)
+	}
+	if n := e.sb.CallCount(); n != 11 {
+		t.Errorf("CallCount = %d, want 11", n)
+	}
+	if since := e.sb.CallsSince(10); len(since) != 1 || since[0].Method != "chat.postMessage" {
+		t.Errorf("CallsSince(10) = %+v, want the last call", since)
+	}
+	if since := e.sb.CallsSince(0); len(since) != len(e.sb.Calls()) {
+		t.Errorf("CallsSince(0) = %d calls, want every call kept", len(since))
+	}
+
+	e.sb.mu.Lock()
+	old := e.sb.mintTriggerLocked(dana, "")
+	oldURL, _ := e.sb.mintResponseURLLocked("commands", collect, dana, "")
+	e.sb.mu.Unlock()
+	e.clock.Advance(ResponseURLTTL + forgetAfter + time.Second)
+	e.sb.mu.Lock()
+	for range 600 {
+		e.sb.mintTriggerLocked(dana, "")
+	}
+	_, oldKept := e.sb.triggers[old]
+	_, oldURLKept := e.sb.responseURLs[strings.TrimPrefix(oldURL, e.srv.URL)]
+	triggers := len(e.sb.triggers)
+	e.sb.mu.Unlock()
+	if oldKept || oldURLKept {
+		t.Errorf("a trigger_id / response_url expired for over an hour is still kept: %v / %v", oldKept, oldURLKept)
+	}
+	if triggers > 600 {
+		t.Errorf("%d trigger_ids kept", triggers)
 	}
 }
 

@@ -47,6 +47,7 @@ func (s *Server) mintResponseURLLocked(kind, channel, user, sourceTS string) (st
 	path := fmt.Sprintf("/hooks/%s/%s/%d/%s", kind, s.cfg.TeamID, s.seq, shortID(channel+user, int(s.seq)))
 	ru := &responseURL{channel: channel, user: user, sourceTS: sourceTS, issued: s.now()}
 	s.responseURLs[path] = ru
+	s.forgetExpiredLocked()
 	return s.baseURL + path, ru
 }
 

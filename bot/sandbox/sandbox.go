@@ -82,6 +82,11 @@ type Config struct {
 
 	// HTTPClient sends requests to the app; nil means a default client.
 	HTTPClient *http.Client
+
+	// CallLog is how many of the latest Web API calls Calls keeps
+	// (default DefaultCallLog): a sandbox that runs for days forgets the
+	// older ones, so that its memory stays bounded.
+	CallLog int
 }
 
 // IDs of the demo workspace (DemoConfig).
@@ -115,10 +120,16 @@ func DemoConfig() Config {
 
 // Slack's limits reproduced by the sandbox.
 const (
-	TriggerTTL         = 3 * time.Second
-	ResponseURLTTL     = 30 * time.Minute
-	ResponseURLUses    = 5
-	DefaultAckTimeout  = 3 * time.Second
+	TriggerTTL        = 3 * time.Second
+	ResponseURLTTL    = 30 * time.Minute
+	ResponseURLUses   = 5
+	DefaultAckTimeout = 3 * time.Second
+	DefaultCallLog    = 10000
+	// forgetAfter is how long past its expiry a trigger_id or response_url
+	// is still told apart from one never issued (expired_trigger_id,
+	// expired_url); after that the sandbox forgets it, as its memory must
+	// stay bounded.
+	forgetAfter        = time.Hour
 	maxViewStack       = 3
 	defaultPostBurst   = 3
 	socketPingInterval = 10 * time.Second
@@ -165,7 +176,8 @@ type Server struct {
 	responseURLs map[string]*responseURL
 	limiters     map[string]*rate.Limiter // channel ID → chat.postMessage limiter
 	failures     map[string][]Failure
-	calls        []Call
+	calls        []Call // the latest calls (Config.CallLog)
+	callsForgot  int    // calls answered before calls[0]
 	tickets      map[string]bool
 	mail         mailbox
 }
@@ -243,6 +255,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.CallLog <= 0 {
+		cfg.CallLog = DefaultCallLog
 	}
 	return cfg
 }

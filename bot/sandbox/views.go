@@ -23,7 +23,27 @@ func (s *Server) mintTriggerLocked(user, viewID string) string {
 	s.seq++
 	id := fmt.Sprintf("%d.%d.%s", s.now().Unix(), s.seq, shortID(user, int(s.seq)))
 	s.triggers[id] = &trigger{user: user, viewID: viewID, issued: s.now()}
+	s.forgetExpiredLocked()
 	return id
+}
+
+// forgetExpiredLocked drops, every so often, the trigger_ids and
+// response_urls expired for longer than forgetAfter.
+func (s *Server) forgetExpiredLocked() {
+	if s.seq%256 != 0 {
+		return
+	}
+	now := s.now()
+	for id, t := range s.triggers {
+		if now.Sub(t.issued) > TriggerTTL+forgetAfter {
+			delete(s.triggers, id)
+		}
+	}
+	for path, ru := range s.responseURLs {
+		if now.Sub(ru.issued) > ResponseURLTTL+forgetAfter {
+			delete(s.responseURLs, path)
+		}
+	}
 }
 
 // checkTriggerLocked checks that a trigger_id can be exchanged now.
