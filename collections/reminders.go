@@ -115,7 +115,7 @@ const (
 // Hold is one reason to think twice before emailing, with its facts.
 type Hold struct {
 	Kind      HoldKind
-	LastEmail time.Time        // HoldContactGap: when the last email was queued
+	LastEmail time.Time        // HoldContactGap: when the last email left, or may leave if still queued
 	GapDays   int              // HoldContactGap: OWED_CONTACT_GAP_DAYS
 	Until     *time.Time       // HoldSnoozed, HoldPromised: until when
 	Target    EscalationTarget // HoldEscalated
@@ -127,6 +127,9 @@ func (h Hold) Words(customer string, today time.Time) string {
 	who := nameOr(customer)
 	switch h.Kind {
 	case HoldContactGap:
+		if DaysBetween(h.LastEmail, today) < 0 {
+			return who + " has an email waiting to leave on " + h.LastEmail.Format(DateLayout) + "; the contact gap is " + strconv.Itoa(h.GapDays) + " days."
+		}
 		ago := DaysBetween(h.LastEmail, today)
 		when := "today"
 		switch {
@@ -161,7 +164,7 @@ type ReminderFacts struct {
 	Customer   string
 	Case       *Case
 	Escalation *Escalation
-	LastEmail  *time.Time // when the last email to the customer was queued
+	LastEmail  *time.Time // when the last email to the customer left, or may leave if still queued
 	GapDays    int
 	Now        time.Time
 	Location   *time.Location // the business time zone, whose days the gap counts (default UTC)

@@ -119,8 +119,12 @@ func (r emailRow) domain() collections.Email {
 // and its live case (nil for none).
 func (s *EmailService) reminderFacts(ctx context.Context, q sqlx.QueryerContext, customer string, customerID int64, c *collections.Case) (collections.ReminderFacts, error) {
 	rf := collections.ReminderFacts{Customer: customer, Case: c, GapDays: s.gapDays, Now: s.now(), Location: s.location}
+	// The gap counts from when an email reached the customer: a sent one
+	// when it left, a queued one when it may leave at the earliest (an
+	// email held for Monday's send window reaches them on Monday).
 	var last sql.NullTime
-	if err := sqlx.GetContext(ctx, q, &last, `SELECT max(queued_at) FROM emails WHERE customer_id = $1 AND status <> 'failed'`, customerID); err != nil {
+	if err := sqlx.GetContext(ctx, q, &last, `SELECT max(CASE status WHEN 'sent' THEN sent_at ELSE greatest(not_before, $2) END)
+		FROM emails WHERE customer_id = $1 AND status IN ('queued', 'sent')`, customerID, rf.Now); err != nil {
 		return rf, fmt.Errorf("last email to customer %d: %w", customerID, err)
 	}
 	if last.Valid {

@@ -64,3 +64,52 @@ func TestQueueReminder_ATemplateCoversOnlyTheInvoicesItSpeaksOf(t *testing.T) {
 		}
 	}
 }
+
+// TestReminderFacts_TheGapCountsFromWhenTheEmailLeft: the contact gap is
+// the fewest days between two emails the customer gets, so it counts from
+// when an email left (not when it was queued), and an email still held
+// for the send window counts from when it may leave.
+func TestReminderFacts_TheGapCountsFromWhenTheEmailLeft(t *testing.T) {
+	ctx := context.Background()
+	db, _, c := acmeCaseWith(t, "")
+	if _, err := db.ExecContext(ctx, `UPDATE customers SET email = 'ap@acme.example' WHERE name = 'Acme'`); err != nil {
+		t.Fatal(err)
+	}
+	emails := emailsOn(t, db, collections.RemindersApprove, date("2026-06-01"))
+	dana := collections.Actor{UserID: "U0DANA", Name: "Dana"}
+	e, err := emails.QueueReminder(ctx, dana, c.ID, collections.ReminderRequest{To: "ap@acme.example", Template: collections.TemplateReminder,
+		Subject: "About your invoices", Text: "Hello", SendAnyway: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gap := func() string {
+		t.Helper()
+		f, err := emails.ReminderFacts(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range collections.ReminderHolds(f) {
+			if h.Kind == collections.HoldContactGap {
+				return h.Words("Acme", date("2026-06-01"))
+			}
+		}
+		return ""
+	}
+	for _, tc := range []struct {
+		name, set, want string
+	}{
+		{"QueuedLongAgoSentTwoDaysAgo", `status = 'sent', queued_at = '2026-05-22 17:00Z', sent_at = '2026-05-30 09:00Z'`,
+			"Acme was last emailed 2 days ago (2026-05-30); the contact gap is 5 days."},
+		{"QueuedLongAgoHeldUntilTheWindowOpens", `status = 'queued', queued_at = '2026-05-22 17:00Z', sent_at = NULL, not_before = '2026-06-02 09:00Z'`,
+			"Acme has an email waiting to leave on 2026-06-02; the contact gap is 5 days."},
+		{"SentLongAgo", `status = 'sent', queued_at = '2026-05-22 17:00Z', sent_at = '2026-05-22 17:01Z'`, ""},
+		{"RefusedForGood", `status = 'failed', queued_at = '2026-05-31 17:00Z', sent_at = NULL, failed_at = '2026-05-31 17:01Z'`, ""},
+	} {
+		if _, err := db.ExecContext(ctx, `UPDATE emails SET `+tc.set+` WHERE id = $1`, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := gap(); got != tc.want {
+			t.Errorf("%s: the contact gap says %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
