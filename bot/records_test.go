@@ -160,6 +160,57 @@ func TestRecords_ABrokenPromiseBringsTheAlertBackToTheOwner(t *testing.T) {
 	}
 }
 
+// A case that ends while a promise is open (paid in full by a payment
+// dated before the promise) takes the promise with it: neither kept nor
+// broken, and the sweeps after its date go on for every other customer.
+func TestRecords_APromiseTheCaseEndedWithoutStopsNoSweep(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	bluebird := h.alert("Bluebird")
+	h.click(member, bluebird, blocks.ActionPromise)
+	if res := h.submit(member, h.modal(member, blocks.CallbackPromise), sandbox.Values{ // one currency: no currency to pick
+		blocks.BlockPromiseAmount: {blocks.BlockPromiseAmount: sandbox.Text("30.00")},
+		blocks.BlockPromiseDate:   {blocks.BlockPromiseDate: sandbox.Date("2026-06-05")},
+	}); !res.Closed {
+		t.Fatalf("promise: %+v", res)
+	}
+	h.settle()
+	h.importCSV(collections.ImportPayments, "invoice,amount,paid_on,reference\nB-1,30.00,2026-05-31,P-1\n")
+	h.review()
+	if got := h.refresh(bluebird); !strings.Contains(got.Content(), "Settled — paid in full") {
+		t.Fatalf("Bluebird's alert: %s", got.Content())
+	}
+	if n := h.count(`SELECT count(*) FROM promises WHERE status = 'replaced'`); n != 1 {
+		t.Errorf("promises the case ended without = %d, want 1", n)
+	}
+
+	h.importCSV(collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nD-1,Delta Co,USD,10.00,2026-05-01,2026-06-05\n")
+	h.setToday("2026-06-09") // past the promise's date and its grace days
+	if res := h.sweep(); res.PromisesBroken != 0 || res.PromisesKept != 0 {
+		t.Errorf("the sweep decided the ended case's promise: %+v", res)
+	}
+	if _, ok := h.sb.Find(channel, "Delta Co"); !ok {
+		t.Error("no alert for Delta Co, overdue since the promise")
+	}
+
+	// A promise left open on an ended case by an earlier version of owed
+	// is let go by the next sweep, not kept, broken or failed on.
+	if _, err := h.db.ExecContext(h.ctx, `UPDATE promises SET status = 'open', decided_at = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	h.setToday("2026-06-10")
+	h.sweep()
+	if n := h.count(`SELECT count(*) FROM promises WHERE status = 'replaced'`); n != 1 {
+		t.Errorf("a promise left open on the ended case: replaced = %d, want 1", n)
+	}
+	for _, r := range h.refresh(bluebird).Replies {
+		if shows(r, "Promise kept") || shows(r, "Promise broken") {
+			t.Errorf("thread line on the ended case: %q", r.Text)
+		}
+	}
+}
+
 func TestRecords_AContactWithThePromisedOutcomeRecordsThePromise(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	withOwner(h)

@@ -727,6 +727,10 @@ func (s *CaseService) endCase(ctx context.Context, tx *sqlx.Tx, r caseRow) (coll
 	if err := cancelPendingEscalation(ctx, tx, c); err != nil {
 		return "", err
 	}
+	// A promise the case ended without is moot: neither kept nor broken.
+	if _, err := tx.ExecContext(ctx, `UPDATE promises SET status = 'replaced', decided_at = now() WHERE case_id = $1 AND status = 'open'`, c.ID); err != nil {
+		return "", fmt.Errorf("end promises of case %d: %w", c.ID, err)
+	}
 	paid, seen, err := paymentsSince(ctx, tx, c.CustomerID, r.PaymentsSeen)
 	if err != nil {
 		return "", err

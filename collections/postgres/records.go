@@ -293,6 +293,12 @@ func (s *CaseService) checkPromises(ctx context.Context, pay paymentsToTell, res
 				return err
 			}
 			c := cr.domain()
+			if _, ok := collections.TransitionFor(c.Status, action); !ok {
+				// The case ended (or moved on) without the promise: it is
+				// moot, not kept or broken.
+				_, err := tx.ExecContext(ctx, `UPDATE promises SET status = 'replaced', decided_at = now() WHERE id = $1 AND status = 'open'`, p.ID)
+				return err
+			}
 			res, err := tx.ExecContext(ctx, `UPDATE promises SET status = $2, decided_at = now() WHERE id = $1 AND status = 'open'`, p.ID, string(status))
 			if err != nil {
 				return fmt.Errorf("update promise %d: %w", p.ID, err)
