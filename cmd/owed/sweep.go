@@ -63,8 +63,11 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 			return collections.Errorf(collections.EINVALID, "--wait: no owed server is running to post the alerts; nothing was swept")
 		}
 	}
+	// Today is today, whatever --as-of says: a sweep as of a past date
+	// replays the alerts due then, but what is live (which cases end, what
+	// they show) goes by today.
 	cases := postgres.NewCaseService(db, postgres.CaseConfig{Stages: cfg.Stages, Channel: cfg.Channel, GraceDays: cfg.GraceDays,
-		PromiseGraceDays: cfg.PromiseGrace, Today: func() time.Time { return asOf }})
+		PromiseGraceDays: cfg.PromiseGrace, Today: func() time.Time { return collections.DateIn(time.Now(), cfg.Location) }})
 	res, err := cases.Sweep(ctx, asOf, *dryRun)
 	if err != nil {
 		return err

@@ -166,3 +166,32 @@ func TestSweep_SaysWhyEachAlertIsRaised(t *testing.T) {
 		t.Errorf("want ACME's snooze ended and Bluebird's next stage:\n%s", out)
 	}
 }
+
+// TestSweep_ABackdatedSweepGoesByTodayForWhatIsLive: `owed sweep --as-of`
+// a past date replays the alerts due then, but what is live goes by today:
+// a case overdue today stays open though nothing was overdue then, and a
+// customer overdue then but paid up since gets no case.
+func TestSweep_ABackdatedSweepGoesByTodayForWhatIsLive(t *testing.T) {
+	c := newCLI(t)
+	c.env["OWED_CHANNEL"] = "C0COLLECT"
+	today := collections.DateIn(time.Now(), time.UTC)
+	d := func(days int) string { return today.AddDate(0, 0, days).Format(collections.DateLayout) }
+	c.must("import", "invoices", c.file("ledger.csv", "number,customer,currency,amount,issued_on,due_on\n"+
+		"A-1,ACME Corp.,USD,100.00,"+d(-40)+","+d(-10)+"\n"+
+		"P-1,Paid Co,USD,50.00,"+d(-70)+","+d(-40)+"\n"))
+	c.must("import", "payments", c.file("payments.csv", "invoice,amount,paid_on\nP-1,50.00,"+d(-1)+"\n"))
+	c.must("sweep")
+	c.must("sweep", "--as-of", d(-20)) // A-1 not yet due then; P-1 20 days overdue then
+
+	db := c.db()
+	var cases []struct {
+		Name   string
+		Status string
+	}
+	if err := db.Select(&cases, `SELECT u.name, c.status FROM cases c JOIN customers u ON u.id = c.customer_id ORDER BY c.id`); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 1 || cases[0].Name != "ACME Corp." || cases[0].Status != string(collections.CaseOpen) {
+		t.Errorf("cases after the backdated sweep = %+v, want ACME Corp.'s still open and no other", cases)
+	}
+}
