@@ -32,6 +32,23 @@ Early Eggs,C-005,ar@early.example
 
 func newMailHarness(t *testing.T, policy collections.ReminderPolicy) *mailHarness {
 	t.Helper()
+	return newMailHarnessWith(t, mailOptions{policy: policy})
+}
+
+// mailOptions set up a mailHarness.
+type mailOptions struct {
+	policy collections.ReminderPolicy
+	// window is the send window (default: always).
+	window *collections.SendWindow
+	// now, when set, is the email service's clock (default the harness's).
+	now func() time.Time
+}
+
+// newMailHarnessWith is newMailHarness with a send window and a clock of
+// its own for the emails.
+func newMailHarnessWith(t *testing.T, opts mailOptions) *mailHarness {
+	t.Helper()
+	policy := opts.policy
 	mh := &mailHarness{}
 	var mailer *mail.Mailer
 	h := newHarness(t, harnessOptions{configure: func(h *harness, o *bot.Options) {
@@ -46,8 +63,15 @@ func newMailHarness(t *testing.T, policy collections.ReminderPolicy) *mailHarnes
 		composer := &mail.Composer{Templates: tmpls, From: "Owed Test Accounts <ar@owed-test.example>",
 			PaymentURL: "https://pay.example/{invoice}?amount={amount}&currency={currency}"}
 		window := collections.SendWindow{Always: true}
+		if opts.window != nil {
+			window = *opts.window
+		}
+		now := h.now
+		if opts.now != nil {
+			now = opts.now
+		}
 		mh.emails = postgres.NewEmailService(h.db, h.cases, postgres.EmailConfig{Composer: composer, Policy: policy,
-			RemindBefore: 3, GapDays: 5, Window: window, Channel: channel, Now: h.now})
+			RemindBefore: 3, GapDays: 5, Window: window, Channel: channel, Now: now})
 		o.Emails, o.Composer, o.SendWindow = mh.emails, composer, window
 		srv, err := mail.ParseServerURL("smtp://" + addr)
 		if err != nil {

@@ -36,6 +36,7 @@ const (
 	AuditReminderEmailed     = "reminder_emailed"     // EmailID, To, Template, Invoices, SendAnyway and Holds (when sent despite them)
 	AuditEmailDelivered      = "email_delivered"      // EmailID, To, Answer
 	AuditEmailFailed         = "email_failed"         // EmailID, To, Answer
+	AuditEmailWithdrawn      = "email_withdrawn"      // EmailID, To, Template, Reason (a Withdrawal)
 )
 
 // AuditDetails are the facts an audit entry records, as typed values:

@@ -13,7 +13,65 @@ const (
 	EmailQueued EmailStatus = "queued" // waiting for its send window, its turn or a retry
 	EmailSent   EmailStatus = "sent"   // the server accepted it
 	EmailFailed EmailStatus = "failed" // the server refused it for good
+	// EmailWithdrawn: not sent, because nothing it spoke of was still
+	// true when it was about to leave (WithdrawalOf).
+	EmailWithdrawn EmailStatus = "withdrawn"
 )
+
+// Withdrawal is why a queued email was withdrawn instead of sent.
+type Withdrawal string
+
+// The reasons to withdraw an email.
+const (
+	WithdrawnPaid           Withdrawal = "paid"             // every invoice it covers was paid
+	WithdrawnDisputed       Withdrawal = "disputed"         // every invoice it covers was put in dispute
+	WithdrawnPaidOrDisputed Withdrawal = "paid_or_disputed" // each invoice it covers was paid or put in dispute
+	WithdrawnFellDue        Withdrawal = "fell_due"         // courtesy: every invoice it covers fell due
+	WithdrawnPaidOrFellDue  Withdrawal = "paid_or_fell_due" // courtesy: each invoice it covers was paid or fell due
+)
+
+// CoveredInvoice is where an invoice an email covers stands when the
+// email is about to leave.
+type CoveredInvoice struct {
+	Paid     bool // nothing is left to pay
+	Disputed bool // in dispute: out of the chase
+	FellDue  bool // its due date has passed (in the customer's time zone)
+}
+
+// WithdrawalOf says why an email of a template, covering invoices, is
+// no longer true and must not leave, or "" when it may. A courtesy note
+// speaks of invoices still to pay and not yet due; the other templates
+// of invoices still to pay and not in dispute. It may leave while one of
+// its invoices is still so, partly paid or not; an email that covers no
+// invoice is left as it is.
+func WithdrawalOf(template string, invoices []CoveredInvoice) Withdrawal {
+	if len(invoices) == 0 {
+		return ""
+	}
+	courtesy := template == TemplateCourtesy
+	paid, other := 0, 0
+	for _, inv := range invoices {
+		switch {
+		case inv.Paid:
+			paid++
+		case courtesy && !inv.FellDue, !courtesy && !inv.Disputed:
+			return "" // still true
+		default:
+			other++
+		}
+	}
+	switch {
+	case other == 0:
+		return WithdrawnPaid
+	case courtesy && paid == 0:
+		return WithdrawnFellDue
+	case courtesy:
+		return WithdrawnPaidOrFellDue
+	case paid == 0:
+		return WithdrawnDisputed
+	}
+	return WithdrawnPaidOrDisputed
+}
 
 // Email is one email to a customer, kept for the customer's history.
 type Email struct {
@@ -40,6 +98,10 @@ type Email struct {
 	SentAt     *time.Time
 	FailedAt   *time.Time
 	Answer     string // the server's last answer
+	// WithdrawnAt and Withdrawal: when and why it was withdrawn instead
+	// of sent (EmailWithdrawn).
+	WithdrawnAt *time.Time
+	Withdrawal  Withdrawal
 }
 
 // EmailComposer writes emails from the reminder templates.
@@ -136,6 +198,8 @@ type EmailService interface {
 	FindEmail(ctx context.Context, id int64) (Email, error)
 
 	// ClaimEmail leases the next email due for sending, or returns nil.
+	// An email no longer true (WithdrawalOf) is withdrawn on the way,
+	// told in Slack, and the next one looked at.
 	ClaimEmail(ctx context.Context, lease time.Duration) (*Email, error)
 	// NextEmailDue says how long until the next queued email is due; ok
 	// is false when none is queued.

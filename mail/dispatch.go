@@ -21,7 +21,8 @@ const (
 // Dispatcher sends the queued emails through a Mailer: each under its
 // own Message-ID on every attempt; 4xx answers and network errors
 // retried with backoff; a 5xx answer fails the email for good, which the
-// store tells in Slack.
+// store tells in Slack. An email no longer true when its turn comes is
+// withdrawn by the store as it is claimed (ClaimEmail), never handed out.
 type Dispatcher struct {
 	Emails collections.EmailService
 	Mailer interface {

@@ -59,6 +59,15 @@ func TestActionLine(t *testing.T) {
 		{collections.AuditSettled, collections.SystemActor, D{Paid: usd(30_00)}, "Settled — paid in full (USD 30.00 received)"},
 		{collections.AuditClosed, collections.SystemActor, D{Outstanding: usd(30_00)},
 			"Closed — nothing is overdue any more, but not all of it was paid; USD 30.00 still owed, not yet due"},
+		{collections.AuditEmailWithdrawn, collections.SystemActor, D{EmailID: 3, To: "ap@acme.example", Template: collections.TemplateReminder,
+			Reason: string(collections.WithdrawnPaid)},
+			"The reminder to ap@acme.example was not sent: every invoice it covers was paid before it could leave."},
+		{collections.AuditEmailWithdrawn, collections.SystemActor, D{EmailID: 3, To: "ap@acme.example", Template: collections.TemplateFirm,
+			Reason: string(collections.WithdrawnPaidOrDisputed)},
+			"The reminder to ap@acme.example was not sent: every invoice it covers was paid or put in dispute before it could leave."},
+		{collections.AuditEmailWithdrawn, collections.SystemActor, D{EmailID: 4, To: "Pay <pay@current.example>", Template: collections.TemplateCourtesy,
+			Reason: string(collections.WithdrawnFellDue)},
+			"The courtesy reminder to pay@current.example was not sent: every invoice it covers fell due before it could leave, so a courtesy reminder no longer fit."},
 		{"note_added", "U1", D{}, "<@U1> recorded “note added”"},
 		{"", "", D{}, "owed recorded “an action”"},
 		{collections.AuditSnoozed, "<!channel>", D{Until: day("2026-12-01"), Reason: "<!everyone> & co"},
@@ -81,7 +90,8 @@ func TestActionLine_EveryAuditActionHasASentence(t *testing.T) {
 		collections.AuditPlanAgreed, collections.AuditPlanCancelled, collections.AuditPlanBroken, collections.AuditPlanCompleted,
 		collections.AuditEscalationRequested, collections.AuditEscalationApproved, collections.AuditEscalationRejected,
 		collections.AuditEscalationWithdrawn, collections.AuditEscalationCancelled,
-		collections.AuditPaymentReceived, collections.AuditSettled, collections.AuditClosed}
+		collections.AuditPaymentReceived, collections.AuditSettled, collections.AuditClosed,
+		collections.AuditReminderEmailed, collections.AuditEmailDelivered, collections.AuditEmailFailed, collections.AuditEmailWithdrawn}
 	for _, a := range actions {
 		// Even without details, a known action never falls back to the
 		// generic "recorded" sentence.

@@ -247,8 +247,40 @@ func emailLine(e collections.AuditEntry) (string, bool) {
 		return "The email to " + to + " was delivered: " + reasonText(d.Answer, 200), true
 	case collections.AuditEmailFailed:
 		return ":warning: The email to " + to + " could not be delivered: " + reasonText(d.Answer, 300), true
+	case collections.AuditEmailWithdrawn:
+		return "The " + emailWhat(d.Template) + " to " + to + " was not sent: " + withdrawalWords(collections.Withdrawal(d.Reason)), true
 	}
 	return "", false
+}
+
+// emailWhat names an email by its template: "reminder", "courtesy reminder".
+func emailWhat(template string) string {
+	switch template {
+	case collections.TemplateCourtesy:
+		return "courtesy reminder"
+	case collections.TemplateFinalNotice:
+		return "final notice"
+	case "":
+		return "email"
+	}
+	return "reminder"
+}
+
+// withdrawalWords says why an email was withdrawn before it left.
+func withdrawalWords(w collections.Withdrawal) string {
+	switch w {
+	case collections.WithdrawnPaid:
+		return "every invoice it covers was paid before it could leave."
+	case collections.WithdrawnDisputed:
+		return "every invoice it covers was put in dispute before it could leave."
+	case collections.WithdrawnPaidOrDisputed:
+		return "every invoice it covers was paid or put in dispute before it could leave."
+	case collections.WithdrawnFellDue:
+		return "every invoice it covers fell due before it could leave, so a courtesy reminder no longer fit."
+	case collections.WithdrawnPaidOrFellDue:
+		return "every invoice it covers was paid or fell due before it could leave."
+	}
+	return "what it said was no longer true when it was to leave."
 }
 
 func holdWords(k collections.HoldKind) string {
@@ -335,6 +367,10 @@ func courtesyLine(it collections.CourtesyItem) string {
 		line += " — held back (emailed recently, or the case is quiet)"
 	case it.Status == collections.CourtesyQueued && it.EmailState == collections.EmailFailed:
 		line += " — could not be delivered"
+	case it.Status == collections.CourtesyQueued && it.EmailState == collections.EmailWithdrawn && it.Balance.Minor <= 0:
+		line += " — not sent: paid before it could leave"
+	case it.Status == collections.CourtesyQueued && it.EmailState == collections.EmailWithdrawn:
+		line += " — not sent: fell due before it could leave"
 	}
 	return line
 }

@@ -94,16 +94,21 @@ type emailRow struct {
 	SentAt     sql.NullTime   `db:"sent_at"`
 	FailedAt   sql.NullTime   `db:"failed_at"`
 	Answer     sql.NullString `db:"answer"`
+	// WithdrawnAt and Withdrawal: when and why it was withdrawn.
+	WithdrawnAt sql.NullTime   `db:"withdrawn_at"`
+	Withdrawal  sql.NullString `db:"withdrawn_reason"`
 }
 
 const emailColumns = `id, customer_id, case_id, batch_id, stage, template, message_id, from_addr, to_addr, bcc_addr, subject,
-	body_text, body_html, invoice_ids, sent_by, send_anyway, status, attempts, not_before, queued_at, sent_at, failed_at, answer`
+	body_text, body_html, invoice_ids, sent_by, send_anyway, status, attempts, not_before, queued_at, sent_at, failed_at, answer,
+	withdrawn_at, withdrawn_reason`
 
 func (r emailRow) domain() collections.Email {
 	e := collections.Email{ID: r.ID, CustomerID: r.CustomerID, CaseID: r.CaseID.Int64, BatchID: r.BatchID.Int64, Stage: int(r.Stage.Int64),
 		Template: r.Template, MessageID: r.MessageID, From: r.From, To: r.To, Bcc: r.Bcc, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
 		InvoiceIDs: []int64(r.InvoiceIDs), SentBy: r.SentBy, SendAnyway: r.SendAnyway, Status: collections.EmailStatus(r.Status),
-		Attempts: r.Attempts, NotBefore: r.NotBefore, QueuedAt: r.QueuedAt, Answer: r.Answer.String}
+		Attempts: r.Attempts, NotBefore: r.NotBefore, QueuedAt: r.QueuedAt, Answer: r.Answer.String,
+		Withdrawal: collections.Withdrawal(r.Withdrawal.String)}
 	if r.SentAt.Valid {
 		t := r.SentAt.Time
 		e.SentAt = &t
@@ -111,6 +116,10 @@ func (r emailRow) domain() collections.Email {
 	if r.FailedAt.Valid {
 		t := r.FailedAt.Time
 		e.FailedAt = &t
+	}
+	if r.WithdrawnAt.Valid {
+		t := r.WithdrawnAt.Time
+		e.WithdrawnAt = &t
 	}
 	return e
 }
@@ -398,43 +407,109 @@ func enqueueBatch(ctx context.Context, tx *sqlx.Tx, batchID, auditID int64) erro
 // inside the customer's send window, so that an email whose sender died
 // is not sent again outside it. A due email whose window has shut since
 // it was queued is put off until the window opens, and nil returned: the
-// dispatcher looks again at once (NextEmailDue).
+// dispatcher looks again at once (NextEmailDue). A due email no longer
+// true as it is about to leave (collections.WithdrawalOf: every invoice
+// it covers paid since, say) is withdrawn, and the next one looked at.
 func (s *EmailService) ClaimEmail(ctx context.Context, lease time.Duration) (*collections.Email, error) {
 	var e *collections.Email
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
-		var due struct {
-			ID       int64  `db:"id"`
-			Timezone string `db:"timezone"`
-		}
-		err := tx.GetContext(ctx, &due, `
-			SELECT e.id, coalesce(c.timezone, '') AS timezone FROM emails e JOIN customers c ON c.id = e.customer_id
-			 WHERE e.status = 'queued' AND e.not_before <= now()
-			 ORDER BY e.not_before, e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED`)
-		if noRows(err) {
+		e = nil
+		for {
+			var due struct {
+				ID       int64  `db:"id"`
+				Template string `db:"template"`
+				Timezone string `db:"timezone"`
+			}
+			err := tx.GetContext(ctx, &due, `
+				SELECT e.id, e.template, coalesce(c.timezone, '') AS timezone FROM emails e JOIN customers c ON c.id = e.customer_id
+				 WHERE e.status = 'queued' AND e.not_before <= now()
+				 ORDER BY e.not_before, e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED`)
+			if noRows(err) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			loc := collections.CustomerLocation(collections.Customer{Timezone: due.Timezone}, s.location)
+			now := s.now()
+			if opens := s.window.Next(now, loc); opens.After(now) {
+				_, err := tx.ExecContext(ctx, `UPDATE emails SET not_before = $2 WHERE id = $1`, due.ID, opens)
+				return err
+			}
+			why, err := withdrawalOf(ctx, tx, due.ID, due.Template, collections.DateIn(now, loc))
+			if err != nil {
+				return err
+			}
+			if why != "" {
+				if err := withdrawEmail(ctx, tx, due.ID, why); err != nil {
+					return err
+				}
+				continue
+			}
+			var r emailRow
+			if err := tx.GetContext(ctx, &r, `UPDATE emails SET not_before = $2, attempts = attempts + 1 WHERE id = $1 RETURNING `+emailColumns,
+				due.ID, s.window.Next(now.Add(lease), loc)); err != nil {
+				return err
+			}
+			claimed := r.domain()
+			e = &claimed
 			return nil
 		}
-		if err != nil {
-			return err
-		}
-		loc := collections.CustomerLocation(collections.Customer{Timezone: due.Timezone}, s.location)
-		now := s.now()
-		if opens := s.window.Next(now, loc); opens.After(now) {
-			_, err := tx.ExecContext(ctx, `UPDATE emails SET not_before = $2 WHERE id = $1`, due.ID, opens)
-			return err
-		}
-		var r emailRow
-		if err := tx.GetContext(ctx, &r, `UPDATE emails SET not_before = $2, attempts = attempts + 1 WHERE id = $1 RETURNING `+emailColumns,
-			due.ID, s.window.Next(now.Add(lease), loc)); err != nil {
-			return err
-		}
-		claimed := r.domain()
-		e = &claimed
-		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim email: %w", err)
 	}
 	return e, nil
+}
+
+// withdrawalOf says why a queued email is no longer true as of today
+// (the customer's date), or "" when it may leave: where each invoice it
+// covers stands now.
+func withdrawalOf(ctx context.Context, tx *sqlx.Tx, emailID int64, template string, today time.Time) (collections.Withdrawal, error) {
+	var invoices []struct {
+		Paid     bool `db:"paid"`
+		Disputed bool `db:"disputed"`
+		FellDue  bool `db:"fell_due"`
+	}
+	if err := tx.SelectContext(ctx, &invoices, `
+		SELECT i.paid_minor >= i.amount_minor AS paid, `+inDispute+` AS disputed, i.due_on < $2 AS fell_due
+		  FROM emails e JOIN invoices i ON i.id = ANY (e.invoice_ids)
+		 WHERE e.id = $1`, emailID, today); err != nil {
+		return "", fmt.Errorf("invoices of email %d: %w", emailID, err)
+	}
+	covered := make([]collections.CoveredInvoice, len(invoices))
+	for i, inv := range invoices {
+		covered[i] = collections.CoveredInvoice{Paid: inv.Paid, Disputed: inv.Disputed, FellDue: inv.FellDue}
+	}
+	return collections.WithdrawalOf(template, covered), nil
+}
+
+// withdrawEmail withdraws a queued email instead of sending it, records
+// why in it and in the history, and queues the line that tells it.
+func withdrawEmail(ctx context.Context, tx *sqlx.Tx, id int64, why collections.Withdrawal) error {
+	var r emailRow
+	if err := tx.GetContext(ctx, &r, `UPDATE emails SET status = 'withdrawn', withdrawn_at = now(), withdrawn_reason = $2
+		WHERE id = $1 AND status = 'queued' RETURNING `+emailColumns, id, string(why)); err != nil {
+		return fmt.Errorf("withdraw email %d: %w", id, err)
+	}
+	return tellOutcome(ctx, tx, r, collections.AuditEmailWithdrawn,
+		collections.AuditDetails{EmailID: r.ID, To: r.To, Template: r.Template, Reason: string(why)})
+}
+
+// tellOutcome records what became of an email in the history and queues
+// the line that tells it: in the case's thread, else in the batch's.
+func tellOutcome(ctx context.Context, tx *sqlx.Tx, r emailRow, action string, details collections.AuditDetails) error {
+	auditID, err := auditCustomer(ctx, tx, r.CaseID.Int64, r.CustomerID, collections.SystemActor, action, details)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.CaseID.Valid:
+		return enqueue(ctx, tx, collections.OutboxThread, r.CaseID.Int64, 0, auditID)
+	case r.BatchID.Valid:
+		return enqueueBatch(ctx, tx, r.BatchID.Int64, auditID)
+	}
+	return nil
 }
 
 // NextEmailDue says how long until the next queued email is due.
@@ -500,18 +575,7 @@ func (s *EmailService) EmailFailed(ctx context.Context, id int64, answer string)
 		if err != nil {
 			return fmt.Errorf("email %d failed: %w", id, err)
 		}
-		auditID, err := auditCustomer(ctx, tx, r.CaseID.Int64, r.CustomerID, collections.SystemActor, collections.AuditEmailFailed,
-			collections.AuditDetails{EmailID: r.ID, To: r.To, Answer: answer})
-		if err != nil {
-			return err
-		}
-		switch {
-		case r.CaseID.Valid:
-			return enqueue(ctx, tx, collections.OutboxThread, r.CaseID.Int64, 0, auditID)
-		case r.BatchID.Valid:
-			return enqueueBatch(ctx, tx, r.BatchID.Int64, auditID)
-		}
-		return nil
+		return tellOutcome(ctx, tx, r, collections.AuditEmailFailed, collections.AuditDetails{EmailID: r.ID, To: r.To, Answer: answer})
 	})
 }
 

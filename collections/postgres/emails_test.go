@@ -4,8 +4,12 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/owedhq/owed/collections"
+	"github.com/owedhq/owed/collections/postgres"
+	"github.com/owedhq/owed/internal/dbtest"
+	"github.com/owedhq/owed/mail"
 )
 
 // TestQueueReminder_ATemplateCoversOnlyTheInvoicesItSpeaksOf: a reminder
@@ -111,5 +115,257 @@ func TestReminderFacts_TheGapCountsFromWhenTheEmailLeft(t *testing.T) {
 		if got := gap(); got != tc.want {
 			t.Errorf("%s: the contact gap says %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// clockedEmails is an email service under the default send window
+// (Mon-Fri 09:00-17:00, UTC for customers without a time zone) whose
+// clock reads *now.
+func clockedEmails(t *testing.T, db *postgres.DB, policy collections.ReminderPolicy, window collections.SendWindow, now *time.Time) *postgres.EmailService {
+	t.Helper()
+	tmpls, err := mail.LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := postgres.NewCaseService(db, postgres.CaseConfig{Stages: []int{1, 7, 30}, Channel: "C0COLLECT", GraceDays: 3,
+		Today: func() time.Time { return collections.DateIn(*now, time.UTC) }})
+	return postgres.NewEmailService(db, cs, postgres.EmailConfig{Composer: &mail.Composer{Templates: tmpls, From: "Acme Accounts <ar@acme.example>"},
+		Policy: policy, RemindBefore: 3, GapDays: 5, Window: window, Location: time.UTC, Now: func() time.Time { return *now }})
+}
+
+func officeHours(t *testing.T) collections.SendWindow {
+	t.Helper()
+	w, err := collections.ParseSendWindow(collections.DefaultSendWindow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// The week of the send window's tests: Friday 5 June 2026 18:00 UTC,
+// after the window shut, and Monday 8 June 09:30, once it opened again.
+var (
+	fridayEvening = time.Date(2026, 6, 5, 18, 0, 0, 0, time.UTC)
+	mondayMorning = time.Date(2026, 6, 8, 9, 30, 0, 0, time.UTC)
+)
+
+// TestClaimEmail_AReminderForInvoicesSettledSinceItWasQueuedIsWithdrawn:
+// a reminder queued on Friday evening and held by the send window until
+// Monday is looked at again as it is about to leave: with every invoice
+// it covers paid (or paid and put in dispute) meanwhile it is withdrawn,
+// recorded and told in the case's thread, and the claim goes on to the
+// next email due; with a balance left on one of them it is sent.
+func TestClaimEmail_AReminderForInvoicesSettledSinceItWasQueuedIsWithdrawn(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		payments string // A-1 is USD 100.00, A-2 EUR 50.00
+		dispute  string // an invoice put in dispute, if any
+		want     collections.Withdrawal
+	}{
+		{"PaidInFull", "A-1,100.00,2026-06-01\nA-2,50.00,2026-06-01\n", "", collections.WithdrawnPaid},
+		{"PaidAndDisputed", "A-1,100.00,2026-06-01\n", "A-2", collections.WithdrawnPaidOrDisputed},
+		{"PartlyPaid", "A-1,100.00,2026-06-01\nA-2,20.00,2026-06-01\n", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, cs, c := acmeCaseWith(t, "")
+			now := fridayEvening
+			emails := clockedEmails(t, db, collections.RemindersApprove, officeHours(t), &now)
+			dana := collections.Actor{UserID: "U0DANA", Name: "Dana"}
+			acme, err := emails.QueueReminder(ctx, dana, c.ID, collections.ReminderRequest{To: "ap@acme.example",
+				Template: collections.TemplateReminder, Subject: "Invoices A-1 and A-2 are past due", Text: "Please pay."})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bluebirdCase int64
+			if err := db.GetContext(ctx, &bluebirdCase, `SELECT c.id FROM cases c JOIN customers u ON u.id = c.customer_id WHERE u.name = 'Bluebird'`); err != nil {
+				t.Fatal(err)
+			}
+			bluebird, err := emails.QueueReminder(ctx, dana, bluebirdCase, collections.ReminderRequest{To: "ap@bluebird.example",
+				Template: collections.TemplateReminder, Subject: "Invoice B-1 is past due", Text: "Please pay."})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !acme.NotBefore.Equal(time.Date(2026, 6, 8, 9, 0, 0, 0, time.UTC)) {
+				t.Fatalf("queued on Friday evening to leave at %s, want Monday 09:00", acme.NotBefore.UTC())
+			}
+
+			importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\n"+tc.payments)
+			if tc.dispute != "" {
+				var id int64
+				if err := db.GetContext(ctx, &id, `SELECT id FROM invoices WHERE number = $1`, tc.dispute); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := cs.Dispute(ctx, dana, c.ID, collections.DisputeInput{InvoiceIDs: []int64{id}, Reason: collections.DisputePricing}); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			now = mondayMorning
+			claimed, err := emails.ClaimEmail(ctx, time.Minute)
+			if err != nil || claimed == nil {
+				t.Fatalf("claim on Monday: %+v, %v", claimed, err)
+			}
+			got, err := emails.FindEmail(ctx, acme.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" {
+				if claimed.ID != acme.ID || got.Status != collections.EmailQueued {
+					t.Errorf("a reminder with a balance left was not handed out to be sent: claimed %d (%s), ACME's is %s", claimed.ID, claimed.To, got.Status)
+				}
+				if n := count(t, db, `SELECT count(*) FROM audit_log WHERE action = $1`, collections.AuditEmailWithdrawn); n != 0 {
+					t.Errorf("%d withdrawals recorded", n)
+				}
+				return
+			}
+			if claimed.ID != bluebird.ID {
+				t.Errorf("claimed email %d (%s), want Bluebird's %d, the next one due", claimed.ID, claimed.To, bluebird.ID)
+			}
+			if got.Status != collections.EmailWithdrawn || got.Withdrawal != tc.want || got.WithdrawnAt == nil || got.Attempts != 0 {
+				t.Errorf("ACME's reminder: %s (%s) at %v after %d attempts, want withdrawn (%s) before any attempt", got.Status, got.Withdrawal, got.WithdrawnAt, got.Attempts, tc.want)
+			}
+			var entry struct {
+				ID      int64  `db:"id"`
+				CaseID  int64  `db:"case_id"`
+				Actor   string `db:"actor"`
+				Details []byte `db:"details"`
+			}
+			if err := db.GetContext(ctx, &entry, `SELECT id, case_id, actor, details FROM audit_log WHERE action = $1`, collections.AuditEmailWithdrawn); err != nil {
+				t.Fatalf("the withdrawal in the history: %v", err)
+			}
+			d, err := collections.DecodeAuditDetails(entry.Details)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if entry.CaseID != c.ID || entry.Actor != collections.SystemActor || d.EmailID != acme.ID || d.To != "ap@acme.example" ||
+				d.Template != collections.TemplateReminder || d.Reason != string(tc.want) {
+				t.Errorf("the history records %+v %+v", entry, d)
+			}
+			if n := count(t, db, `SELECT count(*) FROM outbox WHERE kind = $1 AND case_id = $2 AND audit_id = $3`, collections.OutboxThread, c.ID, entry.ID); n != 1 {
+				t.Errorf("%d lines queued for the case's thread, want 1", n)
+			}
+			// Withdrawn, it is never handed out, and does not count for
+			// the contact gap: the customer never got it.
+			if err := emails.EmailSent(ctx, bluebird.ID, "250 OK"); err != nil {
+				t.Fatal(err)
+			}
+			if again, err := emails.ClaimEmail(ctx, time.Minute); err != nil || again != nil {
+				t.Errorf("claimed again: %+v %v", again, err)
+			}
+			f, err := emails.ReminderFacts(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.LastEmail != nil {
+				t.Errorf("the withdrawn reminder counts as the last email (%s)", f.LastEmail)
+			}
+		})
+	}
+}
+
+// TestClaimEmail_ACourtesyNoteHeldPastTheDueDateIsWithdrawn: a courtesy
+// note made on Friday evening for an invoice due on Sunday, held by the
+// send window until Monday, would arrive after the due date: it is
+// withdrawn and told in the batch's thread. One for an invoice due on
+// Monday still leaves.
+func TestClaimEmail_ACourtesyNoteHeldPastTheDueDateIsWithdrawn(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportCustomers, "name,ref,email\nCurrent Co,C-003,pay@current.example\nDawn Dairy,C-004,accounts@dawn.example\n")
+	importCSV(t, db, collections.ImportInvoices, `number,customer,currency,amount,issued_on,due_on
+C-1,Current Co,USD,10.00,2026-05-20,2026-06-07
+D-1,Dawn Dairy,USD,20.00,2026-05-20,2026-06-08
+`)
+	now := fridayEvening
+	emails := clockedEmails(t, db, collections.RemindersAuto, officeHours(t), &now)
+	res, err := emails.SweepReminders(ctx, date("2026-06-05"))
+	if err != nil || res.Emails != 2 {
+		t.Fatalf("the sweep: %+v %v; want two courtesy emails", res, err)
+	}
+
+	now = mondayMorning
+	claimed, err := emails.ClaimEmail(ctx, time.Minute)
+	if err != nil || claimed == nil || claimed.To != "accounts@dawn.example" {
+		t.Fatalf("claimed %+v, %v; want Dawn's, its invoice due today", claimed, err)
+	}
+	list, err := emails.CustomerEmails(ctx, customerID(t, db, "Current Co"))
+	if err != nil || len(list) != 1 {
+		t.Fatalf("Current Co's emails: %+v %v", list, err)
+	}
+	if e := list[0]; e.Status != collections.EmailWithdrawn || e.Withdrawal != collections.WithdrawnFellDue {
+		t.Errorf("Current Co's courtesy note: %s (%s), want withdrawn: fell due", e.Status, e.Withdrawal)
+	}
+	var auditID int64
+	if err := db.GetContext(ctx, &auditID, `SELECT id FROM audit_log WHERE action = $1 AND case_id IS NULL`, collections.AuditEmailWithdrawn); err != nil {
+		t.Fatalf("the withdrawal in the history: %v", err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM outbox WHERE kind = $1 AND batch_id = $2 AND audit_id = $3`, collections.OutboxReminders, res.BatchID, auditID); n != 1 {
+		t.Errorf("%d lines queued for the batch's thread, want 1", n)
+	}
+	b, err := emails.FindBatch(ctx, res.BatchID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range b.Items {
+		if want := map[string]collections.EmailStatus{"C-1": collections.EmailWithdrawn, "D-1": collections.EmailQueued}[it.Invoice]; it.EmailState != want {
+			t.Errorf("%s: its email is %s, want %s", it.Invoice, it.EmailState, want)
+		}
+	}
+}
+
+// TestClaimEmail_ACourtesyNoteGoesByTheCustomersDate: whether a courtesy
+// note's invoice has fallen due is told by the customer's own date. At
+// 22:00 UTC on Sunday 7 June it is Monday in Auckland: the note for an
+// invoice due on Sunday is withdrawn there, and leaves for a customer on
+// UTC.
+func TestClaimEmail_ACourtesyNoteGoesByTheCustomersDate(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportCustomers, "name,ref,email,timezone\nCurrent Co,C-003,pay@current.example,Pacific/Auckland\nDawn Dairy,C-004,accounts@dawn.example,\n")
+	importCSV(t, db, collections.ImportInvoices, `number,customer,currency,amount,issued_on,due_on
+C-1,Current Co,USD,10.00,2026-05-20,2026-06-07
+D-1,Dawn Dairy,USD,20.00,2026-05-20,2026-06-07
+`)
+	now := fridayEvening
+	emails := clockedEmails(t, db, collections.RemindersAuto, collections.SendWindow{Always: true}, &now)
+	if res, err := emails.SweepReminders(ctx, date("2026-06-05")); err != nil || res.Emails != 2 {
+		t.Fatalf("the sweep: %+v %v; want two courtesy emails", res, err)
+	}
+	now = time.Date(2026, 6, 7, 22, 0, 0, 0, time.UTC)
+	claimed, err := emails.ClaimEmail(ctx, time.Minute)
+	if err != nil || claimed == nil || claimed.To != "accounts@dawn.example" {
+		t.Fatalf("claimed %+v, %v; want Dawn's (still Sunday on UTC)", claimed, err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM emails WHERE to_addr = 'pay@current.example' AND status = 'withdrawn' AND withdrawn_reason = 'fell_due'`); n != 1 {
+		t.Errorf("Current Co's courtesy note, on Monday in Auckland, was not withdrawn")
+	}
+}
+
+// TestMigrations_AWithdrawnEmailIsKeptAsNotDeliveredWhenRolledBack: the
+// schema before withdrawn emails keeps one as an email that failed, with
+// why, and comes back up.
+func TestMigrations_AWithdrawnEmailIsKeptAsNotDeliveredWhenRolledBack(t *testing.T) {
+	ctx := context.Background()
+	db, _, c := acmeCaseWith(t, "")
+	now := fridayEvening
+	emails := clockedEmails(t, db, collections.RemindersApprove, officeHours(t), &now)
+	if _, err := emails.QueueReminder(ctx, collections.Actor{UserID: "U0DANA"}, c.ID, collections.ReminderRequest{To: "ap@acme.example",
+		Template: collections.TemplateReminder, Subject: "Past due", Text: "Please pay."}); err != nil {
+		t.Fatal(err)
+	}
+	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-1,100.00,2026-06-01\nA-2,50.00,2026-06-01\n")
+	now = mondayMorning
+	if e, err := emails.ClaimEmail(ctx, time.Minute); err != nil || e != nil {
+		t.Fatalf("claimed %+v %v", e, err)
+	}
+	if err := db.MigrateDownTo(ctx, 13); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM emails WHERE status = 'failed' AND failed_at IS NOT NULL AND answer = 'withdrawn before it left: paid'`); n != 1 {
+		t.Errorf("the withdrawn email is not kept as not delivered")
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
