@@ -524,6 +524,36 @@ func TestAuto_StageAlertEmailsTheStageTemplate(t *testing.T) {
 	}
 }
 
+// TestAuto_AnOverdueCustomerGetsTheStageEmailNotTheCourtesyNote: ACME,
+// 31 days overdue, also has A-3 due in two days. The sweep emails it the
+// firm email of its stage; the friendly courtesy note is held back by the
+// contact gap, and nothing is said of it in the channel.
+func TestAuto_AnOverdueCustomerGetsTheStageEmailNotTheCourtesyNote(t *testing.T) {
+	h := newMailHarness(t, collections.RemindersAuto)
+	h.importCSV(collections.ImportInvoices, journeyInvoices+"A-3,ACME Corp.,USD,70.00,2026-05-20,2026-06-03\n")
+	h.sweep()
+	res, err := h.emails.SweepReminders(h.ctx, h.date())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StageMail != 1 || res.Emails != 0 || res.Held != 1 {
+		t.Errorf("the reminders: %+v; want ACME's stage email and its courtesy note held back", res)
+	}
+	got := h.mailbox(1)
+	h.settle()
+	if !strings.Contains(got[0].Subject, "31 days past due") {
+		t.Errorf("ACME got %q, want the firm template", got[0].Subject)
+	}
+	h.reply(h.alert("ACME Corp."), "Reminder emailed to ap@acme.example by owed (firm)")
+	time.Sleep(100 * time.Millisecond)
+	if n := len(h.sb.Mailbox()); n != 1 {
+		t.Errorf("ACME got %d emails, want the firm one alone", n)
+	}
+	if n := len(h.alerts()); n != 2 {
+		t.Errorf("the channel has %d messages, want the two alerts (no courtesy batch)", n)
+	}
+}
+
 func TestCourtesy_FailureIsToldInTheBatchThread(t *testing.T) {
 	h := newMailHarness(t, collections.RemindersAuto)
 	h.importCSV(collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nC-1,Current Co,USD,10.00,2026-05-20,2026-06-03\n")

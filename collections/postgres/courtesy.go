@@ -34,20 +34,23 @@ SELECT i.id, i.number, i.customer_id, i.currency, i.amount_minor, i.amount_minor
    AND NOT ` + inDispute + `
  ORDER BY i.customer_id, i.due_on, i.number`
 
-// SweepReminders makes the courtesy reminders due as of asOf and, in
-// auto, the emails of the stage alerts.
+// SweepReminders makes, in auto, the emails of the stage alerts, then the
+// courtesy reminders due as of asOf.
 func (s *EmailService) SweepReminders(ctx context.Context, asOf time.Time) (collections.RemindersResult, error) {
 	var res collections.RemindersResult
 	if s.policy == collections.RemindersOff || s.composer == nil {
 		return res, nil
 	}
-	if err := s.courtesy(ctx, asOf, &res); err != nil {
-		return res, err
-	}
+	// The stage emails go first: a customer overdue who also has an
+	// invoice coming due gets its stage's email, and the friendly note is
+	// held back by the contact gap rather than the other way round.
 	if s.policy == collections.RemindersAuto {
 		if err := s.stageEmails(ctx, asOf, &res); err != nil {
 			return res, err
 		}
+	}
+	if err := s.courtesy(ctx, asOf, &res); err != nil {
+		return res, err
 	}
 	return res, nil
 }
@@ -74,7 +77,7 @@ func groupByCustomer(rows []openInvoiceRow, asOf time.Time) []customerInvoices {
 // or repeated sweeps do.
 func (s *EmailService) courtesy(ctx context.Context, asOf time.Time, res *collections.RemindersResult) error {
 	return s.db.Transact(ctx, func(tx *sqlx.Tx) error {
-		*res = collections.RemindersResult{}
+		res.BatchID, res.Courtesy, res.Emails, res.Held = 0, 0, 0, 0
 		// One sweep at a time makes batches.
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('owed_courtesy'))`); err != nil {
 			return fmt.Errorf("lock courtesy reminders: %w", err)

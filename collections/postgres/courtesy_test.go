@@ -184,3 +184,32 @@ func TestCourtesyByHand_SendAllDoesNotRemindTheInvoiceAgain(t *testing.T) {
 		t.Errorf("the batch: %+v", b.Items)
 	}
 }
+
+// TestSweepReminders_TheStageEmailGoesBeforeTheCourtesyNote: in auto, a
+// customer 31 days overdue (stage 30) with another invoice due in two
+// days gets the firm email of its stage; the courtesy note, coming after
+// it, is held back by the contact gap (and tried again at the next
+// sweep), rather than the friendly note going and the stage's email
+// being held.
+func TestSweepReminders_TheStageEmailGoesBeforeTheCourtesyNote(t *testing.T) {
+	ctx := context.Background()
+	db, _ := acmeWithInvoiceComingDue(t)
+	emails := emailsOn(t, db, collections.RemindersAuto, date("2026-06-01"))
+	res, err := emails.SweepReminders(ctx, date("2026-06-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StageMail != 1 || res.Emails != 0 || res.Courtesy != 0 || res.Held != 1 {
+		t.Errorf("the sweep: %+v; want the stage email, and the courtesy note held back", res)
+	}
+	list, err := emails.CustomerEmails(ctx, customerID(t, db, "Acme"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].Template != collections.TemplateFirm || list[0].Stage != 30 {
+		t.Fatalf("Acme's emails: %+v; want the firm email of stage 30 alone", list)
+	}
+	if n := count(t, db, `SELECT count(*) FROM courtesy_reminders`); n != 0 {
+		t.Errorf("%d courtesy reminders recorded; A-3 should be left for the next sweep", n)
+	}
+}
