@@ -138,6 +138,13 @@ type ReminderBatch struct {
 	Items     []CourtesyItem
 }
 
+// MaxBatchReminders is the most courtesy reminders a sweep puts in one
+// batch in approve; with more ready at once it makes several, each with
+// its own message, Send all and Review. The Review modal lists every one
+// of a batch, within Slack's 100 blocks, so that what it sends is what
+// the reviewer saw.
+const MaxBatchReminders = 90
+
 // CourtesyStatus is where one courtesy reminder stands.
 type CourtesyStatus string
 
@@ -165,7 +172,8 @@ type CourtesyItem struct {
 
 // RemindersResult says what a reminders sweep did.
 type RemindersResult struct {
-	BatchID   int64 // 0 when there were no courtesy reminders to make
+	BatchID   int64 // the first batch made; 0 when there were no courtesy reminders to make
+	Batches   int   // batches made: more than one when more than MaxBatchReminders are ready (approve)
 	Courtesy  int   // invoices reminded (auto) or ready (approve)
 	Emails    int   // emails queued
 	Held      int   // customers held back by a hold (auto)

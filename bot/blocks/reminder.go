@@ -455,16 +455,21 @@ func CourtesyItemBlock(invoiceID int64) string {
 }
 
 // CourtesyReviewModal lists a batch's courtesy reminders, each ready one
-// with Skip; submitting it sends the ready ones.
+// with Skip; submitting it sends the ready ones. It sends only what it
+// shows: a batch longer than a modal holds (the sweep makes none, see
+// collections.MaxBatchReminders) is listed as far as it fits, with how
+// many more there are, and the modal has no Send all; they stay ready
+// for Send all on the batch's message.
 func CourtesyReviewModal(b collections.ReminderBatch) slack.ModalViewRequest {
 	var bs []slack.Block
 	bs = append(bs, section("These customers get a courtesy email before their invoices fall due. Skip any you would rather not email."))
+	shown := b.Items
+	if room := MaxModalBlocks - len(bs); len(shown) > room {
+		shown = shown[:room-1] // and the line that says how many more
+	}
 	ready := 0
-	for _, it := range b.Items {
-		if len(bs) >= MaxModalBlocks-1 {
-			break
-		}
-		s := sectionID(CourtesyItemBlock(it.InvoiceID), courtesyLine(it))
+	for _, it := range shown {
+		s := sectionID(CourtesyItemBlock(it.InvoiceID), clipMrkdwn(courtesyLine(it), MaxSectionText))
 		if it.Status == collections.CourtesyReady {
 			ready++
 			skip := button(ActionCourtesySkip, "Skip", BatchRef{BatchID: b.ID, InvoiceID: it.InvoiceID}.String())
@@ -472,14 +477,20 @@ func CourtesyReviewModal(b collections.ReminderBatch) slack.ModalViewRequest {
 		}
 		bs = append(bs, s)
 	}
-	submit := "Send all"
-	if ready == 0 {
-		submit = "Done"
-	}
-	return slack.ModalViewRequest{
+	m := slack.ModalViewRequest{
 		Type: slack.VTModal, CallbackID: CallbackCourtesyReview,
-		Title: plain("Courtesy reminders"), Submit: plain(submit), Close: plain("Cancel"),
+		Title: plain("Courtesy reminders"), Submit: plain("Send all"), Close: plain("Cancel"),
 		PrivateMetadata: BatchRef{BatchID: b.ID}.String(),
-		Blocks:          slack.Blocks{BlockSet: bs},
 	}
+	switch hidden := len(b.Items) - len(shown); {
+	case hidden > 0:
+		bs = append(bs, slack.NewContextBlock("courtesy_more", mrkdwn(fmt.Sprintf(
+			"+%d more not shown. So that none goes unseen, nothing is sent from here: they stay ready for Send all on the message, which sends every ready one.",
+			hidden))))
+		m.Submit, m.Close = nil, plain("Close")
+	case ready == 0:
+		m.Submit = plain("Done")
+	}
+	m.Blocks = slack.Blocks{BlockSet: bs}
+	return m
 }

@@ -138,3 +138,54 @@ func TestCourtesyBatch_SaysWhichInvoicesFellDueBeforeSendAll(t *testing.T) {
 		t.Errorf("the invoice that fell due is told as skipped: %s", js)
 	}
 }
+
+// TestCourtesyReviewModal_SendsOnlyWhatItShows: a batch as large as a
+// sweep makes is listed whole, each ready reminder with Skip, and Send
+// all sends what was seen. A longer one (none is made) is listed as far
+// as a modal holds, says how many more there are, and offers no Send
+// all: what the reviewer could not see is never sent from it.
+func TestCourtesyReviewModal_SendsOnlyWhatItShows(t *testing.T) {
+	whole := courtesyBatch(collections.MaxBatchReminders, collections.RemindersApprove)
+	m := CourtesyReviewModal(whole)
+	checkReview(t, "review of a full batch", m)
+	js := string(mustJSON(t, m))
+	for _, it := range whole.Items {
+		if !strings.Contains(js, `"block_id":"`+CourtesyItemBlock(it.InvoiceID)+`"`) {
+			t.Fatalf("the review leaves out %s", it.Invoice)
+		}
+		skip := BatchRef{BatchID: whole.ID, InvoiceID: it.InvoiceID}.String()
+		if offered := strings.Contains(js, `"value":"`+skip+`"`); offered != (it.Status == collections.CourtesyReady) {
+			t.Errorf("%s (%s): Skip offered = %v", it.Invoice, it.Status, offered)
+		}
+	}
+	if m.Submit == nil || m.Submit.Text != "Send all" || strings.Contains(js, "more not shown") {
+		t.Errorf("a review listing everything: submit %+v", m.Submit)
+	}
+
+	long := courtesyBatch(150, collections.RemindersApprove)
+	m = CourtesyReviewModal(long)
+	checkReview(t, "review of a longer batch", m)
+	js = string(mustJSON(t, m))
+	listed := 0
+	for _, it := range long.Items {
+		if strings.Contains(js, `"block_id":"`+CourtesyItemBlock(it.InvoiceID)+`"`) {
+			listed++
+		}
+	}
+	if want := fmt.Sprintf("+%d more not shown", 150-listed); listed == 0 || !strings.Contains(js, want) {
+		t.Errorf("%d listed; the review does not say %q", listed, want)
+	}
+	if m.Submit != nil {
+		t.Errorf("a review that cannot show every reminder offers %q, which would send the unseen ones", m.Submit.Text)
+	}
+}
+
+// checkReview checks a Review modal's blocks against Slack's limits.
+func checkReview(t *testing.T, what string, v slack.ModalViewRequest) {
+	t.Helper()
+	var k kit
+	m := toAny(t, v).(map[string]any)
+	blocks, _ := m["blocks"].([]any)
+	k.blocks("/blocks", blocks, MaxModalBlocks)
+	k.report(t, what)
+}

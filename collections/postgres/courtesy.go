@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/owedhq/owed/collections"
 )
@@ -72,12 +73,13 @@ func groupByCustomer(rows []openInvoiceRow, asOf time.Time) []customerInvoices {
 	return out
 }
 
-// courtesy makes one batch of the courtesy reminders due, in one
+// courtesy makes the batch of the courtesy reminders due (in approve, as
+// many batches as it takes to hold MaxBatchReminders each), in one
 // transaction: every invoice is reminded at most once, whatever replicas
 // or repeated sweeps do.
 func (s *EmailService) courtesy(ctx context.Context, asOf time.Time, res *collections.RemindersResult) error {
 	return s.db.Transact(ctx, func(tx *sqlx.Tx) error {
-		res.BatchID, res.Courtesy, res.Emails, res.Held = 0, 0, 0, 0
+		res.BatchID, res.Batches, res.Courtesy, res.Emails, res.Held = 0, 0, 0, 0, 0
 		// One sweep at a time makes batches.
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('owed_courtesy'))`); err != nil {
 			return fmt.Errorf("lock courtesy reminders: %w", err)
@@ -89,12 +91,21 @@ func (s *EmailService) courtesy(ctx context.Context, asOf time.Time, res *collec
 		if len(rows) == 0 {
 			return nil
 		}
-		var batchID int64
-		if err := tx.GetContext(ctx, &batchID, `INSERT INTO reminder_batches (policy, as_of, channel_id) VALUES ($1, $2, $3) RETURNING id`,
-			string(s.policy), asOf, s.channel); err != nil {
-			return fmt.Errorf("create courtesy batch: %w", err)
-		}
+		var batches []int64
+		size := 0 // invoices in the last batch
 		for _, g := range groupByCustomer(rows, asOf) {
+			// In approve, a batch holds what one Review lists: a
+			// customer's invoices that would not fit start the next one
+			// (a customer's invoices stay together, for one email).
+			if len(batches) == 0 || s.policy == collections.RemindersApprove && size > 0 && size+len(g.invoices) > collections.MaxBatchReminders {
+				var id int64
+				if err := tx.GetContext(ctx, &id, `INSERT INTO reminder_batches (policy, as_of, channel_id) VALUES ($1, $2, $3) RETURNING id`,
+					string(s.policy), asOf, s.channel); err != nil {
+					return fmt.Errorf("create courtesy batch: %w", err)
+				}
+				batches, size = append(batches, id), 0
+			}
+			batchID := batches[len(batches)-1]
 			if s.policy == collections.RemindersApprove {
 				for _, inv := range g.invoices {
 					if err := addCourtesy(ctx, tx, inv, batchID, collections.CourtesyReady, 0, ""); err != nil {
@@ -102,6 +113,7 @@ func (s *EmailService) courtesy(ctx context.Context, asOf time.Time, res *collec
 					}
 					res.Courtesy++
 				}
+				size += len(g.invoices)
 				continue
 			}
 			sent, err := s.sendCourtesy(ctx, tx, g, batchID, asOf, collections.OwedActor)
@@ -118,13 +130,18 @@ func (s *EmailService) courtesy(ctx context.Context, asOf time.Time, res *collec
 		if res.Courtesy == 0 {
 			// Every customer was held back: nothing to say, and the
 			// invoices stay unreminded for the next sweep.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM reminder_batches WHERE id = $1`, batchID); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM reminder_batches WHERE id = ANY ($1)`, pq.Array(batches)); err != nil {
 				return fmt.Errorf("drop empty courtesy batch: %w", err)
 			}
 			return nil
 		}
-		res.BatchID = batchID
-		return enqueueBatch(ctx, tx, batchID, 0)
+		res.BatchID, res.Batches = batches[0], len(batches)
+		for _, id := range batches {
+			if err := enqueueBatch(ctx, tx, id, 0); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

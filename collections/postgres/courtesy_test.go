@@ -2,7 +2,9 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -211,5 +213,57 @@ func TestSweepReminders_TheStageEmailGoesBeforeTheCourtesyNote(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM courtesy_reminders`); n != 0 {
 		t.Errorf("%d courtesy reminders recorded; A-3 should be left for the next sweep", n)
+	}
+}
+
+// TestSweepReminders_ManyReadyComeInBatchesAReviewLists: in approve, a
+// sweep with more courtesy reminders ready than one Review lists makes
+// several batches of at most MaxBatchReminders, each with its message;
+// a customer's invoices stay in one batch, for one email. In auto, one
+// batch sums them all up.
+func TestSweepReminders_ManyReadyComeInBatchesAReviewLists(t *testing.T) {
+	for _, policy := range []collections.ReminderPolicy{collections.RemindersApprove, collections.RemindersAuto} {
+		t.Run(string(policy), func(t *testing.T) {
+			ctx := context.Background()
+			db := dbtest.New(t)
+			var customers, invoices strings.Builder
+			customers.WriteString("name,ref,email\n")
+			invoices.WriteString("number,customer,currency,amount,issued_on,due_on\n")
+			total := 0
+			for i := 1; i <= 70; i++ {
+				n := 2
+				if i == 45 {
+					n = 3 // would take the first batch to 91
+				}
+				fmt.Fprintf(&customers, "Customer %03d,R-%03d,ap%03d@customer.example\n", i, i, i)
+				for j := 1; j <= n; j++ {
+					fmt.Fprintf(&invoices, "N-%03d-%d,Customer %03d,USD,10.00,2026-05-20,2026-06-0%d\n", i, j, i, 1+j)
+					total++
+				}
+			}
+			importCSV(t, db, collections.ImportCustomers, customers.String())
+			importCSV(t, db, collections.ImportInvoices, invoices.String())
+			res, err := emailsWithGap(t, db, policy, date("2026-06-01"), 0).SweepReminders(ctx, date("2026-06-01"))
+			if err != nil || res.Courtesy != total {
+				t.Fatalf("the sweep: %+v %v; want %d courtesy reminders", res, err, total)
+			}
+			var sizes []int
+			if err := db.SelectContext(ctx, &sizes, `SELECT count(*) FROM courtesy_reminders GROUP BY batch_id ORDER BY batch_id`); err != nil {
+				t.Fatal(err)
+			}
+			want := []int{88, total - 88}
+			if policy == collections.RemindersAuto {
+				want = []int{total}
+			}
+			if !slices.Equal(sizes, want) || res.Batches != len(want) {
+				t.Errorf("batches of %v (%d told), want %v", sizes, res.Batches, want)
+			}
+			if n := count(t, db, `SELECT count(DISTINCT batch_id) FROM courtesy_reminders GROUP BY customer_id ORDER BY 1 DESC LIMIT 1`); n != 1 {
+				t.Errorf("a customer's invoices are in %d batches", n)
+			}
+			if n := count(t, db, `SELECT count(*) FROM outbox WHERE kind = $1 AND audit_id IS NULL`, collections.OutboxReminders); n != len(want) {
+				t.Errorf("%d batch messages queued, want %d", n, len(want))
+			}
+		})
 	}
 }
