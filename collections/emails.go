@@ -180,6 +180,19 @@ type RemindersResult struct {
 	StageMail int   // emails queued with stage alerts (auto)
 }
 
+// PlannedReminder is what the reminders step of a sweep would do for one
+// customer, as a dry run tells it: queue an email (in approve, make its
+// courtesy reminders ready for Send all), or hold it back.
+type PlannedReminder struct {
+	Customer Customer
+	Template string
+	To       string
+	Invoices []string // the numbers of the invoices it covers
+	Stage    int      // the stage whose alert it goes with; 0 for a courtesy reminder
+	Ready    bool     // approve: made ready for Send all, not emailed yet
+	HeldBack string   // why it would be held back, in words; "" when it would be queued
+}
+
 // EmailService keeps and queues the emails to customers. Every email is
 // queued in the transaction that decides it, with its audit entry and the
 // Slack line that tells it.

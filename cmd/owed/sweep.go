@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -24,9 +26,9 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 		"(`owed serve`, or `make run`) posts them, showing each case as it is now. With no server\n"+
 		"running and SLACK_BOT_TOKEN set, the command posts them itself before it exits. Without\n"+
 		"DATABASE_URL it works on the local database of `make run` (under .owed/). --dry-run prints\n"+
-		"the alerts and changes nothing.")
+		"the alerts and the reminder emails it would queue, and changes nothing.")
 	asOfFlag := fs.String("as-of", "", "sweep as of `DATE` (YYYY-MM-DD; default today in OWED_TIMEZONE)")
-	dryRun := fs.Bool("dry-run", false, "print the alerts the sweep would queue; change nothing")
+	dryRun := fs.Bool("dry-run", false, "print the alerts and reminders the sweep would queue; change nothing")
 	wait := fs.Bool("wait", false, "wait until the running server has posted every queued message")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -74,7 +76,7 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 	}
 	printSweep(env.Stdout, res, *dryRun)
 	if *dryRun {
-		return nil
+		return dryRunReminders(ctx, env.Stdout, cfg, db, cases, asOf, res)
 	}
 	email, err := newEmailing(cfg, db, cases, AppOptions{})
 	if err != nil {
@@ -222,5 +224,71 @@ func printSweep(w io.Writer, res collections.SweepResult, dryRun bool) {
 	}
 	if !dryRun && (res.Settled+res.Reopened+res.Broken+res.Completed) > 0 {
 		fmt.Fprintf(w, "Also: %d settled, %d snoozes ended, %d plans broken, %d plans completed\n", res.Settled, res.Reopened, res.Broken, res.Completed)
+	}
+}
+
+// dryRunReminders prints the reminders a sweep that raised res's alerts
+// would queue under OWED_REMINDERS, writing nothing.
+func dryRunReminders(ctx context.Context, w io.Writer, cfg Config, db *postgres.DB, cases *postgres.CaseService, asOf time.Time, res collections.SweepResult) error {
+	if !cfg.Mail.On() || cfg.Mail.Policy == collections.RemindersOff {
+		return nil
+	}
+	email, err := newEmailing(cfg, db, cases, AppOptions{})
+	if err != nil {
+		return err
+	}
+	plan, err := email.emails.PlanReminders(ctx, asOf, res.Alerts)
+	if err != nil {
+		return err
+	}
+	printPlannedReminders(w, cfg.Mail.Policy, plan)
+	return nil
+}
+
+// printPlannedReminders lists the reminders of a dry run: each customer,
+// template, address and invoices; the ones held back, and why.
+func printPlannedReminders(w io.Writer, policy collections.ReminderPolicy, plan []collections.PlannedReminder) {
+	var queued, held []collections.PlannedReminder
+	for _, p := range plan {
+		if p.HeldBack == "" {
+			queued = append(queued, p)
+		} else {
+			held = append(held, p)
+		}
+	}
+	switch {
+	case policy == collections.RemindersApprove && len(queued) == 0:
+		fmt.Fprintln(w, "Courtesy reminders: none would be made ready")
+	case policy == collections.RemindersApprove:
+		invoices := 0
+		for _, p := range queued {
+			invoices += len(p.Invoices)
+		}
+		fmt.Fprintf(w, "Courtesy reminders: would make %s ready for Send all in Slack (nothing is emailed until someone presses it)\n",
+			collections.Plural(invoices, "invoice", "invoices"))
+	case len(queued) == 0:
+		fmt.Fprintln(w, "Reminders: would queue no email")
+	default:
+		fmt.Fprintf(w, "Reminders: would queue %s\n", collections.Plural(len(queued), "email", "emails"))
+	}
+	list := func(ps []collections.PlannedReminder) {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, p := range ps {
+			note := p.HeldBack
+			switch {
+			case note != "":
+			case p.Stage > 0:
+				note = fmt.Sprintf("with the stage %d alert", p.Stage)
+			default:
+				note = "before the due date"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.Customer.Label(), p.Template, p.To, strings.Join(p.Invoices, ", "), note)
+		}
+		tw.Flush()
+	}
+	list(queued)
+	if len(held) > 0 {
+		fmt.Fprintf(w, "Held back: %s\n", collections.Plural(len(held), "email", "emails"))
+		list(held)
 	}
 }

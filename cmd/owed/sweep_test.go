@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +194,96 @@ func TestSweep_ABackdatedSweepGoesByTodayForWhatIsLive(t *testing.T) {
 	}
 	if len(cases) != 1 || cases[0].Name != "ACME Corp." || cases[0].Status != string(collections.CaseOpen) {
 		t.Errorf("cases after the backdated sweep = %+v, want ACME Corp.'s still open and no other", cases)
+	}
+}
+
+// TestSweep_DryRunPrintsTheRemindersItWouldQueue: with email on, a dry
+// run prints, after the alerts, the reminder emails the sweep would
+// queue (customer, template, address, invoices) and those it would hold
+// back, and writes nothing; the sweep then queues just those.
+func TestSweep_DryRunPrintsTheRemindersItWouldQueue(t *testing.T) {
+	c := newCLI(t)
+	c.env["OWED_CHANNEL"] = rigChannel
+	c.env["OWED_SMTP_URL"] = "smtp://127.0.0.1:1" // never reached: the sweep only queues
+	c.env["OWED_MAIL_FROM"] = "Acme Accounts <ar@acme.example>"
+	c.env["OWED_SEND_WINDOW"] = "always"
+	c.must("import", "customers", c.file("customers.csv", "name,ref,email\nACME Corp.,C-001,ap@acme.example\nCurrent Co,C-003,pay@current.example\nBluebird Bakery,C-002,\n"))
+	// As of 2026-06-30: ACME 60 days overdue, with A-3 coming due too;
+	// Current Co's C-2 comes due in two days; Bluebird has no address.
+	c.must("import", "invoices", c.file("ledger.csv", sweepLedger+
+		"A-3,ACME Corp.,USD,70.00,2026-06-01,2026-07-01\nC-2,Current Co,USD,20.00,2026-06-01,2026-07-02\n"))
+	nothingWritten := func(when string) {
+		t.Helper()
+		for _, table := range []string{"emails", "courtesy_reminders", "reminder_batches", "outbox", "cases"} {
+			var n int
+			if err := c.db().Get(&n, `SELECT count(*) FROM `+table); err != nil || n != 0 {
+				t.Errorf("%s: %d rows in %s (%v)", when, n, table, err)
+			}
+		}
+	}
+	// reminders splits a dry run's reminders into those it would queue
+	// and those it would hold back, a line each.
+	reminders := func(out string) (queued, held []string) {
+		i := strings.Index(out, "\nReminders: ")
+		if i < 0 {
+			i = strings.Index(out, "\nCourtesy reminders: ")
+		}
+		if i < 0 {
+			return nil, nil
+		}
+		q, h, _ := strings.Cut(out[i+1:], "\nHeld back: ")
+		fields := func(s string) []string {
+			var out []string
+			for _, l := range strings.Split(s, "\n")[1:] {
+				if l = strings.Join(strings.Fields(l), " "); l != "" {
+					out = append(out, l)
+				}
+			}
+			return out
+		}
+		return fields(q), fields(h)
+	}
+
+	c.env["OWED_REMINDERS"] = "approve"
+	out := c.must("sweep", "--as-of", "2026-06-30", "--dry-run")
+	queued, held := reminders(out)
+	if want := []string{"ACME Corp. (C-001) courtesy ap@acme.example A-3 before the due date",
+		"Current Co (C-003) courtesy pay@current.example C-2 before the due date"}; !strings.Contains(out, "would make 2 invoices ready for Send all") ||
+		!slices.Equal(queued, want) || len(held) != 0 {
+		t.Errorf("approve: the dry run says %q, held back %q; want %q:\n%s", queued, held, want, out)
+	}
+	nothingWritten("after a dry run in approve")
+
+	c.env["OWED_REMINDERS"] = "auto"
+	out = c.must("sweep", "--as-of", "2026-06-30", "--dry-run")
+	queued, held = reminders(out)
+	if want := []string{"ACME Corp. (C-001) firm ap@acme.example A-1 with the stage 60 alert",
+		"Current Co (C-003) courtesy pay@current.example C-2 before the due date"}; !strings.Contains(out, "would post 2 alerts") ||
+		!strings.Contains(out, "Reminders: would queue 2 emails") || !slices.Equal(queued, want) {
+		t.Errorf("auto: the dry run would queue %q, want %q:\n%s", queued, want, out)
+	}
+	if want := []string{"ACME Corp. (C-001) courtesy ap@acme.example A-3 Its stage email goes first; the contact gap is 5 days."}; !slices.Equal(held, want) {
+		t.Errorf("auto: the dry run holds back %q, want %q:\n%s", held, want, out)
+	}
+	nothingWritten("after a dry run in auto")
+
+	out = c.must("sweep", "--as-of", "2026-06-30")
+	if !strings.Contains(out, "Reminders: 1 courtesy emails for 1 invoices, 1 with stage alerts") {
+		t.Errorf("the sweep did not queue what its dry run said:\n%s", out)
+	}
+	var emails []string
+	if err := c.db().Select(&emails, `SELECT u.name || ' ' || e.template || ' ' || e.to_addr FROM emails e JOIN customers u ON u.id = e.customer_id ORDER BY u.name`); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"ACME Corp. firm ap@acme.example", "Current Co courtesy pay@current.example"}; !slices.Equal(emails, want) {
+		t.Errorf("queued %q, want %q", emails, want)
+	}
+
+	// A month on, ACME's next stage: its email would be held back by the
+	// contact gap (emailed today), as the sweep then holds it.
+	out = c.must("sweep", "--as-of", "2026-07-30", "--dry-run")
+	queued, held = reminders(out)
+	if len(queued) != 0 || len(held) == 0 || !strings.HasPrefix(held[0], "ACME Corp. (C-001) firm ap@acme.example A-1, A-3 ACME Corp. was last emailed today") {
+		t.Errorf("the next stage's dry run would queue %q, hold back %q:\n%s", queued, held, out)
 	}
 }

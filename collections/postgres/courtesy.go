@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -280,6 +281,178 @@ func (s *EmailService) stageEmails(ctx context.Context, asOf time.Time, res *col
 		}
 	}
 	return nil
+}
+
+// --- dry run ---
+
+// PlanReminders says what SweepReminders would do after a sweep that
+// raised alerts, writing nothing: in auto, the stage emails (of the live
+// cases, at the stage the alerts bring them to, and of the cases the
+// alerts open), then the courtesy reminders, under the same holds; in
+// approve, the courtesy reminders it would make ready.
+func (s *EmailService) PlanReminders(ctx context.Context, asOf time.Time, alerts []collections.SweepAlert) ([]collections.PlannedReminder, error) {
+	if s.policy == collections.RemindersOff || s.composer == nil {
+		return nil, nil
+	}
+	var plan []collections.PlannedReminder
+	emailed := map[int64]bool{} // customers a planned stage email reaches
+	if s.policy == collections.RemindersAuto {
+		var err error
+		if plan, err = s.planStageEmails(ctx, asOf, alerts); err != nil {
+			return nil, err
+		}
+		for _, p := range plan {
+			if p.HeldBack == "" {
+				emailed[p.Customer.ID] = true
+			}
+		}
+	}
+	var rows []openInvoiceRow
+	if err := s.db.SelectContext(ctx, &rows, courtesyCandidates, asOf, s.remindBefore); err != nil {
+		return nil, fmt.Errorf("courtesy reminders due: %w", err)
+	}
+	for _, g := range groupByCustomer(rows, asOf) {
+		cust, err := s.cases.ledger.FindCustomerByID(ctx, g.customerID)
+		if err != nil {
+			return nil, err
+		}
+		p := collections.PlannedReminder{Customer: cust, Template: collections.TemplateCourtesy, To: cust.Email,
+			Invoices: invoiceNumbers(g.invoices), Ready: s.policy == collections.RemindersApprove}
+		if s.policy == collections.RemindersAuto {
+			if p.HeldBack, err = s.courtesyHeldBack(ctx, cust, emailed[cust.ID]); err != nil {
+				return nil, err
+			}
+		}
+		plan = append(plan, p)
+	}
+	return plan, nil
+}
+
+// planStageEmails says which stage emails stageEmails would queue after
+// a sweep that raised alerts, and which it would hold back.
+func (s *EmailService) planStageEmails(ctx context.Context, asOf time.Time, alerts []collections.SweepAlert) ([]collections.PlannedReminder, error) {
+	alerted := map[int64]collections.SweepAlert{}
+	for _, a := range alerts {
+		alerted[a.Customer.ID] = a
+	}
+	var plan []collections.PlannedReminder
+	var cases []struct {
+		ID         int64 `db:"id"`
+		CustomerID int64 `db:"customer_id"`
+		Stage      int   `db:"stage"`
+	}
+	if err := s.db.SelectContext(ctx, &cases, `
+		SELECT c.id, c.customer_id, c.stage FROM cases c JOIN customers cu ON cu.id = c.customer_id
+		 WHERE c.`+liveCase+` AND coalesce(cu.email, '') <> '' ORDER BY c.id`); err != nil {
+		return nil, fmt.Errorf("cases to email: %w", err)
+	}
+	for _, c := range cases {
+		a, ok := alerted[c.CustomerID]
+		stage := c.Stage
+		if ok && a.Stage > 0 {
+			stage = a.Stage
+		}
+		if stage == 0 {
+			continue
+		}
+		var emailed bool
+		if err := s.db.GetContext(ctx, &emailed, `SELECT EXISTS (SELECT 1 FROM emails WHERE case_id = $1 AND stage = $2)`, c.ID, stage); err != nil {
+			return nil, fmt.Errorf("emails of case %d: %w", c.ID, err)
+		}
+		if emailed {
+			continue
+		}
+		v, err := s.cases.FindCaseView(ctx, c.ID, asOf)
+		if err != nil {
+			return nil, err
+		}
+		if ok && a.Why == collections.DecideSnoozeEnded {
+			v.Case.Status = collections.CaseOpen // the sweep ends the snooze first
+		}
+		p, err := s.planStageEmail(ctx, v, stage)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			plan = append(plan, *p)
+		}
+	}
+	for _, a := range alerts {
+		if a.Why != collections.DecideNewCase {
+			continue
+		}
+		sum, err := s.cases.ledger.CustomerSummary(ctx, a.Customer.ID, asOf)
+		if err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(sum.Customer.Email) == "" {
+			continue
+		}
+		v := collections.CaseView{AsOf: asOf, Case: collections.Case{CustomerID: a.Customer.ID, Status: collections.CaseOpen, Stage: a.Stage},
+			Customer: sum.Customer}
+		for _, inv := range sum.Invoices {
+			if !inv.Disputed && inv.DaysOverdue > 0 {
+				v.Invoices = append(v.Invoices, inv)
+				v.OldestDays = max(v.OldestDays, inv.DaysOverdue)
+			}
+		}
+		p, err := s.planStageEmail(ctx, v, a.Stage)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			plan = append(plan, *p)
+		}
+	}
+	return plan, nil
+}
+
+// planStageEmail is the stage email of a case as stageEmails decides it:
+// nil when there is nothing overdue to speak of.
+func (s *EmailService) planStageEmail(ctx context.Context, v collections.CaseView, stage int) (*collections.PlannedReminder, error) {
+	if len(v.Invoices) == 0 {
+		return nil, nil
+	}
+	c := v.Case
+	rf, err := s.reminderFacts(ctx, s.db, v.Customer.Name, c.CustomerID, &c)
+	if err != nil {
+		return nil, err
+	}
+	p := &collections.PlannedReminder{Customer: v.Customer, Template: collections.TemplateFor(v), To: v.Customer.Email,
+		Invoices: invoiceNumbers(v.Invoices), Stage: stage}
+	if holds := collections.ReminderHolds(rf); len(holds) > 0 {
+		p.HeldBack = holds[0].Words(v.Customer.Name, collections.DateIn(rf.Now, s.location))
+	} else if c.Status.Quiet() {
+		p.HeldBack = "The case is " + c.Describe() + "."
+	}
+	return p, nil
+}
+
+// courtesyHeldBack says why auto would hold back a customer's courtesy
+// email, or "": a stage email planned for the customer comes first.
+func (s *EmailService) courtesyHeldBack(ctx context.Context, cust collections.Customer, stageEmailed bool) (string, error) {
+	if stageEmailed && s.gapDays > 0 {
+		return fmt.Sprintf("Its stage email goes first; the contact gap is %d days.", s.gapDays), nil
+	}
+	var c *collections.Case
+	var r caseRow
+	err := s.db.GetContext(ctx, &r, `SELECT `+caseColumns+` FROM cases WHERE customer_id = $1 AND `+liveCase, cust.ID)
+	switch {
+	case noRows(err):
+	case err != nil:
+		return "", fmt.Errorf("case of customer %d: %w", cust.ID, err)
+	default:
+		live := r.domain()
+		c = &live
+	}
+	rf, err := s.reminderFacts(ctx, s.db, cust.Name, cust.ID, c)
+	if err != nil {
+		return "", err
+	}
+	if holds := collections.ReminderHolds(rf); len(holds) > 0 {
+		return holds[0].Words(cust.Name, collections.DateIn(rf.Now, s.location)), nil
+	}
+	return "", nil
 }
 
 // --- batches ---
