@@ -136,8 +136,10 @@ func NewMailer(server Server, timeout time.Duration) *Mailer {
 // Server is the server the mailer sends through.
 func (m *Mailer) Server() Server { return m.server }
 
-// Send delivers one message and returns the server's answer. A failure
-// is a *DeliveryError.
+// Send delivers one message and returns the server's answer to it. A
+// message the server accepted is delivered even when the conversation
+// fails after it (a refused RSET or QUIT, a dropped connection). A
+// failure is a *DeliveryError.
 func (m *Mailer) Send(ctx context.Context, msg Message) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.timeout)
 	defer cancel()
@@ -163,7 +165,8 @@ func (m *Mailer) Send(ctx context.Context, msg Message) (string, error) {
 	return answer, nil
 }
 
-// dialAndSend connects, logs in when login is set, and sends gm. Its
+// dialAndSend connects, logs in when login is set, and sends gm. A
+// message the server accepted is sent, whatever fails after it. Its
 // errors are *DeliveryError, but for a login the server does not offer.
 func (m *Mailer) dialAndSend(ctx context.Context, gm *gomail.Msg, login bool) error {
 	opts := []gomail.Option{gomail.WithPort(m.server.Port), gomail.WithTimeout(m.timeout), gomail.WithTLSConfig(m.tls)}
@@ -181,6 +184,12 @@ func (m *Mailer) dialAndSend(ctx context.Context, gm *gomail.Msg, login bool) er
 		return &DeliveryError{Permanent: true, Answer: "SMTP client: " + err.Error()}
 	}
 	if err := client.DialAndSendWithContext(ctx, gm); err != nil {
+		if gm.IsDelivered() {
+			// The server took the message (250 to its content); what
+			// failed came after it (RSET, QUIT, the connection dropping).
+			// It is sent: sending it again would deliver it twice.
+			return nil
+		}
 		// go-mail says so with a sentinel when no mechanism it will use
 		// is offered, and in words when AUTH is not offered at all.
 		if errors.Is(err, gomail.ErrNoSupportedAuthDiscovered) || strings.Contains(err.Error(), "server does not support SMTP AUTH") {

@@ -1,0 +1,185 @@
+package mail_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/owedhq/owed/mail"
+)
+
+// scriptedSMTP is a mail server on 127.0.0.1 that follows a script: it
+// refuses the recipients it is told to, accepts every message it gets
+// to the end of (250 to DATA), and may then misbehave — drop the
+// connection, answer QUIT or RSET with an error — as real servers and
+// the networks in front of them do.
+type scriptedSMTP struct {
+	addr string
+
+	refuse    map[string]string // recipient address → the answer to its RCPT TO
+	afterData string            // "drop": hang up right after the 250 to a message
+	quit      string            // the answer to QUIT; "221 2.0.0 bye" when empty
+	rset      string            // the answer to RSET after a message was taken; "250 2.0.0 ok" when empty
+
+	mu       sync.Mutex
+	messages []scriptedMessage
+}
+
+// scriptedMessage is a message the scripted server accepted.
+type scriptedMessage struct {
+	rcpts []string
+	data  string
+}
+
+// startScriptedSMTP starts s on 127.0.0.1 and stops it with the test.
+func startScriptedSMTP(t *testing.T, s *scriptedSMTP) *scriptedSMTP {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s.serve(c)
+			}()
+		}
+	}()
+	return s
+}
+
+// mailer is a Mailer that sends to the scripted server.
+func (s *scriptedSMTP) mailer(t *testing.T) *mail.Mailer {
+	t.Helper()
+	srv, err := mail.ParseServerURL("smtp://" + s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mail.NewMailer(srv, 5*time.Second)
+}
+
+// accepted returns the messages the server took.
+func (s *scriptedSMTP) accepted() []scriptedMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]scriptedMessage(nil), s.messages...)
+}
+
+func (s *scriptedSMTP) serve(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(c)
+	say := func(line string) { c.Write([]byte(line + "\r\n")) }
+	say("220 scripted.localhost ESMTP")
+	var rcpts []string
+	took := false // a message was accepted on this connection
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		cmd := strings.ToUpper(strings.TrimSpace(line))
+		arg := func(prefix string) string {
+			a := strings.TrimSpace(strings.TrimSpace(line)[len(prefix):])
+			return strings.Trim(strings.Fields(a + " ")[0], "<>")
+		}
+		switch {
+		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+			say("250-scripted.localhost")
+			say("250 8BITMIME")
+		case strings.HasPrefix(cmd, "MAIL FROM:"):
+			rcpts = nil
+			say("250 2.1.0 ok")
+		case strings.HasPrefix(cmd, "RCPT TO:"):
+			to := arg("RCPT TO:")
+			if answer, ok := s.refuse[to]; ok {
+				say(answer)
+				continue
+			}
+			rcpts = append(rcpts, to)
+			say("250 2.1.5 ok")
+		case cmd == "DATA":
+			say("354 go ahead")
+			var data strings.Builder
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+				data.WriteString(l)
+			}
+			s.mu.Lock()
+			s.messages = append(s.messages, scriptedMessage{rcpts: rcpts, data: data.String()})
+			s.mu.Unlock()
+			took = true
+			say("250 2.0.0 queued as 1")
+			if s.afterData == "drop" {
+				return
+			}
+		case cmd == "NOOP":
+			say("250 2.0.0 ok")
+		case cmd == "RSET":
+			rcpts = nil
+			if took && s.rset != "" {
+				say(s.rset)
+				continue
+			}
+			say("250 2.0.0 ok")
+		case cmd == "QUIT":
+			if s.quit != "" {
+				say(s.quit)
+			} else {
+				say("221 2.0.0 bye")
+			}
+			return
+		default:
+			say("502 5.5.2 not implemented")
+		}
+	}
+}
+
+var scriptedMsg = mail.Message{MessageID: "<owed.test-2@acme.example>", From: "Acme Accounts <ar@acme.example>", To: "ap@customer.example",
+	Subject: "Invoice INV-1", Text: "Hello,\nplease pay.\n", HTML: "<p>Hello, please pay.</p>"}
+
+// A message the server accepted (250 to its content) is sent, whatever
+// fails after: sending it again would deliver it twice, and failing it
+// would tell Slack an email the customer got never arrived.
+func TestMailer_AMessageTheServerAcceptedIsSentWhateverFailsAfter(t *testing.T) {
+	for name, script := range map[string]*scriptedSMTP{
+		"ConnectionDroppedAfterQueued": {afterData: "drop"},
+		"QUITAnswered421":              {quit: "421 4.3.0 shutting down"},
+		"RSETAnswered500":              {rset: "500 5.5.1 command unrecognized"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := startScriptedSMTP(t, script)
+			answer, err := s.mailer(t).Send(context.Background(), scriptedMsg)
+			if err != nil || answer != "250 2.0.0 queued as 1" {
+				var de *mail.DeliveryError
+				errors.As(err, &de)
+				t.Errorf("Send = %q, %v (%+v); want the server's 250 answer", answer, err, de)
+			}
+			if got := s.accepted(); len(got) != 1 {
+				t.Errorf("the server took %d messages, want 1", len(got))
+			}
+		})
+	}
+}
