@@ -138,11 +138,32 @@ func (m *Mailer) Server() Server { return m.server }
 
 // Send delivers one message and returns the server's answer to it. A
 // message the server accepted is delivered even when the conversation
-// fails after it (a refused RSET or QUIT, a dropped connection). A
-// failure is a *DeliveryError.
+// fails after it (a refused RSET or QUIT, a dropped connection). When
+// the server refuses the Bcc address and only it, the message goes to
+// its recipient without the copy, and the answer says the copy was
+// refused. A failure is a *DeliveryError.
 func (m *Mailer) Send(ctx context.Context, msg Message) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.timeout)
 	defer cancel()
+	answer, err := m.deliver(ctx, msg)
+	if bcc, refused, ok := bccRefused(err, msg.Bcc); ok {
+		// The Bcc is the company's own copy: it does not hold up the
+		// customer's email. go-mail gave up before DATA, so the server
+		// took nothing, and the message goes once.
+		msg.Bcc = ""
+		if answer, err = m.deliver(ctx, msg); err == nil {
+			answer = fmt.Sprintf("%s (the Bcc copy to %s was refused: %s)", answer, bcc, refused)
+		}
+	}
+	if err != nil {
+		return "", classify(err)
+	}
+	return answer, nil
+}
+
+// deliver builds and sends msg, and returns the server's answer, or
+// go-mail's error as it is.
+func (m *Mailer) deliver(ctx context.Context, msg Message) (string, error) {
 	gm, err := m.build(msg)
 	if err != nil {
 		return "", &DeliveryError{Permanent: true, Answer: err.Error()}
@@ -165,9 +186,35 @@ func (m *Mailer) Send(ctx context.Context, msg Message) (string, error) {
 	return answer, nil
 }
 
+// bccRefused reports whether err is the server refusing the Bcc address
+// and no other recipient, and returns that address and the server's
+// answer to it ("550 5.1.1 mailbox unknown").
+func bccRefused(err error, bcc string) (addr, answer string, ok bool) {
+	var se *gomail.SendError
+	if err == nil || bcc == "" || !errors.As(err, &se) || se.Reason != gomail.ErrSMTPRcptTo {
+		return "", "", false
+	}
+	a, perr := netmail.ParseAddress(bcc)
+	if perr != nil {
+		return "", "", false
+	}
+	// go-mail names the refused recipients only in its message: "…,
+	// affected recipient(s): <a@x>, <b@y>, affected message ID: …".
+	_, refused, found := strings.Cut(se.Error(), ", affected recipient(s): ")
+	if !found {
+		return "", "", false
+	}
+	refused, _, _ = strings.Cut(refused, ", affected message ID: ")
+	if !strings.EqualFold(strings.Trim(strings.TrimSpace(refused), "<>"), a.Address) {
+		return "", "", false
+	}
+	return a.Address, classify(se).Answer, true
+}
+
 // dialAndSend connects, logs in when login is set, and sends gm. A
 // message the server accepted is sent, whatever fails after it. Its
-// errors are *DeliveryError, but for a login the server does not offer.
+// errors are go-mail's, or errLoginNotOffered for a login the server
+// does not offer.
 func (m *Mailer) dialAndSend(ctx context.Context, gm *gomail.Msg, login bool) error {
 	opts := []gomail.Option{gomail.WithPort(m.server.Port), gomail.WithTimeout(m.timeout), gomail.WithTLSConfig(m.tls)}
 	if m.server.ImplicitTLS {
@@ -195,7 +242,7 @@ func (m *Mailer) dialAndSend(ctx context.Context, gm *gomail.Msg, login bool) er
 		if errors.Is(err, gomail.ErrNoSupportedAuthDiscovered) || strings.Contains(err.Error(), "server does not support SMTP AUTH") {
 			return errLoginNotOffered
 		}
-		return classify(err)
+		return err
 	}
 	return nil
 }
@@ -230,10 +277,15 @@ func (m *Mailer) build(msg Message) (*gomail.Msg, error) {
 	return gm, nil
 }
 
-// classify turns go-mail's error into a DeliveryError: a 5xx answer is
-// permanent, at whatever step it came (greeting, login, sender,
-// recipient, content); anything else (4xx, network, timeout) is retried.
+// classify turns go-mail's error into a DeliveryError (one that already
+// is stays as it is): a 5xx answer is permanent, at whatever step it
+// came (greeting, login, sender, recipient, content); anything else
+// (4xx, network, timeout) is retried.
 func classify(err error) *DeliveryError {
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		return de
+	}
 	answer, code := answerOf(err), 0
 	var reply *textproto.Error
 	if errors.As(err, &reply) {

@@ -183,3 +183,41 @@ func TestMailer_AMessageTheServerAcceptedIsSentWhateverFailsAfter(t *testing.T) 
 		})
 	}
 }
+
+// A Bcc the server refuses (OWED_MAIL_BCC, the company's own copy) does
+// not hold up the customer's email: it goes once, without the copy, and
+// the answer kept in the history says the copy was refused. A refused
+// customer address still fails the email.
+func TestMailer_ARefusedBccCopyDoesNotHoldUpTheCustomersEmail(t *testing.T) {
+	const refused = "550 5.1.1 mailbox unknown"
+	msg := scriptedMsg
+	msg.Bcc = "archive@acme.example"
+
+	s := startScriptedSMTP(t, &scriptedSMTP{refuse: map[string]string{"archive@acme.example": refused}})
+	answer, err := s.mailer(t).Send(context.Background(), msg)
+	want := "250 2.0.0 queued as 1 (the Bcc copy to archive@acme.example was refused: 550 5.1.1 mailbox unknown)"
+	if err != nil || answer != want {
+		t.Errorf("Send = %q, %v; want %q", answer, err, want)
+	}
+	got := s.accepted()
+	if len(got) != 1 || strings.Join(got[0].rcpts, ",") != "ap@customer.example" || !strings.Contains(got[0].data, "please pay") {
+		t.Errorf("the server took %+v; want the customer's email once, to ap@customer.example alone", got)
+	}
+
+	for name, refuse := range map[string]map[string]string{
+		"TheCustomerRefused": {"ap@customer.example": refused},
+		"BothRefused":        {"ap@customer.example": refused, "archive@acme.example": refused},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := startScriptedSMTP(t, &scriptedSMTP{refuse: refuse})
+			_, err := s.mailer(t).Send(context.Background(), msg)
+			var de *mail.DeliveryError
+			if !errors.As(err, &de) || !de.Permanent || de.Code != 550 || de.Answer != refused {
+				t.Errorf("Send: %#v; want a permanent %q", err, refused)
+			}
+			if got := s.accepted(); len(got) != 0 {
+				t.Errorf("the server took %+v", got)
+			}
+		})
+	}
+}
