@@ -259,7 +259,7 @@ func ParseReminderPolicy(s string) (ReminderPolicy, error) {
 type SendWindow struct {
 	Always   bool
 	Days     [7]bool // by time.Weekday
-	From, To int     // minutes after midnight; From < To
+	From, To int     // times of day on the wall clock, in minutes (09:30 is 570); From < To
 }
 
 // DefaultSendWindow is Monday to Friday, 09:00 to 17:00.
@@ -351,19 +351,22 @@ func clockMinutes(s string) (int, error) {
 }
 
 // Next returns the first instant at or after t inside the window, in
-// loc: t itself when the window is open.
+// loc: t itself when the window is open. The window opens and shuts at
+// the times the clocks in loc show, on the days they change too.
 func (w SendWindow) Next(t time.Time, loc *time.Location) time.Time {
 	if w.Always {
 		return t
 	}
 	local := t.In(loc)
 	for i := 0; i < 8; i++ {
-		day := time.Date(local.Year(), local.Month(), local.Day()+i, 0, 0, 0, 0, loc)
-		if !w.Days[day.Weekday()] {
+		y, m, d := local.Year(), local.Month(), local.Day()+i
+		if !w.Days[time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Weekday()] {
 			continue
 		}
-		open := day.Add(time.Duration(w.From) * time.Minute)
-		shut := day.Add(time.Duration(w.To) * time.Minute)
+		// Built from the wall clock, not as minutes after midnight: on a
+		// day the clocks change, 09:00 is not nine hours after 00:00.
+		open := time.Date(y, m, d, w.From/60, w.From%60, 0, 0, loc)
+		shut := time.Date(y, m, d, w.To/60, w.To%60, 0, 0, loc)
 		if i == 0 && !local.Before(open) && local.Before(shut) {
 			return t
 		}

@@ -55,6 +55,44 @@ func TestSendWindow_NextWaitsForTheWindowInTheCustomersZone(t *testing.T) {
 	}
 }
 
+// On the days the clocks change the window still opens and shuts at the
+// times on the wall: 09:00 and 17:00 are 09:00 and 17:00 in New York,
+// not nine and seventeen hours after midnight.
+func TestSendWindow_NextOnTheDaysTheClocksChange(t *testing.T) {
+	w, err := ParseSendWindow("Mon-Sun 09:00-17:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	at := func(month time.Month, day, hour, min int) time.Time {
+		return time.Date(2026, month, day, hour, min, 0, 0, ny)
+	}
+	cases := []struct {
+		name     string
+		at, want time.Time
+	}{
+		// 1 November 2026: 02:00 EDT falls back to 01:00 EST.
+		{"FallBack0815IsBeforeOpening", at(11, 1, 8, 15), at(11, 1, 9, 0)},
+		{"FallBack0900Opens", at(11, 1, 9, 0), at(11, 1, 9, 0)},
+		{"FallBack1630IsOpen", at(11, 1, 16, 30), at(11, 1, 16, 30)},
+		{"FallBack1700IsShut", at(11, 1, 17, 0), at(11, 2, 9, 0)},
+		{"TheEveningBeforeFallBackWaitsForNine", at(10, 31, 20, 0), at(11, 1, 9, 0)},
+		// 8 March 2026: 02:00 EST springs forward to 03:00 EDT.
+		{"SpringForward0700WaitsForNine", at(3, 8, 7, 0), at(3, 8, 9, 0)},
+		{"SpringForward0930IsOpen", at(3, 8, 9, 30), at(3, 8, 9, 30)},
+		{"SpringForward1630IsOpen", at(3, 8, 16, 30), at(3, 8, 16, 30)},
+		{"SpringForward1700IsShut", at(3, 8, 17, 0), at(3, 9, 9, 0)},
+		{"TheEveningBeforeSpringForwardWaitsForNine", at(3, 7, 20, 0), at(3, 8, 9, 0)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := w.Next(c.at, ny); !got.Equal(c.want) {
+				t.Errorf("Next(%s) = %s, want %s", c.at, got.In(ny), c.want)
+			}
+		})
+	}
+}
+
 func TestReminderHolds(t *testing.T) {
 	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
 	recent := now.Add(-2 * 24 * time.Hour)
