@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Reminder emails: which template fits a case, when a case should not be
@@ -274,16 +275,21 @@ var weekdays = [7][]string{
 
 // ParseSendWindow parses OWED_SEND_WINDOW: "always", or days and hours
 // like "Mon-Fri 09:00-17:00", "Mon,Wed,Fri 10:00-16:00", "Mon-Sun 08:00-20:00".
+// Spaces after the commas and around the dashes are allowed
+// ("Mon, Wed, Fri 10:00 - 16:00").
 func ParseSendWindow(s string) (SendWindow, error) {
 	s = strings.TrimSpace(s)
 	if strings.EqualFold(s, "always") {
 		return SendWindow{Always: true}, nil
 	}
 	bad := Errorf(EINVALID, "%q is not a send window (like %q, or always)", s, DefaultSendWindow)
-	days, hours, ok := strings.Cut(s, " ")
-	if !ok {
+	// The days are what comes before the hours, the first digit: day
+	// names have none.
+	i := strings.IndexAny(s, "0123456789")
+	if i <= 0 || strings.TrimRightFunc(s[:i], unicode.IsSpace) == s[:i] {
 		return SendWindow{}, bad
 	}
+	days, hours := s[:i], s[i:]
 	var w SendWindow
 	for _, part := range strings.Split(days, ",") {
 		from, to, isRange := strings.Cut(strings.TrimSpace(part), "-")

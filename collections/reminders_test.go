@@ -252,6 +252,42 @@ func TestTemplateInvoices_OverdueTemplatesCoverOverdueAndCourtesyTheRest(t *test
 	}
 }
 
+// Days written with spaces after the commas, or around the dash of a
+// range, are the days written without; a missing comma, an empty day or
+// hours that are not times are still refused, and the message says why.
+func TestParseSendWindow_SpacesBetweenTheDays(t *testing.T) {
+	want, err := ParseSendWindow("Mon,Wed,Fri 10:00-16:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"Mon, Wed, Fri 10:00-16:00", "Mon ,Wed , Fri 10:00-16:00", "  Mon,  Wed,\tFri   10:00 - 16:00 "} {
+		if got, err := ParseSendWindow(s); err != nil || got != want {
+			t.Errorf("%q = %+v, %v; want %+v", s, got, err, want)
+		}
+	}
+	want, _ = ParseSendWindow("Mon-Fri 09:00-17:00")
+	for _, s := range []string{"Mon - Fri 09:00-17:00", "Mon -Fri 09:00 -17:00", "Mon- Fri 09:00- 17:00"} {
+		if got, err := ParseSendWindow(s); err != nil || got != want {
+			t.Errorf("%q = %+v, %v; want %+v", s, got, err, want)
+		}
+	}
+	for bad, says := range map[string]string{
+		"Mon Wed 10:00-16:00":      `"Mon Wed" is not a day`,
+		"Mon, Wed Fri 10:00-16:00": `"Wed Fri" is not a day`,
+		"Mon,,Fri 10:00-16:00":     "is not a send window (like",
+		"Mon, 10:00-16:00":         "is not a send window (like",
+		"Mon, Fri 9-5":             "is not a send window (like",
+		"Mon, Fri":                 "is not a send window (like",
+		"10:00-16:00":              "is not a send window (like",
+		"Mon, Fri 10:00-16:00 x":   "is not a send window (like",
+	} {
+		_, err := ParseSendWindow(bad)
+		if err == nil || !strings.Contains(ErrorMessage(err), says) {
+			t.Errorf("%q: %v; want it refused saying %s", bad, err, says)
+		}
+	}
+}
+
 func TestParseSendWindow_DaysAreRealDayNames(t *testing.T) {
 	for _, ok := range []string{"Mon-Fri 09:00-17:00", "monday-FRIDAY 09:00-17:00", "Tues,Thurs 10:00-12:00", "Sunday 08:00-09:00", "sat-sun 10:00-11:00"} {
 		if _, err := ParseSendWindow(ok); err != nil {
