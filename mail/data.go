@@ -113,7 +113,10 @@ func NewData(c collections.Customer, invoices []collections.OpenInvoice, asOf ti
 // template (OWED_PAYMENT_URL) with {invoice}, {customer_ref}, {amount}
 // (the balance, as a plain decimal) and {currency} filled in, each
 // escaped for where it stands (a path segment before the "?", a query
-// value after it); "" when there is neither.
+// value after it); "" when there is neither. A placeholder with no value
+// (the ref of a customer who has none) leaves a query value empty, but
+// in the path it would make a link to another page
+// (https://pay.example//A-1): there is then no link.
 func PaymentLink(own, tmpl string, inv collections.OpenInvoice, customerRef string) string {
 	if own != "" {
 		return own
@@ -121,18 +124,29 @@ func PaymentLink(own, tmpl string, inv collections.OpenInvoice, customerRef stri
 	if tmpl == "" {
 		return ""
 	}
-	fill := func(part string, escape func(string) string) string {
-		return strings.NewReplacer(
-			"{invoice}", escape(inv.Number),
-			"{customer_ref}", escape(customerRef),
-			"{amount}", escape(collections.FormatAmount(inv.Balance, inv.Currency)),
-			"{currency}", escape(inv.Currency),
-		).Replace(part)
+	values := []string{
+		"{invoice}", inv.Number,
+		"{customer_ref}", customerRef,
+		"{amount}", collections.FormatAmount(inv.Balance, inv.Currency),
+		"{currency}", inv.Currency,
 	}
+	path, query := tmpl, ""
 	if i := strings.IndexAny(tmpl, "?#"); i >= 0 {
-		return fill(tmpl[:i], url.PathEscape) + fill(tmpl[i:], url.QueryEscape)
+		path, query = tmpl[:i], tmpl[i:]
 	}
-	return fill(tmpl, url.PathEscape)
+	for i := 0; i < len(values); i += 2 {
+		if values[i+1] == "" && strings.Contains(path, values[i]) {
+			return ""
+		}
+	}
+	fill := func(part string, escape func(string) string) string {
+		pairs := make([]string, len(values))
+		for i := 0; i < len(values); i += 2 {
+			pairs[i], pairs[i+1] = values[i], escape(values[i+1])
+		}
+		return strings.NewReplacer(pairs...).Replace(part)
+	}
+	return fill(path, url.PathEscape) + fill(query, url.QueryEscape)
 }
 
 // placeholder is a {name} in a link template.

@@ -173,6 +173,47 @@ func TestPaymentLink_EscapesForThePathAndTheQuery(t *testing.T) {
 	}
 }
 
+// A customer with no ref gets no broken pay link: a link that needs the
+// ref in its path is left out (the invoice is still listed, without a
+// pay link), and one that has it in the query gets it empty.
+func TestPaymentLink_ACustomerWithNoRef(t *testing.T) {
+	inv := collections.OpenInvoice{Number: "A-1", Currency: "USD", Balance: 10000}
+	if got := mail.PaymentLink("", "https://pay.example/{customer_ref}/{invoice}", inv, ""); got != "" {
+		t.Errorf("the ref in the path: %q, want no link", got)
+	}
+	if got := mail.PaymentLink("", "https://{customer_ref}.pay.example/{invoice}", inv, ""); got != "" {
+		t.Errorf("the ref in the host: %q, want no link", got)
+	}
+	want := "https://pay.example/A-1?ref=&amount=100.00"
+	if got := mail.PaymentLink("", "https://pay.example/{invoice}?ref={customer_ref}&amount={amount}", inv, ""); got != want {
+		t.Errorf("the ref in the query: %q, want %q", got, want)
+	}
+	if got := mail.PaymentLink("https://own.example/a1", "https://pay.example/{customer_ref}/{invoice}", inv, ""); got != "https://own.example/a1" {
+		t.Errorf("the invoice's own link: %q", got)
+	}
+
+	tm, err := mail.LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &mail.Composer{Templates: tm, From: "Acme Accounts <ar@acme.example>", PaymentURL: "https://pay.example/{customer_ref}/{invoice}"}
+	d, err := c.Compose(collections.TemplateReminder, collections.Customer{Name: "Bolt Ltd", Email: "ap@bolt.example"}, acmeInvoices(), asOf, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{d.Text, d.HTML} {
+		if strings.Contains(body, "pay.example//") || strings.Contains(body, "pay.example/INV") {
+			t.Errorf("a pay link without the customer's ref:\n%s", body)
+		}
+		if !strings.Contains(body, "INV 1001/A") || !strings.Contains(body, "https://pay.example/own/INV-1002") {
+			t.Errorf("the invoices, or the invoice's own link, are missing:\n%s", body)
+		}
+	}
+	if n := strings.Count(d.Text, "Pay online:"); n != 1 {
+		t.Errorf("%d pay links in the text, want the invoice's own only:\n%s", n, d.Text)
+	}
+}
+
 // TestTemplates_FinalNoticeClaimsNoEarlierReminders: the final notice may
 // be the first email a customer gets, so it states the facts of the
 // balance and does not say that earlier reminders went unanswered.
