@@ -68,7 +68,7 @@ func runTemplates(ctx context.Context, env *Env, args []string) error {
 }
 
 func runPreview(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "preview", "preview TEMPLATE CUSTOMER [--as-of DATE]\n\nPrints a reminder template rendered for a customer: subject, text and HTML.\nThe invoices are the overdue ones as of DATE (for courtesy, the ones not yet due),\nleaving out those in dispute; with none, it says so and exits 1.")
+	fs := newFlagSet(env, "preview", "preview TEMPLATE CUSTOMER [--as-of DATE]\n\nPrints a reminder template rendered for a customer: subject, text and HTML.\nThe invoices are the overdue ones as of DATE (for courtesy, the ones not yet due),\nleaving out those in dispute; with none, it says so and exits 1. The email settings\n(OWED_MAIL_FROM, OWED_PAYMENT_URL, …) are checked as serve checks them.")
 	asOfFlag := fs.String("as-of", "", "as of `DATE` (YYYY-MM-DD; default today in OWED_TIMEZONE)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -81,11 +81,17 @@ func runPreview(ctx context.Context, env *Env, args []string) error {
 	if !collections.KnownTemplate(name) {
 		return usagef("%q is not a template (the templates are %s)", name, strings.Join(collections.ReminderTemplates, ", "))
 	}
+	// The settings serve would refuse are refused here too, in its
+	// words: a preview shows what serve would send.
+	cfg, err := loadConfig(env.Getenv, configNeeds{})
+	if err != nil {
+		return err
+	}
 	asOf, err := asOfDate(env, *asOfFlag)
 	if err != nil {
 		return err
 	}
-	t, err := mail.LoadTemplates(strings.TrimSpace(env.Getenv("OWED_TEMPLATES_DIR")))
+	t, err := mail.LoadTemplates(cfg.Mail.TemplatesDir)
 	if err != nil {
 		return err
 	}
@@ -101,11 +107,11 @@ func runPreview(ctx context.Context, env *Env, args []string) error {
 	if len(invoices) == 0 {
 		return collections.Errorf(collections.ENOTFOUND, "As of %s, %s", asOf.Format(collections.DateLayout), collections.NothingToRemind(name, c.Label()))
 	}
-	from := strings.TrimSpace(env.Getenv("OWED_MAIL_FROM"))
+	from := cfg.Mail.From
 	if from == "" {
 		from = "Accounts <accounts@example.com>"
 	}
-	composer := &mail.Composer{Templates: t, From: from, PaymentURL: strings.TrimSpace(env.Getenv("OWED_PAYMENT_URL"))}
+	composer := &mail.Composer{Templates: t, From: from, PaymentURL: cfg.Mail.PaymentURL}
 	draft, err := composer.Compose(name, sum.Customer, invoices, asOf, "")
 	if err != nil {
 		return err

@@ -127,6 +127,37 @@ A-2,ACME Corp.,USD,40.00,2026-06-01,2026-07-20,
 	}
 }
 
+// preview refuses the email settings serve refuses, with serve's words:
+// it would otherwise show an email serve would never send (a link with
+// {bogus} in it, a subject ending "— " for a From that is no address).
+func TestPreview_RefusesTheEmailSettingsServeRefuses(t *testing.T) {
+	c := newCLI(t)
+	c.must("import", "customers", c.file("c.csv", "name,ref,email\nACME Corp.,C-001,ap@acme.example\n"))
+	c.must("import", "invoices", c.file("i.csv", "number,customer,currency,amount,issued_on,due_on\nA-1,ACME Corp.,USD,100.00,2026-04-01,2026-05-01\n"))
+	for name, tc := range map[string]struct{ env, says string }{
+		"APlaceholderThatIsNone": {"OWED_PAYMENT_URL=https://x/{bogus}", "OWED_PAYMENT_URL: \"https://x/{bogus}\": {bogus} is not a placeholder"},
+		"AFromThatIsNoAddress":   {"OWED_MAIL_FROM=garbage", "OWED_MAIL_FROM: \"garbage\" is not an email address"},
+		"ABadSendWindow":         {"OWED_SEND_WINDOW=weekdays", "OWED_SEND_WINDOW \"weekdays\" is not a send window"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			k, v, _ := strings.Cut(tc.env, "=")
+			c.env[k] = v
+			defer delete(c.env, k)
+			r := c.run("", "preview", "reminder", "acme", "--as-of", "2026-06-30")
+			if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "owed: the configuration is incomplete:\n  - "+tc.says) {
+				t.Errorf("preview with %s: exit %d\nstdout: %s\nstderr: %s", tc.env, r.code, r.stdout, r.stderr)
+			}
+			// serve says the same of it.
+			if r := c.run("", "serve"); r.code != 1 || !strings.Contains(r.stderr, "\n  - "+tc.says) {
+				t.Errorf("serve with %s: exit %d\nstderr: %s", tc.env, r.code, r.stderr)
+			}
+		})
+	}
+	if out := c.must("preview", "reminder", "acme", "--as-of", "2026-06-30"); !strings.Contains(out, "Subject: Reminder: invoice A-1") {
+		t.Errorf("preview with good settings:\n%s", out)
+	}
+}
+
 // TestPreview_ATemplateWithNothingToCoverSaysSo: overdue templates speak
 // only of overdue invoices and courtesy only of those not yet due; with
 // none, preview prints no email that would state false facts.
