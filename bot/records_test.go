@@ -211,6 +211,41 @@ func TestRecords_APromiseTheCaseEndedWithoutStopsNoSweep(t *testing.T) {
 	}
 }
 
+// An invoice in dispute that the customer then pays in full is out of
+// the dispute too: nothing is left to chase or to resolve, and a case
+// paid in full settles.
+func TestRecords_ADisputedInvoicePaidInFullSettlesTheCase(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	bluebird := h.alert("Bluebird")
+	var b1 int64
+	if err := h.db.GetContext(h.ctx, &b1, `SELECT id FROM invoices WHERE number = 'B-1'`); err != nil {
+		t.Fatal(err)
+	}
+	h.click(member, bluebird, blocks.ActionDispute)
+	if res := h.submit(member, h.modal(member, blocks.CallbackDispute), sandbox.Values{
+		blocks.BlockDisputeInvoices: {blocks.BlockDisputeInvoices: {Options: []string{strconv.FormatInt(b1, 10)}}},
+		blocks.BlockDisputeReason:   {blocks.BlockDisputeReason: sandbox.Pick("quality")},
+	}); !res.Closed {
+		t.Fatalf("dispute: %+v", res)
+	}
+	h.settle()
+	if got := h.refresh(bluebird); !hasButton(got, blocks.ActionResolveDispute) {
+		t.Fatalf("Bluebird in dispute: buttons %v", buttons(got))
+	}
+
+	h.importCSV(collections.ImportPayments, "invoice,amount,paid_on,reference\nB-1,30.00,2026-06-01,P-1\n")
+	h.review()
+	got := h.refresh(bluebird)
+	if !strings.Contains(got.Content(), "Settled — paid in full") || len(buttons(got)) != 0 {
+		t.Errorf("Bluebird paid in full while in dispute: buttons %v, %s", buttons(got), got.Content())
+	}
+	if n := h.count(`SELECT count(*) FROM cases c JOIN customers u ON u.id = c.customer_id WHERE u.name = 'Bluebird Bakery' AND c.status = 'settled'`); n != 1 {
+		t.Errorf("Bluebird's case is not settled")
+	}
+}
+
 func TestRecords_AContactWithThePromisedOutcomeRecordsThePromise(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	withOwner(h)

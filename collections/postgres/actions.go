@@ -19,9 +19,10 @@ import (
 
 // liveDispute is the SQL condition of a dispute (alias d) of an invoice
 // (alias i) that keeps the invoice out of the chase: open, or resolved
-// "we will credit it" while the invoice is as it was then.
-const liveDispute = `(d.resolved_at IS NULL OR
-	(d.resolution = 'credit' AND d.amount_at_resolve = i.amount_minor AND d.paid_at_resolve = i.paid_minor))`
+// "we will credit it" while the invoice is as it was then; and the
+// invoice still unpaid (one paid in full has nothing left in dispute).
+const liveDispute = `(i.paid_minor < i.amount_minor AND (d.resolved_at IS NULL OR
+	(d.resolution = 'credit' AND d.amount_at_resolve = i.amount_minor AND d.paid_at_resolve = i.paid_minor)))`
 
 // inDispute is the SQL condition of an invoice (alias i) out of the chase.
 const inDispute = `EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AND ` + liveDispute + `)`
