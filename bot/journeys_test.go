@@ -188,6 +188,63 @@ func TestJourney_PaymentPlanAgreedBrokenThenCompleted(t *testing.T) {
 	}
 }
 
+// A plan counts the payments made from its proposal on: a down payment
+// paid the day the plan was proposed (when it is due), before anyone
+// clicked Customer agreed, is the down payment.
+func TestJourney_ADownPaymentPaidBeforeTheAgreementCounts(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	pick := func(v string) map[string]sandbox.Value { return map[string]sandbox.Value{blocks.ActionPlanPreview: {Option: v}} }
+	h.click(member, acme, blocks.ActionPlan)
+	if res := h.submit(member, h.modal(member, blocks.CallbackPlan), sandbox.Values{
+		blocks.BlockPlanCurrency:    pick("USD"),
+		blocks.BlockPlanInstalments: pick("2"),
+		blocks.BlockPlanFrequency:   pick("monthly"),
+		blocks.BlockPlanFirstDue:    {blocks.ActionPlanPreview: {Date: "2026-06-15"}},
+		blocks.BlockPlanDownPayment: {blocks.ActionPlanPreview: sandbox.Text("20.00")},
+	}); !res.Closed || len(res.Errors) > 0 {
+		t.Fatalf("plan submission: %+v", res)
+	}
+	h.settle()
+	h.importCSV(collections.ImportPayments, "invoice,amount,paid_on,reference\nA-1,20.00,2026-06-01,DP-1\n")
+	h.review()
+	h.setToday("2026-06-03")
+	h.click(member, h.refresh(acme), blocks.ActionPlanAgreed)
+	h.settle()
+	h.setToday("2026-06-05")
+	if res := h.review(); res.Broken != 0 {
+		t.Errorf("the plan broke though its down payment was paid the day it was due")
+	}
+	if got := h.refresh(acme); !strings.Contains(got.Content(), "USD 20.00 of USD 100.00 paid") {
+		t.Errorf("the plan does not count its down payment: %s", got.Content())
+	}
+}
+
+// Customer agreed, clicked after an instalment fell due unpaid (past its
+// grace days), is refused with why: the plan would break at once.
+func TestJourney_AnAgreementToAScheduleAlreadyMissedIsRefused(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	proposePlan(t, h, acme, "2026-06-08")
+	h.setToday("2026-06-15") // 7 days past the first instalment; grace is 3
+	h.click(member, h.refresh(acme), blocks.ActionPlanAgreed)
+	h.settle()
+	if n := h.count(`SELECT count(*) FROM plans WHERE status = 'proposed'`); n != 1 {
+		t.Errorf("proposed plans = %d, want the plan still proposed", n)
+	}
+	if eph, ok := h.sb.FindEphemeral(member, "would break at once"); !ok ||
+		!strings.Contains(eph.Text, "USD 50.00 instalment was due 2026-06-08") {
+		t.Errorf("no answer saying why: %+v", h.sb.Ephemerals(member))
+	}
+	if res := h.review(); res.Broken != 0 {
+		t.Errorf("a plan broke right after Customer agreed")
+	}
+}
+
 // lineIndex is the position of the first thread line that shows text, or -1.
 func lineIndex(replies []sandbox.Message, text string) int {
 	return slices.IndexFunc(replies, func(m sandbox.Message) bool { return shows(m, text) })

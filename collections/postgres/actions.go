@@ -235,9 +235,33 @@ func (s *CaseService) AgreePlan(ctx context.Context, a collections.Actor, caseID
 			}
 			return fmt.Errorf("agree plan of case %d: no proposed plan", c.ID)
 		}
+		if err := s.checkAgreedPlan(ctx, tx, c); err != nil {
+			return err
+		}
 		return logAndShow(ctx, tx, c.ID, c.CustomerID, a.UserID, collections.AuditPlanAgreed, collections.AuditDetails{})
 	})
 	return c, err
+}
+
+// checkAgreedPlan refuses an agreement to a schedule already missed: an
+// instalment past its due date and the grace days, and not paid, would
+// break the plan at the next review.
+func (s *CaseService) checkAgreedPlan(ctx context.Context, tx *sqlx.Tx, c collections.Case) error {
+	var r planRow
+	if err := tx.GetContext(ctx, &r, `SELECT `+planColumns+` FROM plans WHERE case_id = $1 AND status = 'active'`, c.ID); err != nil {
+		return fmt.Errorf("plan of case %d: %w", c.ID, err)
+	}
+	today := s.today()
+	plan, err := s.loadPlan(ctx, tx, r, c.CustomerID, today)
+	if err != nil {
+		return err
+	}
+	missed := collections.CheckPlan(plan.Schedule, plan.Paid, today, s.graceDays).Missed
+	if missed == nil {
+		return nil
+	}
+	return collections.Errorf(collections.EINVALID, "This plan's %s instalment was due %s and is unpaid, so the plan would break at once. Propose it again with a later first due date.",
+		collections.Money{Minor: missed.Amount, Currency: plan.Proposal.Currency}, missed.DueOn.Format(collections.DateLayout))
 }
 
 // CancelPlan cancels the proposed or active plan and reopens the case.

@@ -126,15 +126,17 @@ type planRow struct {
 
 const planColumns = `id, case_id, status, currency, total_minor, down_payment_minor, instalments, frequency, first_due_on, proposed_by, agreed_by, agreed_on`
 
-// planPaidQuery sums the payments towards plan $5: payments in the plan's
-// currency on the customer's invoices the plan covers (those overdue when
-// it was proposed), dated on or after the agreement. A payment of an
-// invoice not yet due is not a plan's instalment.
+// planPaidQuery sums the payments towards plan $4 as of $3: payments in
+// the plan's currency on the customer's invoices the plan covers (those
+// overdue when it was proposed), dated on or after the proposal (the down
+// payment is due that day, and a customer may pay the first instalment
+// before anyone clicks Customer agreed). A payment of an invoice not yet
+// due is not a plan's instalment.
 const planPaidQuery = `
 SELECT coalesce(sum(p.amount_minor), 0)
-  FROM payments p JOIN invoices i ON i.id = p.invoice_id
- WHERE i.customer_id = $1 AND i.currency = $2 AND p.paid_on >= $3 AND p.paid_on <= $4
-   AND i.due_on < (SELECT proposed_on FROM plans WHERE id = $5)`
+  FROM payments p JOIN invoices i ON i.id = p.invoice_id, plans pl
+ WHERE pl.id = $4 AND i.customer_id = $1 AND i.currency = $2 AND p.paid_on >= pl.proposed_on AND p.paid_on <= $3
+   AND i.due_on < pl.proposed_on`
 
 // loadPlan fills in a plan's schedule and, once agreed, what was paid
 // towards it as of asOf.
@@ -148,7 +150,7 @@ func (s *CaseService) loadPlan(ctx context.Context, q sqlx.QueryerContext, r pla
 	if r.AgreedOn.Valid {
 		t := r.AgreedOn.Time
 		p.AgreedOn = &t
-		if err := sqlx.GetContext(ctx, q, &p.Paid, planPaidQuery, customerID, r.Currency, t, asOf, r.ID); err != nil {
+		if err := sqlx.GetContext(ctx, q, &p.Paid, planPaidQuery, customerID, r.Currency, asOf, r.ID); err != nil {
 			return nil, fmt.Errorf("payments towards plan %d: %w", r.ID, err)
 		}
 	}
