@@ -196,7 +196,9 @@ func TestJourney_ADownPaymentPaidBeforeTheAgreementCounts(t *testing.T) {
 	withOwner(h)
 	h.sweep()
 	acme := h.alert("ACME Corp.")
-	pick := func(v string) map[string]sandbox.Value { return map[string]sandbox.Value{blocks.ActionPlanPreview: {Option: v}} }
+	pick := func(v string) map[string]sandbox.Value {
+		return map[string]sandbox.Value{blocks.ActionPlanPreview: {Option: v}}
+	}
 	h.click(member, acme, blocks.ActionPlan)
 	if res := h.submit(member, h.modal(member, blocks.CallbackPlan), sandbox.Values{
 		blocks.BlockPlanCurrency:    pick("USD"),
