@@ -123,6 +123,29 @@ func TestLifecycle_SettlingEndsThePendingApprovalRequests(t *testing.T) {
 	}
 }
 
+// While an escalation waits for a decision, its requests (in the thread
+// and in the approvers' DMs) show what is overdue now: an approver does
+// not decide on figures a payment made untrue.
+func TestLifecycle_APendingRequestShowsWhatIsOverdueNow(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	acme := escalatedAcme(t, h, member, collections.TargetAgency, "three reminders ignored")
+	request := approvalRequest(t, h, acme)
+	if !shows(request, "USD 100.00") {
+		t.Fatalf("the request before the payment: %s", request.Content())
+	}
+	h.importCSV(collections.ImportPayments, "invoice,amount,paid_on,reference\nA-1,90.00,2026-06-01,W-1\n")
+	h.review()
+	dms := h.sb.DMs(approver2)
+	if len(dms) != 1 {
+		t.Fatalf("approver2 has %d DMs, want the request", len(dms))
+	}
+	for _, m := range []sandbox.Message{h.refresh(request), h.refresh(dms[0])} {
+		if !shows(m, "EUR 50.00 and USD 10.00") || shows(m, "USD 100.00") || !hasButton(m, blocks.ActionApprove) {
+			t.Errorf("the request in %s after USD 90.00 was paid: buttons %v, %s", m.Channel, buttons(m), m.Content())
+		}
+	}
+}
+
 // An approval request Slack could not edit when the case settled still
 // shows Approve: a click on it is refused with why, and the case as it is.
 func TestLifecycle_ALateApproveIsAnsweredWithTheSettledCase(t *testing.T) {

@@ -653,7 +653,12 @@ func (s *sender) send(ctx context.Context, a *attempt) error {
 		if err != nil {
 			return err
 		}
-		msg := blocks.ApprovalDecided(v, e)
+		// Still pending, the requests show the case as it is now, with
+		// their buttons; decided (or ended), they say so.
+		msg := blocks.ApprovalRequest(v, e)
+		if e.Status != collections.EscalationPending {
+			msg = blocks.ApprovalDecided(v, e)
+		}
 		for _, m := range refs {
 			if err := s.update(ctx, m, msg); err != nil && !messageGone(err) { // a deleted request needs no update
 				return err

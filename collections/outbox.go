@@ -13,7 +13,7 @@ const (
 	OutboxAlert          OutboxKind = "alert"           // post or update the case's message from its current state
 	OutboxThread         OutboxKind = "thread"          // a line in the case's thread telling an audit entry
 	OutboxApproval       OutboxKind = "approval"        // the approval request: in the thread and DMed to approvers
-	OutboxApprovalUpdate OutboxKind = "approval_update" // redraw the approval requests after the decision
+	OutboxApprovalUpdate OutboxKind = "approval_update" // redraw the approval requests: after the decision, or as the case changes while it waits
 	OutboxReminders      OutboxKind = "reminders"       // a batch of courtesy reminders: its channel message, or (AuditID) a line in its thread
 )
 

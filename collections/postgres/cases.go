@@ -131,13 +131,19 @@ func nullID(id int64) any {
 // on the cases in "changed" (id, customer_id): an audit entry of each
 // (actor, action and details are SQL expressions, usually parameters),
 // and in "queued" the messages that show it, the alert's refresh first,
-// then the thread line telling the entry.
+// then the thread line telling the entry, then, while an escalation waits
+// for a decision, its approval requests redrawn: what they show (what is
+// overdue) may have changed with the case.
 func recordAndShow(actor, action, details string) string {
 	return `entry AS (INSERT INTO audit_log (case_id, customer_id, actor, action, details)
-          SELECT id, customer_id, ` + actor + `, ` + action + `, ` + details + ` FROM changed RETURNING id, case_id),
-queued AS (INSERT INTO outbox (kind, case_id, audit_id)
-           SELECT kind, case_id, audit_id FROM (SELECT 1 AS n, 'alert' AS kind, case_id, NULL::bigint AS audit_id FROM entry
-                                                UNION ALL SELECT 2, 'thread', case_id, id FROM entry) k ORDER BY n
+          SELECT id, customer_id, ` + actor + `, ` + action + `, ` + details + ` FROM changed RETURNING id, case_id, action),
+queued AS (INSERT INTO outbox (kind, case_id, audit_id, escalation_id)
+           SELECT kind, case_id, audit_id, escalation_id FROM (
+                  SELECT 1 AS n, 'alert' AS kind, case_id, NULL::bigint AS audit_id, NULL::bigint AS escalation_id FROM entry
+                  UNION ALL SELECT 2, 'thread', case_id, id, NULL FROM entry
+                  UNION ALL SELECT 3, '` + string(collections.OutboxApprovalUpdate) + `', e.case_id, NULL, e.id
+                              FROM entry JOIN escalations e ON e.case_id = entry.case_id AND e.status = 'pending'
+                             WHERE entry.action <> '` + collections.AuditEscalationRequested + `') k ORDER BY n
            RETURNING id)`
 }
 
