@@ -341,12 +341,12 @@ func (b *Bot) openRejectModal(ctx context.Context, cb *slack.InteractionCallback
 	}
 	e, err := b.opts.Cases.FindEscalation(ctx, ref.EscalationID)
 	if err != nil {
-		b.refuse(ctx, cb, err)
+		b.refuse(ctx, cb, err, e)
 		return
 	}
 	v, err := b.opts.Cases.FindCaseView(ctx, e.CaseID, b.today())
 	if err != nil {
-		b.refuse(ctx, cb, err)
+		b.refuse(ctx, cb, err, e)
 		return
 	}
 	a, err := b.withApprover(ctx, actor(cb))
@@ -358,7 +358,7 @@ func (b *Bot) openRejectModal(ctx context.Context, cb *slack.InteractionCallback
 	f.Escalation = &e
 	d, err := collections.Decide(f, collections.ActReject, a)
 	if err != nil {
-		b.refuse(ctx, cb, err)
+		b.refuse(ctx, cb, err, e)
 		return
 	}
 	if d.Repeat {
@@ -367,13 +367,13 @@ func (b *Bot) openRejectModal(ctx context.Context, cb *slack.InteractionCallback
 	b.open(ctx, cb, act.ActionID, blocks.RejectModal(v, e))
 }
 
-// refuse answers a refused decision on an escalation: approvers are
-// named to whoever is not one.
-func (b *Bot) refuse(ctx context.Context, cb *slack.InteractionCallback, err error) {
+// refuse answers a refused decision on escalation e: the approvers who
+// may decide (not its requester) are named to whoever is not one.
+func (b *Bot) refuse(ctx context.Context, cb *slack.InteractionCallback, err error, e collections.Escalation) {
 	switch {
 	case errors.Is(err, collections.ErrNotApprover):
 		b.metrics.requests.WithLabelValues("interaction", "refused").Inc()
-		b.reply(ctx, cb, blocks.RefusalAskApprovers(b.approvers.ids()))
+		b.reply(ctx, cb, blocks.RefusalAskApprovers(slices.DeleteFunc(b.approvers.ids(), func(id string) bool { return id == e.RequestedBy })))
 	case collections.ErrorCode(err) == collections.EINTERNAL:
 		b.reply(ctx, cb, b.internal(ctx, "decide escalation", err))
 	default:
@@ -550,7 +550,7 @@ func (b *Bot) decide(ctx context.Context, cb *slack.InteractionCallback, act *sl
 		b.replyWithCase(ctx, cb, e.CaseID, collections.ErrorMessage(err))
 		return
 	default:
-		b.refuse(ctx, cb, err)
+		b.refuse(ctx, cb, err, e)
 		return
 	}
 	b.log.InfoContext(ctx, "escalation decided", "escalation", e.ID, "status", e.Status, "by", e.DecidedBy)

@@ -146,6 +146,25 @@ func TestLifecycle_APendingRequestShowsWhatIsOverdueNow(t *testing.T) {
 	}
 }
 
+// A member who clicks Approve is told who can decide: the approvers, but
+// not the one who asked, whom four-eyes bars.
+func TestLifecycle_AMemberIsToldWhichApproversCanDecide(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	acme := escalatedAcme(t, h, approver, collections.TargetAgency, "three reminders ignored")
+	h.click(member, approvalRequest(t, h, acme), blocks.ActionApprove)
+	h.settle()
+	eph, ok := h.sb.FindEphemeral(member, "Only approvers can approve or reject escalations")
+	if !ok {
+		t.Fatalf("no refusal for the member: %+v", h.sb.Ephemerals(member))
+	}
+	if strings.Contains(eph.Text, "<@"+approver+">") || !strings.Contains(eph.Text, "<!subteam^"+approverSG+">") {
+		t.Errorf("refusal = %q, want it to name the approvers group and not %s, who asked", eph.Text, approver)
+	}
+	if n := h.count(`SELECT count(*) FROM escalations WHERE status = 'pending'`); n != 1 {
+		t.Errorf("pending escalations = %d, want 1", n)
+	}
+}
+
 // An approval request Slack could not edit when the case settled still
 // shows Approve: a click on it is refused with why, and the case as it is.
 func TestLifecycle_ALateApproveIsAnsweredWithTheSettledCase(t *testing.T) {
