@@ -276,7 +276,14 @@ func (b *Bot) openModal(ctx context.Context, cb *slack.InteractionCallback, act 
 		return
 	}
 	if d.Repeat {
-		return // done already, by this person: the alert shows it
+		// Done already, by this person: the message they clicked may be
+		// an older one, so they are shown the case as it is now.
+		if cb.Container.IsEphemeral {
+			b.refreshEphemeral(ctx, cb, ref.CaseID)
+			return
+		}
+		b.replyWithCase(ctx, cb, ref.CaseID, "You have done that already: the case is "+v.Case.Describe()+".")
+		return
 	}
 	var modal slack.ModalViewRequest
 	switch act.ActionID {

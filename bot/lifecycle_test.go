@@ -165,6 +165,62 @@ func TestLifecycle_AMemberIsToldWhichApproversCanDecide(t *testing.T) {
 	}
 }
 
+// A person who clicks, on an older /owed answer, an action they have
+// taken already (Payment plan, after proposing one) is shown the case as
+// it is now; before, nothing happened.
+func TestLifecycle_AnActionDoneAlreadyShowsTheCaseNow(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	stale := h.owed(member, "acme")
+	acme := h.alert("ACME Corp.")
+	proposePlan(t, h, acme, "2026-06-15")
+	h.click(member, stale, blocks.ActionPlan)
+	h.settle()
+	if v, ok := h.sb.TopView(member); ok {
+		t.Errorf("a second plan form opened: %s", v.CallbackID)
+	}
+	answer, ok := h.sb.FindEphemeral(member, "ACME Corp.")
+	if !ok || !hasButton(answer, blocks.ActionPlanAgreed) {
+		t.Errorf("the /owed answer does not show the proposed plan: %+v", answer)
+	}
+
+	// Escalated, then Escalate again on the alert, which Slack would not
+	// let owed edit (so it still offers Escalate).
+	h.click(member, h.refresh(acme), blocks.ActionPlanCancel)
+	h.settle()
+	h.sb.FailNext("chat.update", sandbox.SlackError("cant_update_message"))
+	escalate(t, h, member, h.refresh(acme), collections.TargetAgency, "three reminders ignored")
+	h.click(member, h.refresh(acme), blocks.ActionEscalate)
+	h.settle()
+	if v, ok := h.sb.TopView(member); ok {
+		t.Errorf("a second escalation form opened: %s", v.CallbackID)
+	}
+	if _, ok := h.sb.FindEphemeral(member, "You have done that already: the case is"); !ok {
+		t.Errorf("no answer to Escalate clicked again: %+v", h.sb.Ephemerals(member))
+	}
+}
+
+// Log contact with the outcome "Promised to pay" on a case that cannot
+// take a promise (escalated) says so in the form, not as a change.
+func TestRecords_AContactPromiseOnAnEscalatedCaseSaysWhy(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	acme := escalatedAcme(t, h, member, collections.TargetAgency, "three reminders ignored")
+	h.click(approver, approvalRequest(t, h, acme), blocks.ActionApprove)
+	h.settle()
+	h.click(member, h.refresh(acme), blocks.ActionLogContact)
+	res := h.submit(member, h.modal(member, blocks.CallbackContact), sandbox.Values{
+		blocks.BlockContactChannel:  {blocks.BlockContactChannel: sandbox.Pick("call")},
+		blocks.BlockContactOutcome:  {blocks.BlockContactOutcome: sandbox.Pick("promised")},
+		blocks.BlockPromiseCurrency: {blocks.BlockPromiseCurrency: sandbox.Pick("USD")},
+		blocks.BlockPromiseAmount:   {blocks.BlockPromiseAmount: sandbox.Text("100.00")},
+		blocks.BlockPromiseDate:     {blocks.BlockPromiseDate: sandbox.Date("2026-06-10")},
+	})
+	if res.Closed || !strings.Contains(res.Errors[blocks.BlockContactOutcome], "so a promise to pay cannot be recorded on it") {
+		t.Errorf("the contact form with a promise on an escalated case: %+v", res)
+	}
+}
+
 // An approval request Slack could not edit when the case settled still
 // shows Approve: a click on it is refused with why, and the case as it is.
 func TestLifecycle_ALateApproveIsAnsweredWithTheSettledCase(t *testing.T) {

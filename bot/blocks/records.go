@@ -101,7 +101,11 @@ func ParseContact(state *slack.ViewState, v collections.CaseView, today time.Tim
 		}
 	}
 	var promise *collections.PromiseInput
-	if c.Outcome == collections.OutcomePromised {
+	if c.Outcome == collections.OutcomePromised && !v.Offers(collections.ActPromise) {
+		if _, taken := errs[BlockContactOutcome]; !taken {
+			errs[BlockContactOutcome] = "The case is " + v.Case.Describe() + ", so a promise to pay cannot be recorded on it: choose another outcome and say it in the notes."
+		}
+	} else if c.Outcome == collections.OutcomePromised {
 		p, perrs := parsePromise(state, v, today)
 		for k, msg := range perrs {
 			errs[k] = msg
