@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -19,7 +20,11 @@ const localDataDir = ".owed/pgdata"
 
 // databaseURL returns DATABASE_URL, or else the URL of the local cluster
 // under .owed/ when startLocal is set (starting it, creating it if needed)
-// or when it already exists. stop stops a local server this call started.
+// or when it already exists (starting it if needed). stop stops a local
+// server this call started: with startLocal (owed dev), at once; else (a
+// command of the command line) once no one else uses it, so that a
+// command leaves no server behind, but never stops one `make run` took
+// up meanwhile.
 func databaseURL(ctx context.Context, env *Env, startLocal bool) (url string, stop func(), err error) {
 	if u := env.Getenv("DATABASE_URL"); u != "" {
 		return u, func() {}, nil
@@ -35,16 +40,47 @@ func databaseURL(ctx context.Context, env *Env, startLocal bool) (url string, st
 		return "", nil, fmt.Errorf("start the local database under .owed/: %w", err)
 	}
 	stop = func() {}
-	if c.Started && startLocal {
+	switch {
+	case c.Started && startLocal:
 		stop = func() { c.Stop(context.Background()) }
+	case c.Started:
+		stop = func() { stopWhenIdle(c) }
 	}
 	return c.URL("postgres"), stop, nil
+}
+
+// localDatabaseURL is databaseURL for a command of the command line: a
+// local server it had to start is stopped when the command exits.
+func localDatabaseURL(ctx context.Context, env *Env) (string, error) {
+	url, stop, err := databaseURL(ctx, env, false)
+	if err != nil {
+		return "", err
+	}
+	env.onExit(stop)
+	return url, nil
+}
+
+// stopWhenIdle stops the local server unless another program (owed dev,
+// another command) is connected to it.
+func stopWhenIdle(c *pgcluster.Cluster) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := sql.Open("postgres", c.URL("postgres"))
+	if err != nil {
+		return
+	}
+	var others int
+	err = db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`).Scan(&others)
+	db.Close()
+	if err == nil && others == 0 {
+		c.Stop(ctx)
+	}
 }
 
 // openDB connects to DATABASE_URL or the local database, and applies
 // pending migrations.
 func openDB(ctx context.Context, env *Env) (*postgres.DB, error) {
-	url, _, err := databaseURL(ctx, env, false)
+	url, err := localDatabaseURL(ctx, env)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +99,7 @@ func openDB(ctx context.Context, env *Env) (*postgres.DB, error) {
 // never migrates: when migrations are pending it refuses, saying to run
 // `owed migrate`.
 func openReadOnlyDB(ctx context.Context, env *Env) (*postgres.DB, error) {
-	url, _, err := databaseURL(ctx, env, false)
+	url, err := localDatabaseURL(ctx, env)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -336,21 +337,26 @@ func TestDev_CtrlCWhileAnAlertIsPostedLosesNothing(t *testing.T) {
 	}
 }
 
-// devProcessEnv makes the test binary run `owed dev` in its working
-// directory, as `make run` does, until interrupted.
+// devProcessEnv makes the test binary run `owed dev` (or the command its
+// value names, e.g. "aging") in its working directory, as `make run`
+// does, until interrupted.
 const devProcessEnv = "OWED_TEST_DEV_PROCESS"
 
 // TestDev_Process is `owed dev` in a process of its own, for
 // TestDev_AsRootFromADirectoryThePostgresUserCannotEnter.
 func TestDev_Process(t *testing.T) {
-	if os.Getenv(devProcessEnv) == "" {
+	command := os.Getenv(devProcessEnv)
+	if command == "" {
 		t.Skip("run by TestDev_AsRootFromADirectoryThePostgresUserCannotEnter")
+	}
+	if command == "1" {
+		command = "dev"
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
-	if code := Main(ctx, env, []string{"dev"}); code != 0 {
-		t.Fatalf("owed dev exited %d", code)
+	if code := Main(ctx, env, strings.Fields(command)); code != 0 {
+		t.Fatalf("owed %s exited %d", command, code)
 	}
 }
 
@@ -453,6 +459,24 @@ func TestDev_AsRootFromADirectoryThePostgresUserCannotEnter(t *testing.T) {
 	_, posted := run("the demo data set (just loaded)", 0)
 	if restored, _ := run("the existing data in the database", posted); restored < posted {
 		t.Errorf("after a restart the page showed %d alerts, want the %d posted before", restored, posted)
+	}
+	// A command of the command line starts the local server it needs, and
+	// stops it when it is done: nothing is left running behind it.
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDev_Process$", "-test.count=1", "-test.timeout=2m")
+	cmd.Dir = checkout
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DATABASE_URL=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, devProcessEnv+"=aging", "TEST_DATABASE_URL=unused")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "USD") {
+		t.Fatalf("owed aging: %v\n%s", err, out)
+	}
+	if target, err := os.Readlink(filepath.Join(checkout, ".owed", "pgdata")); err != nil {
+		t.Errorf("the local data: %v", err)
+	} else if _, err := os.Stat(filepath.Join(target, "postmaster.pid")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("owed aging left the local Postgres running (postmaster.pid: %v)", err)
 	}
 	for dir, mode := range map[string]os.FileMode{private: 0o700, checkout: 0o700} {
 		if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != mode {

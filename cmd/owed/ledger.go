@@ -20,7 +20,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	url, _, err := databaseURL(ctx, env, false)
+	url, err := localDatabaseURL(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,13 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+
+	atExit []func() // run by Main once the command has returned, last first
 }
+
+// onExit has f run once the command has returned (and closed what it
+// opened), whatever its outcome.
+func (e *Env) onExit(f func()) { e.atExit = append(e.atExit, f) }
 
 func commands() []command {
 	return []command{
@@ -81,6 +87,10 @@ func main() {
 // 2 bad usage.
 func Main(ctx context.Context, env *Env, args []string) int {
 	err := run(ctx, env, args)
+	for i := len(env.atExit) - 1; i >= 0; i-- {
+		env.atExit[i]()
+	}
+	env.atExit = nil
 	var ue usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
