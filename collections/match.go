@@ -148,6 +148,17 @@ func SwappedLetters(key string) []string {
 	return out
 }
 
+// RefPrefix is the ref key a query may be the start of ("C-0" of C-001,
+// C-002…), or "" when the query is not ref-like: refs are told by their
+// digits, so a query without one (a name's start) matches no ref's start.
+func RefPrefix(query string) string {
+	k := RefKey(query)
+	if !strings.ContainsAny(k, "0123456789") {
+		return ""
+	}
+	return k
+}
+
 // MatchKind says how well a customer matches a query, best first.
 type MatchKind int
 
@@ -183,7 +194,7 @@ func Classify(query string, c Candidate) MatchKind {
 		return MatchNone
 	case name == q || (c.Customer.Ref != "" && RefKey(query) == RefKey(c.Customer.Ref)):
 		return MatchExact
-	case strings.HasPrefix(name, q):
+	case strings.HasPrefix(name, q) || (c.Customer.Ref != "" && RefPrefix(query) != "" && strings.HasPrefix(RefKey(c.Customer.Ref), RefPrefix(query))):
 		return MatchPrefix
 	case strings.Contains(name, " "+q):
 		return MatchWordPrefix

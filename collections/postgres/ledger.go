@@ -130,12 +130,15 @@ func (r customerRow) customer() collections.Customer {
 const (
 	// foundCustomers are the customers whose name is $1, whose ref is $2
 	// or whose name or one of its words starts with the query ($3, $4:
-	// LIKE patterns), exact matches first.
+	// LIKE patterns), or whose ref starts with it ($5: a LIKE pattern of
+	// collections.RefPrefix, or " ", which no ref key matches, when the
+	// query is not ref-like), exact matches first.
 	foundCustomers = `
     SELECT ` + customerColumns + `, similarity(search_name, $1)::float8 AS similarity
       FROM customers
      WHERE search_name = $1 OR ` + refKey + ` = $2
         OR search_name LIKE $3 ESCAPE '\' OR search_name LIKE $4 ESCAPE '\'
+        OR ` + refKey + ` LIKE $5 ESCAPE '\'
      ORDER BY (search_name = $1 OR ` + refKey + ` = $2) DESC, search_name
      LIMIT 25`
 	findCustomerQuery = `
@@ -144,7 +147,7 @@ SELECT false AS similar, * FROM found
 UNION ALL
 (SELECT true, c.id, c.name, c.ref, c.email, c.phone, c.timezone, c.owner_slack_id, c.credit_limit_minor, c.credit_currency, c.tier,
         n.similarity
-   FROM nearest_customers($1, $5) WITH ORDINALITY n (customer_id, similarity, nearness)
+   FROM nearest_customers($1, $6) WITH ORDINALITY n (customer_id, similarity, nearness)
    JOIN customers c ON c.id = n.customer_id
   WHERE NOT EXISTS (SELECT FROM found)
   ORDER BY n.nearness)`
@@ -175,7 +178,7 @@ func (s *LedgerService) FindCustomer(ctx context.Context, query string) (collect
 		return collections.Customer{}, err
 	}
 	like := escapeLike(key)
-	found, similar, err := candidates(ctx, find, key, collections.RefKey(query), like+"%", "% "+like+"%", collections.ClearLead)
+	found, similar, err := candidates(ctx, find, key, collections.RefKey(query), like+"%", "% "+like+"%", refPrefixPattern(query), collections.ClearLead)
 	if err != nil {
 		return collections.Customer{}, fmt.Errorf("find customer %q: %w", query, err)
 	}
@@ -223,7 +226,7 @@ func (s *LedgerService) findSwapped(ctx context.Context, query, key string) (col
 	for _, spelling := range spellings {
 		like := escapeLike(spelling)
 		// A ref key never holds a space: no ref matches.
-		found, _, err := candidates(ctx, stmt, spelling, " ", like+"%", "% "+like+"%")
+		found, _, err := candidates(ctx, stmt, spelling, " ", like+"%", "% "+like+"%", " ")
 		if err != nil {
 			return collections.Customer{}, false, fmt.Errorf("find customer %q: %w", query, err)
 		}
@@ -283,6 +286,17 @@ func candidates(ctx context.Context, stmt *sqlx.Stmt, args ...any) (found, simil
 		}
 	}
 	return found, similar, rows.Err()
+}
+
+// refPrefixPattern is the LIKE pattern of the refs a query may be the
+// start of; " " (which no ref key matches: it holds letters and digits
+// only) when the query is not ref-like.
+func refPrefixPattern(query string) string {
+	p := collections.RefPrefix(query)
+	if p == "" {
+		return " "
+	}
+	return escapeLike(p) + "%"
 }
 
 func escapeLike(s string) string {

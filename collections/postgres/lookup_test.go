@@ -22,7 +22,7 @@ func lookupLedger(t *testing.T) (*postgres.DB, *postgres.LedgerService) {
 	b.WriteString("ACME Corp.,C-001,ap@acme.test,+1 555 0100,America/New_York,U0ALICE,5000.00,USD,gold\n")
 	b.WriteString("Acme Labs,,,,,,,,\nBluebird Bakery,,,,,,,,\nNorthwind Traders,,,,,,,,\nNorthwind Logistics,,,,,,,,\nSolo Ltd,S-9,,,,,,,\n")
 	for i := 101; i <= 130; i++ {
-		fmt.Fprintf(&b, "Customer %06d,,,,,,,,\n", i)
+		fmt.Fprintf(&b, "Customer %06d,R-%d,,,,,,,\n", i, i)
 	}
 	importCSV(t, db, collections.ImportCustomers, b.String())
 	return db, postgres.NewLedgerService(db)
@@ -50,6 +50,9 @@ func TestFindCustomer_ForgivingLookup(t *testing.T) {
 		{name: "MisspeltWithAClearLead", query: "custmer 000123", want: "Customer 000123"},
 		{name: "MisspeltCloseToTwo", query: "acme crop", ambiguous: []string{"ACME Corp.", "Acme Labs"}},
 		{name: "MisspeltCloseToMany", query: "custmer 0001", ambiguous: []string{"Customer 000101", "Customer 000102", "Customer 000103", "Customer 000110"}},
+		{name: "StartOfARefWithoutADigit", query: "r-", code: collections.ENOTFOUND}, // not ref-like: R-101… are not listed
+		{name: "StartOfOneRef", query: "C-0", want: "ACME Corp."},
+		{name: "StartOfSeveralRefs", query: "r1", ambiguous: []string{"Customer 000101", "Customer 000102", "Customer 000110", "Customer 000125"}},
 		{name: "TwoLettersSwapped", query: "bleubird", want: "Bluebird Bakery"},
 		{name: "TwoLettersSwappedInALaterWord", query: "bakrey", want: "Bluebird Bakery"},
 		{name: "TwoLettersSwappedInAPrefixOfTwo", query: "amce", ambiguous: []string{"ACME Corp.", "Acme Labs"}},
