@@ -200,6 +200,10 @@ func NewRowReader(r io.Reader, file string, kind ImportKind) (*RowReader, error)
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
 		br.Discard(3)
 	}
+	if start, _ := br.Peek(2); utf16Start(start) {
+		return nil, &ImportError{Problems: []Problem{{File: file, Line: 1, Column: "header",
+			Message: "the file is UTF-16 text (Excel's \"Unicode Text\"); save it as CSV UTF-8"}}}
+	}
 	cells := newCellReader(br)
 	cr := csv.NewReader(cells)
 	cr.FieldsPerRecord = -1
@@ -335,6 +339,21 @@ func (r *RowReader) Next() (Record, error) {
 		}
 		return rec, nil
 	}
+}
+
+// utf16Start reports whether a file starts as UTF-16 text does: with its
+// byte order mark, or with an ASCII character and a NUL byte.
+func utf16Start(b []byte) bool {
+	if len(b) < 2 {
+		return false
+	}
+	switch {
+	case b[0] == 0xFF && b[1] == 0xFE, b[0] == 0xFE && b[1] == 0xFF:
+		return true
+	case b[0] == 0 && b[1] > 0 && b[1] < 0x80, b[1] == 0 && b[0] > 0 && b[0] < 0x80:
+		return true
+	}
+	return false
 }
 
 // cellProblem says why a value cannot be stored, or "".

@@ -222,6 +222,22 @@ func TestNewRowReader(t *testing.T) {
 		}
 	})
 
+	t.Run("SaysAUTF16FileIsUTF16", func(t *testing.T) {
+		text := "invoice,amount,paid_on\nINV-1,5.00,2026-01-01\n"
+		le, be := []byte{0xFF, 0xFE}, []byte{0xFE, 0xFF}
+		for _, r := range text {
+			le = append(le, byte(r), 0)
+			be = append(be, 0, byte(r))
+		}
+		for name, data := range map[string][]byte{"LittleEndian": le, "BigEndian": be, "WithoutItsMark": le[2:]} {
+			_, err := collections.NewRowReader(strings.NewReader(string(data)), "payments.csv", collections.ImportPayments)
+			checkProblems(t, importProblems(t, err), []want{{"payments.csv:1: header: ", "UTF-16 text"}})
+			if t.Failed() {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+	})
+
 	t.Run("MapsAliasesAndIgnoresOtherColumns", func(t *testing.T) {
 		data := "Invoice No.,Notes,Customer Name,Cur, Total ,Invoice Date,Due Date\n" +
 			"INV-9,call first,Acme,USD,10.00,2026-01-01,2026-02-01\n"
