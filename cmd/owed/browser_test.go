@@ -161,7 +161,8 @@ func TestBrowser_EscalateAndApproveInTheSandbox(t *testing.T) {
 	p.until("the request shows the decision", `!document.querySelector('#messages button.bk-button[data-action-id="approve"]') && document.querySelector('#messages').textContent.toLowerCase().includes('approved by')`)
 	p.click("back to #collections", `button.sidebar-item[data-conversation-id="`+sandbox.DemoChannel+`"]`)
 
-	// The approver escalates Bluebird; an ordinary member's Approve is refused.
+	// The approver escalates Bluebird; an ordinary member's Approve is
+	// refused, naming the approvers who can decide: not cfo, who asked.
 	p.click("Escalate Bluebird", `#messages .message:not(.ephemeral)[data-user] button.bk-button[data-action-id="escalate"]`)
 	p.until("the escalate modal", `!document.querySelector('#modal-backdrop').hidden`)
 	p.click("choose legal", `#modal-form input[value="legal"]`)
@@ -175,6 +176,6 @@ func TestBrowser_EscalateAndApproveInTheSandbox(t *testing.T) {
 	p.until("the pending request in the thread", `!!document.querySelector('#thread-messages button.bk-button[data-action-id="approve"]') && document.querySelector('#thread-messages').textContent.includes('legal')`)
 	p.click("Approve as a member", `#thread-messages button.bk-button[data-action-id="approve"]`)
 	p.run("confirm", chromedp.Evaluate(`(() => { const ok = document.querySelector('#confirm-ok'); if (ok && ok.offsetParent !== null) ok.click(); })()`, nil))
-	p.until("the refusal naming the approvers", `[...document.querySelectorAll('.message.ephemeral')].some(m => m.textContent.includes('Only approvers') && m.textContent.includes('@cfo') && !m.textContent.includes('<@'))`)
+	p.until("the refusal naming the approvers", `[...document.querySelectorAll('.message.ephemeral')].some(m => m.textContent.includes('Only approvers') && m.textContent.includes('@approvers') && !m.textContent.includes('@cfo') && !m.textContent.includes('<@'))`)
 	p.screenshot("6-member-refused")
 }
