@@ -117,6 +117,7 @@ const (
 type Hold struct {
 	Kind      HoldKind
 	LastEmail time.Time        // HoldContactGap: when the last email left, or may leave if still queued
+	Waiting   bool             // HoldContactGap: the last email is still waiting to leave
 	GapDays   int              // HoldContactGap: OWED_CONTACT_GAP_DAYS
 	Until     *time.Time       // HoldSnoozed, HoldPromised: until when
 	Target    EscalationTarget // HoldEscalated
@@ -128,7 +129,7 @@ func (h Hold) Words(customer string, today time.Time) string {
 	who := nameOr(customer)
 	switch h.Kind {
 	case HoldContactGap:
-		if DaysBetween(h.LastEmail, today) < 0 {
+		if h.Waiting {
 			return who + " has an email waiting to leave on " + h.LastEmail.Format(DateLayout) + "; the contact gap is " + strconv.Itoa(h.GapDays) + " days."
 		}
 		ago := DaysBetween(h.LastEmail, today)
@@ -185,7 +186,7 @@ func ReminderHolds(f ReminderFacts) []Hold {
 	// of 5, the customer may be emailed again from Saturday on, whatever
 	// the hour.
 	if f.LastEmail != nil && f.GapDays > 0 && DaysBetween(DateIn(*f.LastEmail, loc), DateIn(f.Now, loc)) < f.GapDays {
-		out = append(out, Hold{Kind: HoldContactGap, LastEmail: f.LastEmail.In(loc), GapDays: f.GapDays})
+		out = append(out, Hold{Kind: HoldContactGap, LastEmail: f.LastEmail.In(loc), GapDays: f.GapDays, Waiting: f.LastEmail.After(f.Now)})
 	}
 	if c := f.Case; c != nil {
 		switch c.Status {

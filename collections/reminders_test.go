@@ -305,3 +305,29 @@ func TestParseSendWindow_DaysAreRealDayNames(t *testing.T) {
 		t.Errorf("an overnight window: %v", err)
 	}
 }
+
+// An email still waiting for the send window is said to be waiting, even
+// when it leaves later the same day.
+func TestReminderHolds_AnEmailWaitingToLeaveLaterToday(t *testing.T) {
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 6, 2, 7, 0, 0, 0, la).UTC() // a server clock in UTC
+	for _, tc := range []struct {
+		last time.Time
+		want string
+	}{
+		{time.Date(2026, 6, 2, 9, 0, 0, 0, la), "Acme has an email waiting to leave on 2026-06-02; the contact gap is 5 days."},
+		{time.Date(2026, 6, 1, 16, 0, 0, 0, la), "Acme was last emailed yesterday (2026-06-01); the contact gap is 5 days."},
+	} {
+		last := tc.last
+		holds := ReminderHolds(ReminderFacts{Customer: "Acme", LastEmail: &last, GapDays: 5, Now: now, Location: la})
+		if len(holds) != 1 {
+			t.Fatalf("holds = %+v", holds)
+		}
+		if got := holds[0].Words("Acme", DateIn(now, la)); got != tc.want {
+			t.Errorf("last email %v: %q, want %q", tc.last, got, tc.want)
+		}
+	}
+}

@@ -225,7 +225,7 @@ func (s *Server) record(c Call) {
 }
 
 // Calls returns the Web API calls answered so far, oldest first: the
-// latest Config.CallLog of them.
+// latest ones, at most Config.CallLog and at least half as many.
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()

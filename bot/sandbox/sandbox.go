@@ -83,9 +83,9 @@ type Config struct {
 	// HTTPClient sends requests to the app; nil means a default client.
 	HTTPClient *http.Client
 
-	// CallLog is how many of the latest Web API calls Calls keeps
-	// (default DefaultCallLog): a sandbox that runs for days forgets the
-	// older ones, so that its memory stays bounded.
+	// CallLog bounds how many of the latest Web API calls Calls keeps
+	// (default DefaultCallLog): past it, the older half is forgotten, so
+	// that the memory of a sandbox that runs for days stays bounded.
 	CallLog int
 }
 
@@ -176,8 +176,9 @@ type Server struct {
 	responseURLs map[string]*responseURL
 	limiters     map[string]*rate.Limiter // channel ID → chat.postMessage limiter
 	failures     map[string][]Failure
-	calls        []Call // the latest calls (Config.CallLog)
-	callsForgot  int    // calls answered before calls[0]
+	forgotAt     time.Time // when forgetExpiredLocked last looked
+	calls        []Call    // the latest calls (Config.CallLog)
+	callsForgot  int       // calls answered before calls[0]
 	tickets      map[string]bool
 	mail         mailbox
 }

@@ -27,13 +27,14 @@ func (s *Server) mintTriggerLocked(user, viewID string) string {
 	return id
 }
 
-// forgetExpiredLocked drops, every so often, the trigger_ids and
-// response_urls expired for longer than forgetAfter.
+// forgetExpiredLocked drops, at most once a minute of Slack's clock, the
+// trigger_ids and response_urls expired for longer than forgetAfter.
 func (s *Server) forgetExpiredLocked() {
-	if s.seq%256 != 0 {
+	now := s.now()
+	if now.Sub(s.forgotAt) < time.Minute {
 		return
 	}
-	now := s.now()
+	s.forgotAt = now
 	for id, t := range s.triggers {
 		if now.Sub(t.issued) > TriggerTTL+forgetAfter {
 			delete(s.triggers, id)

@@ -17,12 +17,18 @@ import (
 // writes the status it leads to with the audit entry and the Slack
 // messages that show it, in one transaction. It decides nothing itself.
 
-// liveDispute is the SQL condition of a dispute (alias d) of an invoice
-// (alias i) that keeps the invoice out of the chase: open, or resolved
-// "we will credit it" while the invoice is as it was then; and the
-// invoice still unpaid (one paid in full has nothing left in dispute).
-const liveDispute = `(i.paid_minor < i.amount_minor AND (d.resolved_at IS NULL OR
-	(d.resolution = 'credit' AND d.amount_at_resolve = i.amount_minor AND d.paid_at_resolve = i.paid_minor)))`
+// disputeHolds is the SQL condition of a dispute (alias d) of an invoice
+// (alias i) that keeps the invoice out of the chase while it is unpaid:
+// open, or resolved "we will credit it" while the invoice is as it was
+// then. The queries as of a date keep only the invoices with a balance
+// as of that date, so an invoice in dispute then and paid since is
+// still in dispute then.
+const disputeHolds = `(d.resolved_at IS NULL OR
+	(d.resolution = 'credit' AND d.amount_at_resolve = i.amount_minor AND d.paid_at_resolve = i.paid_minor))`
+
+// liveDispute is disputeHolds today: the invoice is unpaid (one paid in
+// full has nothing left in dispute).
+const liveDispute = `(i.paid_minor < i.amount_minor AND ` + disputeHolds + `)`
 
 // inDispute is the SQL condition of an invoice (alias i) out of the chase.
 const inDispute = `EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AND ` + liveDispute + `)`
@@ -31,9 +37,10 @@ const inDispute = `EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AN
 // chase: its reason, or that a credit was agreed.
 const disputeWhy = `CASE WHEN d.resolved_at IS NOT NULL THEN 'credit_agreed' ELSE d.reason END`
 
-// disputedInvoices lists the invoices out of the chase, with the reason.
+// disputedInvoices lists the invoices out of the chase, with the reason,
+// for the queries of the invoices open as of a date.
 const disputedInvoices = `SELECT DISTINCT ON (d.invoice_id) d.invoice_id, ` + disputeWhy + ` AS reason FROM disputes d JOIN invoices i ON i.id = d.invoice_id
-	WHERE ` + liveDispute + ` ORDER BY d.invoice_id, d.id DESC`
+	WHERE ` + disputeHolds + ` ORDER BY d.invoice_id, d.id DESC`
 
 // customerOverdueQuery sums one customer's ($2) overdue balances as of
 // $1, disputed invoices aside, from the customer's own invoices.
@@ -260,7 +267,7 @@ func (s *CaseService) checkAgreedPlan(ctx context.Context, tx *sqlx.Tx, c collec
 	if missed == nil {
 		return nil
 	}
-	return collections.Errorf(collections.EINVALID, "This plan's %s instalment was due %s and is unpaid, so the plan would break at once. Propose it again with a later first due date.",
+	return collections.Errorf(collections.EINVALID, "This plan's %s instalment was due %s and is unpaid, so the plan would break at once. Cancel the plan, then propose a new one with a later first due date.",
 		collections.Money{Minor: missed.Amount, Currency: plan.Proposal.Currency}, missed.DueOn.Format(collections.DateLayout))
 }
 

@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/owedhq/owed/collections"
@@ -72,5 +74,34 @@ func TestDispute_ACreditedInvoiceIsChasedAgainOnceAPaymentChangesIt(t *testing.T
 	}
 	if len(v.Disputed) != 0 {
 		t.Errorf("still in dispute: %+v", v.Disputed)
+	}
+}
+
+// TestDispute_AsOfADateBeforeItWasPaid: an invoice in dispute and paid in
+// full since is out of the dispute today, but as of a date before the
+// payment it was still in dispute: an aging report as of then says so.
+func TestDispute_AsOfADateBeforeItWasPaid(t *testing.T) {
+	ctx := context.Background()
+	db, cs := newCases(t)
+	c := openCase(t, cs, db)
+	alice := collections.Actor{UserID: "U0ALICE"}
+	if _, err := cs.Dispute(ctx, alice, c.ID, collections.DisputeInput{InvoiceIDs: []int64{invoiceID(t, db, "A-1")}, Reason: collections.DisputeQuality}); err != nil {
+		t.Fatal(err)
+	}
+	aging := func() collections.AgingReport {
+		t.Helper()
+		report, err := postgres.NewLedgerService(db).Aging(ctx, date("2026-05-31"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return report
+	}
+	before := aging()
+	importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-1,100.00,2026-06-02\n")
+	if after := aging(); !reflect.DeepEqual(after, before) {
+		t.Errorf("aging as of 2026-05-31 after A-1 was paid on 2026-06-02:\n%+v\nwant as before:\n%+v", after, before)
+	}
+	if usd := before.Currencies[slices.IndexFunc(before.Currencies, func(a collections.Aging) bool { return a.Currency == "USD" })]; usd.Disputed != 10000 {
+		t.Errorf("USD in dispute as of 2026-05-31 = %d, want A-1's 100.00", usd.Disputed)
 	}
 }

@@ -365,7 +365,7 @@ SELECT i.id, i.number, i.customer_id, i.currency, i.amount_minor, i.issued_on, i
   FROM invoices i
   LEFT JOIN LATERAL (SELECT sum(amount_minor) AS paid FROM payments
                       WHERE invoice_id = i.id AND paid_on <= $1) p ON true
-  LEFT JOIN LATERAL (SELECT ` + disputeWhy + ` AS reason FROM disputes d WHERE d.invoice_id = i.id AND ` + liveDispute + `
+  LEFT JOIN LATERAL (SELECT ` + disputeWhy + ` AS reason FROM disputes d WHERE d.invoice_id = i.id AND ` + disputeHolds + `
                       ORDER BY d.id DESC LIMIT 1) x ON true
  WHERE i.customer_id = c.id AND i.issued_on <= $1
    AND i.amount_minor - coalesce(p.paid, 0) > 0
