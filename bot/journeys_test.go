@@ -247,6 +247,23 @@ func TestJourney_AnAgreementToAScheduleAlreadyMissedIsRefused(t *testing.T) {
 	}
 }
 
+// A payment recorded before the plan was proposed is already off the
+// balance the plan spreads: it pays no instalment, even dated that day.
+func TestJourney_APaymentBeforeTheProposalPaysNoInstalment(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	h.importCSV(collections.ImportPayments, "invoice,amount,paid_on,reference\nA-1,40.00,2026-06-01,W-1\n")
+	h.review()
+	proposePlan(t, h, h.refresh(acme), "2026-06-15")
+	h.click(member, h.refresh(acme), blocks.ActionPlanAgreed)
+	h.settle()
+	if got := h.refresh(acme); !strings.Contains(got.Content(), "USD 0.00 of USD 60.00 paid") {
+		t.Errorf("the plan for the USD 60.00 left counts the payment made before it: %s", got.Content())
+	}
+}
+
 // lineIndex is the position of the first thread line that shows text, or -1.
 func lineIndex(replies []sandbox.Message, text string) int {
 	return slices.IndexFunc(replies, func(m sandbox.Message) bool { return shows(m, text) })

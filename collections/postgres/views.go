@@ -130,13 +130,14 @@ const planColumns = `id, case_id, status, currency, total_minor, down_payment_mi
 // the plan's currency on the customer's invoices the plan covers (those
 // overdue when it was proposed), dated on or after the proposal (the down
 // payment is due that day, and a customer may pay the first instalment
-// before anyone clicks Customer agreed). A payment of an invoice not yet
-// due is not a plan's instalment.
+// before anyone clicks Customer agreed) and recorded after it (one
+// recorded before was already off the balance the plan spreads). A
+// payment of an invoice not yet due is not a plan's instalment.
 const planPaidQuery = `
 SELECT coalesce(sum(p.amount_minor), 0)
   FROM payments p JOIN invoices i ON i.id = p.invoice_id, plans pl
  WHERE pl.id = $4 AND i.customer_id = $1 AND i.currency = $2 AND p.paid_on >= pl.proposed_on AND p.paid_on <= $3
-   AND i.due_on < pl.proposed_on`
+   AND p.created_at > pl.created_at AND i.due_on < pl.proposed_on`
 
 // loadPlan fills in a plan's schedule and, once agreed, what was paid
 // towards it as of asOf.
