@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/owedhq/owed/collections"
@@ -20,11 +20,10 @@ const localDataDir = ".owed/pgdata"
 
 // databaseURL returns DATABASE_URL, or else the URL of the local cluster
 // under .owed/ when startLocal is set (starting it, creating it if needed)
-// or when it already exists (starting it if needed). stop stops a local
-// server this call started: with startLocal (owed dev), at once; else (a
-// command of the command line) once no one else uses it, so that a
-// command leaves no server behind, but never stops one `make run` took
-// up meanwhile.
+// or when it already exists (starting it if needed). stop is for when the
+// caller is done with the local server: the last of its users (owed dev,
+// the commands of the command line) to be done stops it, so that nothing
+// is left running behind them, and none stops it under another.
 func databaseURL(ctx context.Context, env *Env, startLocal bool) (url string, stop func(), err error) {
 	if u := env.Getenv("DATABASE_URL"); u != "" {
 		return u, func() {}, nil
@@ -32,25 +31,57 @@ func databaseURL(ctx context.Context, env *Env, startLocal bool) (url string, st
 	if _, err := os.Stat(filepath.Join(localDataDir, "PG_VERSION")); err != nil && !startLocal {
 		return "", nil, collections.Errorf(collections.EINVALID, "DATABASE_URL is not set (or run `make run` once to create the local database under .owed/)")
 	}
+	share, err := shareLocalServer()
+	if err != nil {
+		return "", nil, err
+	}
 	c, err := pgcluster.Start(ctx, localDataDir, pgcluster.Options{})
 	if err != nil {
+		share.Close()
 		if errors.Is(err, pgcluster.ErrNoServer) {
 			return "", nil, collections.Errorf(collections.EINVALID, "%s", err.Error())
 		}
 		return "", nil, fmt.Errorf("start the local database under .owed/: %w", err)
 	}
-	stop = func() {}
-	switch {
-	case c.Started && startLocal:
-		stop = func() { c.Stop(context.Background()) }
-	case c.Started:
-		stop = func() { stopWhenIdle(c) }
-	}
-	return c.URL("postgres"), stop, nil
+	return c.URL("postgres"), func() { stopIfLast(share, c) }, nil
 }
 
-// localDatabaseURL is databaseURL for a command of the command line: a
-// local server it had to start is stopped when the command exits.
+// localServerUsers is the file each user of the local server holds a
+// shared lock on while it uses it (the kernel's flock: it ends with the
+// process, however it ends).
+const localServerUsers = ".owed/pgdata.users"
+
+// shareLocalServer takes a share of the local server: it waits while
+// another user is stopping it.
+func shareLocalServer() (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(localServerUsers), 0o700); err != nil {
+		return nil, fmt.Errorf("local database: %w", err)
+	}
+	f, err := os.OpenFile(localServerUsers, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("local database: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("local database: lock %s: %w", localServerUsers, err)
+	}
+	return f, nil
+}
+
+// stopIfLast gives up a share of the local server, and stops the server
+// when no one else holds one.
+func stopIfLast(share *os.File, c *pgcluster.Cluster) {
+	defer share.Close()
+	if err := syscall.Flock(int(share.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return // another user still has it
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c.Stop(ctx)
+}
+
+// localDatabaseURL is databaseURL for a command of the command line: its
+// share of the local server is given up when the command exits.
 func localDatabaseURL(ctx context.Context, env *Env) (string, error) {
 	url, stop, err := databaseURL(ctx, env, false)
 	if err != nil {
@@ -58,23 +89,6 @@ func localDatabaseURL(ctx context.Context, env *Env) (string, error) {
 	}
 	env.onExit(stop)
 	return url, nil
-}
-
-// stopWhenIdle stops the local server unless another program (owed dev,
-// another command) is connected to it.
-func stopWhenIdle(c *pgcluster.Cluster) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	db, err := sql.Open("postgres", c.URL("postgres"))
-	if err != nil {
-		return
-	}
-	var others int
-	err = db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`).Scan(&others)
-	db.Close()
-	if err == nil && others == 0 {
-		c.Stop(ctx)
-	}
 }
 
 // openDB connects to DATABASE_URL or the local database, and applies

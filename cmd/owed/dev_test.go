@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -461,22 +462,52 @@ func TestDev_AsRootFromADirectoryThePostgresUserCannotEnter(t *testing.T) {
 		t.Errorf("after a restart the page showed %d alerts, want the %d posted before", restored, posted)
 	}
 	// A command of the command line starts the local server it needs, and
-	// stops it when it is done: nothing is left running behind it.
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDev_Process$", "-test.count=1", "-test.timeout=2m")
-	cmd.Dir = checkout
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DATABASE_URL=") {
-			cmd.Env = append(cmd.Env, kv)
+	// stops it when it is done, unless another user of the server (owed
+	// dev, here the test's own share) still has it: nothing is left
+	// running behind the last one, and none stops it under another.
+	aging := func() {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestDev_Process$", "-test.count=1", "-test.timeout=2m")
+		cmd.Dir = checkout
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "DATABASE_URL=") {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		cmd.Env = append(cmd.Env, devProcessEnv+"=aging", "TEST_DATABASE_URL=unused")
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "USD") {
+			t.Fatalf("owed aging: %v\n%s", err, out)
 		}
 	}
-	cmd.Env = append(cmd.Env, devProcessEnv+"=aging", "TEST_DATABASE_URL=unused")
-	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "USD") {
-		t.Fatalf("owed aging: %v\n%s", err, out)
+	running := func() bool {
+		t.Helper()
+		target, err := os.Readlink(filepath.Join(checkout, ".owed", "pgdata"))
+		if err != nil {
+			t.Fatalf("the local data: %v", err)
+		}
+		_, err = os.Stat(filepath.Join(target, "postmaster.pid"))
+		return !errors.Is(err, os.ErrNotExist)
 	}
-	if target, err := os.Readlink(filepath.Join(checkout, ".owed", "pgdata")); err != nil {
-		t.Errorf("the local data: %v", err)
-	} else if _, err := os.Stat(filepath.Join(target, "postmaster.pid")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("owed aging left the local Postgres running (postmaster.pid: %v)", err)
+	aging()
+	if running() {
+		t.Errorf("owed aging left the local Postgres running")
+	}
+	users, err := os.OpenFile(filepath.Join(checkout, ".owed", "pgdata.users"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer users.Close()
+	if err := syscall.Flock(int(users.Fd()), syscall.LOCK_SH); err != nil {
+		t.Fatal(err)
+	}
+	aging()
+	if !running() {
+		t.Errorf("owed aging stopped the local Postgres another user still had")
+	}
+	users.Close()
+	aging()
+	if running() {
+		t.Errorf("the last user of the local Postgres left it running")
 	}
 	for dir, mode := range map[string]os.FileMode{private: 0o700, checkout: 0o700} {
 		if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != mode {
