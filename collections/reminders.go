@@ -167,10 +167,13 @@ type ReminderFacts struct {
 	Case       *Case
 	Escalation *Escalation
 	LastEmail  *time.Time // when the last email to the customer left, or may leave if still queued
-	GapDays    int
-	Now        time.Time
-	Location   *time.Location // the business time zone, whose days the gap counts (default UTC)
-	PromisedBy *time.Time     // the date of the case's open promise, if any
+	// LastEmailWaiting: the last email is still queued, held until later
+	// (the send window, a retry).
+	LastEmailWaiting bool
+	GapDays          int
+	Now              time.Time
+	Location         *time.Location // the business time zone, whose days the gap counts (default UTC)
+	PromisedBy       *time.Time     // the date of the case's open promise, if any
 }
 
 // ReminderHolds are the reasons to think twice before emailing: within
@@ -186,7 +189,7 @@ func ReminderHolds(f ReminderFacts) []Hold {
 	// of 5, the customer may be emailed again from Saturday on, whatever
 	// the hour.
 	if f.LastEmail != nil && f.GapDays > 0 && DaysBetween(DateIn(*f.LastEmail, loc), DateIn(f.Now, loc)) < f.GapDays {
-		out = append(out, Hold{Kind: HoldContactGap, LastEmail: f.LastEmail.In(loc), GapDays: f.GapDays, Waiting: f.LastEmail.After(f.Now)})
+		out = append(out, Hold{Kind: HoldContactGap, LastEmail: f.LastEmail.In(loc), GapDays: f.GapDays, Waiting: f.LastEmailWaiting})
 	}
 	if c := f.Case; c != nil {
 		switch c.Status {

@@ -315,14 +315,15 @@ func TestReminderHolds_AnEmailWaitingToLeaveLaterToday(t *testing.T) {
 	}
 	now := time.Date(2026, 6, 2, 7, 0, 0, 0, la).UTC() // a server clock in UTC
 	for _, tc := range []struct {
-		last time.Time
-		want string
+		last    time.Time
+		waiting bool
+		want    string
 	}{
-		{time.Date(2026, 6, 2, 9, 0, 0, 0, la), "Acme has an email waiting to leave on 2026-06-02; the contact gap is 5 days."},
-		{time.Date(2026, 6, 1, 16, 0, 0, 0, la), "Acme was last emailed yesterday (2026-06-01); the contact gap is 5 days."},
+		{time.Date(2026, 6, 2, 9, 0, 0, 0, la), true, "Acme has an email waiting to leave on 2026-06-02; the contact gap is 5 days."},
+		{time.Date(2026, 6, 1, 16, 0, 0, 0, la), false, "Acme was last emailed yesterday (2026-06-01); the contact gap is 5 days."},
 	} {
 		last := tc.last
-		holds := ReminderHolds(ReminderFacts{Customer: "Acme", LastEmail: &last, GapDays: 5, Now: now, Location: la})
+		holds := ReminderHolds(ReminderFacts{Customer: "Acme", LastEmail: &last, LastEmailWaiting: tc.waiting, GapDays: 5, Now: now, Location: la})
 		if len(holds) != 1 {
 			t.Fatalf("holds = %+v", holds)
 		}

@@ -93,6 +93,10 @@ func runSweep(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	switch {
+	case queued == 0 && running && len(res.Alerts) > 0:
+		// The running server was quicker than this command.
+		fmt.Fprintln(env.Stdout, "The running owed server has posted them already.\nAll posted.")
+		return nil
 	case queued == 0:
 		return nil
 	case !running && cfg.BotToken != "":

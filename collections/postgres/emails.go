@@ -131,14 +131,19 @@ func (s *EmailService) reminderFacts(ctx context.Context, q sqlx.QueryerContext,
 	// The gap counts from when an email reached the customer: a sent one
 	// when it left, a queued one when it may leave at the earliest (an
 	// email held for Monday's send window reaches them on Monday).
-	var last sql.NullTime
-	if err := sqlx.GetContext(ctx, q, &last, `SELECT max(CASE status WHEN 'sent' THEN sent_at ELSE greatest(not_before, $2) END)
+	var last struct {
+		At      sql.NullTime `db:"at"`
+		Waiting bool         `db:"waiting"`
+	}
+	if err := sqlx.GetContext(ctx, q, &last, `SELECT max(CASE status WHEN 'sent' THEN sent_at ELSE greatest(not_before, $2) END) AS at,
+		coalesce(bool_or(status = 'queued' AND not_before > $2), false) AS waiting
 		FROM emails WHERE customer_id = $1 AND status IN ('queued', 'sent')`, customerID, rf.Now); err != nil {
 		return rf, fmt.Errorf("last email to customer %d: %w", customerID, err)
 	}
-	if last.Valid {
-		t := last.Time
+	if last.At.Valid {
+		t := last.At.Time
 		rf.LastEmail = &t
+		rf.LastEmailWaiting = last.Waiting
 	}
 	if c != nil {
 		var err error
