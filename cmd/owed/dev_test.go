@@ -488,10 +488,6 @@ func TestDev_AsRootFromADirectoryThePostgresUserCannotEnter(t *testing.T) {
 		_, err = os.Stat(filepath.Join(target, "postmaster.pid"))
 		return !errors.Is(err, os.ErrNotExist)
 	}
-	aging()
-	if running() {
-		t.Errorf("owed aging left the local Postgres running")
-	}
 	users, err := os.OpenFile(filepath.Join(checkout, ".owed", "pgdata.users"), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
