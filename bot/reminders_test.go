@@ -218,6 +218,20 @@ func TestJourney_SendReminderEmailsTheCustomerAndRespectsTheContactGap(t *testin
 			v, ok := h.sb.TopView(member)
 			return ok && strings.Contains(string(v.Blocks), "Your account is 7 days past due")
 		})
+		// Sent as it now reads: Slack keeps what a field held across a
+		// views.update unless the field is a new one, so the firm
+		// template's subject and message must be what goes.
+		modal, _ = h.sb.TopView(member)
+		if res := h.submit(member, modal, sandbox.Values{blocks.BlockReminderTo: {blocks.BlockReminderTo: sandbox.Text("ap@bluebird.example")}}); !res.Closed {
+			t.Fatalf("send: %+v", res)
+		}
+		got := h.mailbox(3)[2]
+		if !strings.Contains(got.Subject, "Your account is 7 days past due") || strings.Contains(got.Subject, "Reminder: invoice B-1") {
+			t.Errorf("the firm reminder went out with the subject %q", got.Subject)
+		}
+		if n := h.count(`SELECT count(*) FROM emails WHERE template = 'firm' AND to_addr LIKE '%bluebird%' AND subject LIKE 'Your account is 7 days past due%'`); n != 1 {
+			t.Errorf("the firm email to Bluebird is not recorded with the firm subject")
+		}
 	})
 }
 
@@ -269,7 +283,8 @@ func TestSendReminder_AHoldThatCameUpMeanwhileShowsSendAnyway(t *testing.T) {
 		collections.ReminderRequest{To: "ap@acme.example", Template: collections.TemplateReminder, Subject: "First", Text: "Please pay."}); err != nil {
 		t.Fatal(err)
 	}
-	res := h.submit(member, modal, sandbox.Values{blocks.BlockReminderSubject: {blocks.BlockReminderSubject: sandbox.Text("Typed subject")}})
+	res := h.submit(member, modal, sandbox.Values{blocks.BlockReminderSubject: {
+		blocks.ReminderFieldAction(blocks.BlockReminderSubject, collections.TemplateFirm): sandbox.Text("Typed subject")}})
 	if res.Closed || res.ResponseAction != "update" || res.View == nil {
 		t.Fatalf("sent inside the gap, or the form not drawn again: %+v", res)
 	}

@@ -100,12 +100,15 @@ func ReminderModal(f ReminderForm) slack.ModalViewRequest {
 			" Choose another template, or close this."))
 		return modal(CallbackReminder, "Send reminder", "Send", v, bs...)
 	}
-	subject := slack.NewPlainTextInputBlockElement(nil, BlockReminderSubject)
+	// The fields' action IDs name the template: Slack keeps what a field
+	// held across a views.update unless the field is a new one, and
+	// another template must rewrite the subject and message.
+	subject := slack.NewPlainTextInputBlockElement(nil, ReminderFieldAction(BlockReminderSubject, f.Template))
 	subject.InitialValue = truncate(f.Draft.Subject, maxSubjectRunes)
 	subject.MaxLength = maxSubjectRunes
 	bs = append(bs, input(BlockReminderSubject, "Subject", "", false, subject))
 
-	msg := slack.NewPlainTextInputBlockElement(nil, BlockReminderMessage)
+	msg := slack.NewPlainTextInputBlockElement(nil, ReminderFieldAction(BlockReminderMessage, f.Template))
 	msg.Multiline = true
 	msg.InitialValue = truncate(f.Draft.Text, maxMessageRunes)
 	msg.MaxLength = maxMessageRunes
@@ -137,6 +140,10 @@ func ReminderModal(f ReminderForm) slack.ModalViewRequest {
 	}
 	return modal(CallbackReminder, "Send reminder", "Send", v, bs...)
 }
+
+// ReminderFieldAction is the action ID of the Subject or Message field
+// (block) of the Send reminder modal drawn for template.
+func ReminderFieldAction(block, template string) string { return block + ":" + template }
 
 func templateLabel(t string) string {
 	return capitalize(strings.ReplaceAll(t, "_", " ")) + " — " + collections.TemplatePurpose(t)
