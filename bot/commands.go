@@ -48,7 +48,7 @@ const commandBudget = 2 * time.Second
 // caller, in the request or, when that would take too long, on the
 // command's response_url. It never returns an internal error's text.
 func (b *Bot) HandleCommand(ctx context.Context, cmd slack.SlashCommand) *slack.Msg {
-	cmd.Text = cleanText(cmd.Text)
+	cmd.Text = cleanText(unescapeText(cmd.Text))
 	msg, ok := answerWithin(b, ctx, commandBudget, func(ctx context.Context) blocks.Message {
 		msg, outcome := b.answerCommand(ctx, cmd)
 		b.metrics.requests.WithLabelValues("command", outcome).Inc()
@@ -163,6 +163,18 @@ func hasOverdue(sum collections.CustomerSummary) bool {
 		}
 	}
 	return false
+}
+
+// slackEntities are the three characters Slack escapes in the text it
+// sends (a command's text, as a message's): "AT&T" arrives as "AT&amp;T".
+var slackEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+// unescapeText turns text Slack sends back into what the person typed.
+func unescapeText(s string) string {
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	return slackEntities.Replace(s)
 }
 
 // cleanText is what owed reads of text typed in Slack: NUL bytes, which

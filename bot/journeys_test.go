@@ -446,6 +446,22 @@ func TestCommand_OwedAnswersHelpfully(t *testing.T) {
 	}
 }
 
+// Slack sends what was typed with &, < and > escaped ("AT&amp;T"): /owed
+// reads the name typed, and says it back once escaped, not twice.
+func TestCommand_AnAmpersandIsReadAsTyped(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.importCSV(collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nT-1,AT&T Inc,USD,5.00,2026-05-01,2026-05-10\n")
+	for text, want := range map[string]string{"AT&T": "AT&amp;T Inc", "Zed & <Co>": "Zed &amp; &lt;Co&gt;"} {
+		reply, err := h.sb.SlashCommand(h.ctx, member, channel, "/owed", text)
+		if err != nil || reply.Message == nil {
+			t.Fatalf("/owed %s: %+v, %v", text, reply, err)
+		}
+		if got := reply.Message.Text; !strings.Contains(got, want) || strings.Contains(got, "&amp;amp;") || strings.Contains(got, "&amp;lt;") {
+			t.Errorf("/owed %s answered %q, want it to show %q", text, got, want)
+		}
+	}
+}
+
 // TestCommand_HistoryCountsEveryAction: a trail longer than the answer
 // shows is counted whole, and what is left out is said.
 func TestCommand_HistoryCountsEveryAction(t *testing.T) {

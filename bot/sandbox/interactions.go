@@ -49,6 +49,12 @@ func channelName(c *conversation) string {
 	return c.name
 }
 
+// escapeText escapes what a member typed as Slack does in the text it
+// sends apps: &, < and > as &amp;, &lt; and &gt;.
+func escapeText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
 // SlashCommand runs a slash command as a member in a conversation, e.g.
 // SlashCommand(ctx, "U0MEMBER", "C0COLLECT", "/owed", "acme"). The app gets
 // the same signed form Slack sends. Its answer is shown as Slack shows it:
@@ -87,7 +93,7 @@ func (s *Server) SlashCommand(ctx context.Context, userID, channelID, command, t
 		"user_id":               userID,
 		"user_name":             m.Name,
 		"command":               command,
-		"text":                  text,
+		"text":                  escapeText(text), // as Slack's client sends what was typed
 		"api_app_id":            s.cfg.AppID,
 		"is_enterprise_install": "false",
 		"response_url":          respURL,

@@ -44,6 +44,17 @@ func TestSlashCommand_SendsSignedFormLikeSlack(t *testing.T) {
 	}
 }
 
+// What a member types reaches the app escaped as Slack escapes it.
+func TestSlashCommand_SendsTheTextEscapedLikeSlack(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.sb.SlashCommand(e.ctx, dana, collect, "/owed", "AT&T <Co>"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.app.lastCommand(t).Text; got != "AT&amp;T &lt;Co&gt;" {
+		t.Errorf("text = %q, want it escaped as Slack does", got)
+	}
+}
+
 func TestSlashCommand_Answers(t *testing.T) {
 	tests := []struct {
 		name        string
