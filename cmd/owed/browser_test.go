@@ -135,6 +135,16 @@ func TestBrowser_EscalateAndApproveInTheSandbox(t *testing.T) {
 	p.until("the ephemeral summary", `(() => { const m = `+messageWith("#messages", "ACME Corp.")+`; return !!m && m.matches('.ephemeral') && m.textContent.includes('Only visible to you'); })()`)
 	p.screenshot("2-owed-acme")
 
+	// Payment plan: Enter in the down payment redraws the schedule, as in
+	// Slack; it does not submit the form.
+	p.click("Payment plan", `#messages .message.ephemeral button.bk-button[data-action-id="plan"]`)
+	p.until("the plan modal", `!document.querySelector('#modal-backdrop').hidden && document.querySelector('#modal-form [data-block-id="plan_down_payment"] input') !== null`)
+	p.until("no down payment in the schedule yet", `!document.querySelector('#modal-form').textContent.includes('USD 100.00')`)
+	p.run("type a down payment and press Enter", chromedp.SendKeys(`#modal-form [data-block-id="plan_down_payment"] input`, "100\n", chromedp.ByQuery))
+	p.until("the schedule with the down payment, the modal still open", `!document.querySelector('#modal-backdrop').hidden && document.querySelector('#modal-form').textContent.includes('USD 100.00')`)
+	p.click("close the plan modal", "#modal-x")
+	p.until("the plan modal closes", `document.querySelector('#modal-backdrop').hidden`)
+
 	// Escalate from the summary: the modal opens.
 	p.click("Escalate", `#messages .message.ephemeral button.bk-button[data-action-id="escalate"]`)
 	p.until("the escalate modal", `!document.querySelector('#modal-backdrop').hidden && document.querySelector('#modal-title').textContent.length > 0`)

@@ -527,6 +527,10 @@
     $("modal-submit").addEventListener("click", submitModal);
     $("modal-form").addEventListener("submit", (e) => {
       e.preventDefault();
+      // Enter in a field that sends block_actions on Enter does that, as
+      // in Slack, and does not submit the form.
+      const field = document.activeElement;
+      if (field && field.dataset && field.dataset.enterDispatches) return;
       submitModal();
     });
     $("modal-close").addEventListener("click", closeModal);

@@ -180,7 +180,23 @@
     n.dataset.stateful = "true";
     const ph = plainText(element.placeholder);
     if (ph) n.placeholder = ph;
-    if (dispatch) n.addEventListener("change", () => emit(opts, block, element, readValue(n)));
+    if (dispatch && (element.type === "datepicker" || element.type === "timepicker")) {
+      n.addEventListener("change", () => emit(opts, block, element, readValue(n)));
+    } else if (dispatch) {
+      // A text field sends block_actions as Slack's client does: on Enter
+      // (the default), which then does not submit the form, or as each
+      // character is typed; leaving the field sends nothing.
+      const on = (element.dispatch_action_config || {}).trigger_actions_on || ["on_enter_pressed"];
+      if (on.includes("on_enter_pressed") && !element.multiline) {
+        n.dataset.enterDispatches = "true"; // the form's own submit leaves it to this field
+        n.addEventListener("keydown", (e) => {
+          if (e.key !== "Enter") return;
+          e.preventDefault();
+          emit(opts, block, element, readValue(n));
+        });
+      }
+      if (on.includes("on_character_entered")) n.addEventListener("input", () => emit(opts, block, element, readValue(n)));
+    }
     return n;
   }
 
