@@ -351,6 +351,45 @@ func TestRecords_ADisputedInvoiceLeavesTheChaseUntilResolved(t *testing.T) {
 	}
 }
 
+// A dispute, and its resolution, change what is overdue; the alert and the
+// thread line say so at once, and the next sweep does not tell it again as
+// if a payment had come.
+func TestRecords_ADisputeIsNotToldAgainAsAPayment(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	var a1 int64
+	if err := h.db.GetContext(h.ctx, &a1, `SELECT id FROM invoices WHERE number = 'A-1'`); err != nil {
+		t.Fatal(err)
+	}
+	h.click(member, acme, blocks.ActionDispute)
+	if res := h.submit(member, h.modal(member, blocks.CallbackDispute), sandbox.Values{
+		blocks.BlockDisputeInvoices: {blocks.BlockDisputeInvoices: {Options: []string{strconv.FormatInt(a1, 10)}}},
+		blocks.BlockDisputeReason:   {blocks.BlockDisputeReason: sandbox.Pick("pricing")},
+	}); !res.Closed {
+		t.Fatalf("dispute: %+v", res)
+	}
+	h.settle()
+	h.sweep()
+	h.click(member, h.refresh(acme), blocks.ActionResolveDispute)
+	if res := h.submit(member, h.modal(member, blocks.CallbackResolve), sandbox.Values{
+		blocks.BlockResolveHow: {blocks.BlockResolveHow: sandbox.Pick("pay")},
+	}); !res.Closed {
+		t.Fatalf("resolve: %+v", res)
+	}
+	h.settle()
+	h.sweep()
+	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'payment_received'`); n != 0 {
+		t.Errorf("the sweeps told %d payments, and none came", n)
+	}
+	for _, r := range h.refresh(acme).Replies {
+		if shows(r, "overdue amount changed") || shows(r, "Payment received") {
+			t.Errorf("thread line after the dispute: %q", r.Text)
+		}
+	}
+}
+
 func TestRecords_TheOwnersNameIsLearntFromSlack(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	withOwner(h)
