@@ -113,9 +113,16 @@ func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), longPoll)
 	defer cancel()
 	defer context.AfterFunc(s.pages, cancel)()
-	s.countPoll(+1)
-	s.waitChange(ctx, since)
-	s.countPoll(-1)
+	// A page that has seen a later version than there is saw another
+	// workspace (owed dev started afresh): it gets this one at once.
+	s.mu.Lock()
+	other := since > s.version
+	s.mu.Unlock()
+	if !other {
+		s.countPoll(+1)
+		s.waitChange(ctx, since)
+		s.countPoll(-1)
+	}
 	me := r.URL.Query().Get("user")
 	if _, ok := s.member(me); !ok && len(s.cfg.Members) > 0 {
 		me = s.cfg.Members[0].ID

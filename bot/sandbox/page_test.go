@@ -149,6 +149,24 @@ func TestPage_LongPollWaitsForAChange(t *testing.T) {
 	}
 }
 
+// A page that saw a later version than the sandbox has (owed dev started
+// afresh with the page open) gets the workspace at once, not after its
+// poll times out.
+func TestPage_APollFromAnotherWorkspaceIsAnsweredAtOnce(t *testing.T) {
+	e := newEnv(t)
+	v := getState(t, e, dana, 0).Version
+	done := make(chan pageState, 1)
+	go func() { done <- getState(t, e, dana, v+1000) }()
+	select {
+	case st := <-done:
+		if st.Version != v {
+			t.Errorf("version = %d, want the sandbox's %d", st.Version, v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the poll from another workspace waited")
+	}
+}
+
 func TestPage_ButtonsAndFormsGoThroughTheApp(t *testing.T) {
 	e := newEnv(t)
 	e.app.handleCommands(func(w http.ResponseWriter, r *http.Request, cmd slack.SlashCommand) {

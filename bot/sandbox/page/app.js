@@ -24,12 +24,19 @@
     return n;
   }
 
+  const offlineText = "Cannot reach owed dev: is it still running? The page reconnects when it is back.";
+
   async function post(path, body) {
-    const resp = await fetch(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(Object.assign({ user: S.me }, body)),
-    });
+    let resp;
+    try {
+      resp = await fetch(path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(Object.assign({ user: S.me }, body)),
+      });
+    } catch (err) {
+      return { ok: false, error: offlineText };
+    }
     return resp.json();
   }
 
@@ -68,7 +75,13 @@
         }
         render();
       } catch (err) {
-        if (err.name !== "AbortError") await new Promise((r) => setTimeout(r, 1000));
+        if (err.name !== "AbortError") {
+          // owed dev stopped (or restarts): say so until it answers again.
+          const p = $("posting");
+          p.hidden = false;
+          p.textContent = offlineText;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
       }
     }
   }
