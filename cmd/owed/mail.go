@@ -83,7 +83,7 @@ func runPreview(ctx context.Context, env *Env, args []string) error {
 	}
 	// The settings serve would refuse are refused here too, in its
 	// words: a preview shows what serve would send.
-	cfg, err := loadConfig(env.Getenv, configNeeds{})
+	cfg, err := loadConfig(sweepEnv(env.Getenv), configNeeds{})
 	if err != nil {
 		return err
 	}

@@ -184,14 +184,22 @@ func postQueued(ctx context.Context, env *Env, cfg Config, db *postgres.DB, case
 // what it posts (one message per second).
 const postPatience = 30 * time.Second
 
-// sweepEnv is the environment of `owed sweep`: on the local database of
-// `make run` (no DATABASE_URL), alerts go to the sandbox's channel unless
-// OWED_CHANNEL says otherwise.
+// sweepEnv is the environment of `owed sweep` and `owed preview`: on the
+// local database of `make run` (no DATABASE_URL), what owed dev sets
+// applies unless the environment says otherwise: alerts go to the
+// sandbox's channel, and emails are written as owed dev writes them (its
+// sender, its pay-now links).
 func sweepEnv(getenv func(string) string) func(string) string {
 	return func(k string) string {
 		v := getenv(k)
-		if k == "OWED_CHANNEL" && v == "" && getenv("DATABASE_URL") == "" {
+		if v != "" || getenv("DATABASE_URL") != "" {
+			return v
+		}
+		switch k {
+		case "OWED_CHANNEL":
 			return sandbox.DemoChannel
+		case "OWED_MAIL_FROM", "OWED_PAYMENT_URL":
+			return devMail[k]
 		}
 		return v
 	}

@@ -124,9 +124,18 @@ func TestSweep_LocalDevDatabaseNeedsNoSlackSettings(t *testing.T) {
 	if got := get("OWED_CHANNEL"); got != sandbox.DemoChannel {
 		t.Errorf("on the local database, alerts go to %q, want the sandbox's %s", got, sandbox.DemoChannel)
 	}
+	// Emails are written as owed dev writes them: its sender, its links.
+	for _, k := range []string{"OWED_MAIL_FROM", "OWED_PAYMENT_URL"} {
+		if got := get(k); got == "" || got != devMail[k] {
+			t.Errorf("on the local database, %s = %q, want owed dev's %q", k, got, devMail[k])
+		}
+	}
 	env["DATABASE_URL"] = "postgres://db/owed"
 	if got := get("OWED_CHANNEL"); got != "" {
 		t.Errorf("with DATABASE_URL, the channel defaults to %q", got)
+	}
+	if got := get("OWED_MAIL_FROM"); got != "" {
+		t.Errorf("with DATABASE_URL, the sender defaults to %q", got)
 	}
 	env["OWED_CHANNEL"] = "C0OTHER"
 	if got := get("OWED_CHANNEL"); got != "C0OTHER" {
