@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/owedhq/owed/bot/sandbox"
@@ -130,9 +131,17 @@ func TestBrowser_EscalateAndApproveInTheSandbox(t *testing.T) {
 	p.until("no posting notice once the outbox is empty", `document.querySelector('#posting').hidden`)
 	p.screenshot("1-alerts")
 
-	// /owed on a demo customer: the answer only the caller sees.
+	// /owed on a demo customer: the answer only the caller sees, shown
+	// even when the caller had scrolled up to read an alert.
+	p.run("chat in the channel", chromedp.Evaluate(`(async () => { for (let i = 0; i < 20; i++) await fetch('/sandbox/say', {method: 'POST',
+		headers: {'Content-Type': 'application/json'}, body: JSON.stringify({user: `+js(sandbox.DemoMember)+`, channel: `+js(sandbox.DemoChannel)+`, text: 'a note ' + i})}); })()`, nil,
+		func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+	p.until("a channel longer than the page", `(() => { const b = document.querySelector('#messages'); return b.textContent.includes('a note 19') && b.scrollHeight > b.clientHeight + 200; })()`)
+	p.run("scroll up", chromedp.Evaluate(`document.querySelector('#messages').scrollTop = 0`, nil))
+	p.until("scrolled up", `document.querySelector('#messages').scrollTop === 0`)
 	p.run("type /owed acme", chromedp.SendKeys("#composer-input", "/owed acme\n", chromedp.ByQuery))
 	p.until("the ephemeral summary", `(() => { const m = `+messageWith("#messages", "ACME Corp.")+`; return !!m && m.matches('.ephemeral') && m.textContent.includes('Only visible to you'); })()`)
+	p.until("the list scrolled to the answer", `(() => { const b = document.querySelector('#messages'); return b.scrollHeight - b.scrollTop - b.clientHeight < 40; })()`)
 	p.screenshot("2-owed-acme")
 
 	// Payment plan: Enter in the down payment redraws the schedule, as in

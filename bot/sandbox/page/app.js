@@ -272,7 +272,8 @@
     if (conv && !nodes.length) nodes.push(el("div", "empty muted", ["Nothing here yet. Run a sweep, or try /owed top."]));
     box.replaceChildren(...nodes);
     box.dataset.conversationId = conv ? conv.id : "";
-    if (atBottom || box.dataset.lastVersion === undefined) box.scrollTop = box.scrollHeight;
+    const following = Date.now() < (S.followUntil || 0);
+    if (atBottom || following || box.dataset.lastVersion === undefined) box.scrollTop = box.scrollHeight;
     box.dataset.lastVersion = String(S.version);
   }
 
@@ -491,6 +492,9 @@
     btn.disabled = true;
     input.value = "";
     $("composer-hint").hidden = true;
+    // What you send, and the answer to it, show at the bottom: the list
+    // follows them even when you had scrolled up.
+    S.followUntil = Date.now() + 5000;
     try {
       const answer = text.startsWith("/")
         ? await post("/sandbox/command", { channel: S.conv, text: text })
