@@ -95,7 +95,7 @@ const (
 	DemoApprover  = "U0APPROVER"  // cfo, an approver
 	DemoApprover2 = "U0APPROVER2" // controller, a second approver
 	DemoChannel   = "C0COLLECT"   // #collections, where alerts go
-	DemoApprovers = "S0APPROVERS" // @approvers: cfo and controller
+	DemoApprovers = "S0APPROVERS" // @approvers: controller (cfo approves by user ID)
 )
 
 // DemoConfig returns a workspace to try owed in: an ordinary member, two
@@ -113,7 +113,7 @@ func DemoConfig() Config {
 			{ID: DemoApprover2, Name: "controller", RealName: "Cam Ortiz"},
 		},
 		Channels:   []Channel{{ID: DemoChannel, Name: "collections"}},
-		UserGroups: []UserGroup{{ID: DemoApprovers, Handle: "approvers", Users: []string{DemoApprover, DemoApprover2}}},
+		UserGroups: []UserGroup{{ID: DemoApprovers, Handle: "approvers", Users: []string{DemoApprover2}}},
 		Commands:   []string{"/owed"},
 	}
 }

@@ -205,7 +205,9 @@
     if (sw.dataset.key !== key) {
       sw.replaceChildren(
         ...d.members.map((m) => {
-          const o = el("option", null, [`${m.name} — ${m.real_name}${m.groups.length ? " (" + m.groups.map((g) => "@" + g).join(", ") + ")" : ""}`]);
+          // The groups show under the switcher ("Member of @approvers"):
+          // in the option they would be cut.
+          const o = el("option", null, [`${m.name} — ${m.real_name}`]);
           o.value = m.id;
           return o;
         })
