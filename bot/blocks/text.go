@@ -193,5 +193,17 @@ func PlainText(mrkdwn string) string {
 	return mentionEnd.ReplaceAllString(s, "@$1")
 }
 
+// PlainTextNamed is PlainText with the people it mentions named: "@U1"
+// becomes "@Dana Whitfield" when names has U1's name.
+func PlainTextNamed(mrkdwn string, names map[string]string) string {
+	return mentionEnd.ReplaceAllStringFunc(plainReplacer.Replace(mrkdwn), func(m string) string {
+		id := m[1 : len(m)-1]
+		if n := names[id]; n != "" {
+			return "@" + n
+		}
+		return "@" + id
+	})
+}
+
 // mentionEnd matches what is left of a mention after "<@" became "@".
 var mentionEnd = regexp.MustCompile(`@([UW][A-Z0-9]{1,20})>`)

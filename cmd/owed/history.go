@@ -63,7 +63,11 @@ func runHistory(ctx context.Context, env *Env, args []string) error {
 		}
 		return writeJSON(env.Stdout, doc)
 	}
-	printHistory(env.Stdout, c, entries, loc)
+	names, err := postgres.NewLedgerService(db).SlackUserNames(ctx)
+	if err != nil {
+		return err
+	}
+	printHistory(env.Stdout, c, entries, loc, names)
 	return nil
 }
 
@@ -134,7 +138,9 @@ func detailsJSON(d collections.AuditDetails) (map[string]any, error) {
 	return out, nil
 }
 
-func printHistory(w io.Writer, c collections.Customer, entries []collections.AuditEntry, loc *time.Location) {
+// printHistory prints the entries as a table; the people they mention are
+// named with names (by Slack user ID) where owed has learnt them.
+func printHistory(w io.Writer, c collections.Customer, entries []collections.AuditEntry, loc *time.Location, names map[string]string) {
 	fmt.Fprintf(w, "%s — history\n\n", c.Label())
 	if len(entries) == 0 {
 		fmt.Fprintln(w, "Nothing recorded yet.")
@@ -143,7 +149,11 @@ func printHistory(w io.Writer, c collections.Customer, entries []collections.Aud
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHEN\tWHO\tWHAT")
 	for _, e := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.At.In(loc).Format("2006-01-02 15:04 MST"), e.Actor, blocks.PlainText(blocks.ActionLine(e)))
+		who := e.Actor
+		if n := names[who]; n != "" {
+			who = n
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.At.In(loc).Format("2006-01-02 15:04 MST"), who, blocks.PlainTextNamed(blocks.ActionLine(e), names))
 	}
 	tw.Flush()
 }

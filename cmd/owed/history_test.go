@@ -116,6 +116,22 @@ func TestHistory_EveryRecordOldestFirstInTheBusinessTimeZone(t *testing.T) {
 	if out := c.must("preview", "reminder", "acme", "--as-of", "2026-06-01"); !strings.Contains(out, "A-1") || strings.Contains(out, "A-2") {
 		t.Errorf("the reminder preview lists the disputed A-2, or not A-1:\n%s", out)
 	}
+
+	// Once owed has learnt Dana's name from Slack, the terminal names her
+	// as Slack does; the JSON keeps her ID.
+	if err := postgres.NewLedgerService(db).SaveSlackUser(ctx, "U0DANA", "Dana Whitfield"); err != nil {
+		t.Fatal(err)
+	}
+	out = c.must("history", "acme")
+	if !strings.Contains(out, "Dana Whitfield  ") || !strings.Contains(out, "@Dana Whitfield put A-2 in dispute (duplicate)") || strings.Contains(out, "U0DANA") {
+		t.Errorf("history does not name Dana:\n%s", out)
+	}
+	if out := c.must("show", "acme", "--as-of", "2026-06-01"); !strings.Contains(out, "@Dana Whitfield logged a call") {
+		t.Errorf("show does not name Dana:\n%s", out)
+	}
+	if out := c.must("history", "acme", "--json"); !strings.Contains(out, `"actor": "U0DANA"`) {
+		t.Errorf("history --json lost Dana's ID:\n%s", out)
+	}
 }
 
 func TestShowAndAging_AgreeWithAnIndependentSumOfDisputedAndUndisputedInvoices(t *testing.T) {

@@ -196,7 +196,7 @@ func runShow(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum, kase, err := customerSummary(ctx, env, query, asOf)
+	sum, kase, names, err := customerSummary(ctx, env, query, asOf)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func runShow(ctx context.Context, env *Env, args []string) error {
 	}
 	printSummary(env.Stdout, sum)
 	if kase != nil {
-		printCase(env.Stdout, *kase)
+		printCase(env.Stdout, *kase, names)
 	}
 	return nil
 }
@@ -232,7 +232,9 @@ func caseJSON(v collections.CaseView) map[string]any {
 
 // printCase prints the customer's live case: where it stands and its
 // latest actions, newest first.
-func printCase(w io.Writer, v collections.CaseView) {
+// printCase prints the case's state and latest actions; the people they
+// mention are named with names (by Slack user ID) where owed has learnt them.
+func printCase(w io.Writer, v collections.CaseView, names map[string]string) {
 	fmt.Fprintln(w)
 	state := blocks.StateText(v)
 	if blocks.StageShown(v) {
@@ -245,7 +247,7 @@ func printCase(w io.Writer, v collections.CaseView) {
 	fmt.Fprintln(w, "Latest actions:")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, e := range v.LastActions {
-		fmt.Fprintf(tw, "  %s\t%s\n", e.At.Format("2006-01-02 15:04 MST"), blocks.PlainText(blocks.ActionLine(e)))
+		fmt.Fprintf(tw, "  %s\t%s\n", e.At.Format("2006-01-02 15:04 MST"), blocks.PlainTextNamed(blocks.ActionLine(e), names))
 	}
 	tw.Flush()
 }
@@ -318,41 +320,47 @@ func overdueText(days int) string {
 }
 
 // customerSummary is what `owed show` shows: the customer found
-// forgivingly, what it owes as of asOf, and its live case if it has one
-// (nil otherwise). It reads the database without migrating it.
-func customerSummary(ctx context.Context, env *Env, query string, asOf time.Time) (collections.CustomerSummary, *collections.CaseView, error) {
+// forgivingly, what it owes as of asOf, its live case if it has one (nil
+// otherwise) and the names owed learnt of Slack users, by ID, to name the
+// people the case's actions mention. It reads the database without
+// migrating it.
+func customerSummary(ctx context.Context, env *Env, query string, asOf time.Time) (collections.CustomerSummary, *collections.CaseView, map[string]string, error) {
 	var sum collections.CustomerSummary
 	db, err := openReadOnlyDB(ctx, env)
 	if err != nil {
-		return sum, nil, err
+		return sum, nil, nil, err
 	}
 	defer db.Close()
 	ledger := postgres.NewLedgerService(db)
 	c, err := ledger.FindCustomer(ctx, query)
 	if err != nil {
-		return sum, nil, err
+		return sum, nil, nil, err
 	}
 	if sum, err = ledger.CustomerSummary(ctx, c.ID, asOf); err != nil {
-		return sum, nil, err
+		return sum, nil, nil, err
 	}
 	loc, err := businessLocation(env.Getenv)
 	if err != nil {
-		return sum, nil, err
+		return sum, nil, nil, err
 	}
 	cases := postgres.NewCaseService(db, postgres.CaseConfig{})
 	kase, err := cases.FindOpenCaseByCustomer(ctx, c.ID)
 	switch {
 	case collections.ErrorCode(err) == collections.ENOTFOUND:
-		return sum, nil, nil
+		return sum, nil, nil, nil
 	case err != nil:
-		return sum, nil, err
+		return sum, nil, nil, err
 	}
 	v, err := cases.FindCaseView(ctx, kase.ID, asOf)
 	if err != nil {
-		return sum, nil, err
+		return sum, nil, nil, err
 	}
 	for i := range v.LastActions {
 		v.LastActions[i].At = v.LastActions[i].At.In(loc)
 	}
-	return sum, &v, nil
+	names, err := ledger.SlackUserNames(ctx)
+	if err != nil {
+		return sum, nil, nil, err
+	}
+	return sum, &v, names, nil
 }

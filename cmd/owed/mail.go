@@ -95,7 +95,7 @@ func runPreview(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum, _, err := customerSummary(ctx, env, query, asOf)
+	sum, _, _, err := customerSummary(ctx, env, query, asOf)
 	if err != nil {
 		return err
 	}

@@ -319,6 +319,22 @@ func (s *LedgerService) SaveSlackUser(ctx context.Context, id, name string) erro
 	return nil
 }
 
+// SlackUserNames returns the names owed learnt of Slack users, by ID.
+func (s *LedgerService) SlackUserNames(ctx context.Context) (map[string]string, error) {
+	var rows []struct {
+		ID   string `db:"id"`
+		Name string `db:"name"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT id, name FROM slack_users WHERE name <> ''`); err != nil {
+		return nil, fmt.Errorf("Slack users' names: %w", err)
+	}
+	names := make(map[string]string, len(rows))
+	for _, r := range rows {
+		names[r.ID] = r.Name
+	}
+	return names, nil
+}
+
 // FindCustomerByID returns one customer, with its owner's name when known.
 func (s *LedgerService) FindCustomerByID(ctx context.Context, id int64) (collections.Customer, error) {
 	var r customerRow
