@@ -390,6 +390,23 @@ func TestRecords_ADisputeIsNotToldAgainAsAPayment(t *testing.T) {
 	}
 }
 
+// A customers file that changes what an alert shows of the customer (its
+// email, owner, tier) has the alert drawn again.
+func TestRecords_ACustomersImportRedrawsTheAlert(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	if !strings.Contains(acme.Content(), "ap@acme.example") {
+		t.Fatalf("the alert does not show Acme's email: %s", acme.Content())
+	}
+	h.importCSV(collections.ImportCustomers, "name,email,tier\nACME Corp.,accounts@acme.example,B\n")
+	h.settle()
+	if got := h.refresh(acme).Content(); !strings.Contains(got, "accounts@acme.example") || strings.Contains(got, "ap@acme.example") || !strings.Contains(got, "Tier B") {
+		t.Errorf("the alert after the customers import: %s", got)
+	}
+}
+
 func TestRecords_TheOwnersNameIsLearntFromSlack(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	withOwner(h)

@@ -318,6 +318,19 @@ UPDATE customers c SET
         ` + limitMinor + `, (` + limitCurrency + `)::char(3), ` + limitAmount + `,
         coalesce(s.tier, c.tier))`
 
+// updateCustomersAndAlerts updates the customers (updateCustomers) and
+// queues the alerts of their live cases to be drawn again, as they show
+// the customer's owner, email and tier; it returns how many it updated.
+const updateCustomersAndAlerts = `
+WITH updated AS (` + updateCustomers + `
+RETURNING c.id),
+redrawn AS (INSERT INTO outbox (kind, case_id)
+            SELECT 'alert', k.id FROM cases k JOIN updated u ON u.id = k.customer_id
+             WHERE k.` + liveCase + ` AND k.message_ts IS NOT NULL
+            RETURNING 1)
+SELECT (SELECT count(*) FROM updated)
+ WHERE (SELECT count(pg_notify('owed_outbox', '')) FROM (SELECT 1 FROM redrawn LIMIT 1) r) >= 0`
+
 // A customer's credit limit after an import: the file's, with or without
 // a currency, replacing the one the customer had; else the one it had.
 const (
@@ -377,15 +390,14 @@ func (imp *importer) customers(ctx context.Context) (collections.ImportResult, e
 	if err := imp.report(ctx, customerConflicts); err != nil || imp.problems.Len() > 0 {
 		return res, err
 	}
-	up, err := imp.tx.ExecContext(ctx, updateCustomers)
-	if err != nil {
+	var updated int64
+	if err := imp.tx.GetContext(ctx, &updated, updateCustomersAndAlerts); err != nil {
 		return res, fmt.Errorf("update customers: %w", err)
 	}
 	in, err := imp.tx.ExecContext(ctx, insertCustomers)
 	if err != nil {
 		return res, fmt.Errorf("insert customers: %w", err)
 	}
-	updated, _ := up.RowsAffected()
 	created, _ := in.RowsAffected()
 	res.Created, res.Updated = int(created), int(updated)
 	res.Unchanged = res.Rows - res.Created - res.Updated
