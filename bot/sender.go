@@ -655,10 +655,7 @@ func (s *sender) send(ctx context.Context, a *attempt) error {
 		}
 		// Still pending, the requests show the case as it is now, with
 		// their buttons; decided (or ended), they say so.
-		msg := blocks.ApprovalRequest(v, e)
-		if e.Status != collections.EscalationPending {
-			msg = blocks.ApprovalDecided(v, e)
-		}
+		msg := blocks.ApprovalMessage(v, e)
 		for _, m := range refs {
 			if err := s.update(ctx, m, msg); err != nil && !messageGone(err) { // a deleted request needs no update
 				return err
@@ -745,10 +742,7 @@ func (s *sender) sendApproval(ctx context.Context, a *attempt, v collections.Cas
 	for _, m := range sent {
 		done[m.ChannelID] = true
 	}
-	msg := blocks.ApprovalRequest(v, e)
-	if e.Status != collections.EscalationPending {
-		msg = blocks.ApprovalDecided(v, e)
-	}
+	msg := blocks.ApprovalMessage(v, e)
 	ts, err := s.ensureAlert(ctx, a, v)
 	if err != nil {
 		return err

@@ -29,6 +29,16 @@ func ApprovalRequest(v collections.CaseView, e collections.Escalation) Message {
 	return message(approvalText(v, e), blocks...)
 }
 
+// ApprovalMessage renders an approval request as escalation e stands: with
+// its buttons while it waits for a decision (ApprovalRequest), else
+// saying how it ended (ApprovalDecided).
+func ApprovalMessage(v collections.CaseView, e collections.Escalation) Message {
+	if e.Status == collections.EscalationPending {
+		return ApprovalRequest(v, e)
+	}
+	return ApprovalDecided(v, e)
+}
+
 // ApprovalDecided renders an approval request once it needs no decision
 // any more: the same request without buttons, saying who approved,
 // rejected or withdrew it and when, or that the case ended first.

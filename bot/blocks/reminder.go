@@ -230,10 +230,8 @@ func emailLine(e collections.AuditEntry) (string, bool) {
 	switch e.Action {
 	case collections.AuditReminderEmailed:
 		what := "Reminder"
-		if d.Template == collections.TemplateCourtesy {
-			what = "Courtesy reminder"
-		} else if d.Template == collections.TemplateFinalNotice {
-			what = "Final notice"
+		if d.Template != "" {
+			what = capitalize(emailWhat(d.Template))
 		}
 		line := what + " emailed to " + to + " by " + Mention(e.Actor)
 		if d.Template != "" && d.Template != collections.TemplateCourtesy && d.Template != collections.TemplateFinalNotice {

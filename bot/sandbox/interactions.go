@@ -49,11 +49,12 @@ func channelName(c *conversation) string {
 	return c.name
 }
 
-// escapeText escapes what a member typed as Slack does in the text it
-// sends apps: &, < and > as &amp;, &lt; and &gt;.
-func escapeText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+// slackEscapes are how Slack escapes, in the text it sends apps, what a
+// member typed: &, < and > as &amp;, &lt; and &gt;.
+var slackEscapes = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// escapeText escapes what a member typed as Slack does.
+func escapeText(s string) string { return slackEscapes.Replace(s) }
 
 // SlashCommand runs a slash command as a member in a conversation, e.g.
 // SlashCommand(ctx, "U0MEMBER", "C0COLLECT", "/owed", "acme"). The app gets

@@ -54,16 +54,9 @@ const localServerUsers = ".owed/pgdata.users"
 // shareLocalServer takes a share of the local server: it waits while
 // another user is stopping it.
 func shareLocalServer() (*os.File, error) {
-	if err := os.MkdirAll(filepath.Dir(localServerUsers), 0o700); err != nil {
-		return nil, fmt.Errorf("local database: %w", err)
-	}
-	f, err := os.OpenFile(localServerUsers, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := lockFile(localServerUsers, syscall.LOCK_SH)
 	if err != nil {
 		return nil, fmt.Errorf("local database: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("local database: lock %s: %w", localServerUsers, err)
 	}
 	return f, nil
 }

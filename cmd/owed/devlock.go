@@ -22,19 +22,12 @@ type workspaceLock struct {
 
 // lockWorkspace takes the workspace kept at path, or says which run has it.
 func lockWorkspace(path string) (*workspaceLock, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("sandbox workspace: %w", err)
-	}
 	name := path + ".lock"
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := lockFile(name, syscall.LOCK_EX|syscall.LOCK_NB)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox workspace: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		holder, _ := os.ReadFile(name)
-		f.Close()
 		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("sandbox workspace: lock %s: %w", name, err)
+			return nil, fmt.Errorf("sandbox workspace: %w", err)
 		}
 		who := "another owed dev"
 		if h := strings.TrimSpace(string(holder)); h != "" {
@@ -43,6 +36,24 @@ func lockWorkspace(path string) (*workspaceLock, error) {
 		return nil, collections.Errorf(collections.EINVALID, "%s is already running on %s: open its page, or stop it first", who, filepath.Dir(path))
 	}
 	return &workspaceLock{f: f}, nil
+}
+
+// lockFile opens the file at path (creating it, and its directory) and
+// takes the kernel's lock on it (flock with how): held until the file is
+// closed or the process ends, however it ends.
+func lockFile(path string, how int) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return f, nil
 }
 
 // tell records who holds the lock, for a second run to say.

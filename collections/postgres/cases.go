@@ -215,16 +215,12 @@ func (s *CaseService) OpenCase(ctx context.Context, customerID int64, channelID 
 	}
 	var c collections.Case
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
-		var overdue []collections.Money
-		if err := tx.SelectContext(ctx, &overdue, customerOverdueQuery, s.today(), customerID); err != nil {
-			return fmt.Errorf("overdue of customer %d: %w", customerID, err)
-		}
 		id, err := insertCase(ctx, tx, customerID, 0, channelID)
 		if err != nil {
 			return err
 		}
 		if id != 0 {
-			if err := showOverdue(ctx, tx, id, collections.OverdueText(overdue), s.today()); err != nil {
+			if err := s.showOverdueNow(ctx, tx, id, customerID); err != nil {
 				return err
 			}
 		}
@@ -268,6 +264,18 @@ func showOverdue(ctx context.Context, tx *sqlx.Tx, caseID int64, overdueText str
 		return fmt.Errorf("record overdue of case %d: %w", caseID, err)
 	}
 	return nil
+}
+
+// showOverdueNow records what the case shows as overdue today: when it
+// opens, and after a change of what is in dispute, which the alert and its
+// thread line tell (the next sweep then sees no change of the overdue
+// amount to tell again as if a payment had come).
+func (s *CaseService) showOverdueNow(ctx context.Context, tx *sqlx.Tx, caseID, customerID int64) error {
+	var overdue []collections.Money
+	if err := tx.SelectContext(ctx, &overdue, customerOverdueQuery, s.today(), customerID); err != nil {
+		return fmt.Errorf("overdue of customer %d: %w", customerID, err)
+	}
+	return showOverdue(ctx, tx, caseID, collections.OverdueText(overdue), s.today())
 }
 
 // --- the sweep ---

@@ -260,7 +260,7 @@ func (s *EmailService) stageEmails(ctx context.Context, asOf time.Time, res *col
 			if err != nil {
 				return err
 			}
-			if c.Status.Quiet() || len(collections.ReminderHolds(rf)) > 0 {
+			if stageEmailHeld(c, rf, v.Customer.Name) != "" {
 				return nil
 			}
 			tmpl := collections.TemplateFor(v)
@@ -418,14 +418,20 @@ func (s *EmailService) planStageEmail(ctx context.Context, v collections.CaseVie
 	if err != nil {
 		return nil, err
 	}
-	p := &collections.PlannedReminder{Customer: v.Customer, Template: collections.TemplateFor(v), To: v.Customer.Email,
-		Invoices: invoiceNumbers(v.Invoices), Stage: stage}
+	return &collections.PlannedReminder{Customer: v.Customer, Template: collections.TemplateFor(v), To: v.Customer.Email,
+		Invoices: invoiceNumbers(v.Invoices), Stage: stage, HeldBack: stageEmailHeld(c, rf, v.Customer.Name)}, nil
+}
+
+// stageEmailHeld says why a case's stage email is held back, in words, or
+// "" when it goes: a reminder hold (ReminderHolds), or a quiet case.
+func stageEmailHeld(c collections.Case, rf collections.ReminderFacts, customer string) string {
 	if holds := collections.ReminderHolds(rf); len(holds) > 0 {
-		p.HeldBack = holds[0].Words(v.Customer.Name, collections.DateIn(rf.Now, s.location))
-	} else if c.Status.Quiet() {
-		p.HeldBack = "The case is " + c.Describe() + "."
+		return holds[0].Words(customer, collections.DateIn(rf.Now, rf.Location))
 	}
-	return p, nil
+	if c.Status.Quiet() {
+		return "The case is " + c.Describe() + "."
+	}
+	return ""
 }
 
 // courtesyHeldBack says why auto would hold back a customer's courtesy
@@ -435,14 +441,12 @@ func (s *EmailService) courtesyHeldBack(ctx context.Context, cust collections.Cu
 		return fmt.Sprintf("Its stage email goes first; the contact gap is %d days.", s.gapDays), nil
 	}
 	var c *collections.Case
-	var r caseRow
-	err := s.db.GetContext(ctx, &r, `SELECT `+caseColumns+` FROM cases WHERE customer_id = $1 AND `+liveCase, cust.ID)
+	live, err := s.cases.FindOpenCaseByCustomer(ctx, cust.ID)
 	switch {
-	case noRows(err):
+	case collections.ErrorCode(err) == collections.ENOTFOUND:
 	case err != nil:
-		return "", fmt.Errorf("case of customer %d: %w", cust.ID, err)
+		return "", err
 	default:
-		live := r.domain()
 		c = &live
 	}
 	rf, err := s.reminderFacts(ctx, s.db, cust.Name, cust.ID, c)
@@ -450,7 +454,7 @@ func (s *EmailService) courtesyHeldBack(ctx context.Context, cust collections.Cu
 		return "", err
 	}
 	if holds := collections.ReminderHolds(rf); len(holds) > 0 {
-		return holds[0].Words(cust.Name, collections.DateIn(rf.Now, s.location)), nil
+		return holds[0].Words(cust.Name, collections.DateIn(rf.Now, rf.Location)), nil
 	}
 	return "", nil
 }

@@ -163,25 +163,13 @@ func (s *CaseService) Dispute(ctx context.Context, a collections.Actor, caseID i
 		if len(numbers) != len(in.InvoiceIDs) {
 			return collections.Errorf(collections.ECONFLICT, "Some of those invoices are no longer overdue or are in dispute already; pick again.")
 		}
-		if err := s.showOverdueNow(ctx, tx, c); err != nil {
+		if err := s.showOverdueNow(ctx, tx, c.ID, c.CustomerID); err != nil {
 			return err
 		}
 		return logAndShow(ctx, tx, c.ID, c.CustomerID, a.UserID, collections.AuditDisputed,
 			collections.AuditDetails{Invoices: numbers, DisputeReason: in.Reason, Reason: in.Note})
 	})
 	return c, err
-}
-
-// showOverdueNow records what the case shows as overdue after a change of
-// what is in dispute, which the alert and its thread line tell: the next
-// sweep then sees no change of the overdue amount to tell again as if a
-// payment had come.
-func (s *CaseService) showOverdueNow(ctx context.Context, tx *sqlx.Tx, c collections.Case) error {
-	var overdue []collections.Money
-	if err := tx.SelectContext(ctx, &overdue, customerOverdueQuery, s.today(), c.CustomerID); err != nil {
-		return fmt.Errorf("overdue of customer %d: %w", c.CustomerID, err)
-	}
-	return showOverdue(ctx, tx, c.ID, collections.OverdueText(overdue), s.today())
 }
 
 // ResolveDispute ends disputes of the case customer's invoices.
@@ -213,7 +201,7 @@ func (s *CaseService) ResolveDispute(ctx context.Context, a collections.Actor, c
 		if len(numbers) == 0 {
 			return collections.Errorf(collections.ECONFLICT, "Those invoices are not in dispute any more.")
 		}
-		if err := s.showOverdueNow(ctx, tx, c); err != nil {
+		if err := s.showOverdueNow(ctx, tx, c.ID, c.CustomerID); err != nil {
 			return err
 		}
 		return logAndShow(ctx, tx, c.ID, c.CustomerID, a.UserID, collections.AuditDisputeResolved,
