@@ -211,6 +211,23 @@ func TestRecords_APromiseTheCaseEndedWithoutStopsNoSweep(t *testing.T) {
 	}
 }
 
+// dispute puts one invoice of the alert's case in dispute, as the member.
+func dispute(t *testing.T, h *harness, alert sandbox.Message, number, reason string) {
+	t.Helper()
+	var id int64
+	if err := h.db.GetContext(h.ctx, &id, `SELECT id FROM invoices WHERE number = $1`, number); err != nil {
+		t.Fatal(err)
+	}
+	h.click(member, alert, blocks.ActionDispute)
+	if res := h.submit(member, h.modal(member, blocks.CallbackDispute), sandbox.Values{
+		blocks.BlockDisputeInvoices: {blocks.BlockDisputeInvoices: {Options: []string{strconv.FormatInt(id, 10)}}},
+		blocks.BlockDisputeReason:   {blocks.BlockDisputeReason: sandbox.Pick(reason)},
+	}); !res.Closed {
+		t.Fatalf("dispute of %s: %+v", number, res)
+	}
+	h.settle()
+}
+
 // An invoice in dispute that the customer then pays in full is out of
 // the dispute too: nothing is left to chase or to resolve, and a case
 // paid in full settles.
@@ -219,18 +236,7 @@ func TestRecords_ADisputedInvoicePaidInFullSettlesTheCase(t *testing.T) {
 	withOwner(h)
 	h.sweep()
 	bluebird := h.alert("Bluebird")
-	var b1 int64
-	if err := h.db.GetContext(h.ctx, &b1, `SELECT id FROM invoices WHERE number = 'B-1'`); err != nil {
-		t.Fatal(err)
-	}
-	h.click(member, bluebird, blocks.ActionDispute)
-	if res := h.submit(member, h.modal(member, blocks.CallbackDispute), sandbox.Values{
-		blocks.BlockDisputeInvoices: {blocks.BlockDisputeInvoices: {Options: []string{strconv.FormatInt(b1, 10)}}},
-		blocks.BlockDisputeReason:   {blocks.BlockDisputeReason: sandbox.Pick("quality")},
-	}); !res.Closed {
-		t.Fatalf("dispute: %+v", res)
-	}
-	h.settle()
+	dispute(t, h, bluebird, "B-1", "quality")
 	if got := h.refresh(bluebird); !hasButton(got, blocks.ActionResolveDispute) {
 		t.Fatalf("Bluebird in dispute: buttons %v", buttons(got))
 	}
@@ -359,18 +365,7 @@ func TestRecords_ADisputeIsNotToldAgainAsAPayment(t *testing.T) {
 	withOwner(h)
 	h.sweep()
 	acme := h.alert("ACME Corp.")
-	var a1 int64
-	if err := h.db.GetContext(h.ctx, &a1, `SELECT id FROM invoices WHERE number = 'A-1'`); err != nil {
-		t.Fatal(err)
-	}
-	h.click(member, acme, blocks.ActionDispute)
-	if res := h.submit(member, h.modal(member, blocks.CallbackDispute), sandbox.Values{
-		blocks.BlockDisputeInvoices: {blocks.BlockDisputeInvoices: {Options: []string{strconv.FormatInt(a1, 10)}}},
-		blocks.BlockDisputeReason:   {blocks.BlockDisputeReason: sandbox.Pick("pricing")},
-	}); !res.Closed {
-		t.Fatalf("dispute: %+v", res)
-	}
-	h.settle()
+	dispute(t, h, acme, "A-1", "pricing")
 	h.sweep()
 	h.click(member, h.refresh(acme), blocks.ActionResolveDispute)
 	if res := h.submit(member, h.modal(member, blocks.CallbackResolve), sandbox.Values{
