@@ -91,13 +91,19 @@ type Email struct {
 	InvoiceIDs []int64
 	SentBy     string // a Slack user ID, or SystemActor
 	SendAnyway bool   // sent despite a hold
-	Status     EmailStatus
-	Attempts   int
-	NotBefore  time.Time
-	QueuedAt   time.Time
-	SentAt     *time.Time
-	FailedAt   *time.Time
-	Answer     string // the server's last answer
+	// FromTemplate: its subject and message are its template's, untouched
+	// by a person. Such an email is written again as it leaves, so that it
+	// tells the balances and days overdue of the day it reaches the
+	// customer; a message a person wrote goes as they wrote it.
+	FromTemplate bool
+	SignedBy     string // the person the template signs it with; "" for owed
+	Status       EmailStatus
+	Attempts     int
+	NotBefore    time.Time
+	QueuedAt     time.Time
+	SentAt       *time.Time
+	FailedAt     *time.Time
+	Answer       string // the server's last answer
 	// WithdrawnAt and Withdrawal: when and why it was withdrawn instead
 	// of sent (EmailWithdrawn).
 	WithdrawnAt *time.Time

@@ -200,7 +200,8 @@ func (s *EmailService) sendCourtesy(ctx context.Context, tx *sqlx.Tx, g customer
 		return false, fmt.Errorf("compose courtesy reminder for customer %d: %w", g.customerID, err)
 	}
 	e := collections.Email{CustomerID: g.customerID, BatchID: batchID, Template: collections.TemplateCourtesy, To: cust.Email,
-		Subject: draft.Subject, Text: draft.Text, HTML: draft.HTML, InvoiceIDs: invoiceIDs(g.invoices), SentBy: a.UserID}
+		Subject: draft.Subject, Text: draft.Text, HTML: draft.HTML, InvoiceIDs: invoiceIDs(g.invoices), SentBy: a.UserID,
+		FromTemplate: true, SignedBy: a.Name}
 	var caseID int64
 	if c != nil {
 		caseID = c.ID
@@ -269,7 +270,8 @@ func (s *EmailService) stageEmails(ctx context.Context, asOf time.Time, res *col
 				return fmt.Errorf("compose %s for case %d: %w", tmpl, id, err)
 			}
 			e := collections.Email{CustomerID: c.CustomerID, CaseID: c.ID, Stage: c.Stage, Template: tmpl, To: v.Customer.Email,
-				Subject: draft.Subject, Text: draft.Text, HTML: draft.HTML, InvoiceIDs: invoiceIDs(v.Invoices), SentBy: collections.SystemActor}
+				Subject: draft.Subject, Text: draft.Text, HTML: draft.HTML, InvoiceIDs: invoiceIDs(v.Invoices), SentBy: collections.SystemActor,
+				FromTemplate: true}
 			if err := s.insertEmail(ctx, tx, &e, v.Customer); err != nil {
 				return err
 			}

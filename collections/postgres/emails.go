@@ -71,29 +71,33 @@ var _ collections.EmailService = (*EmailService)(nil)
 var errEmailOff = collections.Errorf(collections.EINVALID, "Email is off: set OWED_SMTP_URL and OWED_MAIL_FROM to send reminders.")
 
 type emailRow struct {
-	ID         int64          `db:"id"`
-	CustomerID int64          `db:"customer_id"`
-	CaseID     sql.NullInt64  `db:"case_id"`
-	BatchID    sql.NullInt64  `db:"batch_id"`
-	Stage      sql.NullInt64  `db:"stage"`
-	Template   string         `db:"template"`
-	MessageID  string         `db:"message_id"`
-	From       string         `db:"from_addr"`
-	To         string         `db:"to_addr"`
-	Bcc        string         `db:"bcc_addr"`
-	Subject    string         `db:"subject"`
-	Text       string         `db:"body_text"`
-	HTML       string         `db:"body_html"`
-	InvoiceIDs pq.Int64Array  `db:"invoice_ids"`
-	SentBy     string         `db:"sent_by"`
-	SendAnyway bool           `db:"send_anyway"`
-	Status     string         `db:"status"`
-	Attempts   int            `db:"attempts"`
-	NotBefore  time.Time      `db:"not_before"`
-	QueuedAt   time.Time      `db:"queued_at"`
-	SentAt     sql.NullTime   `db:"sent_at"`
-	FailedAt   sql.NullTime   `db:"failed_at"`
-	Answer     sql.NullString `db:"answer"`
+	ID         int64         `db:"id"`
+	CustomerID int64         `db:"customer_id"`
+	CaseID     sql.NullInt64 `db:"case_id"`
+	BatchID    sql.NullInt64 `db:"batch_id"`
+	Stage      sql.NullInt64 `db:"stage"`
+	Template   string        `db:"template"`
+	MessageID  string        `db:"message_id"`
+	From       string        `db:"from_addr"`
+	To         string        `db:"to_addr"`
+	Bcc        string        `db:"bcc_addr"`
+	Subject    string        `db:"subject"`
+	Text       string        `db:"body_text"`
+	HTML       string        `db:"body_html"`
+	InvoiceIDs pq.Int64Array `db:"invoice_ids"`
+	SentBy     string        `db:"sent_by"`
+	SendAnyway bool          `db:"send_anyway"`
+	// FromTemplate and SignedBy: written by its template, untouched, and
+	// signed by whom.
+	FromTemplate bool           `db:"from_template"`
+	SignedBy     string         `db:"signed_by"`
+	Status       string         `db:"status"`
+	Attempts     int            `db:"attempts"`
+	NotBefore    time.Time      `db:"not_before"`
+	QueuedAt     time.Time      `db:"queued_at"`
+	SentAt       sql.NullTime   `db:"sent_at"`
+	FailedAt     sql.NullTime   `db:"failed_at"`
+	Answer       sql.NullString `db:"answer"`
 	// WithdrawnAt and Withdrawal: when and why it was withdrawn.
 	WithdrawnAt sql.NullTime   `db:"withdrawn_at"`
 	Withdrawal  sql.NullString `db:"withdrawn_reason"`
@@ -101,12 +105,13 @@ type emailRow struct {
 
 const emailColumns = `id, customer_id, case_id, batch_id, stage, template, message_id, from_addr, to_addr, bcc_addr, subject,
 	body_text, body_html, invoice_ids, sent_by, send_anyway, status, attempts, not_before, queued_at, sent_at, failed_at, answer,
-	withdrawn_at, withdrawn_reason`
+	withdrawn_at, withdrawn_reason, from_template, signed_by`
 
 func (r emailRow) domain() collections.Email {
 	e := collections.Email{ID: r.ID, CustomerID: r.CustomerID, CaseID: r.CaseID.Int64, BatchID: r.BatchID.Int64, Stage: int(r.Stage.Int64),
 		Template: r.Template, MessageID: r.MessageID, From: r.From, To: r.To, Bcc: r.Bcc, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
-		InvoiceIDs: []int64(r.InvoiceIDs), SentBy: r.SentBy, SendAnyway: r.SendAnyway, Status: collections.EmailStatus(r.Status),
+		InvoiceIDs: []int64(r.InvoiceIDs), SentBy: r.SentBy, SendAnyway: r.SendAnyway,
+		FromTemplate: r.FromTemplate, SignedBy: r.SignedBy, Status: collections.EmailStatus(r.Status),
 		Attempts: r.Attempts, NotBefore: r.NotBefore, QueuedAt: r.QueuedAt, Answer: r.Answer.String,
 		Withdrawal: collections.Withdrawal(r.Withdrawal.String)}
 	if r.SentAt.Valid {
@@ -241,7 +246,8 @@ func (s *EmailService) QueueReminder(ctx context.Context, a collections.Actor, c
 		// Left as the template wrote it (or as the form showed it, cut
 		// to what a Slack form holds), the template's own text and HTML go.
 		text, html := draft.Text, draft.HTML
-		if !sameText(r.Text, draft.Text) && !shownCut(r.Text, draft.Text) {
+		untouched := sameText(r.Text, draft.Text) || shownCut(r.Text, draft.Text)
+		if !untouched {
 			text, html = r.Text, s.composer.HTMLFromText(r.Text)
 		}
 		toAddr := to.Address
@@ -250,7 +256,8 @@ func (s *EmailService) QueueReminder(ctx context.Context, a collections.Actor, c
 		}
 		e = collections.Email{CustomerID: c.CustomerID, CaseID: c.ID, Template: r.Template, To: toAddr,
 			Subject: strings.TrimSpace(r.Subject), Text: strings.TrimSpace(text) + "\n", HTML: html,
-			InvoiceIDs: invoiceIDs(invoices), SentBy: a.UserID, SendAnyway: dec.SendAnyway}
+			InvoiceIDs: invoiceIDs(invoices), SentBy: a.UserID, SendAnyway: dec.SendAnyway,
+			FromTemplate: untouched && strings.TrimSpace(r.Subject) == strings.TrimSpace(draft.Subject), SignedBy: a.Name}
 		if err := s.insertEmail(ctx, tx, &e, sum.Customer); err != nil {
 			return err
 		}
@@ -338,11 +345,11 @@ func (s *EmailService) insertEmail(ctx context.Context, tx *sqlx.Tx, e *collecti
 	var r emailRow
 	err := tx.GetContext(ctx, &r, `
 		INSERT INTO emails (customer_id, case_id, batch_id, stage, template, message_id, from_addr, to_addr, bcc_addr, subject,
-		                    body_text, body_html, invoice_ids, sent_by, send_anyway, not_before, queued_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		                    body_text, body_html, invoice_ids, sent_by, send_anyway, not_before, queued_at, from_template, signed_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 		RETURNING `+emailColumns,
 		e.CustomerID, nullID(e.CaseID), nullID(e.BatchID), stage, e.Template, e.MessageID, e.From, e.To, e.Bcc, e.Subject,
-		e.Text, e.HTML, pq.Array(e.InvoiceIDs), e.SentBy, e.SendAnyway, e.NotBefore, s.now())
+		e.Text, e.HTML, pq.Array(e.InvoiceIDs), e.SentBy, e.SendAnyway, e.NotBefore, s.now(), e.FromTemplate, e.SignedBy)
 	if err != nil {
 		return fmt.Errorf("queue email to customer %d: %w", e.CustomerID, err)
 	}
@@ -456,6 +463,11 @@ func (s *EmailService) ClaimEmail(ctx context.Context, lease time.Duration) (*co
 				due.ID, s.window.Next(now.Add(lease), loc)); err != nil {
 				return err
 			}
+			if r.FromTemplate && s.composer != nil {
+				if err := s.writeAgain(ctx, tx, &r); err != nil {
+					return err
+				}
+			}
 			claimed := r.domain()
 			e = &claimed
 			return nil
@@ -465,6 +477,43 @@ func (s *EmailService) ClaimEmail(ctx context.Context, lease time.Duration) (*co
 		return nil, fmt.Errorf("claim email: %w", err)
 	}
 	return e, nil
+}
+
+// writeAgain writes an email from its template again as it leaves, as
+// its invoices stand today: an invoice paid since is no longer asked
+// for, a balance is what is left of it, the days overdue are the day's.
+// It covers the invoices it covered that its template still speaks of
+// (not paid, not in dispute, not fallen due for a courtesy note); with
+// none left it goes as written, as it does when the template fails on
+// the day's figures: it was rendered once already.
+func (s *EmailService) writeAgain(ctx context.Context, tx *sqlx.Tx, r *emailRow) error {
+	today := s.cases.today()
+	sum, err := s.cases.ledger.CustomerSummary(ctx, r.CustomerID, today)
+	if err != nil {
+		return err
+	}
+	covered := make(map[int64]bool, len(r.InvoiceIDs))
+	for _, id := range r.InvoiceIDs {
+		covered[id] = true
+	}
+	var invoices []collections.OpenInvoice
+	for _, inv := range collections.TemplateInvoices(r.Template, sum.Invoices) {
+		if covered[inv.ID] {
+			invoices = append(invoices, inv)
+		}
+	}
+	if len(invoices) == 0 {
+		return nil
+	}
+	draft, err := s.composer.Compose(r.Template, sum.Customer, invoices, today, r.SignedBy)
+	if err != nil {
+		return nil
+	}
+	if err := tx.GetContext(ctx, r, `UPDATE emails SET subject = $2, body_text = $3, body_html = $4, invoice_ids = $5 WHERE id = $1 RETURNING `+emailColumns,
+		r.ID, draft.Subject, draft.Text, draft.HTML, pq.Array(invoiceIDs(invoices))); err != nil {
+		return fmt.Errorf("write email %d again: %w", r.ID, err)
+	}
+	return nil
 }
 
 // withdrawalOf says why a queued email is no longer true as of today

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -368,4 +369,93 @@ func TestMigrations_AWithdrawnEmailIsKeptAsNotDeliveredWhenRolledBack(t *testing
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestClaimEmail_AnEmailFromItsTemplateIsWrittenAgainAsItLeaves: a
+// reminder queued on Friday evening as its template wrote it, and held by
+// the send window until Monday, leaves written as of Monday: the invoice
+// paid in full meanwhile is no longer asked for, the one partly paid asks
+// for what is left, and the days overdue are Monday's. One whose subject
+// a person changed goes as they wrote it.
+func TestClaimEmail_AnEmailFromItsTemplateIsWrittenAgainAsItLeaves(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		subject func(template string) string
+		again   bool
+	}{
+		{"Untouched", func(s string) string { return s }, true},
+		{"SubjectChanged", func(s string) string { return "Your account with us" }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, cs, c := acmeCaseWith(t, "A-3,Acme,USD,70.00,2026-04-01,2026-05-08\n")
+			now := fridayEvening
+			emails := clockedEmails(t, db, collections.RemindersApprove, officeHours(t), &now)
+			tmpls, err := mail.LoadTemplates("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := cs.FindCaseView(ctx, c.ID, date("2026-06-05"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			invoices := collections.TemplateInvoices(collections.TemplateReminder, v.Invoices)
+			draft, err := (&mail.Composer{Templates: tmpls, From: "Acme Accounts <ar@acme.example>"}).Compose(
+				collections.TemplateReminder, v.Customer, invoices, date("2026-06-05"), "Dana")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"A-1", "A-2", "A-3", "35 days ago", "28 days ago", "USD 170.00"} {
+				if !strings.Contains(draft.Text, want) {
+					t.Fatalf("Friday's reminder lacks %q:\n%s", want, draft.Text)
+				}
+			}
+			queued, err := emails.QueueReminder(ctx, collections.Actor{UserID: "U0DANA", Name: "Dana"}, c.ID, collections.ReminderRequest{
+				To: "ap@acme.example", Template: collections.TemplateReminder, Subject: tc.subject(draft.Subject), Text: draft.Text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			importCSV(t, db, collections.ImportPayments, "invoice,amount,paid_on\nA-1,40.00,2026-06-06\nA-2,50.00,2026-06-06\n")
+
+			now = mondayMorning
+			claimed, err := emails.ClaimEmail(ctx, time.Minute)
+			if err != nil || claimed == nil || claimed.ID != queued.ID {
+				t.Fatalf("claim on Monday: %+v, %v; want ACME's reminder", claimed, err)
+			}
+			if !tc.again {
+				if claimed.Subject != "Your account with us" || claimed.Text != queued.Text || !sameIDs(claimed.InvoiceIDs, queued.InvoiceIDs) {
+					t.Errorf("the reminder a person changed was written again:\n%s\n%s", claimed.Subject, claimed.Text)
+				}
+				return
+			}
+			for _, want := range []string{"A-1", "A-3", "38 days ago", "31 days ago", "USD 60.00", "USD 130.00", "Dana"} {
+				if !strings.Contains(claimed.Text, want) {
+					t.Errorf("Monday's reminder lacks %q:\n%s", want, claimed.Text)
+				}
+			}
+			for _, gone := range []string{"A-2", "EUR", "35 days ago", "28 days ago", "USD 170.00"} {
+				if strings.Contains(claimed.Text, gone) || strings.Contains(claimed.HTML, gone) {
+					t.Errorf("Monday's reminder still says %q:\n%s", gone, claimed.Text)
+				}
+			}
+			if !strings.Contains(claimed.HTML, "USD 60.00") {
+				t.Errorf("Monday's HTML lacks the balance left:\n%s", claimed.HTML)
+			}
+			if claimed.Subject != "Reminder: 2 invoices are past due — Acme Accounts" {
+				t.Errorf("Monday's subject: %q", claimed.Subject)
+			}
+			if len(claimed.InvoiceIDs) != 2 || claimed.MessageID != queued.MessageID {
+				t.Errorf("covers %v under %s, want A-1 and A-3 under the same Message-ID %s", claimed.InvoiceIDs, claimed.MessageID, queued.MessageID)
+			}
+			// What left is what the history keeps.
+			kept, err := emails.FindEmail(ctx, queued.ID)
+			if err != nil || kept.Text != claimed.Text || kept.Subject != claimed.Subject {
+				t.Errorf("kept %q, sent %q (%v)", kept.Text, claimed.Text, err)
+			}
+		})
+	}
+}
+
+func sameIDs(a, b []int64) bool {
+	return slices.Equal(a, b)
 }
