@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,34 @@ type deliveryOptions struct {
 	extraMembers    int // more ordinary members: benchMember(0), benchMember(1), …
 	// wrap, when set, wraps the bot's HTTP handler.
 	wrap func(http.Handler) http.Handler
+	// slowPost, when set, is how long every other chat.postMessage (the
+	// first, the third…) takes to reach Slack, as over a congested link.
+	slowPost time.Duration
+}
+
+// slowPosts delays every other chat.postMessage on its way to Slack.
+type slowPosts struct {
+	base  http.RoundTripper
+	delay time.Duration
+	mu    sync.Mutex
+	n     int
+}
+
+func (s *slowPosts) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/chat.postMessage") {
+		s.mu.Lock()
+		s.n++
+		slow := s.n%2 == 1
+		s.mu.Unlock()
+		if slow {
+			select {
+			case <-time.After(s.delay):
+			case <-r.Context().Done():
+				return nil, r.Context().Err()
+			}
+		}
+	}
+	return s.base.RoundTrip(r)
 }
 
 // benchMember is the ID of the i-th extra member.
@@ -70,7 +99,11 @@ func newDeliveryHarness(t testing.TB, o deliveryOptions) *harness {
 	sandboxURLs.Store(h, sbSrv.URL)
 	t.Cleanup(func() { sandboxURLs.Delete(h) })
 
-	client := slack.New(botToken, slack.OptionAPIURL(sbSrv.URL+"/api/"), slack.OptionHTTPClient(bot.HTTPClient(o.callTimeout, nil)))
+	httpClient := bot.HTTPClient(o.callTimeout, nil)
+	if o.slowPost > 0 {
+		httpClient.Transport = &slowPosts{base: httpClient.Transport, delay: o.slowPost}
+	}
+	client := slack.New(botToken, slack.OptionAPIURL(sbSrv.URL+"/api/"), slack.OptionHTTPClient(httpClient))
 	h.cases = postgres.NewCaseService(h.db, postgres.CaseConfig{Stages: []int{1, 7, 14, 30, 60, 90}, Channel: channel, GraceDays: 3, Today: h.date})
 	senderDB, err := h.db.OpenPool(ctx, 8)
 	if err != nil {

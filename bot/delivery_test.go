@@ -196,6 +196,28 @@ func TestDelivery_AnEditIsNotHeldBehindItsCasesEarlierThreadLines(t *testing.T) 
 	}
 }
 
+// TestDelivery_APostSlowToReachSlackIsPacedFromItsArrival: Slack counts
+// a post when it receives it. A post that took long to get there is
+// followed by the next a whole interval after it arrived, not after it
+// left: no post is refused with 429.
+func TestDelivery_APostSlowToReachSlackIsPacedFromItsArrival(t *testing.T) {
+	t.Parallel()
+	h := newDeliveryHarness(t, deliveryOptions{channelInterval: 500 * time.Millisecond, postInterval: 500 * time.Millisecond, postBurst: 1,
+		callTimeout: 2 * time.Second, slowPost: 300 * time.Millisecond})
+	h.importCSV(collections.ImportInvoices, threeOverdue)
+	h.sweep()
+	h.settle()
+	if got := len(h.alerts()); got != 3 {
+		t.Errorf("%d alerts, want 3", got)
+	}
+	posts := h.sb.CallsTo("chat.postMessage")
+	for i, p := range posts {
+		if p.Status == http.StatusTooManyRequests {
+			t.Errorf("post %d, %v after the one before, was refused with 429", i+1, p.At.Sub(posts[i-1].At))
+		}
+	}
+}
+
 func TestDelivery_AfterA429TheChannelWaitsRetryAfter(t *testing.T) {
 	t.Parallel()
 	h := newDeliveryHarness(t, deliveryOptions{channelInterval: 5 * time.Millisecond, postInterval: 5 * time.Millisecond, postBurst: 50, callTimeout: 2 * time.Second})

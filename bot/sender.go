@@ -48,7 +48,7 @@ type sender struct {
 
 	mu       sync.Mutex
 	nextPost map[string]time.Time   // channel → earliest next post
-	postedAt map[string]time.Time   // channel → when its last post went out
+	postedAt map[string]time.Time   // channel → when its last post was answered
 	slots    map[slotKey]time.Time  // a paced post's reserved time
 	posting  map[string]*sync.Mutex // channel → held while a post to it is in flight
 }
@@ -403,14 +403,15 @@ func (s *sender) paced(channel string) time.Duration {
 }
 
 // floor is the earliest turn of a new post to channel: an interval after
-// the last post went out, however late that post was for its own turn,
-// and a fiftieth of the interval more, as Slack counts a post when it
-// receives it and posts do not all take as long to reach it.
+// the last post was answered, however late that post was for its own
+// turn, and a fiftieth of the interval more, as Slack counts a post when
+// it receives it and posts do not all take as long to reach it.
 func (s *sender) floor(channel string) time.Time {
 	return s.postedAt[channel].Add(s.b.opts.ChannelInterval + s.b.opts.ChannelInterval/50)
 }
 
-// wentOut records that a post to channel is going out now.
+// wentOut records that a post to channel has just been answered (or
+// has given up waiting for the answer): Slack has it by now, if at all.
 func (s *sender) wentOut(channel string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -502,8 +503,11 @@ func (s *sender) post(ctx context.Context, a *attempt, p post) (ts string, found
 	callCtx, cancel := s.call(ctx)
 	defer cancel()
 	a.unrecorded = true
-	s.wentOut(p.channel)
 	_, ts, err = s.b.opts.Slack.PostMessageContext(callCtx, p.channel, opts...)
+	// Slack counts a post when it receives it, some time before it
+	// answers: the next post's turn counts from the answer, so that a
+	// post slow to reach Slack does not bring the next one too close.
+	s.wentOut(p.channel)
 	if err != nil && answered(err) {
 		a.unrecorded = false // Slack refused it: nothing was posted
 	}
