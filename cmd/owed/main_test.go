@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -378,6 +379,25 @@ func TestImport_ExampleFilesFromTheREADME(t *testing.T) {
 		{"currency": "JPY", "total": "100000"},
 		{"currency": "USD", "total": "1480.50"},
 	})
+
+	// The README's example of show --json is what owed prints for them.
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cmd = "$ bin/owed show acme --as-of 2026-06-30 --json\n"
+	_, example, ok := strings.Cut(string(readme), cmd)
+	example, _, _ = strings.Cut(example, "```")
+	var want, got any
+	if !ok || json.Unmarshal([]byte(example), &want) != nil {
+		t.Fatalf("the README has no JSON after %q", cmd)
+	}
+	if err := json.Unmarshal([]byte(c.must("show", "acme", "--as-of", "2026-06-30", "--json")), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("owed show acme --as-of 2026-06-30 --json prints\n%v\nthe README shows\n%v", got, want)
+	}
 }
 
 func TestImport_ChangedInvoicesAndOpeningBalances(t *testing.T) {
