@@ -187,6 +187,10 @@ type Record struct {
 	fields   []string
 	r        *RowReader
 	problems []Problem // cells that cannot be read: too long, not UTF-8, NUL
+	// unreadable: the line is not CSV (a stray quote), or has cells past
+	// the header; its problem says so, and its cells are not checked
+	// (they are not where their headers say).
+	unreadable bool
 }
 
 // NewRowReader reads the header row of a file of the given kind. Missing
@@ -306,12 +310,15 @@ func (r *RowReader) Next() (Record, error) {
 			if errors.Is(err, io.EOF) {
 				return Record{}, io.EOF
 			}
-			line := 0
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
+			if !errors.As(err, &pe) {
+				return Record{}, &ImportError{Problems: []Problem{{File: r.File, Column: "csv", Message: csvMessage(err)}}}
 			}
-			return Record{}, &ImportError{Problems: []Problem{{File: r.File, Line: line, Column: "csv", Message: csvMessage(err)}}}
+			// A malformed line is the row's problem, and the reader goes on
+			// with the next line, so that every bad row of the file is told.
+			r.cells.takeOverflows(pe.StartLine)
+			return Record{File: r.File, Line: pe.StartLine, r: r, unreadable: true,
+				problems: []Problem{{File: r.File, Line: pe.StartLine, Column: "csv", Message: csvMessage(err)}}}, nil
 		}
 		line, _ := r.csv.FieldPos(0)
 		cut := r.cells.takeOverflows(line)
@@ -319,6 +326,15 @@ func (r *RowReader) Next() (Record, error) {
 			continue
 		}
 		rec := Record{File: r.File, Line: line, fields: fields, r: r}
+		// Cells past the header are a value cut in two, most often an
+		// amount with a thousands separator and no quotes: every cell
+		// after it is read in the wrong column. (A row cut short for its
+		// length says so already.)
+		if len(fields) > len(r.names) && !blank(fields[len(r.names):]) && !slices.ContainsFunc(cut, func(o cellOverflow) bool { return o.row }) {
+			rec.problems = append(rec.problems, Problem{File: r.File, Line: line, Column: "row", Message: fmt.Sprintf(
+				"has %d cells, the header %d; a value with a comma in it must be in double quotes (\"1,234.50\")", len(fields), len(r.names))})
+			rec.unreadable = true
+		}
 		flagged := map[int]bool{}
 		for _, o := range cut {
 			column := r.columnName(o.field)
@@ -392,6 +408,9 @@ func (rec Record) Problems() []Problem { return rec.problems }
 func (rec Record) WithProblems(ps []Problem) []Problem {
 	if len(rec.problems) == 0 {
 		return ps
+	}
+	if rec.unreadable {
+		return rec.problems
 	}
 	out := slices.Clone(rec.problems)
 	for _, p := range ps {
@@ -593,11 +612,25 @@ func requiredDate(rec Record, column string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, Errorf(EINVALID, "is required")
 	}
-	if d, ok := parseISODate(s); ok {
-		return d, nil
+	d, ok := parseISODate(s)
+	if !ok {
+		var err error
+		if d, err = ParseDate(s); err != nil {
+			return time.Time{}, err
+		}
 	}
-	return ParseDate(s)
+	if d.Year() < minLedgerYear || d.Year() > maxLedgerYear {
+		return time.Time{}, Errorf(EINVALID, "%s is not a plausible date (a year from %d to %d)", s, minLedgerYear, maxLedgerYear)
+	}
+	return d, nil
 }
+
+// The years a ledger date may fall in: a date outside them is a typo
+// (0202 for 2026), or an export's stand-in for "no date" (0001-01-01).
+const (
+	minLedgerYear = 1900
+	maxLedgerYear = 2999
+)
 
 // parseISODate is ParseDate's fast path for a valid YYYY-MM-DD; it reports
 // false for anything else, which ParseDate then explains.
@@ -628,6 +661,17 @@ func parseISODate(s string) (time.Time, bool) {
 	return t, true
 }
 
+// OpeningBalance is the reference of the payment that records the part
+// of an invoice already paid when it was imported with a balance.
+const OpeningBalance = "opening balance"
+
+// OpeningBalanceReference reports whether a payment's reference is kept
+// for opening balances: "opening balance", in any case, and what starts
+// with it.
+func OpeningBalanceReference(ref string) bool {
+	return len(ref) >= len(OpeningBalance) && strings.EqualFold(ref[:len(OpeningBalance)], OpeningBalance)
+}
+
 // PaymentRow is a validated row of a payments file. Its amount is checked
 // against the invoice's currency when the invoice is known.
 type PaymentRow struct {
@@ -644,6 +688,9 @@ func ParsePaymentRow(rec Record) (PaymentRow, []Problem) {
 	row := PaymentRow{Line: rec.Line, Invoice: rec.Get("invoice"), Reference: rec.Get("reference")}
 	if row.Invoice == "" {
 		ps = append(ps, rec.Problem("invoice", "is required"))
+	}
+	if OpeningBalanceReference(row.Reference) {
+		ps = append(ps, rec.Problem("reference", "%q is kept for the paid part of an invoice imported with a balance; give the payment its own reference", row.Reference))
 	}
 	if s := rec.Get("amount"); s == "" {
 		ps = append(ps, rec.Problem("amount", "is required"))

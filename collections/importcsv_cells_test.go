@@ -112,7 +112,7 @@ func TestRowReader_LineEndings(t *testing.T) {
 }
 
 func TestRowReader_CellsThatCannotBeStored(t *testing.T) {
-	body := invoicesHeader + "\nINV-1,Caf\xe9,USD,1.00,2026-01-01,2026-02-01,\nINV-\x002,Acme,USD,1.00,2026-01-01,2026-02-01,\n" +
+	body := invoicesHeader + ",notes\nINV-1,Caf\xe9,USD,1.00,2026-01-01,2026-02-01,\nINV-\x002,Acme,USD,1.00,2026-01-01,2026-02-01,\n" +
 		"INV-3," + strings.Repeat("é", 501) + ",USD,1.00,2026-01-01,2026-02-01,\nINV-4,Acme,USD,1.00,2026-01-01,2026-02-01,bad\xff\n" +
 		"INV-5,Acme,USD,1.00,2026-01-01,2026-02-01,,ignored \xff column\x00\n"
 	rr := newReader(t, collections.ImportInvoices, "f.csv", body)

@@ -347,20 +347,40 @@ func TestRowReaderNext(t *testing.T) {
 		}
 	})
 
-	t.Run("MalformedLineIsAProblemAtItsLine", func(t *testing.T) {
-		data := paymentsHeader + "\nINV-1,5.00,2026-01-01,\nINV-2,5.00,2026-01-01,ab\"c\n"
-		rr := newReader(t, collections.ImportPayments, "payments.csv", data)
-		if _, err := rr.Next(); err != nil {
-			t.Fatalf("first row: %v", err)
+	t.Run("MalformedLineIsAProblemAtItsLineAndTheRestIsRead", func(t *testing.T) {
+		data := paymentsHeader + "\nINV-1,5.00,2026-01-01,\nINV-2,5.00,2026-01-01,ab\"c\nINV-3,abc,2026-01-01,\n"
+		var got []string
+		forEach(t, newReader(t, collections.ImportPayments, "payments.csv", data), func(rec collections.Record) {
+			got = append(got, fmt.Sprintf("%d:%s:%q", rec.Line, rec.Get("invoice"), problemStrings(rec.WithProblems(nil))))
+		})
+		want := []string{`2:INV-1:[]`, `3::["payments.csv:3: csv: malformed CSV: bare \" in non-quoted-field"]`, `4:INV-3:[]`}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("records = %q, want %q", got, want)
 		}
-		_, err := rr.Next()
-		checkProblems(t, importProblems(t, err), []want{{"payments.csv:3: csv: ", "malformed CSV"}})
 	})
 
 	t.Run("UnclosedQuoteIsAProblemAtTheLineItOpens", func(t *testing.T) {
 		data := paymentsHeader + "\nINV-1,5.00,2026-01-01,\"wire\nINV-2,5.00,2026-01-01,\nINV-3,5.00,2026-01-01,\n"
-		_, err := newReader(t, collections.ImportPayments, "payments.csv", data).Next()
-		checkProblems(t, importProblems(t, err), []want{{"payments.csv:2: csv: ", "malformed CSV"}})
+		var got []string
+		forEach(t, newReader(t, collections.ImportPayments, "payments.csv", data), func(rec collections.Record) {
+			got = append(got, problemStrings(rec.Problems())...)
+		})
+		checkProblems(t, got, []want{{"payments.csv:2: csv: ", "malformed CSV"}})
+	})
+
+	t.Run("CellsPastTheHeaderAreAProblem", func(t *testing.T) {
+		// 1,000.00 unquoted: the balance would be read as 1.
+		data := "number,customer,currency,amount,issued_on,due_on,balance\n" +
+			"I-1,Acme,USD,2500.00,2026-01-01,2026-02-01,1,000.00\n" +
+			"I-2,Acme,USD,10.00,2026-01-01,2026-02-01,5.00,,\n" // empty trailing cells are fine
+		var got []string
+		forEach(t, newReader(t, collections.ImportInvoices, "invoices.csv", data), func(rec collections.Record) {
+			got = append(got, fmt.Sprintf("%d:%q", rec.Line, problemStrings(rec.Problems())))
+		})
+		want := []string{`2:["invoices.csv:2: row: has 8 cells, the header 7; a value with a comma in it must be in double quotes (\"1,234.50\")"]`, `3:[]`}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("records = %q, want %q", got, want)
+		}
 	})
 }
 
@@ -656,6 +676,14 @@ func TestParsePaymentRow(t *testing.T) {
 				[]want{{"payments.csv:2: paid_on: ", `"10/05/2026" is not a date`}}},
 			{"MissingDate", paymentsHeader, "INV-1,5.00,,wire",
 				[]want{{"payments.csv:2: paid_on: ", "is required"}}},
+			{"GosZeroDate", paymentsHeader, "INV-1,5.00,0001-01-01,",
+				[]want{{"payments.csv:2: paid_on: ", "0001-01-01 is not a plausible date (a year from 1900 to 2999)"}}},
+			{"YearZero", paymentsHeader, "INV-1,5.00,0000-01-01,",
+				[]want{{"payments.csv:2: paid_on: ", "0000-01-01 is not a plausible date"}}},
+			{"TypoedYear", paymentsHeader, "INV-1,5.00,0226-05-10,",
+				[]want{{"payments.csv:2: paid_on: ", "0226-05-10 is not a plausible date"}}},
+			{"OpeningBalanceReference", paymentsHeader, "INV-1,5.00,2026-05-10,Opening Balance",
+				[]want{{"payments.csv:2: reference: ", `"Opening Balance" is kept for the paid part of an invoice imported with a balance`}}},
 			{"ProblemsNameTheFilesOwnHeaders", "Invoice No,Amount Paid,Payment Date", "INV-1,0,2026-02-30",
 				[]want{{"payments.csv:2: Amount Paid: ", "more than zero"}, {"payments.csv:2: Payment Date: ", `"2026-02-30"`}}},
 		}

@@ -287,12 +287,16 @@ func TestImport_BadFileChangesNothing(t *testing.T) {
 		"INV-3002,ACME Corp.,USD,12.345,2026-06-01,2026-07-01\n"+
 		"INV-3003,ACME Corp.,XYZ,10.00,2026-06-01,2026-07-01\n"+
 		"INV-3004,ACME Corp.,USD,10.00,2026-13-01,2026-07-01\n"+
-		"INV-3005,New Customer Ltd,JPY,10.5,2026-06-01,2026-07-01\n")
+		"INV-3005,New Customer Ltd,JPY,10.5,2026-06-01,2026-07-01\n"+
+		"INV-3006,Bad \"quote\" Co,USD,1.00,2026-06-01,2026-07-01\n"+ // not CSV: a stray quote
+		"INV-3007,ACME Corp.,USD,1,250.00,2026-06-01,2026-07-01\n"+ // an unquoted thousands separator
+		"INV-3008,ACME Corp.,USD,10.00,0001-01-01,2026-07-01\n")
 	r := c.run("", "import", "invoices", bad)
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1", r.code)
 	}
-	for _, want := range []string{bad + ":3: amount:", bad + ":4: currency:", bad + ":5: issued_on:", bad + ":6: amount:"} {
+	for _, want := range []string{bad + ":3: amount:", bad + ":4: currency:", bad + ":5: issued_on:", bad + ":6: amount:",
+		bad + ":7: csv: malformed CSV", bad + ":8: row: has 7 cells, the header 6", bad + ":9: issued_on: 0001-01-01 is not a plausible date", "owed: 7 problems;"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}

@@ -33,7 +33,7 @@ var _ collections.ImportService = (*ImportService)(nil)
 
 // OpeningBalanceReference marks the payment that records the part of an
 // invoice already paid when it was imported with a balance.
-const OpeningBalanceReference = "opening balance"
+const OpeningBalanceReference = collections.OpeningBalance
 
 // Import reads a whole file of the given kind and applies it, unless any row
 // is bad (an *collections.ImportError lists every problem) or opts.DryRun.
