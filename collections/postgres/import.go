@@ -522,7 +522,7 @@ const invoicePlan = `
 CREATE TEMP TABLE invoice_plan ON COMMIT DROP AS
 SELECT s.line, s.number, sc.customer_id, s.currency, s.amount_minor, s.balance_minor, s.issued_on, s.due_on,
        coalesce(s.payment_url, i.payment_url) AS payment_url, i.id AS invoice_id, i.currency AS old_currency, i.paid_minor,
-       coalesce(op.amount_minor, 0) AS opening_minor,
+       coalesce(op.amount_minor, 0) AS opening_minor, op.first_on AS opening_on,
        CASE WHEN s.balance_minor IS NULL THEN coalesce(op.amount_minor, 0)
             ELSE s.amount_minor - s.balance_minor - (coalesce(i.paid_minor, 0) - coalesce(op.amount_minor, 0))
        END AS target_opening_minor,
@@ -531,7 +531,15 @@ SELECT s.line, s.number, sc.customer_id, s.currency, s.amount_minor, s.balance_m
   FROM stage_invoices s
   JOIN stage_invoice_customers sc ON sc.idx = s.customer_idx
   LEFT JOIN invoices i ON i.number = s.number
-  LEFT JOIN payments op ON op.invoice_id = i.id AND op.reference = '` + OpeningBalanceReference + `'`
+  LEFT JOIN LATERAL (SELECT sum(p.amount_minor)::bigint AS amount_minor,
+                            max(p.paid_on) FILTER (WHERE p.reference = '` + OpeningBalanceReference + `') AS first_on
+                       FROM payments p WHERE p.invoice_id = i.id AND ` + isOpeningBalance + `) op ON true`
+
+// isOpeningBalance is true of a payment p that records part of an
+// invoice's opening balance: the first one, "opening balance", dated the
+// day the invoice was imported with a balance, and one for each later day
+// an import lowered it, "opening balance YYYY-MM-DD".
+const isOpeningBalance = `(p.reference = '` + OpeningBalanceReference + `' OR p.reference LIKE '` + OpeningBalanceReference + ` %')`
 
 // invoiceConflicts finds rows that would break what the ledger already
 // records: a currency change under payments, or payments beyond the amount.
@@ -554,14 +562,23 @@ SELECT count(*) FILTER (WHERE invoice_id IS NULL) AS created,
        count(*) FILTER (WHERE invoice_id IS NOT NULL AND (changed OR target_opening_minor <> opening_minor)) AS updated
   FROM invoice_plan`
 
+// applyInvoices applies the plan. A balance raised since the last import
+// takes back the opening-balance payments from the newest; a balance
+// lowered records the difference as paid on the import day (so that it
+// counts as of that day, for a promise or a plan running then), added to
+// that day's opening-balance payment if there is one.
 var applyInvoices = []string{`
-DELETE FROM payments p USING invoice_plan ip
- WHERE p.invoice_id = ip.invoice_id AND p.reference = '` + OpeningBalanceReference + `'
-   AND ip.target_opening_minor = 0 AND ip.opening_minor > 0`, `
-UPDATE payments p SET amount_minor = ip.target_opening_minor
-  FROM invoice_plan ip
- WHERE p.invoice_id = ip.invoice_id AND p.reference = '` + OpeningBalanceReference + `'
-   AND ip.target_opening_minor > 0 AND ip.target_opening_minor < ip.opening_minor`, `
+WITH cut AS (
+	SELECT p.id, p.amount_minor, ip.opening_minor - ip.target_opening_minor AS cut,
+	       sum(p.amount_minor) OVER (PARTITION BY p.invoice_id ORDER BY p.paid_on DESC, p.id DESC) AS upto
+	  FROM payments p JOIN invoice_plan ip ON p.invoice_id = ip.invoice_id
+	 WHERE ip.target_opening_minor < ip.opening_minor AND ` + isOpeningBalance + `
+), gone AS (
+	DELETE FROM payments p USING cut WHERE p.id = cut.id AND cut.upto <= cut.cut RETURNING p.id
+)
+UPDATE payments p SET amount_minor = cut.upto - cut.cut
+  FROM cut
+ WHERE p.id = cut.id AND cut.upto > cut.cut AND cut.upto - cut.amount_minor < cut.cut`, `
 UPDATE invoices i
    SET customer_id = ip.customer_id, currency = ip.currency, amount_minor = ip.amount_minor,
        issued_on = ip.issued_on, due_on = ip.due_on, payment_url = ip.payment_url, updated_at = now()
@@ -571,11 +588,13 @@ INSERT INTO invoices (number, customer_id, currency, amount_minor, issued_on, du
 SELECT number, customer_id, currency, amount_minor, issued_on, due_on, payment_url
   FROM invoice_plan WHERE invoice_id IS NULL`, `
 INSERT INTO payments (invoice_id, amount_minor, paid_on, reference)
-SELECT i.id, ip.target_opening_minor, $1::date, '` + OpeningBalanceReference + `'
+SELECT i.id, ip.target_opening_minor - ip.opening_minor, $1::date,
+       CASE WHEN ip.opening_on IS NULL OR ip.opening_on = $1::date THEN '` + OpeningBalanceReference + `'
+            ELSE '` + OpeningBalanceReference + ` ' || to_char($1::date, 'YYYY-MM-DD') END
   FROM invoice_plan ip JOIN invoices i ON i.number = ip.number
  WHERE ip.target_opening_minor > ip.opening_minor
     ON CONFLICT (invoice_id, reference) WHERE reference IS NOT NULL
-    DO UPDATE SET amount_minor = excluded.amount_minor`}
+    DO UPDATE SET amount_minor = payments.amount_minor + excluded.amount_minor`}
 
 // invoiceFile is an invoices file being imported.
 type invoiceFile struct {

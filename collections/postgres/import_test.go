@@ -670,3 +670,54 @@ func TestImport_EveryBadRowIsReported(t *testing.T) {
 		t.Errorf("the last problem reads %q", s)
 	}
 }
+
+// TestImport_ABalanceLoweredLaterIsPaidOnTheDayOfItsImport: an invoice
+// re-exported with a lower balance was paid that much more on the day of
+// the import, not on the day it was first imported: a promise or a plan
+// running then counts it, and as of the day before it is still owed. A
+// balance raised again takes back the newest part first.
+func TestImport_ABalanceLoweredLaterIsPaidOnTheDayOfItsImport(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	export := func(day, balance string) {
+		t.Helper()
+		body := "number,customer,currency,amount,issued_on,due_on,balance\nOB-1,Acme,USD,100.00,2026-03-01,2026-04-01," + balance + "\n"
+		rows, err := collections.NewRowReader(strings.NewReader(body), "export.csv", collections.ImportInvoices)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := postgres.NewImportService(db).Import(ctx, collections.ImportInvoices, rows,
+			collections.ImportOptions{File: "export.csv", Today: date(day)}); err != nil {
+			t.Fatalf("import of %s: %v", day, err)
+		}
+	}
+	payments := func() string {
+		t.Helper()
+		var got []string
+		if err := db.SelectContext(ctx, &got, `SELECT to_char(paid_on, 'YYYY-MM-DD') || ' ' || amount_minor || ' ' || reference
+			FROM payments ORDER BY paid_on, id`); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(got, "; ")
+	}
+	steps := []struct{ day, balance, want string }{
+		{"2026-06-01", "60.00", "2026-06-01 4000 opening balance"},
+		{"2026-06-05", "30.00", "2026-06-01 4000 opening balance; 2026-06-05 3000 opening balance 2026-06-05"},
+		{"2026-06-05", "25.00", "2026-06-01 4000 opening balance; 2026-06-05 3500 opening balance 2026-06-05"},
+		{"2026-06-05", "25.00", "2026-06-01 4000 opening balance; 2026-06-05 3500 opening balance 2026-06-05"}, // the same export again
+		{"2026-06-10", "80.00", "2026-06-01 2000 opening balance"}, // a payment reversed: the newest part goes first
+		{"2026-06-11", "", "2026-06-01 2000 opening balance"},      // no balance column: what is recorded stays
+		{"2026-06-12", "100.00", ""},
+		{"2026-06-12", "90.00", "2026-06-12 1000 opening balance"},
+	}
+	for _, s := range steps {
+		export(s.day, s.balance)
+		if got := payments(); got != s.want {
+			t.Errorf("after the export of %s with balance %q the payments are\n%s\nwant\n%s", s.day, s.balance, got, s.want)
+		}
+	}
+	var paid int64
+	if err := db.GetContext(ctx, &paid, `SELECT paid_minor FROM invoices WHERE number = 'OB-1'`); err != nil || paid != 1000 {
+		t.Errorf("the invoice records %d paid (%v), want 1000", paid, err)
+	}
+}
