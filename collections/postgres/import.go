@@ -1128,9 +1128,16 @@ WITH exact AS (
            min(r.line) OVER (PARTITION BY r.invoice_id,
                coalesce(r.reference, r.minor::text || '@' || r.paid_on::text, 'line ' || r.line)) AS first_line
       FROM resolved r
-      LEFT JOIN payments p ON p.invoice_id = r.invoice_id
-           AND ((r.reference IS NOT NULL AND p.reference = r.reference)
-             OR (r.reference IS NULL AND p.reference IS NULL AND p.amount_minor = r.minor AND p.paid_on = r.paid_on))
+      LEFT JOIN LATERAL (
+           -- A payment with a reference is the one with that reference; one
+           -- without is any of the same amount on the same day, with a
+           -- reference or not (the bank's export has them, the accounting
+           -- system's may not), an opening balance aside.
+           SELECT p.id, p.amount_minor, p.paid_on FROM payments p
+            WHERE p.invoice_id = r.invoice_id
+              AND ((r.reference IS NOT NULL AND p.reference = r.reference)
+                OR (r.reference IS NULL AND p.amount_minor = r.minor AND p.paid_on = r.paid_on AND NOT coalesce(` + isOpeningBalance + `, false)))
+            ORDER BY p.reference IS NULL DESC, p.id LIMIT 1) p ON true
 )
 SELECT *, (paid_minor + sum(minor) FILTER (WHERE existing_id IS NULL)
               OVER (PARTITION BY invoice_id ORDER BY line))::bigint AS paid_after_minor

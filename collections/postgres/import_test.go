@@ -333,6 +333,30 @@ func TestImport_UnreferencedPaymentsOnDifferentDatesAreTwoPayments(t *testing.T)
 	}
 }
 
+// TestImport_AnUnreferencedPaymentIsTheOneOfTheSameAmountAndDay: the
+// bank's export gives references, the accounting system's may not. A
+// payment without one is the payment of the same amount on the same day
+// on that invoice, whatever its reference: the second file adds nothing.
+// One on another day, or of another amount, is another payment.
+func TestImport_AnUnreferencedPaymentIsTheOneOfTheSameAmountAndDay(t *testing.T) {
+	db := dbtest.New(t)
+	importCSV(t, db, collections.ImportInvoices, invoiceHeader+"INV-1,Acme,USD,100.00,2026-01-01,2026-02-01\n")
+	for i, body := range []string{
+		"invoice,amount,paid_on,reference\nINV-1,30.00,2026-03-10,WIRE-1\nINV-1,5.00,2026-03-12,WIRE-2\n",
+		"invoice,amount,paid_on\nINV-1,30.00,2026-03-10\nINV-1,5.00,2026-03-12\nINV-1,30.00,2026-03-11\nINV-1,7.00,2026-03-12\n",
+	} {
+		if _, err := importBody(db, collections.ImportPayments, fmt.Sprintf("p%d.csv", i), body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(t, db, `SELECT paid_minor FROM invoices WHERE number = 'INV-1'`); n != 7200 {
+		t.Errorf("paid %d, want 7200: 30.00 and 5.00 once each, and the 30.00 of another day and the 7.00", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM payments`); n != 4 {
+		t.Errorf("%d payments, want 4", n)
+	}
+}
+
 func TestImport_TextReachesTheLedgerAsWritten(t *testing.T) {
 	db := dbtest.New(t)
 	name := "Back\\slash \\N\tTab\r\nNew line"
