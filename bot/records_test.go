@@ -252,6 +252,36 @@ func TestRecords_ADisputedInvoicePaidInFullSettlesTheCase(t *testing.T) {
 	}
 }
 
+// A payment on an invoice in dispute changes what the alert shows in
+// dispute: it is redrawn within the review, and its thread says what was
+// paid, as for any payment.
+func TestRecords_APaymentOnAnInvoiceInDisputeIsTold(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	acme := h.alert("ACME Corp.")
+	dispute(t, h, acme, "A-1", "quality")
+	if got := h.refresh(acme); !shows(got, "USD 100.00") {
+		t.Fatalf("ACME with A-1 in dispute: %s", got.Content())
+	}
+
+	h.importCSV(collections.ImportPayments, "invoice,amount,paid_on,reference\nA-1,40.00,2026-06-01,P-1\n")
+	h.review()
+	got := h.refresh(acme)
+	if !shows(got, "USD 60.00") || shows(got, "USD 100.00") {
+		t.Errorf("ACME's alert after 40.00 paid on A-1 (in dispute, USD 100.00): %s", got.Content())
+	}
+	if line := lastLine(t, h, acme); !strings.Contains(line.Text, "Payment received: USD 40.00") || !strings.Contains(line.Text, "EUR 50.00 still overdue") {
+		t.Errorf("thread line: %q", line.Text)
+	}
+	// Told once: the next review has nothing to add.
+	n := len(h.refresh(acme).Replies)
+	h.review()
+	if again := len(h.refresh(acme).Replies); again != n {
+		t.Errorf("the next review added %d thread lines", again-n)
+	}
+}
+
 func TestRecords_AContactWithThePromisedOutcomeRecordsThePromise(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	withOwner(h)
@@ -382,6 +412,38 @@ func TestRecords_ADisputeIsNotToldAgainAsAPayment(t *testing.T) {
 		if shows(r, "overdue amount changed") || shows(r, "Payment received") {
 			t.Errorf("thread line after the dispute: %q", r.Text)
 		}
+	}
+}
+
+// An invoice whose dispute ended in "we will credit it" is out of the
+// chase until the ledger changes: the credit note, for less than the
+// invoice, brings the rest back, and the alert says so at the next
+// review, with its buttons.
+func TestRecords_ACreditNoteForLessBringsTheRestBack(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	bluebird := h.alert("Bluebird")
+	dispute(t, h, bluebird, "B-1", "pricing")
+	h.click(member, h.refresh(bluebird), blocks.ActionResolveDispute)
+	if res := h.submit(member, h.modal(member, blocks.CallbackResolve), sandbox.Values{
+		blocks.BlockResolveHow: {blocks.BlockResolveHow: sandbox.Pick("credit")},
+	}); !res.Closed {
+		t.Fatalf("resolve: %+v", res)
+	}
+	h.settle()
+	if got := h.refresh(bluebird); hasButton(got, blocks.ActionEscalate) {
+		t.Fatalf("Bluebird with a credit agreed on its one invoice: buttons %v", buttons(got))
+	}
+
+	h.importCSV(collections.ImportInvoices, "number,customer,currency,amount,issued_on,due_on\nB-1,Bluebird Bakery,USD,20.00,2026-05-01,2026-05-25\n")
+	h.review()
+	got := h.refresh(bluebird)
+	if !shows(got, "USD 20.00") || !hasButton(got, blocks.ActionEscalate) {
+		t.Errorf("Bluebird after a credit note of 10.00 on its 30.00: buttons %v, %s", buttons(got), got.Content())
+	}
+	if line := lastLine(t, h, bluebird); !strings.Contains(line.Text, "USD 20.00 still overdue") {
+		t.Errorf("thread line: %q", line.Text)
 	}
 }
 

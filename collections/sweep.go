@@ -28,6 +28,25 @@ func OverdueText(overdue []Money) string {
 	return strings.Join(parts, " · ")
 }
 
+// Shown is what a case's message shows of the money: the overdue amount
+// (OverdueText) and what is in dispute. The sweep tells a change of
+// either (a payment, a credit note, a payment on an invoice in dispute)
+// and redraws the message.
+type Shown struct {
+	Overdue  string
+	Disputed *string // OverdueText of the balances in dispute; nil: not kept (a message drawn before it was)
+}
+
+// Changed reports whether a message showing s no longer tells what is
+// overdue and in dispute. A message whose money was never kept is left
+// as it is.
+func (s Shown) Changed(overdue, disputed []Money) bool {
+	if s.Overdue == "" && s.Disputed == nil {
+		return false
+	}
+	return s.Overdue != OverdueText(overdue) || s.Disputed != nil && *s.Disputed != OverdueText(disputed)
+}
+
 // SweepDecisionKind is what the sweep does to one customer's case.
 type SweepDecisionKind int
 
@@ -65,8 +84,8 @@ type SweepInput struct {
 	Overdue   []OverdueCustomer // as of AsOf
 	Live      []OverdueCustomer // as of today
 	Cases     []Case
-	Shown     map[int64]string // case ID → OverdueText the message shows
-	Disputed  map[int64]bool   // customers with an invoice in dispute
+	Shown     map[int64]Shown   // case ID → what the message shows
+	Disputed  map[int64][]Money // customer ID → its balances in dispute, per currency (none: absent)
 	Stages    []int
 	NewStages bool // false for the review: no new alerts or stages
 }
@@ -210,12 +229,13 @@ func sameList(a, b []OverdueCustomer) bool {
 // its customer owes as of the sweep's date and today (zero values when
 // nothing is overdue). The store calls it again with the case locked, so
 // that a case changed meanwhile is decided on its current state.
-func DecideCase(in SweepInput, c Case, asOf, live OverdueCustomer, shown string) (SweepDecision, bool) {
+func DecideCase(in SweepInput, c Case, asOf, live OverdueCustomer, shown Shown) (SweepDecision, bool) {
 	d := SweepDecision{CustomerID: c.CustomerID, CaseID: c.ID, Overdue: asOf, Live: live}
 	if c.Status.Terminal() {
 		return d, false
 	}
-	if len(live.Overdue) == 0 && !in.Disputed[c.CustomerID] {
+	disputed := in.Disputed[c.CustomerID]
+	if len(live.Overdue) == 0 && len(disputed) == 0 {
 		d.Kind = DecideEnd
 		return d, true
 	}
@@ -231,7 +251,7 @@ func DecideCase(in SweepInput, c Case, asOf, live OverdueCustomer, shown string)
 		d.Kind, d.Stage = DecideFollowUpDue, max(stage, c.Stage)
 	case in.NewStages && !c.Status.Quiet() && stage > c.Stage:
 		d.Kind, d.Stage = DecideStage, stage
-	case shown != "" && shown != OverdueText(live.Overdue):
+	case shown.Changed(live.Overdue, disputed):
 		d.Kind = DecidePayment
 	default:
 		return d, false

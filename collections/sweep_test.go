@@ -2,6 +2,7 @@ package collections_test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -73,7 +74,9 @@ func TestSweepDecisions(t *testing.T) {
 		overdue   []collections.OverdueCustomer
 		live      []collections.OverdueCustomer // as of today; nil: the same as overdue
 		cases     []collections.Case
-		shown     map[int64]string
+		shown     map[int64]string // what each message shows overdue; nothing in dispute
+		shownBoth map[int64]collections.Shown
+		disputed  map[int64][]collections.Money
 		newStages bool
 		want      []collections.SweepDecision
 	}{
@@ -242,6 +245,44 @@ func TestSweepDecisions(t *testing.T) {
 			newStages: true,
 		},
 		{
+			// A payment on an invoice in dispute: the overdue amount is as
+			// it was, what is in dispute is less.
+			name:      "APaymentOnAnInvoiceInDisputeIsTold",
+			overdue:   []collections.OverdueCustomer{owing(1, 20, 300_00)},
+			cases:     []collections.Case{{ID: 10, CustomerID: 1, Status: collections.CaseOpen, Stage: 14}},
+			shownBoth: map[int64]collections.Shown{10: {Overdue: "USD 300.00", Disputed: ptr("USD 500.00")}},
+			disputed:  map[int64][]collections.Money{1: usd(200_00)},
+			newStages: true,
+			want:      []collections.SweepDecision{{Kind: payment, CustomerID: 1, CaseID: 10, Overdue: owing(1, 20, 300_00)}},
+		},
+		{
+			// Everything was in dispute, a credit agreed; the credit note
+			// came for less, and the rest is owed again.
+			name:      "SomethingOverdueAgainAfterEverythingWasInDisputeIsTold",
+			overdue:   []collections.OverdueCustomer{owing(1, 20, 1000_00)},
+			cases:     []collections.Case{{ID: 10, CustomerID: 1, Status: collections.CaseOpen, Stage: 14}},
+			shownBoth: map[int64]collections.Shown{10: {Overdue: "", Disputed: ptr("USD 6,732.00")}},
+			newStages: true,
+			want:      []collections.SweepDecision{{Kind: payment, CustomerID: 1, CaseID: 10, Overdue: owing(1, 20, 1000_00)}},
+		},
+		{
+			name:      "WhatIsInDisputeUnchangedIsNothingToTell",
+			overdue:   []collections.OverdueCustomer{owing(1, 20, 300_00)},
+			cases:     []collections.Case{{ID: 10, CustomerID: 1, Status: collections.CaseOpen, Stage: 14}},
+			shownBoth: map[int64]collections.Shown{10: {Overdue: "USD 300.00", Disputed: ptr("USD 200.00")}},
+			disputed:  map[int64][]collections.Money{1: usd(200_00)},
+			newStages: true,
+		},
+		{
+			// Drawn before owed kept what a message shows in dispute.
+			name:      "ADisputedPartNotKeptIsNotCompared",
+			overdue:   []collections.OverdueCustomer{owing(1, 20, 300_00)},
+			cases:     []collections.Case{{ID: 10, CustomerID: 1, Status: collections.CaseOpen, Stage: 14}},
+			shownBoth: map[int64]collections.Shown{10: {Overdue: "USD 300.00"}},
+			disputed:  map[int64][]collections.Money{1: usd(200_00)},
+			newStages: true,
+		},
+		{
 			name:      "ShownAmountOfAnotherCaseIsNotAPayment",
 			overdue:   []collections.OverdueCustomer{owing(1, 20, 300_00)},
 			cases:     []collections.Case{{ID: 10, CustomerID: 1, Status: collections.CaseOpen, Stage: 14}},
@@ -354,8 +395,18 @@ func TestSweepDecisions(t *testing.T) {
 				if live == nil {
 					live = overdue
 				}
+				shown := maps.Clone(tt.shownBoth)
+				if shown == nil {
+					shown = map[int64]collections.Shown{}
+				}
+				for id, text := range tt.shown {
+					shown[id] = collections.Shown{Overdue: text}
+					if text != "" {
+						shown[id] = collections.Shown{Overdue: text, Disputed: new(string)}
+					}
+				}
 				in := collections.SweepInput{AsOf: asOf, Overdue: overdue, Live: live, Cases: tt.cases,
-					Shown: tt.shown, Stages: stages, NewStages: tt.newStages}
+					Shown: shown, Disputed: tt.disputed, Stages: stages, NewStages: tt.newStages}
 				got := slices.Collect(collections.SweepDecisions(in))
 				if a, b := formatDecisions(got), formatDecisions(tt.want); a != b {
 					t.Fatalf("%s: SweepDecisions:\n got  %s\n want %s", v.name, a, b)

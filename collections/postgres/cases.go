@@ -68,6 +68,7 @@ type caseRow struct {
 	ChannelID    string         `db:"channel_id"`
 	MessageTS    sql.NullString `db:"message_ts"`
 	OverdueText  string         `db:"overdue_text"`
+	DisputedText sql.NullString `db:"disputed_text"`
 	PaymentsSeen int64          `db:"payments_seen"`
 	Version      int            `db:"version"`
 	LastAction   sql.NullString `db:"last_action"`
@@ -76,7 +77,16 @@ type caseRow struct {
 	UpdatedAt    time.Time      `db:"updated_at"`
 }
 
-const caseColumns = `id, customer_id, status, stage, snoozed_until, channel_id, message_ts, overdue_text, payments_seen, version, last_action, last_actor, opened_at, updated_at`
+const caseColumns = `id, customer_id, status, stage, snoozed_until, channel_id, message_ts, overdue_text, disputed_text, payments_seen, version, last_action, last_actor, opened_at, updated_at`
+
+// shown is what the case's message shows of the money.
+func (r caseRow) shown() collections.Shown {
+	s := collections.Shown{Overdue: r.OverdueText}
+	if r.DisputedText.Valid {
+		s.Disputed = &r.DisputedText.String
+	}
+	return s
+}
 
 // liveCase is the SQL condition of a case that has not ended.
 const liveCase = `ended_at IS NULL`
@@ -253,13 +263,22 @@ func insertCase(ctx context.Context, tx *sqlx.Tx, customerID int64, stage int, c
 
 // showOverdue records what a case's message shows as overdue as of
 // today: the amounts (to notice changes) and the invoices (to tell, when
-// nothing is overdue any more, whether they were paid).
+// nothing is overdue any more, whether they were paid), and what it
+// shows in dispute (to notice a payment or a credit note on those).
 func showOverdue(ctx context.Context, tx *sqlx.Tx, caseID int64, overdueText string, today time.Time) error {
+	var disputed []collections.Money
+	if err := tx.SelectContext(ctx, &disputed, `
+		SELECT i.currency AS "currency", sum(i.amount_minor - i.paid_minor) AS "minor"
+		  FROM cases c JOIN invoices i ON i.customer_id = c.customer_id
+		 WHERE c.id = $1 AND `+inDispute+`
+		 GROUP BY i.currency ORDER BY i.currency`, caseID); err != nil {
+		return fmt.Errorf("in dispute for case %d: %w", caseID, err)
+	}
 	_, err := tx.ExecContext(ctx, `
-		UPDATE cases SET overdue_text = $2, updated_at = now(), overdue_invoices = (
+		UPDATE cases SET overdue_text = $2, disputed_text = $4, updated_at = now(), overdue_invoices = (
 		       SELECT coalesce(array_agg(i.id ORDER BY i.id), '{}') FROM invoices i
 		        WHERE i.customer_id = cases.customer_id AND i.due_on < $3 AND i.paid_minor < i.amount_minor AND NOT `+inDispute+`)
-		 WHERE id = $1`, caseID, overdueText, today)
+		 WHERE id = $1`, caseID, overdueText, today, collections.OverdueText(disputed))
 	if err != nil {
 		return fmt.Errorf("record overdue of case %d: %w", caseID, err)
 	}
@@ -294,16 +313,23 @@ SELECT c.id, c.name, coalesce(c.ref, ''), max(o.oldest_days), string_agg(o.curre
  GROUP BY c.id
  ORDER BY c.id`
 
-// disputingCustomers returns the customers with an invoice in dispute.
-func (s *CaseService) disputingCustomers(ctx context.Context) (map[int64]bool, error) {
-	var ids []int64
-	if err := s.db.SelectContext(ctx, &ids, `SELECT DISTINCT i.customer_id FROM disputes d JOIN invoices i ON i.id = d.invoice_id
-		WHERE d.resolution IS DISTINCT FROM 'pay' AND `+inDispute); err != nil {
-		return nil, fmt.Errorf("customers with disputes: %w", err)
+// disputedBalances returns what each customer with an invoice in dispute
+// has in dispute, per currency.
+func (s *CaseService) disputedBalances(ctx context.Context) (map[int64][]collections.Money, error) {
+	var rows []struct {
+		CustomerID int64 `db:"customer_id"`
+		collections.Money
 	}
-	out := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
+	if err := s.db.SelectContext(ctx, &rows, `
+		SELECT i.customer_id, i.currency AS "currency", sum(i.amount_minor - i.paid_minor) AS "minor"
+		  FROM invoices i
+		 WHERE i.id IN (SELECT d.invoice_id FROM disputes d) AND `+inDispute+`
+		 GROUP BY i.customer_id, i.currency ORDER BY i.customer_id, i.currency`); err != nil {
+		return nil, fmt.Errorf("balances in dispute: %w", err)
+	}
+	out := make(map[int64][]collections.Money)
+	for _, r := range rows {
+		out[r.CustomerID] = append(out[r.CustomerID], r.Money)
 	}
 	return out, nil
 }
@@ -407,16 +433,16 @@ func (a *overdueAmounts) currency(code []byte) string {
 	return c
 }
 
-func (s *CaseService) liveCases(ctx context.Context) ([]collections.Case, map[int64]string, error) {
+func (s *CaseService) liveCases(ctx context.Context) ([]collections.Case, map[int64]collections.Shown, error) {
 	var rows []caseRow
 	if err := s.db.SelectContext(ctx, &rows, `SELECT `+caseColumns+` FROM cases WHERE `+liveCase+` ORDER BY customer_id`); err != nil {
 		return nil, nil, fmt.Errorf("live cases: %w", err)
 	}
 	cases := make([]collections.Case, len(rows))
-	shown := make(map[int64]string, len(rows))
+	shown := make(map[int64]collections.Shown, len(rows))
 	for i, r := range rows {
 		cases[i] = r.domain()
-		shown[r.ID] = r.OverdueText
+		shown[r.ID] = r.shown()
 	}
 	return cases, shown, nil
 }
@@ -464,7 +490,7 @@ func (s *CaseService) sweep(ctx context.Context, asOf time.Time, dryRun, newStag
 	if err != nil {
 		return res, err
 	}
-	disputed, err := s.disputingCustomers(ctx)
+	disputed, err := s.disputedBalances(ctx)
 	if err != nil {
 		return res, err
 	}
@@ -557,7 +583,7 @@ func (s *CaseService) apply(ctx context.Context, in collections.SweepInput, d co
 			return err
 		}
 		c := r.domain()
-		d, ok := collections.DecideCase(in, c, d.Overdue, d.Live, r.OverdueText)
+		d, ok := collections.DecideCase(in, c, d.Overdue, d.Live, r.shown())
 		if !ok {
 			return nil
 		}

@@ -729,8 +729,8 @@ func TestImport_ABalanceLoweredLaterIsPaidOnTheDayOfItsImport(t *testing.T) {
 		{"2026-06-05", "30.00", "2026-06-01 4000 opening balance; 2026-06-05 3000 opening balance 2026-06-05"},
 		{"2026-06-05", "25.00", "2026-06-01 4000 opening balance; 2026-06-05 3500 opening balance 2026-06-05"},
 		{"2026-06-05", "25.00", "2026-06-01 4000 opening balance; 2026-06-05 3500 opening balance 2026-06-05"}, // the same export again
-		{"2026-06-10", "80.00", "2026-06-01 2000 opening balance"}, // a payment reversed: the newest part goes first
-		{"2026-06-11", "", "2026-06-01 2000 opening balance"},      // no balance column: what is recorded stays
+		{"2026-06-10", "80.00", "2026-06-01 2000 opening balance"},                                             // a payment reversed: the newest part goes first
+		{"2026-06-11", "", "2026-06-01 2000 opening balance"},                                                  // no balance column: what is recorded stays
 		{"2026-06-12", "100.00", ""},
 		{"2026-06-12", "90.00", "2026-06-12 1000 opening balance"},
 	}
