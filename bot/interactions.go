@@ -1,10 +1,13 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"maps"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -497,7 +500,35 @@ func (b *Bot) submissionAnswer(ctx context.Context, errs map[string]string, firs
 	case collections.ErrorCode(err) == collections.EINTERNAL:
 		b.internal(ctx, "modal submission", err)
 	}
-	return slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlock: collections.ErrorMessage(err)})
+	return slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlock: b.namedPlain(ctx, collections.ErrorMessage(err))})
+}
+
+// mention is a Slack mention in owed's mrkdwn: <@U0DANA>.
+var mention = regexp.MustCompile(`<@([UW][A-Z0-9]{1,20})>`)
+
+// namedPlain writes a refusal for a form's field, which Slack shows as
+// plain text: a mention becomes "@" and the person's name (users.info,
+// asked briefly; their ID when Slack does not answer in time).
+func (b *Bot) namedPlain(ctx context.Context, msg string) string {
+	ids := mention.FindAllStringSubmatch(msg, -1)
+	if len(ids) == 0 {
+		return msg
+	}
+	ctx, cancel := context.WithTimeout(ctx, min(b.opts.CallTimeout, time.Second))
+	defer cancel()
+	names := map[string]string{}
+	for _, m := range ids {
+		if _, done := names[m[1]]; done {
+			continue
+		}
+		names[m[1]] = m[1]
+		if u, err := b.opts.Slack.GetUserInfoContext(ctx, m[1]); err == nil {
+			if n := cmp.Or(strings.TrimSpace(u.RealName), u.Name); n != "" {
+				names[m[1]] = n
+			}
+		}
+	}
+	return mention.ReplaceAllStringFunc(msg, func(s string) string { return "@" + names[s[2:len(s)-1]] })
 }
 
 // submitReject rejects an escalation with the reason given.

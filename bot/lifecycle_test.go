@@ -1,6 +1,8 @@
 package bot_test
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -308,6 +310,23 @@ func TestLifecycle_TheRequesterWithdrawsAndRejectionsGiveAReason(t *testing.T) {
 		}
 		if !hasButton(acme, blocks.ActionEscalate) || !shows(h.refresh(dm), "call them once more first") {
 			t.Errorf("after rejection: alert buttons %v, DM %s", buttons(acme), h.refresh(dm).Blocks)
+		}
+	})
+	t.Run("ARejectionAfterTheWithdrawalSaysWhoWithdrewByName", func(t *testing.T) {
+		escalate(t, h, member, acme, collections.TargetAgency, "one more try")
+		var dm sandbox.Message
+		for _, m := range h.sb.DMs(approver) {
+			if hasButton(m, blocks.ActionReject) {
+				dm = m
+			}
+		}
+		h.click(approver, dm, blocks.ActionReject)
+		modal := h.modal(approver, blocks.CallbackReject)
+		h.click(member, h.refresh(acme), blocks.ActionWithdraw)
+		res := h.submit(approver, modal, sandbox.Values{blocks.BlockRejectReason: {blocks.BlockRejectReason: sandbox.Text("too late")}})
+		// A form's error is plain text in Slack: no <@U…> shows as written.
+		if res.Closed || !slices.Contains(slices.Collect(maps.Values(res.Errors)), "This escalation was already withdrawn by @Dana Member.") {
+			t.Errorf("reject after the withdrawal: %+v", res)
 		}
 	})
 }
