@@ -546,3 +546,35 @@ var reachedByCall = sandbox.Values{
 	blocks.BlockContactOutcome: {blocks.BlockContactOutcome: sandbox.Pick("reached")},
 	blocks.BlockContactNotes:   {blocks.BlockContactNotes: sandbox.Text("spoke to AP")},
 }
+
+// A pending escalation whose case has nothing overdue left (the rest is
+// in dispute) cannot be approved: its requests say so and offer Reject
+// alone, without an "oldest invoice 0 days overdue"; once the dispute is
+// resolved "the customer will pay", Approve comes back.
+func TestRecords_ARequestWithNothingOverdueLeftOffersNoApprove(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	withOwner(h)
+	h.sweep()
+	bluebird := h.alert("Bluebird")
+	escalate(t, h, member, bluebird, collections.TargetLegal, "no answer")
+	dispute(t, h, h.refresh(bluebird), "B-1", "quality")
+	requests := []sandbox.Message{approvalRequest(t, h, bluebird)}
+	requests = append(requests, h.sb.DMs(approver)...)
+	for _, r := range requests {
+		r = h.refresh(r)
+		if hasButton(r, blocks.ActionApprove) || !hasButton(r, blocks.ActionReject) || shows(r, "0 days overdue") || !shows(r, "Nothing is overdue now") {
+			t.Errorf("request with B-1 in dispute: buttons %v, %s", buttons(r), r.Content())
+		}
+	}
+
+	h.click(member, h.refresh(bluebird), blocks.ActionResolveDispute)
+	if res := h.submit(member, h.modal(member, blocks.CallbackResolve), sandbox.Values{
+		blocks.BlockResolveHow: {blocks.BlockResolveHow: sandbox.Pick("pay")},
+	}); !res.Closed {
+		t.Fatalf("resolve: %+v", res)
+	}
+	h.settle()
+	if r := h.refresh(requests[0]); !hasButton(r, blocks.ActionApprove) || !shows(r, "days overdue") {
+		t.Errorf("request once B-1 is chased again: buttons %v, %s", buttons(r), r.Content())
+	}
+}

@@ -14,17 +14,26 @@ import (
 // escalation, posted in the alert's thread and sent to each approver: who
 // asked, the target, the reason and what is overdue, with Approve (confirm
 // first) and Reject buttons carrying the escalation's ref.
+//
+// With nothing overdue any more (what is left is in dispute), there is
+// nothing to escalate: the request says so and offers Reject alone,
+// until something falls overdue again.
 func ApprovalRequest(v collections.CaseView, e collections.Escalation) Message {
 	blocks := approvalBlocks(v, e)
-	blocks = append(blocks, contextBlock("Only an approver other than "+Mention(e.RequestedBy)+" can decide."))
 	ref := EscalationRef{EscalationID: e.ID}.String()
+	reject := button(ActionReject, "Reject", ref)
+	reject.Style = slack.StyleDanger
+	if len(v.Overdue()) == 0 {
+		blocks = append(blocks, contextBlock("Nothing is overdue now, so it cannot be approved unless something falls overdue again."),
+			slack.NewActionBlock(BlockApprovalActions, reject))
+		return message(approvalText(v, e)+" — nothing overdue now", blocks...)
+	}
+	blocks = append(blocks, contextBlock("Only an approver other than "+Mention(e.RequestedBy)+" can decide."))
 	approve := button(ActionApprove, "Approve", ref)
 	approve.Style = slack.StylePrimary
 	approve.Confirm = confirm("Approve the escalation?",
 		"Escalate "+customerLabel(v.Customer)+" to "+e.Target.Label()+". This is recorded with your name.",
 		"Approve", "Not yet")
-	reject := button(ActionReject, "Reject", ref)
-	reject.Style = slack.StyleDanger
 	blocks = append(blocks, slack.NewActionBlock(BlockApprovalActions, approve, reject))
 	return message(approvalText(v, e), blocks...)
 }
@@ -80,7 +89,10 @@ func approvalBlocks(v collections.CaseView, e collections.Escalation) []slack.Bl
 	if o := v.Overdue(); len(o) > 0 {
 		overdue = moneyList(o)
 	}
-	fields := []string{"*Overdue*\n" + overdue, "*Oldest invoice*\n" + days(v.OldestDays) + " overdue"}
+	fields := []string{"*Overdue*\n" + overdue}
+	if len(v.Overdue()) > 0 {
+		fields = append(fields, "*Oldest invoice*\n"+days(v.OldestDays)+" overdue")
+	}
 	if !e.RequestedAt.IsZero() {
 		fields = append(fields, "*Requested*\n"+date(e.RequestedAt))
 	}
