@@ -676,3 +676,48 @@ func TestJourney_SoleApproverCannotEscalate(t *testing.T) {
 		t.Errorf("the approver got %d approval requests, want 1", len(dms))
 	}
 }
+
+// A plan whose missed instalment was partly paid says how much of it was;
+// a plan whose unpaid rest is all in dispute breaks only once the dispute
+// ends in "the customer will pay".
+func TestJourney_APlanMissedInPartOrWithTheRestInDispute(t *testing.T) {
+	agreed := func(t *testing.T) (*harness, sandbox.Message) {
+		h := newHarness(t, harnessOptions{})
+		withOwner(h)
+		h.sweep()
+		acme := h.alert("ACME Corp.")
+		proposePlan(t, h, acme, "2026-06-15") // USD 100.00: 50.00 on 2026-06-15 and 2026-07-15
+		h.click(member, h.refresh(acme), blocks.ActionPlanAgreed)
+		h.settle()
+		return h, acme
+	}
+	t.Run("PartlyPaid", func(t *testing.T) {
+		h, acme := agreed(t)
+		h.importCSV(collections.ImportPayments, "invoice,amount,paid_on,reference\nA-1,30.00,2026-06-10,WIRE-1\n")
+		h.setToday("2026-06-19")
+		if res := h.sweep(); res.Broken != 1 {
+			t.Fatalf("broken = %d, want 1", res.Broken)
+		}
+		if i := lineIndex(h.refresh(acme).Replies, "The payment plan is broken: the USD 50.00 instalment due 2026-06-15 was not paid in full (USD 30.00 of it paid)"); i < 0 {
+			t.Errorf("thread: %q", lastLine(t, h, acme).Text)
+		}
+	})
+	t.Run("TheRestInDispute", func(t *testing.T) {
+		h, acme := agreed(t)
+		dispute(t, h, h.refresh(acme), "A-1", "quality")
+		h.setToday("2026-06-19")
+		if res := h.sweep(); res.Broken != 0 {
+			t.Fatalf("a plan whose rest is in dispute broke")
+		}
+		h.click(member, h.refresh(acme), blocks.ActionResolveDispute)
+		if res := h.submit(member, h.modal(member, blocks.CallbackResolve), sandbox.Values{
+			blocks.BlockResolveHow: {blocks.BlockResolveHow: sandbox.Pick("pay")},
+		}); !res.Closed {
+			t.Fatalf("resolve: %+v", res)
+		}
+		h.settle()
+		if res := h.sweep(); res.Broken != 1 {
+			t.Errorf("broken = %d once A-1 is chased again, want 1", res.Broken)
+		}
+	})
+}

@@ -171,6 +171,22 @@ type PlanCheck struct {
 	DueSoFar  int64       // sum of instalments due by today
 }
 
+// MissedPaid is how much of the missed instalment the payments towards
+// the plan (paid, cumulative) did cover: 0 when none, or none missed.
+func (c PlanCheck) MissedPaid(schedule []Instalment, paid int64) int64 {
+	if c.Missed == nil {
+		return 0
+	}
+	var before int64
+	for i := range schedule {
+		if &schedule[i] == c.Missed {
+			break
+		}
+		before += schedule[i].Amount
+	}
+	return min(max(paid-before, 0), c.Missed.Amount)
+}
+
 // CheckPlan compares payments towards a plan (paid, cumulative) with its
 // schedule as of today: an instalment is met when the cumulative payments
 // cover every instalment up to it; one not met graceDays after its due date

@@ -72,6 +72,8 @@ func actionLine(e collections.AuditEntry) string {
 	case collections.AuditPlanBroken:
 		line := "The payment plan is broken"
 		switch {
+		case d.Missed != nil && d.MissedDue != nil && len(d.Paid) > 0:
+			line += ": the " + d.Missed.String() + " instalment due " + d.MissedDue.String() + " was not paid in full (" + moneyList(d.Paid) + " of it paid)"
 		case d.Missed != nil && d.MissedDue != nil:
 			line += ": the " + d.Missed.String() + " instalment due " + d.MissedDue.String() + " was not paid"
 		case d.MissedDue != nil:

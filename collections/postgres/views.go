@@ -215,9 +215,23 @@ func (s *CaseService) checkPlans(ctx context.Context, pay paymentsToTell, res *c
 		action, status, auditAction := collections.ActCompletePlan, collections.PlanCompleted, collections.AuditPlanCompleted
 		details := collections.AuditDetails{}
 		if !check.Completed {
+			// What the customer has not paid may all be in dispute now:
+			// out of the chase, it breaks no plan.
+			var owed int64
+			if err := s.db.GetContext(ctx, &owed, `SELECT count(*) FROM invoices i
+				WHERE i.customer_id = $1 AND i.currency = $2 AND i.due_on < $3 AND i.paid_minor < i.amount_minor AND NOT `+inDispute,
+				r.CustomerID, plan.Proposal.Currency, asOf); err != nil {
+				return fmt.Errorf("overdue of plan %d: %w", plan.ID, err)
+			}
+			if owed == 0 {
+				continue
+			}
 			action, status, auditAction = collections.ActBreakPlan, collections.PlanBroken, collections.AuditPlanBroken
 			details.Missed = &collections.Money{Minor: check.Missed.Amount, Currency: plan.Proposal.Currency}
 			details.MissedDue = collections.DateOf(check.Missed.DueOn)
+			if part := check.MissedPaid(plan.Schedule, plan.Paid); part > 0 {
+				details.Paid = []collections.Money{{Minor: part, Currency: plan.Proposal.Currency}}
+			}
 		}
 		done := false
 		err = s.db.Transact(ctx, func(tx *sqlx.Tx) error {
