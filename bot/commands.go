@@ -71,7 +71,7 @@ func ephemeral(msg blocks.Message) *slack.Msg {
 func (b *Bot) answerCommand(ctx context.Context, cmd slack.SlashCommand) (blocks.Message, string) {
 	c := ParseCommand(cmd.Text)
 	if c.Query != "" && utf8.RuneCountInString(c.Query) > maxQuery {
-		return blocks.Refusal("That is too long for a customer name. Try `/owed acme`, or `/owed help`."), "bad_input"
+		return blocks.Refusal("That is too long for a customer name. Try /owed acme, or /owed help."), "bad_input"
 	}
 	switch c.Kind {
 	case "help":

@@ -81,7 +81,7 @@ func (b *Bot) tellLate(ctx context.Context, cb *slack.InteractionCallback, answe
 		why = []string{"Something changed while the form was open. Open it again from the alert to see what."}
 	}
 	var customer string
-	if ref, err := blocks.ParseCaseRef(cb.View.PrivateMetadata); err == nil {
+	if ref, err := blocks.ModalCaseRef(cb.View.PrivateMetadata); err == nil {
 		if v, err := b.opts.Cases.FindCaseView(ctx, ref.CaseID, b.today()); err == nil {
 			customer = v.Customer.Name
 		}
@@ -400,7 +400,7 @@ func (b *Bot) handleSubmission(ctx context.Context, cb *slack.InteractionCallbac
 	if answer, ok := b.reminderSubmission(ctx, cb); ok {
 		return answer
 	}
-	ref, err := blocks.ParseCaseRef(cb.View.PrivateMetadata)
+	ref, err := blocks.ModalCaseRef(cb.View.PrivateMetadata)
 	if err != nil {
 		return nil
 	}
@@ -426,7 +426,13 @@ func (b *Bot) handleSubmission(ctx context.Context, cb *slack.InteractionCallbac
 			break
 		}
 		p, perrs := blocks.ParsePlan(state, v, today)
-		if errs = perrs; len(errs) == 0 {
+		if errs = perrs; len(errs) == 0 && !blocks.PlanShowsProposal(cb.View.PrivateMetadata, p, today) {
+			// Nobody proposes a schedule they were not shown.
+			v.Case.Version = ref.Version
+			m := blocks.PlanModalToCheck(v, p, today)
+			return slack.NewUpdateViewSubmissionResponse(&m)
+		}
+		if len(errs) == 0 {
 			_, err = b.opts.Cases.ProposePlan(ctx, actor(cb), ref.CaseID, p)
 		}
 	case blocks.CallbackEscalate:
@@ -550,7 +556,7 @@ func (b *Bot) submitReject(ctx context.Context, cb *slack.InteractionCallback) a
 // previewPlan redraws the payment plan modal when one of its inputs
 // changed, with what keeps the plan from being proposed.
 func (b *Bot) previewPlan(ctx context.Context, cb *slack.InteractionCallback) {
-	ref, err := blocks.ParseCaseRef(cb.View.PrivateMetadata)
+	ref, err := blocks.ModalCaseRef(cb.View.PrivateMetadata)
 	if err != nil || cb.View.State == nil {
 		return
 	}

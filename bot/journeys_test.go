@@ -115,20 +115,57 @@ func TestJourney_SnoozeIsQuietUntilItEnds(t *testing.T) {
 func proposePlan(t testing.TB, h *harness, alert sandbox.Message, firstDue string) {
 	t.Helper()
 	h.click(member, alert, blocks.ActionPlan)
-	modal := h.modal(member, blocks.CallbackPlan)
-	pick := func(v string) map[string]sandbox.Value {
-		return map[string]sandbox.Value{blocks.ActionPlanPreview: {Option: v}}
-	}
-	res := h.submit(member, modal, sandbox.Values{
-		blocks.BlockPlanCurrency:    pick("USD"),
-		blocks.BlockPlanInstalments: pick("2"),
-		blocks.BlockPlanFrequency:   pick("monthly"),
-		blocks.BlockPlanFirstDue:    {blocks.ActionPlanPreview: {Date: firstDue}},
-	})
-	if !res.Closed || len(res.Errors) > 0 {
+	if res := fillPlan(t, h, planFields("USD", "2", "monthly", firstDue, "")); !res.Closed || len(res.Errors) > 0 {
 		t.Fatalf("plan submission: %+v", res)
 	}
 	h.settle()
+}
+
+// planField is one field of the payment plan modal and what is put in it.
+type planField struct {
+	block string
+	value sandbox.Value
+}
+
+// planFields are the plan modal's fields in their order, filled as given
+// (a down payment of "" is left empty).
+func planFields(currency, instalments, frequency, firstDue, down string) []planField {
+	f := []planField{
+		{blocks.BlockPlanCurrency, sandbox.Pick(currency)},
+		{blocks.BlockPlanInstalments, sandbox.Pick(instalments)},
+		{blocks.BlockPlanFrequency, sandbox.Pick(frequency)},
+		{blocks.BlockPlanFirstDue, sandbox.Date(firstDue)},
+	}
+	if down != "" {
+		f = append(f, planField{blocks.BlockPlanDownPayment, sandbox.Text(down)})
+	}
+	return f
+}
+
+// fillPlan fills the payment plan modal open on member's screen as a
+// person does (choosePlan), and submits it.
+func fillPlan(t testing.TB, h *harness, fields []planField) sandbox.SubmitResult {
+	t.Helper()
+	values := choosePlan(t, h, fields)
+	return h.submit(member, h.modal(member, blocks.CallbackPlan), values)
+}
+
+// choosePlan fills fields of the payment plan modal open on member's
+// screen, each in turn (Slack sends each choice, and Enter in the down
+// payment, to owed, which redraws the schedule), and returns them as a
+// submission's values.
+func choosePlan(t testing.TB, h *harness, fields []planField) sandbox.Values {
+	t.Helper()
+	modal := h.modal(member, blocks.CallbackPlan)
+	values := sandbox.Values{}
+	for _, f := range fields {
+		if err := h.sb.ChooseInViewBlock(h.ctx, member, modal.ID, f.block, blocks.ActionPlanPreview, f.value); err != nil {
+			t.Fatalf("%s: %v", f.block, err)
+		}
+		h.bot.Wait() // the schedule is redrawn
+		values[f.block] = map[string]sandbox.Value{blocks.ActionPlanPreview: f.value}
+	}
+	return values
 }
 
 func TestJourney_PaymentPlanAgreedBrokenThenCompleted(t *testing.T) {
@@ -188,6 +225,47 @@ func TestJourney_PaymentPlanAgreedBrokenThenCompleted(t *testing.T) {
 	}
 }
 
+// The plan proposed is the schedule the modal showed: a down payment typed
+// without Enter, or one whose redraw Slack refused (two fields changed at
+// once, the later redraw refused for the view's hash), is not proposed
+// unseen; the modal shows the plan its fields make, and a second submit
+// proposes it.
+func TestJourney_APlanIsProposedOnlyAsItsScheduleWasShown(t *testing.T) {
+	for _, entered := range []bool{false, true} {
+		t.Run(map[bool]string{false: "ADownPaymentTypedWithoutEnter", true: "ARedrawRefusedForTheHash"}[entered], func(t *testing.T) {
+			h := newHarness(t, harnessOptions{})
+			withOwner(h)
+			h.sweep()
+			h.click(member, h.alert("ACME Corp."), blocks.ActionPlan)
+			fields := planFields("USD", "2", "monthly", "2026-06-15", "20.00")
+			choosePlan(t, h, fields[:4]) // the schedule is drawn without a down payment
+			if entered {
+				h.sb.FailNext("views.update", sandbox.SlackError("hash_conflict"))
+				choosePlan(t, h, fields[4:])
+			}
+			values := sandbox.Values{}
+			for _, f := range fields {
+				values[f.block] = map[string]sandbox.Value{blocks.ActionPlanPreview: f.value}
+			}
+
+			res := h.submit(member, h.modal(member, blocks.CallbackPlan), values)
+			if res.Closed || res.ResponseAction != "update" || res.View == nil ||
+				!strings.Contains(res.View.Content(), "Check the schedule") || !strings.Contains(res.View.Content(), "USD 20.00 down") {
+				t.Fatalf("a plan whose schedule was not shown: %+v", res)
+			}
+			if n := h.count(`SELECT count(*) FROM plans`); n != 0 {
+				t.Fatalf("%d plans proposed unseen", n)
+			}
+			if res := h.submit(member, h.modal(member, blocks.CallbackPlan), values); !res.Closed {
+				t.Fatalf("the second submit: %+v", res)
+			}
+			if n := h.count(`SELECT count(*) FROM plans WHERE down_payment_minor = 2000`); n != 1 {
+				t.Errorf("plans with the USD 20.00 down payment: %d, want 1", n)
+			}
+		})
+	}
+}
+
 // A plan counts the payments made from its proposal on: a down payment
 // paid the day the plan was proposed (when it is due), before anyone
 // clicked Customer agreed, is the down payment.
@@ -196,17 +274,8 @@ func TestJourney_ADownPaymentPaidBeforeTheAgreementCounts(t *testing.T) {
 	withOwner(h)
 	h.sweep()
 	acme := h.alert("ACME Corp.")
-	pick := func(v string) map[string]sandbox.Value {
-		return map[string]sandbox.Value{blocks.ActionPlanPreview: {Option: v}}
-	}
 	h.click(member, acme, blocks.ActionPlan)
-	if res := h.submit(member, h.modal(member, blocks.CallbackPlan), sandbox.Values{
-		blocks.BlockPlanCurrency:    pick("USD"),
-		blocks.BlockPlanInstalments: pick("2"),
-		blocks.BlockPlanFrequency:   pick("monthly"),
-		blocks.BlockPlanFirstDue:    {blocks.ActionPlanPreview: {Date: "2026-06-15"}},
-		blocks.BlockPlanDownPayment: {blocks.ActionPlanPreview: sandbox.Text("20.00")},
-	}); !res.Closed || len(res.Errors) > 0 {
+	if res := fillPlan(t, h, planFields("USD", "2", "monthly", "2026-06-15", "20.00")); !res.Closed || len(res.Errors) > 0 {
 		t.Fatalf("plan submission: %+v", res)
 	}
 	h.settle()
@@ -419,7 +488,7 @@ func TestCommand_OwedAnswersHelpfully(t *testing.T) {
 		{"Top", "top", []string{"ACME Corp.", "Bluebird Bakery"}},
 		{"History", "acme history", []string{"ACME Corp."}},
 		{"SQL", "'; DROP TABLE customers; --", []string{"/owed"}},
-		{"FiveKilobytesOfUnicode", strings.Repeat("日本語🙂", 400), []string{"/owed"}},
+		{"FiveKilobytesOfUnicode", strings.Repeat("日本語🙂", 400), []string{"Try /owed acme, or /owed help."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			reply, err := h.sb.SlashCommand(h.ctx, member, channel, "/owed", tc.text)
@@ -434,7 +503,7 @@ func TestCommand_OwedAnswersHelpfully(t *testing.T) {
 					t.Errorf("answer lacks %q: %s", w, reply.Message.Text)
 				}
 			}
-			for _, leak := range []string{"pq:", "SQLSTATE", "panic", "runtime error"} {
+			for _, leak := range []string{"pq:", "SQLSTATE", "panic", "runtime error", "ˋ"} { // ˋ: a backtick of owed's own, escaped as user text
 				if shows(*reply.Message, leak) {
 					t.Errorf("answer leaks %q", leak)
 				}

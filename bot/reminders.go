@@ -113,7 +113,7 @@ func (b *Bot) openReminder(ctx context.Context, cb *slack.InteractionCallback, a
 // redrawReminder rewrites the modal's subject and message from another
 // template, keeping the address typed.
 func (b *Bot) redrawReminder(ctx context.Context, cb *slack.InteractionCallback, act *slack.BlockAction) {
-	ref, err := blocks.ParseCaseRef(cb.View.PrivateMetadata)
+	ref, err := blocks.ModalCaseRef(cb.View.PrivateMetadata)
 	if err != nil || !b.emailOn() {
 		return
 	}
@@ -158,7 +158,7 @@ func (b *Bot) reminderSubmission(ctx context.Context, cb *slack.InteractionCallb
 
 // submitReminder queues the email, or shows why not on the form.
 func (b *Bot) submitReminder(ctx context.Context, cb *slack.InteractionCallback) any {
-	ref, err := blocks.ParseCaseRef(cb.View.PrivateMetadata)
+	ref, err := blocks.ModalCaseRef(cb.View.PrivateMetadata)
 	if err != nil {
 		return nil
 	}

@@ -239,7 +239,7 @@ func checkModal(t *testing.T, what string, v slack.ModalViewRequest) {
 	}
 	pm, _ := m["private_metadata"].(string)
 	k.maxLen("/private_metadata", pm, MaxPrivateMetadata)
-	if _, err := ParseCaseRef(pm); err != nil {
+	if _, err := ModalCaseRef(pm); err != nil {
 		k.addf("/private_metadata", "%v", err)
 	}
 	cb, _ := m["callback_id"].(string)

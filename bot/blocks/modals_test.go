@@ -112,7 +112,7 @@ func TestModals_Golden(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			checkModal(t, tt.name, tt.view)
 			golden(t, tt.name, tt.view)
-			if tt.view.PrivateMetadata != "case:42:3" && tt.view.PrivateMetadata != "case:42:4" {
+			if ref, err := ModalCaseRef(tt.view.PrivateMetadata); err != nil || ref.CaseID != 42 || ref.Version < 3 || ref.Version > 4 {
 				t.Errorf("private_metadata = %q", tt.view.PrivateMetadata)
 			}
 		})
@@ -224,8 +224,14 @@ func sameErrs(got, want map[string]string) bool {
 
 func TestPlanModal_InputsDispatchPreview(t *testing.T) {
 	m := PlanModal(openCase(), DefaultPlan(openCase(), asOf), asOf, nil)
-	if m.CallbackID != CallbackPlan || m.PrivateMetadata != "case:42:3" {
+	if ref, err := ModalCaseRef(m.PrivateMetadata); m.CallbackID != CallbackPlan || err != nil || ref != (CaseRef{CaseID: 42, Version: 3}) {
 		t.Errorf("callback_id %q, private_metadata %q", m.CallbackID, m.PrivateMetadata)
+	}
+	// The metadata names the schedule shown: that of the plan, and no other.
+	if p := DefaultPlan(openCase(), asOf); !PlanShowsProposal(m.PrivateMetadata, p, asOf) {
+		t.Errorf("the modal does not show its own plan")
+	} else if p.Instalments++; PlanShowsProposal(m.PrivateMetadata, p, asOf) {
+		t.Errorf("the modal shows a plan of one more instalment")
 	}
 	in := inputs(m)
 	for _, id := range []string{BlockPlanCurrency, BlockPlanInstalments, BlockPlanFrequency, BlockPlanFirstDue, BlockPlanDownPayment} {

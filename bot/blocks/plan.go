@@ -2,6 +2,7 @@ package blocks
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -145,7 +146,49 @@ func PlanModal(v collections.CaseView, p collections.PlanProposal, today time.Ti
 
 	blocks = append(blocks, sectionID(BlockPlanSchedule, scheduleText(p, today, problems)))
 	blocks = append(blocks, contextBlock("The plan is proposed until the customer agrees: then use *Customer agreed* on the alert."))
-	return modal(CallbackPlan, "Payment plan", "Propose plan", v, blocks...)
+	m := modal(CallbackPlan, "Payment plan", "Propose plan", v, blocks...)
+	m.PrivateMetadata += scheduleMark + scheduleDigest(p, today)
+	return m
+}
+
+// PlanShowsProposal reports whether a submitted payment plan modal, by
+// its private_metadata, showed the schedule of p, the plan its fields
+// propose. It may not: a down payment typed without Enter, or two fields
+// changed at once, whose redraws crossed in Slack (the later one refused
+// for the view's hash).
+func PlanShowsProposal(privateMetadata string, p collections.PlanProposal, today time.Time) bool {
+	_, shown, ok := strings.Cut(privateMetadata, scheduleMark)
+	return !ok || shown == scheduleDigest(p, today)
+}
+
+// scheduleMark parts a plan modal's case ref from the digest of the
+// schedule it shows, in its private_metadata.
+const scheduleMark = "|schedule:"
+
+// scheduleDigest is a digest of what the schedule of p shows.
+func scheduleDigest(p collections.PlanProposal, today time.Time) string {
+	h := fnv.New64a()
+	h.Write([]byte(scheduleText(p, today, nil)))
+	return strconv.FormatUint(h.Sum64(), 36)
+}
+
+// ModalCaseRef reads the case ref of a modal's private_metadata, less
+// what a modal adds after it (the plan's schedule digest).
+func ModalCaseRef(privateMetadata string) (CaseRef, error) {
+	ref, _, _ := strings.Cut(privateMetadata, scheduleMark)
+	return ParseCaseRef(ref)
+}
+
+// PlanModalToCheck is the payment plan modal drawn again for p, saying
+// that the schedule shown before was not the plan its fields propose.
+func PlanModalToCheck(v collections.CaseView, p collections.PlanProposal, today time.Time) slack.ModalViewRequest {
+	m := PlanModal(v, p, today, nil)
+	for _, b := range m.Blocks.BlockSet {
+		if s, ok := b.(*slack.SectionBlock); ok && s.BlockID == BlockPlanSchedule {
+			s.Text.Text = ":warning: *Check the schedule*: it had not caught up with your last change. This is the plan you would propose; submit again to propose it.\n" + s.Text.Text
+		}
+	}
+	return m
 }
 
 // dispatching makes an input block send block_actions when it changes.
