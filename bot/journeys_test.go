@@ -778,13 +778,7 @@ func TestJourney_APlanMissedInPartOrWithTheRestInDispute(t *testing.T) {
 		if res := h.sweep(); res.Broken != 0 {
 			t.Fatalf("a plan whose rest is in dispute broke")
 		}
-		h.click(member, h.refresh(acme), blocks.ActionResolveDispute)
-		if res := h.submit(member, h.modal(member, blocks.CallbackResolve), sandbox.Values{
-			blocks.BlockResolveHow: {blocks.BlockResolveHow: sandbox.Pick("pay")},
-		}); !res.Closed {
-			t.Fatalf("resolve: %+v", res)
-		}
-		h.settle()
+		resolve(t, h, acme, "pay")
 		if res := h.sweep(); res.Broken != 1 {
 			t.Errorf("broken = %d once A-1 is chased again, want 1", res.Broken)
 		}

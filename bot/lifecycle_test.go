@@ -88,6 +88,18 @@ func TestLifecycle_EscalatingACaseWithNothingOverdueIsRefused(t *testing.T) {
 
 // escalatedAcme sweeps the journey's ledger and has by escalate ACME
 // Corp.'s alert; it returns the alert.
+// pendingRequestDM is the newest approval request in a member's DMs that
+// still waits for a decision.
+func pendingRequestDM(h *harness, user string) sandbox.Message {
+	var dm sandbox.Message
+	for _, m := range h.sb.DMs(user) {
+		if hasButton(m, blocks.ActionReject) {
+			dm = m
+		}
+	}
+	return dm
+}
+
 func escalatedAcme(t *testing.T, h *harness, by string, target collections.EscalationTarget, reason string) sandbox.Message {
 	t.Helper()
 	h.importCSV(collections.ImportInvoices, journeyInvoices)
@@ -290,12 +302,7 @@ func TestLifecycle_TheRequesterWithdrawsAndRejectionsGiveAReason(t *testing.T) {
 	})
 	t.Run("RejectAsksForAReasonShownInTheThread", func(t *testing.T) {
 		escalate(t, h, member, acme, collections.TargetAgency, "still no answer")
-		var dm sandbox.Message
-		for _, m := range h.sb.DMs(approver) {
-			if hasButton(m, blocks.ActionReject) {
-				dm = m
-			}
-		}
+		dm := pendingRequestDM(h, approver)
 		h.click(approver, dm, blocks.ActionReject)
 		modal := h.modal(approver, blocks.CallbackReject)
 		res := h.submit(approver, modal, sandbox.Values{blocks.BlockRejectReason: {blocks.BlockRejectReason: sandbox.Text("call them once more first")}})
@@ -314,12 +321,7 @@ func TestLifecycle_TheRequesterWithdrawsAndRejectionsGiveAReason(t *testing.T) {
 	})
 	t.Run("ARejectionAfterTheWithdrawalSaysWhoWithdrewByName", func(t *testing.T) {
 		escalate(t, h, member, acme, collections.TargetAgency, "one more try")
-		var dm sandbox.Message
-		for _, m := range h.sb.DMs(approver) {
-			if hasButton(m, blocks.ActionReject) {
-				dm = m
-			}
-		}
+		dm := pendingRequestDM(h, approver)
 		h.click(approver, dm, blocks.ActionReject)
 		modal := h.modal(approver, blocks.CallbackReject)
 		h.click(member, h.refresh(acme), blocks.ActionWithdraw)

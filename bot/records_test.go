@@ -228,6 +228,18 @@ func dispute(t *testing.T, h *harness, alert sandbox.Message, number, reason str
 	h.settle()
 }
 
+// resolve resolves the disputes of an alert's case: "pay" or "credit".
+func resolve(t *testing.T, h *harness, alert sandbox.Message, how string) {
+	t.Helper()
+	h.click(member, h.refresh(alert), blocks.ActionResolveDispute)
+	if res := h.submit(member, h.modal(member, blocks.CallbackResolve), sandbox.Values{
+		blocks.BlockResolveHow: {blocks.BlockResolveHow: sandbox.Pick(how)},
+	}); !res.Closed {
+		t.Fatalf("resolve: %+v", res)
+	}
+	h.settle()
+}
+
 // An invoice in dispute that the customer then pays in full is out of
 // the dispute too: nothing is left to chase or to resolve, and a case
 // paid in full settles.
@@ -397,13 +409,7 @@ func TestRecords_ADisputeIsNotToldAgainAsAPayment(t *testing.T) {
 	acme := h.alert("ACME Corp.")
 	dispute(t, h, acme, "A-1", "pricing")
 	h.sweep()
-	h.click(member, h.refresh(acme), blocks.ActionResolveDispute)
-	if res := h.submit(member, h.modal(member, blocks.CallbackResolve), sandbox.Values{
-		blocks.BlockResolveHow: {blocks.BlockResolveHow: sandbox.Pick("pay")},
-	}); !res.Closed {
-		t.Fatalf("resolve: %+v", res)
-	}
-	h.settle()
+	resolve(t, h, acme, "pay")
 	h.sweep()
 	if n := h.count(`SELECT count(*) FROM audit_log WHERE action = 'payment_received'`); n != 0 {
 		t.Errorf("the sweeps told %d payments, and none came", n)
@@ -425,13 +431,7 @@ func TestRecords_ACreditNoteForLessBringsTheRestBack(t *testing.T) {
 	h.sweep()
 	bluebird := h.alert("Bluebird")
 	dispute(t, h, bluebird, "B-1", "pricing")
-	h.click(member, h.refresh(bluebird), blocks.ActionResolveDispute)
-	if res := h.submit(member, h.modal(member, blocks.CallbackResolve), sandbox.Values{
-		blocks.BlockResolveHow: {blocks.BlockResolveHow: sandbox.Pick("credit")},
-	}); !res.Closed {
-		t.Fatalf("resolve: %+v", res)
-	}
-	h.settle()
+	resolve(t, h, bluebird, "credit")
 	if got := h.refresh(bluebird); hasButton(got, blocks.ActionEscalate) {
 		t.Fatalf("Bluebird with a credit agreed on its one invoice: buttons %v", buttons(got))
 	}
@@ -567,13 +567,7 @@ func TestRecords_ARequestWithNothingOverdueLeftOffersNoApprove(t *testing.T) {
 		}
 	}
 
-	h.click(member, h.refresh(bluebird), blocks.ActionResolveDispute)
-	if res := h.submit(member, h.modal(member, blocks.CallbackResolve), sandbox.Values{
-		blocks.BlockResolveHow: {blocks.BlockResolveHow: sandbox.Pick("pay")},
-	}); !res.Closed {
-		t.Fatalf("resolve: %+v", res)
-	}
-	h.settle()
+	resolve(t, h, bluebird, "pay")
 	if r := h.refresh(requests[0]); !hasButton(r, blocks.ActionApprove) || !shows(r, "days overdue") {
 		t.Errorf("request once B-1 is chased again: buttons %v, %s", buttons(r), r.Content())
 	}
