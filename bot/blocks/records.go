@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -199,18 +200,30 @@ func DisputeModal(v collections.CaseView) slack.ModalViewRequest {
 	note.MaxLength = collections.MaxNoteRunes
 	return modal(CallbackDispute, "Dispute", "Put in dispute", v,
 		section(modalIntro(v)+"\nDisputed invoices leave the overdue total, the stages and the escalations until the dispute is resolved."),
-		input(BlockDisputeInvoices, "Invoices in dispute", "", false, pick),
+		input(BlockDisputeInvoices, "Invoices in dispute", moreThanListed(len(v.Invoices), "put in dispute"), false, pick),
 		input(BlockDisputeReason, "Reason", "", false, reason),
 		input(BlockDisputeNote, "Note", "Optional. Kept in the history.", true, note),
 	)
 }
 
+// maxListed is the most options a Slack select lists.
+const maxListed = 100
+
+// moreThanListed is the hint of a list of n invoices cut to the first
+// maxListed, or "" when none is left out.
+func moreThanListed(n int, done string) string {
+	if n <= maxListed {
+		return ""
+	}
+	return fmt.Sprintf("Lists the first %d of %d invoices (Slack shows at most %d); the others are listed once these are %s.", maxListed, n, maxListed, done)
+}
+
 // invoiceOptions lists invoices as options (Slack allows 100): "INV-1001 ·
 // due 2026-05-01 · USD 75.50", valued by invoice ID.
 func invoiceOptions(invs []collections.OpenInvoice) []*slack.OptionBlockObject {
-	opts := make([]*slack.OptionBlockObject, 0, min(len(invs), 100))
+	opts := make([]*slack.OptionBlockObject, 0, min(len(invs), maxListed))
 	for i, in := range invs {
-		if i == 100 {
+		if i == maxListed {
 			break
 		}
 		label := truncate(in.Number, 30) + " · due " + date(in.DueOn) + " · " + collections.Money{Minor: in.Balance, Currency: in.Currency}.String()
@@ -267,7 +280,7 @@ func ResolveModal(v collections.CaseView) slack.ModalViewRequest {
 	how := slack.NewRadioButtonsBlockElement(BlockResolveHow, hows...)
 	return modal(CallbackResolve, "Resolve dispute", "Resolve", v,
 		section(customerLabel(v.Customer)+" has "+plural(len(v.Disputed), "invoice", "invoices")+" in dispute."),
-		input(BlockResolveInvoices, "Invoices", "", false, pick),
+		input(BlockResolveInvoices, "Invoices", moreThanListed(len(v.Disputed), "resolved"), false, pick),
 		input(BlockResolveHow, "How it ends", "", false, how),
 	)
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slack-go/slack"
+
 	"github.com/owedhq/owed/collections"
 )
 
@@ -89,5 +91,27 @@ func TestParseContact_AFollowUpOnlyWhereTheCaseCanWaitForOne(t *testing.T) {
 	}), v, asOf)
 	if !strings.Contains(errs[BlockContactFollowUp], "on an active payment plan") {
 		t.Errorf("errs = %q", errs)
+	}
+}
+
+// Slack lists at most 100 options: a Dispute or Resolve list of more says
+// it shows the first 100 and when the others come; one of 100 says
+// nothing.
+func TestDisputeModal_AListCutTo100SaysSo(t *testing.T) {
+	v := hugeCase(collections.CaseOpen) // 500 overdue invoices
+	in := inputs(DisputeModal(v))[BlockDisputeInvoices]
+	if in.Hint == nil || in.Hint.Text != "Lists the first 100 of 500 invoices (Slack shows at most 100); the others are listed once these are put in dispute." {
+		t.Errorf("hint = %+v", in.Hint)
+	}
+	if n := len(in.Element.(*slack.MultiSelectBlockElement).Options); n != 100 {
+		t.Errorf("%d options, want 100", n)
+	}
+	v.Disputed = v.Invoices[:101]
+	if in := inputs(ResolveModal(v))[BlockResolveInvoices]; in.Hint == nil || !strings.Contains(in.Hint.Text, "first 100 of 101 invoices") {
+		t.Errorf("resolve hint = %+v", in.Hint)
+	}
+	v.Invoices = v.Invoices[:100]
+	if in := inputs(DisputeModal(v))[BlockDisputeInvoices]; in.Hint != nil && in.Hint.Text != "" {
+		t.Errorf("a list of 100 has the hint %q", in.Hint.Text)
 	}
 }
