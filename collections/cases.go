@@ -97,6 +97,11 @@ func StageFor(daysOverdue int, stages []int) int {
 // SnoozeChoices are the snooze lengths offered, in days.
 var SnoozeChoices = []int{1, 3, 7, 14}
 
+// MaxSnoozeDays is the longest a case may be snoozed until a date: a
+// year. A later date is most often a typo (2062 for 2026), which would
+// keep the case quiet for good.
+const MaxSnoozeDays = 366
+
 // EscalationTarget is where an escalation sends the debt.
 type EscalationTarget string
 

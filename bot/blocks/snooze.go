@@ -67,6 +67,8 @@ func ParseSnooze(state *slack.ViewState, today time.Time) (until time.Time, reas
 			errs[BlockSnoozeUntil] = "Pick the date to snooze until."
 		case !picked.After(today):
 			errs[BlockSnoozeUntil] = "Pick a date after today."
+		case collections.DaysBetween(today, picked) > collections.MaxSnoozeDays:
+			errs[BlockSnoozeUntil] = "Pick a date within a year, by " + date(today.AddDate(0, 0, collections.MaxSnoozeDays)) + "."
 		default:
 			until = picked
 		}
