@@ -454,8 +454,9 @@ SELECT i.id, s.amount_minor - s.balance_minor, $1::date, '` + OpeningBalanceRefe
 // customers of the file: by ref (as matchInvoiceCustomers does), then by
 // normalised name, else a new customer (one per normalised name, named as
 // on the first line that names it). It returns each one's place in the batch (from 1), its
-// customer and whether that is new. Customers created by earlier batches
-// are found by name.
+// customer, whether that is new, and why it is ambiguous, if it is (see
+// ambiguousCustomer). Customers created by earlier batches are found by
+// name.
 const resolveCustomerBatch = `
 WITH batch AS (
     SELECT b.n, b.customer, b.customer_key, b.first_line,
@@ -470,8 +471,26 @@ WITH batch AS (
      ORDER BY customer_key, first_line
     RETURNING id, search_name
 )
-SELECT b.n, coalesce(b.customer_id, c.id), c.id IS NOT NULL
+SELECT b.n, coalesce(b.customer_id, c.id), c.id IS NOT NULL,
+       (SELECT ` + ambiguousCustomer + ` FROM customers x JOIN customers y ON y.search_name = b.customer_key AND y.id <> x.id
+         WHERE x.id = b.customer_id) AS ambiguity
   FROM batch b LEFT JOIN created c ON b.customer_id IS NULL AND c.search_name = b.customer_key`
+
+// ambiguousCustomer says why a customer cell (b.customer) that is the ref
+// of one customer (x) and the name of another (y) names neither for sure:
+// read as the ref, the invoices would go to x without a word.
+const ambiguousCustomer = `format('"%s" is the ref of %s and the name of %s%s; write the ref of the one you mean',
+	b.customer, x.name, y.name, coalesce(' (ref ' || y.ref || ')', ', which has no ref: give it one in a customers file'))`
+
+// ambiguousStagedCustomers finds the staged customers (as b) matched by
+// ref whose cell is the name of another customer, with the line each is
+// first named on.
+const ambiguousStagedCustomers = `
+SELECT b.first_line, ` + ambiguousCustomer + `
+  FROM stage_invoice_customers b
+  JOIN customers x ON x.id = b.customer_id
+  JOIN customers y ON y.search_name = b.customer_key AND y.id <> x.id
+ ORDER BY b.first_line`
 
 // matchInvoiceCustomers matches each distinct customer of the file, staged
 // in stage_invoice_customers, by ref, then by normalised name. A customer
@@ -605,6 +624,9 @@ type invoiceFile struct {
 	fresh    bool      // the ledger had no customers: each normalised name is a new one
 	openings int       // valid rows with a balance below the amount
 	staged   bool      // the rows are in stage_invoices
+	// ambiguous are the problems of customer cells that are one
+	// customer's ref and another's name, found as customers are resolved.
+	ambiguous []collections.Problem
 }
 
 // customerBatch is a batch of distinct customers of a file, as written, in
@@ -729,6 +751,9 @@ func (f *invoiceFile) read(ctx context.Context) (n int, err error) {
 		if rerr := resolver.close(); err == nil {
 			err = rerr // the database's, not the file's
 		}
+		for _, p := range f.ambiguous {
+			f.imp.problems.Add(p)
+		}
 		return n, err
 	}
 	var batches []customerBatch
@@ -773,6 +798,16 @@ func (f *invoiceFile) resolveStaged(ctx context.Context, batches []customerBatch
 	}
 	if _, err := f.imp.tx.ExecContext(ctx, matchInvoiceCustomers); err != nil {
 		return fmt.Errorf("match customers: %w", err)
+	}
+	var ambiguous []struct {
+		Line    int    `db:"first_line"`
+		Message string `db:"format"`
+	}
+	if err := f.imp.tx.SelectContext(ctx, &ambiguous, ambiguousStagedCustomers); err != nil {
+		return fmt.Errorf("match customers: %w", err)
+	}
+	for _, a := range ambiguous {
+		f.imp.problems.Add(collections.Problem{File: f.imp.opts.File, Line: a.Line, Column: f.imp.rows.Header("customer"), Message: a.Message})
 	}
 	if err := f.imp.tx.GetContext(ctx, &f.created, createInvoiceCustomers); err != nil {
 		return fmt.Errorf("create customers: %w", err)
@@ -911,8 +946,13 @@ func (f *invoiceFile) resolve(ctx context.Context, b customerBatch) error {
 		}
 		var n int
 		var isNew bool
-		if err := rows.Scan(&n, &id, &isNew); err != nil {
+		var ambiguity sql.NullString
+		if err := rows.Scan(&n, &id, &isNew, &ambiguity); err != nil {
 			return fmt.Errorf("resolve customers: %w", err)
+		}
+		if ambiguity.Valid {
+			f.ambiguous = append(f.ambiguous, collections.Problem{File: f.imp.opts.File, Line: int(b.lines[n-1]),
+				Column: f.imp.rows.Header("customer"), Message: ambiguity.String})
 		}
 		ids[n-1] = id
 		if isNew {

@@ -745,3 +745,26 @@ func TestImport_ABalanceLoweredLaterIsPaidOnTheDayOfItsImport(t *testing.T) {
 		t.Errorf("the invoice records %d paid (%v), want 1000", paid, err)
 	}
 }
+
+// TestImport_ACustomerCellThatIsOneRefAndAnotherNameIsAProblem: "Blue" is
+// the ref of Bluebird and the name of Blue. Read as the ref, Blue's
+// invoices would go to Bluebird without a word: the line is a problem,
+// into a ledger with invoices or without. A ref that is its own
+// customer's name is no problem.
+func TestImport_ACustomerCellThatIsOneRefAndAnotherNameIsAProblem(t *testing.T) {
+	for _, withInvoices := range []bool{false, true} {
+		t.Run(map[bool]string{false: "FirstInvoices", true: "IntoALedgerWithInvoices"}[withInvoices], func(t *testing.T) {
+			db := dbtest.New(t)
+			importCSV(t, db, collections.ImportCustomers, "name,ref\nBlue,B-1\nBluebird,BLUE\nACME,acme\n")
+			if withInvoices {
+				importCSV(t, db, collections.ImportInvoices, invoiceHeader+"X-1,Bluebird,USD,1.00,2026-03-01,2026-04-01\n")
+			}
+			_, err := importBody(db, collections.ImportInvoices, "inv.csv", invoiceHeader+
+				"BB-1,Blue,USD,1.00,2026-03-01,2026-04-01\n"+
+				"BB-2,B-1,USD,1.00,2026-03-01,2026-04-01\n"+
+				"A-1,ACME,USD,1.00,2026-03-01,2026-04-01\n")
+			expectProblems(t, problemsOf(t, err), [2]string{"inv.csv:2: customer:",
+				`"Blue" is the ref of Bluebird and the name of Blue (ref B-1); write the ref of the one you mean`})
+		})
+	}
+}
