@@ -325,6 +325,7 @@ func TestLifecycle_TheRequesterWithdrawsAndRejectionsGiveAReason(t *testing.T) {
 		h.click(approver, dm, blocks.ActionReject)
 		modal := h.modal(approver, blocks.CallbackReject)
 		h.click(member, h.refresh(acme), blocks.ActionWithdraw)
+		h.settle() // the withdrawal is applied after Slack has its answer
 		res := h.submit(approver, modal, sandbox.Values{blocks.BlockRejectReason: {blocks.BlockRejectReason: sandbox.Text("too late")}})
 		// A form's error is plain text in Slack: no <@U…> shows as written.
 		if res.Closed || !slices.Contains(slices.Collect(maps.Values(res.Errors)), "This escalation was already withdrawn by @Dana Member.") {
