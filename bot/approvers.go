@@ -104,6 +104,19 @@ func (a *approvers) contains(ctx context.Context, user string) (bool, error) {
 // ids returns the configured approver user and group IDs.
 func (a *approvers) ids() []string { return append(append([]string(nil), a.users...), a.groups...) }
 
+// learnActor remembers, in the background and once a run, the name of a
+// person whose action a thread line tells (a Slack user ID; owed's own
+// actions aside), so that the command line's history names them.
+func (b *Bot) learnActor(ctx context.Context, id string) {
+	if len(id) < 2 || (id[0] != 'U' && id[0] != 'W') {
+		return
+	}
+	if _, seen := b.learnt.LoadOrStore(id, true); seen {
+		return
+	}
+	b.afterAck(ctx, func(ctx context.Context) { b.learnUser(ctx, id) })
+}
+
 // learnUser looks up a Slack user's name (users.info) and remembers it,
 // so that the command line can name account owners. A failure only
 // leaves the name unknown: mentions in Slack show it anyway.

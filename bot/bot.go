@@ -84,6 +84,7 @@ type Bot struct {
 	known  chan struct{} // closed when teamID is set (TeamID, or Start)
 
 	inflight sync.WaitGroup // work continuing after an ack
+	learnt   sync.Map       // Slack user ID → true: people whose names were looked up this run
 }
 
 // New returns a Bot.

@@ -604,3 +604,18 @@ func TestLifecycle_AnApproverSlackCannotReachDoesNotHoldUpTheOthers(t *testing.T
 		t.Errorf("last thread line = %q, want the approval", line.Text)
 	}
 }
+
+// The people a thread line tells of (here an approver who is no account
+// owner) are named in the command line's history: owed learns their
+// names from Slack.
+func TestLifecycle_ThePeopleWhoActAreNamedForTheCommandLine(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	acme := escalatedAcme(t, h, member, collections.TargetAgency, "three reminders ignored")
+	h.click(approver, approvalRequest(t, h, acme), blocks.ActionApprove)
+	h.settle()
+	for id, name := range map[string]string{member: "Dana Member", approver: "Casey CFO"} {
+		if n := h.count(`SELECT count(*) FROM slack_users WHERE id = $1 AND name = $2`, id, name); n != 1 {
+			t.Errorf("owed has not learnt that %s is %s", id, name)
+		}
+	}
+}

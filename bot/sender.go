@@ -645,6 +645,9 @@ func (s *sender) send(ctx context.Context, a *attempt) error {
 			msg: blocks.Message{Text: line, Blocks: []slack.Block{
 				// verbatim: URLs and #channels that people typed stay text.
 				slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, line, false, true), nil, nil)}}})
+		if err == nil {
+			b.learnActor(ctx, entry.Actor)
+		}
 		return err
 	case collections.OutboxApproval:
 		return s.sendApproval(ctx, a, v)
