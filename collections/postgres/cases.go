@@ -225,29 +225,13 @@ func (s *CaseService) OpenCase(ctx context.Context, customerID int64, channelID 
 	}
 	var c collections.Case
 	err := s.db.Transact(ctx, func(tx *sqlx.Tx) error {
-		// A case opened from a click is at the stage its oldest overdue
-		// invoice has reached, as one a sweep opens.
-		var oldest sql.NullTime
-		if err := tx.GetContext(ctx, &oldest, `SELECT min(i.due_on) FROM invoices i
-			WHERE i.customer_id = $1 AND i.due_on < $2 AND i.paid_minor < i.amount_minor AND NOT `+inDispute, customerID, s.today()); err != nil {
-			return fmt.Errorf("oldest overdue of customer %d: %w", customerID, err)
-		}
-		stage := 0
-		if oldest.Valid {
-			stage = collections.StageFor(collections.DaysBetween(oldest.Time, s.today()), s.stages)
-		}
-		id, err := insertCase(ctx, tx, customerID, stage, channelID)
+		id, err := insertCase(ctx, tx, customerID, 0, channelID)
 		if err != nil {
 			return err
 		}
 		if id != 0 {
 			if err := s.showOverdueNow(ctx, tx, id, customerID); err != nil {
 				return err
-			}
-			if stage > 0 {
-				if _, err := markStage(ctx, tx, id, stage); err != nil {
-					return err
-				}
 			}
 		}
 		var r caseRow

@@ -410,29 +410,3 @@ func TestFindCaseView_ShowsTheLastFiveActionsNewestFirst(t *testing.T) {
 		t.Errorf("newest action's details = %+v, want the last snooze's", d)
 	}
 }
-
-// TestOpenCase_AtTheStageItsOldestInvoiceReached: a case opened from a
-// click (a /owed answer) is at the stage its customer's oldest overdue
-// invoice has reached, as a case a sweep opens; the next sweep alerts no
-// stage again.
-func TestOpenCase_AtTheStageItsOldestInvoiceReached(t *testing.T) {
-	ctx := context.Background()
-	db, cs := newCases(t) // today 2026-06-01; Bluebird's B-1 fell due on 2026-05-25
-	c, err := cs.OpenCase(ctx, customerID(t, db, "Bluebird"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Stage != 7 {
-		t.Errorf("stage %d, want 7 (7 days overdue)", c.Stage)
-	}
-	res, err := cs.Sweep(ctx, date("2026-06-01"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := count(t, db, `SELECT count(*) FROM case_alerts WHERE case_id = $1`, c.ID); n != 1 {
-		t.Errorf("%d stage alerts recorded for the case, want 1 (%+v)", n, res)
-	}
-	if n := count(t, db, `SELECT count(*) FROM audit_log WHERE case_id = $1 AND action = $2`, c.ID, collections.AuditAlerted); n != 0 {
-		t.Errorf("the sweep alerted the case opened at its stage again")
-	}
-}
