@@ -28,6 +28,9 @@ const (
 	WithdrawnPaidOrDisputed Withdrawal = "paid_or_disputed" // each invoice it covers was paid or put in dispute
 	WithdrawnFellDue        Withdrawal = "fell_due"         // courtesy: every invoice it covers fell due
 	WithdrawnPaidOrFellDue  Withdrawal = "paid_or_fell_due" // courtesy: each invoice it covers was paid or fell due
+	// WithdrawnQuiet: owed wrote it itself (auto), and its case went quiet
+	// (snoozed, promised, on a plan, escalated…) before it could leave.
+	WithdrawnQuiet Withdrawal = "quiet"
 )
 
 // CoveredInvoice is where an invoice an email covers stands when the

@@ -284,6 +284,8 @@ func withdrawalWords(w collections.Withdrawal) string {
 		return "every invoice it covers fell due before it could leave, so a courtesy reminder no longer fit."
 	case collections.WithdrawnPaidOrFellDue:
 		return "every invoice it covers was paid or fell due before it could leave."
+	case collections.WithdrawnQuiet:
+		return "the case went quiet before it could leave, and owed sends nothing of its own while a case is quiet."
 	}
 	return "what it said was no longer true when it was to leave."
 }

@@ -428,12 +428,15 @@ func (s *EmailService) ClaimEmail(ctx context.Context, lease time.Duration) (*co
 		e = nil
 		for {
 			var due struct {
-				ID       int64  `db:"id"`
-				Template string `db:"template"`
-				Timezone string `db:"timezone"`
+				ID         int64  `db:"id"`
+				Template   string `db:"template"`
+				Timezone   string `db:"timezone"`
+				SentBy     string `db:"sent_by"`
+				CaseStatus string `db:"case_status"`
 			}
 			err := tx.GetContext(ctx, &due, `
-				SELECT e.id, e.template, coalesce(c.timezone, '') AS timezone FROM emails e JOIN customers c ON c.id = e.customer_id
+				SELECT e.id, e.template, coalesce(c.timezone, '') AS timezone, e.sent_by, coalesce(k.status, '') AS case_status
+				  FROM emails e JOIN customers c ON c.id = e.customer_id LEFT JOIN cases k ON k.id = e.case_id
 				 WHERE e.status = 'queued' AND e.not_before <= now()
 				 ORDER BY e.not_before, e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED`)
 			if noRows(err) {
@@ -451,6 +454,9 @@ func (s *EmailService) ClaimEmail(ctx context.Context, lease time.Duration) (*co
 			why, err := withdrawalOf(ctx, tx, due.ID, due.Template, collections.DateIn(now, loc))
 			if err != nil {
 				return err
+			}
+			if why == "" && due.SentBy == collections.SystemActor && collections.CaseStatus(due.CaseStatus).Quiet() {
+				why = collections.WithdrawnQuiet // what owed decided alone, it takes back
 			}
 			if why != "" {
 				if err := withdrawEmail(ctx, tx, due.ID, why); err != nil {

@@ -459,3 +459,53 @@ func TestClaimEmail_AnEmailFromItsTemplateIsWrittenAgainAsItLeaves(t *testing.T)
 func sameIDs(a, b []int64) bool {
 	return slices.Equal(a, b)
 }
+
+// TestClaimEmail_OwedsOwnEmailToACaseGoneQuietIsWithdrawn: in auto, the
+// stage email owed queued on Friday evening for Monday's send window is
+// withdrawn if the case went quiet meanwhile (here snoozed): owed sends
+// nothing of its own to a quiet case. A reminder a person sent anyway
+// to the snoozed case still leaves.
+func TestClaimEmail_OwedsOwnEmailToACaseGoneQuietIsWithdrawn(t *testing.T) {
+	ctx := context.Background()
+	db, cs, c := acmeCaseWith(t, "")
+	if _, err := db.ExecContext(ctx, `UPDATE customers SET email = 'ap@acme.example' WHERE name = 'Acme'`); err != nil {
+		t.Fatal(err)
+	}
+	now := fridayEvening
+	emails := clockedEmails(t, db, collections.RemindersAuto, officeHours(t), &now)
+	res, err := emails.SweepReminders(ctx, date("2026-06-05"))
+	if err != nil || res.StageMail == 0 {
+		t.Fatalf("the sweep: %+v, %v; want Acme's stage email", res, err)
+	}
+	dana := collections.Actor{UserID: "U0DANA", Name: "Dana"}
+	if _, err := cs.Snooze(ctx, dana, c.ID, date("2026-06-20"), "waiting for their PO"); err != nil {
+		t.Fatal(err)
+	}
+	byHand, err := emails.QueueReminder(ctx, dana, c.ID, collections.ReminderRequest{To: "ap@acme.example",
+		Template: collections.TemplateReminder, Subject: "Your invoices", Text: "Please pay.", SendAnyway: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	now = mondayMorning
+	claimed, err := emails.ClaimEmail(ctx, time.Minute)
+	if err != nil || claimed == nil || claimed.ID != byHand.ID {
+		t.Fatalf("claimed %+v, %v; want Dana's reminder, sent anyway", claimed, err)
+	}
+	list, err := emails.CustomerEmails(ctx, c.CustomerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withdrawn := 0
+	for _, e := range list {
+		if e.SentBy == collections.SystemActor {
+			if e.Status != collections.EmailWithdrawn || e.Withdrawal != collections.WithdrawnQuiet {
+				t.Errorf("owed's %s email: %s (%s), want withdrawn: quiet", e.Template, e.Status, e.Withdrawal)
+			}
+			withdrawn++
+		}
+	}
+	if withdrawn == 0 {
+		t.Errorf("no email of owed's own among %+v", list)
+	}
+}
