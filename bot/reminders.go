@@ -122,13 +122,13 @@ func (b *Bot) redrawReminder(ctx context.Context, cb *slack.InteractionCallback,
 		return
 	}
 	in, _ := blocks.ParseReminder(cb.View.State)
+	v.Case.Version = ref.Version // keep the version the modal was opened at
 	f, err := b.reminderForm(ctx, v, act.SelectedOption.Value, in.To, b.personName(ctx, cb))
 	if err != nil {
 		b.log.WarnContext(ctx, "could not redraw the reminder", "error", err)
 		return
 	}
-	m := blocks.ReminderModal(f)
-	m.PrivateMetadata = cb.View.PrivateMetadata
+	m := blocks.ReminderModal(f) // and the new template's draft
 	if _, err := b.opts.Slack.UpdateViewContext(ctx, m, "", cb.View.Hash, cb.View.ID); err != nil {
 		b.log.WarnContext(ctx, "could not redraw the reminder", "error", err)
 	}
@@ -169,7 +169,8 @@ func (b *Bot) submitReminder(ctx context.Context, cb *slack.InteractionCallback)
 	a := actor(cb)
 	a.Name = b.personName(ctx, cb)
 	_, err = b.opts.Emails.QueueReminder(ctx, a, ref.CaseID, collections.ReminderRequest{
-		To: in.To, Template: in.Template, Subject: in.Subject, Text: in.Message, SendAnyway: in.SendAnyway})
+		To: in.To, Template: in.Template, Subject: in.Subject, Text: in.Message, SendAnyway: in.SendAnyway,
+		AsPrefilled: blocks.ReminderAsPrefilled(cb.View.PrivateMetadata, in.Subject, in.Message)})
 	if err == nil {
 		return nil
 	}

@@ -669,3 +669,28 @@ func TestSendReminder_ATemplateWithNothingToCoverOffersNoEmail(t *testing.T) {
 		t.Errorf("%d emails queued", n)
 	}
 }
+
+// A Send reminder form left as prefilled sends the template's email as
+// the ledger stands when it is sent: what was paid while the form was
+// open is not asked for again.
+func TestSendReminder_PaidWhileTheFormWasOpen(t *testing.T) {
+	h := newMailHarness(t, collections.RemindersApprove)
+	h.importCSV(collections.ImportInvoices, journeyInvoices)
+	h.sweep()
+	h.click(member, h.alert("ACME Corp."), blocks.ActionSendReminder)
+	modal := h.modal(member, blocks.CallbackReminder)
+	if !strings.Contains(string(modal.Blocks), "EUR 50.00") {
+		t.Fatalf("the form does not show A-2: %s", modal.Blocks)
+	}
+	h.importCSV(collections.ImportPayments, "invoice,amount,paid_on,reference\nA-1,40.00,2026-06-01,P-1\nA-2,50.00,2026-06-01,P-2\n")
+	if res := h.submit(member, modal, sandbox.Values{}); !res.Closed {
+		t.Fatalf("send: %+v", res)
+	}
+	got := h.mailbox(1)[0]
+	if !strings.Contains(got.Text, "USD 60.00") || strings.Contains(got.Text, "A-2") || strings.Contains(got.Text, "EUR") || strings.Contains(got.Text, "USD 100.00") {
+		t.Errorf("the email asks for what was paid while the form was open:\n%s", got.Text)
+	}
+	if !strings.Contains(got.HTML, "USD 60.00") {
+		t.Errorf("the HTML is not the template's, as of now:\n%s", got.HTML)
+	}
+}

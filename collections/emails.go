@@ -132,6 +132,9 @@ type ReminderRequest struct {
 	Text       string
 	InvoiceIDs []int64
 	SendAnyway bool
+	// AsPrefilled: the subject and message are those the form was
+	// prefilled with; the email is the template's, written as of now.
+	AsPrefilled bool
 }
 
 // ReminderBatch is one sweep's courtesy reminders and the channel message

@@ -173,9 +173,10 @@ func scheduleDigest(p collections.PlanProposal, today time.Time) string {
 }
 
 // ModalCaseRef reads the case ref of a modal's private_metadata, less
-// what a modal adds after it (the plan's schedule digest).
+// what a modal adds after a "|" (the digest of the plan's schedule, or
+// of a reminder's prefilled draft).
 func ModalCaseRef(privateMetadata string) (CaseRef, error) {
-	ref, _, _ := strings.Cut(privateMetadata, scheduleMark)
+	ref, _, _ := strings.Cut(privateMetadata, "|")
 	return ParseCaseRef(ref)
 }
 

@@ -2,6 +2,7 @@ package blocks
 
 import (
 	"fmt"
+	"hash/fnv"
 	netmail "net/mail"
 	"strconv"
 	"strings"
@@ -138,7 +139,9 @@ func ReminderModal(f ReminderForm) slack.ModalViewRequest {
 				Description: plain("The history records that it was sent despite this.")})
 		bs = append(bs, input(BlockReminderAnyway, "Send anyway?", "", true, box))
 	}
-	return modal(CallbackReminder, "Send reminder", "Send", v, bs...)
+	m := modal(CallbackReminder, "Send reminder", "Send", v, bs...)
+	m.PrivateMetadata += draftMark + draftDigest(subject.InitialValue, msg.InitialValue)
+	return m
 }
 
 // ReminderFieldAction is the action ID of the Subject or Message field
@@ -156,6 +159,26 @@ type ReminderInput struct {
 	Subject    string
 	Message    string
 	SendAnyway bool
+}
+
+// draftMark parts a reminder modal's case ref from the digest of the
+// subject and message it prefilled, in its private_metadata.
+const draftMark = "|draft:"
+
+// draftDigest is a digest of a subject and message as people read them.
+func draftDigest(subject, message string) string {
+	h := fnv.New64a()
+	h.Write([]byte(strings.TrimSpace(subject) + "\x00" + strings.TrimSpace(strings.ReplaceAll(message, "\r\n", "\n"))))
+	return strconv.FormatUint(h.Sum64(), 36)
+}
+
+// ReminderAsPrefilled reports whether a submitted reminder modal's
+// subject and message are those it was prefilled with: the person
+// changed nothing, and the email is the template's, written afresh when
+// it is sent (the ledger may have changed while the form was open).
+func ReminderAsPrefilled(privateMetadata, subject, message string) bool {
+	_, digest, ok := strings.Cut(privateMetadata, draftMark)
+	return ok && digest == draftDigest(subject, message)
 }
 
 // ParseReminder reads a submitted Send reminder modal. Problems are keyed

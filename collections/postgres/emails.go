@@ -245,19 +245,25 @@ func (s *EmailService) QueueReminder(ctx context.Context, a collections.Actor, c
 		}
 		// Left as the template wrote it (or as the form showed it, cut
 		// to what a Slack form holds), the template's own text and HTML go.
+		// Left as the form prefilled it, it is the template's email as of
+		// now, whatever was paid or disputed while the form was open.
 		text, html := draft.Text, draft.HTML
-		untouched := sameText(r.Text, draft.Text) || shownCut(r.Text, draft.Text)
+		untouched := r.AsPrefilled || sameText(r.Text, draft.Text) || shownCut(r.Text, draft.Text)
 		if !untouched {
 			text, html = r.Text, s.composer.HTMLFromText(r.Text)
+		}
+		subject := strings.TrimSpace(r.Subject)
+		if r.AsPrefilled {
+			subject = draft.Subject
 		}
 		toAddr := to.Address
 		if to.Name != "" {
 			toAddr = to.String()
 		}
 		e = collections.Email{CustomerID: c.CustomerID, CaseID: c.ID, Template: r.Template, To: toAddr,
-			Subject: strings.TrimSpace(r.Subject), Text: strings.TrimSpace(text) + "\n", HTML: html,
+			Subject: subject, Text: strings.TrimSpace(text) + "\n", HTML: html,
 			InvoiceIDs: invoiceIDs(invoices), SentBy: a.UserID, SendAnyway: dec.SendAnyway,
-			FromTemplate: untouched && strings.TrimSpace(r.Subject) == strings.TrimSpace(draft.Subject), SignedBy: a.Name}
+			FromTemplate: untouched && subject == strings.TrimSpace(draft.Subject), SignedBy: a.Name}
 		if err := s.insertEmail(ctx, tx, &e, sum.Customer); err != nil {
 			return err
 		}
