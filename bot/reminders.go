@@ -258,6 +258,11 @@ func (b *Bot) refusalOf(ctx context.Context, what string, err error) blocks.Mess
 // lines in their metadata, so that each is posted once.
 func batchKey(batchID int64, part string) string { return fmt.Sprintf("batch/%d/%s", batchID, part) }
 
+// batchList is the post of an auto batch's list, in its message's thread.
+func batchList(batch collections.ReminderBatch, ref collections.MessageRef) post {
+	return post{channel: ref.ChannelID, threadTS: ref.TS, key: batchKey(batch.ID, "list"), msg: blocks.CourtesyList(batch)}
+}
+
 // sendBatch shows a batch of courtesy reminders in the channel: posts its
 // message (in auto, with the list in its thread), redraws it, or posts a
 // line in its thread.
@@ -287,14 +292,25 @@ func (s *sender) sendBatch(ctx context.Context, a *attempt) error {
 			}
 		}
 		if batch.Policy == collections.RemindersAuto {
-			if _, _, err := s.post(ctx, a, post{channel: ref.ChannelID, threadTS: ref.TS, key: batchKey(batch.ID, "list"),
-				msg: blocks.CourtesyList(batch)}); err != nil {
+			if _, _, err := s.post(ctx, a, batchList(batch, ref)); err != nil {
 				return err
 			}
 		}
 	} else if a.AuditID == 0 {
 		if err := s.update(ctx, ref, blocks.CourtesyBatch(batch)); err != nil {
 			return err
+		}
+		// The list may still be to post: the channel's pace held it back
+		// after the message, and the item came back for it.
+		if batch.Policy == collections.RemindersAuto {
+			p := batchList(batch, ref)
+			ts, err := s.find(ctx, a, p)
+			if err == nil && ts == "" {
+				_, _, err = s.post(ctx, a, p)
+			}
+			if err != nil {
+				return err
+			}
 		}
 	}
 	if a.AuditID == 0 {

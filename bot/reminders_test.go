@@ -42,6 +42,8 @@ type mailOptions struct {
 	window *collections.SendWindow
 	// now, when set, is the email service's clock (default the harness's).
 	now func() time.Time
+	// channelInterval, when set, is the bot's pace per channel.
+	channelInterval time.Duration
 }
 
 // newMailHarnessWith is newMailHarness with a send window and a clock of
@@ -73,6 +75,9 @@ func newMailHarnessWith(t *testing.T, opts mailOptions) *mailHarness {
 		mh.emails = postgres.NewEmailService(h.db, h.cases, postgres.EmailConfig{Composer: composer, Policy: policy,
 			RemindBefore: 3, GapDays: 5, Window: window, Channel: channel, Now: now})
 		o.Emails, o.Composer, o.SendWindow = mh.emails, composer, window
+		if opts.channelInterval > 0 {
+			o.ChannelInterval = opts.channelInterval
+		}
 		srv, err := mail.ParseServerURL("smtp://" + addr)
 		if err != nil {
 			t.Fatal(err)
@@ -693,4 +698,23 @@ func TestSendReminder_PaidWhileTheFormWasOpen(t *testing.T) {
 	if !strings.Contains(got.HTML, "USD 60.00") {
 		t.Errorf("the HTML is not the template's, as of now:\n%s", got.HTML)
 	}
+}
+
+// In auto, the courtesy batch's list goes in its message's thread even
+// when the channel's pace holds it back a while after the message.
+func TestCourtesy_TheAutoListIsPostedWhenThePaceHeldItBack(t *testing.T) {
+	h := newMailHarnessWith(t, mailOptions{policy: collections.RemindersAuto, channelInterval: 300 * time.Millisecond})
+	h.importCSV(collections.ImportInvoices, courtesyInvoices)
+	if _, err := h.emails.SweepReminders(h.ctx, h.date()); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	msgs := h.alerts()
+	if len(msgs) != 1 || !shows(msgs[0], "Courtesy reminders: 3 invoices emailed") {
+		t.Fatalf("channel: %+v", msgs)
+	}
+	h.await("the list in the thread", func() bool {
+		r := h.refresh(msgs[0]).Replies
+		return len(r) == 1 && shows(r[0], "Dawn Dairy") && shows(r[0], "Current Co")
+	})
 }
