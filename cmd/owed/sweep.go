@@ -180,6 +180,10 @@ func postQueued(ctx context.Context, env *Env, cfg Config, db *postgres.DB, case
 	return nil
 }
 
+// devQueueSMTP turns email on for `owed sweep` on the local database: a
+// server that cannot exist (.invalid), as the sweep never sends.
+const devQueueSMTP = "smtp://sandbox.invalid:25"
+
 // postPatience is how long `owed sweep` waits for Slack beyond the pace of
 // what it posts (one message per second).
 const postPatience = 30 * time.Second
@@ -188,7 +192,7 @@ const postPatience = 30 * time.Second
 // local database of `make run` (no DATABASE_URL), what owed dev sets
 // applies unless the environment says otherwise: alerts go to the
 // sandbox's channel, and emails are written as owed dev writes them (its
-// sender, its pay-now links).
+// sender, its pay-now links), and email is on.
 func sweepEnv(getenv func(string) string) func(string) string {
 	return func(k string) string {
 		v := getenv(k)
@@ -200,6 +204,11 @@ func sweepEnv(getenv func(string) string) func(string) string {
 			return sandbox.DemoChannel
 		case "OWED_MAIL_FROM", "OWED_PAYMENT_URL":
 			return devMail[k]
+		case "OWED_SMTP_URL":
+			// Email is on, as in owed dev: the sweep only queues emails,
+			// and owed dev sends them through the sandbox's SMTP server
+			// (whose port is its own). No server is ever reached here.
+			return devQueueSMTP
 		}
 		return v
 	}

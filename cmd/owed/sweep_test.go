@@ -141,8 +141,11 @@ func TestSweep_LocalDevDatabaseNeedsNoSlackSettings(t *testing.T) {
 	if got := get("OWED_CHANNEL"); got != "C0OTHER" {
 		t.Errorf("OWED_CHANNEL is %q, want C0OTHER", got)
 	}
-	if _, err := loadConfig(sweepEnv(func(k string) string { return map[string]string{}[k] }), configNeeds{}); err != nil {
+	cfg, err := loadConfig(sweepEnv(func(k string) string { return map[string]string{}[k] }), configNeeds{})
+	if err != nil {
 		t.Errorf("owed sweep on the local database needs settings: %v", err)
+	} else if !cfg.Mail.On() {
+		t.Errorf("owed sweep on the local database has email off: it would queue no reminder, as owed dev would")
 	}
 }
 
