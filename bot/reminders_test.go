@@ -444,14 +444,7 @@ func TestCourtesy_AutoEmailsExactlyTheCustomersDueOnce(t *testing.T) {
 			t.Errorf("Dawn's courtesy email lacks %q:\n%s", want, dawn.Text)
 		}
 	}
-	msgs := h.alerts()
-	if len(msgs) != 1 || !shows(msgs[0], "Courtesy reminders: 3 invoices emailed") {
-		t.Fatalf("channel: %+v", msgs)
-	}
-	h.await("the list in the thread", func() bool {
-		r := h.refresh(msgs[0]).Replies
-		return len(r) == 1 && shows(r[0], "Dawn Dairy") && shows(r[0], "Current Co")
-	})
+	courtesySummaryWithItsList(t, h)
 
 	again, err := h.emails.SweepReminders(h.ctx, h.date())
 	if err != nil {
@@ -709,6 +702,14 @@ func TestCourtesy_TheAutoListIsPostedWhenThePaceHeldItBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.settle()
+	courtesySummaryWithItsList(t, h)
+}
+
+// courtesySummaryWithItsList checks that the channel holds the one auto
+// summary of courtesyInvoices' three reminders, and waits for its list
+// in the thread.
+func courtesySummaryWithItsList(t *testing.T, h *mailHarness) {
+	t.Helper()
 	msgs := h.alerts()
 	if len(msgs) != 1 || !shows(msgs[0], "Courtesy reminders: 3 invoices emailed") {
 		t.Fatalf("channel: %+v", msgs)

@@ -665,10 +665,10 @@ func parseISODate(s string) (time.Time, bool) {
 // of an invoice already paid when it was imported with a balance.
 const OpeningBalance = "opening balance"
 
-// OpeningBalanceReference reports whether a payment's reference is kept
+// IsOpeningBalanceReference reports whether a payment's reference is kept
 // for opening balances: "opening balance", in any case, and what starts
 // with it.
-func OpeningBalanceReference(ref string) bool {
+func IsOpeningBalanceReference(ref string) bool {
 	return len(ref) >= len(OpeningBalance) && strings.EqualFold(ref[:len(OpeningBalance)], OpeningBalance)
 }
 
@@ -689,7 +689,7 @@ func ParsePaymentRow(rec Record) (PaymentRow, []Problem) {
 	if row.Invoice == "" {
 		ps = append(ps, rec.Problem("invoice", "is required"))
 	}
-	if OpeningBalanceReference(row.Reference) {
+	if IsOpeningBalanceReference(row.Reference) {
 		ps = append(ps, rec.Problem("reference", "%q is kept for the paid part of an invoice imported with a balance; give the payment its own reference", row.Reference))
 	}
 	if s := rec.Get("amount"); s == "" {
